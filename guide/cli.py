@@ -1,0 +1,108 @@
+"""Command line: ``python build.py [build|check|i18n ...]``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from . import i18n
+from .pipeline import Build
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date (YYYY-MM-DD)")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--project", type=Path, default=Path.cwd(),
+                        help="the project folder holding content/ (default: here)")
+    common.add_argument("--today", type=_date, default=None,
+                        help="the build date for date-dependent checks and pages (default: today)")
+    common.add_argument("--strict", action="store_true",
+                        help="publication mode: missing or fuzzy translations are errors")
+    common.add_argument("--format", choices=("text", "json"), default="text",
+                        help="how to print problems")
+    common.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    parser = argparse.ArgumentParser(
+        prog="build.py", parents=[common],
+        description="Build the Guide to Important Academic Conferences website.")
+    sub = parser.add_subparsers(dest="command")
+    b = sub.add_parser("build", parents=[common], help="validate, then build the site (default)")
+    b.add_argument("--out", type=Path, default=None, help="output folder (default: PROJECT/site)")
+    sub.add_parser("check", parents=[common], help="validate the content without writing anything")
+    i = sub.add_parser("i18n", parents=[common], help="translation catalogs (wraps Babel)")
+    i.add_argument("action", choices=("extract", "update", "compile", "status"))
+    return parser
+
+
+def print_problems(build: Build, fmt: str) -> None:
+    if fmt == "json":
+        print(build.problems.to_json())
+        return
+    for p in build.problems.sorted():
+        print(p.format(), file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "build"
+    root = args.project.resolve()
+    build = Build(root, out=getattr(args, "out", None), today=args.today, strict=args.strict)
+
+    if command == "i18n":
+        return run_i18n(build, args.action)
+
+    result = build.run(write=command == "build")
+    print_problems(build, args.format)
+    if args.format == "text" and not args.quiet:
+        if result.ok and command == "build":
+            print(build.summary())
+        else:
+            print(("check: " if command == "check" else "build failed: ") + build.problems.summary()
+                  + ("" if result.ok else "; nothing was written"))
+    return 0 if result.ok else 1
+
+
+def run_i18n(build: Build, action: str) -> int:
+    root = build.root
+    if action == "compile":
+        written = i18n.compile_all(root, build.problems)
+        print_problems(build, "text")
+        for w in written:
+            print(f"compiled {w}")
+        print(f"{len(written)} catalog(s) compiled")
+        return 1 if build.problems.errors else 0
+    checked = build.check()
+    if checked is None:
+        # Extraction needs valid content: say why it cannot run.
+        print_problems(build, "text")
+        print(f"i18n {action}: fix the content first ({build.problems.summary()})")
+        return 1
+    content, catalogs = checked
+    if action in ("extract", "update"):
+        changed = (i18n.extract if action == "extract" else i18n.update)(root, content)
+        for c in changed:
+            print(f"wrote {c}")
+        print(f"{len(changed)} file(s) changed")
+        return 0
+    incomplete = False
+    for st in i18n.status(root, content, catalogs):
+        total = st.translated + len(st.fuzzy) + len(st.missing)
+        print(f"{st.lang} {st.domain}: {st.translated}/{total} translated, "
+              f"{len(st.fuzzy)} fuzzy, {len(st.missing)} untranslated")
+        for label, items in (("fuzzy", st.fuzzy), ("untranslated", st.missing)):
+            for msgid, ctx, locations in items:
+                where = ", ".join(f"{p}:{l}" for p, l in locations[:3])
+                more = f" (+{len(locations) - 3})" if len(locations) > 3 else ""
+                c = f" [{ctx}]" if ctx else ""
+                print(f"  {label}: {msgid!s}{c}  ← {where}{more}")
+        incomplete |= bool(st.fuzzy or st.missing)
+    return 1 if (incomplete and build.strict) else 0

@@ -1,0 +1,81 @@
+"""Reads a project's content folder: YAML documents and Markdown pages, unchecked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import yamldoc
+from .problems import Problems
+
+LANGS = ("zh", "en")
+
+
+@dataclass
+class RawDoc:
+    path: Path
+    data: object  # MarkedMap / MarkedList / scalar / None when unreadable
+
+
+@dataclass
+class RawEdition:
+    dir: Path
+    meta: RawDoc | None
+    conferences: list[RawDoc] = field(default_factory=list)
+
+
+@dataclass
+class RawProject:
+    root: Path
+    guide: RawDoc | None
+    units: RawDoc | None
+    editions: list[RawEdition]
+    pages: dict[tuple[str, str], tuple[Path, str]]  # (slug, lang) -> (path, text)
+
+
+def _read(path: Path, problems: Problems) -> RawDoc:
+    return RawDoc(path, yamldoc.load_file(path, problems))
+
+
+def _required(path: Path, problems: Problems, what: str) -> RawDoc | None:
+    if not path.is_file():
+        problems.error(path, (1, 1), "file-missing", f"{what} is missing")
+        return None
+    return _read(path, problems)
+
+
+def load_project(root: Path, problems: Problems) -> RawProject:
+    content = root / "content"
+    if not content.is_dir():
+        problems.error(content, (1, 1), "file-missing",
+                       "no content/ folder: is this a guide project?")
+        return RawProject(root, None, None, [], {})
+    guide = _required(content / "guide.yaml", problems, "the guide's settings")
+    units = _required(content / "units.yaml", problems, "the list of recommending units")
+    editions = []
+    editions_dir = content / "editions"
+    for edir in sorted(p for p in editions_dir.iterdir() if p.is_dir()) if editions_dir.is_dir() else []:
+        meta = _required(edir / "edition.yaml", problems, "the edition's data")
+        confs = []
+        cdir = edir / "conferences"
+        if cdir.is_dir():
+            for path in sorted(cdir.rglob("*")):
+                if path.suffix in (".yaml", ".yml") and path.is_file():
+                    confs.append(_read(path, problems))
+                elif path.is_file() and not path.name.startswith("."):
+                    problems.warning(path, (1, 1), "file-ignored",
+                                     "not a .yaml file; it is not part of the guide")
+        editions.append(RawEdition(edir, meta, confs))
+    pages = {}
+    pages_dir = content / "pages"
+    if pages_dir.is_dir():
+        for path in sorted(pages_dir.glob("*.md")):
+            stem, _, lang = path.stem.rpartition(".")
+            if lang not in LANGS or not stem:
+                problems.error(path, (1, 1), "page-name",
+                               f"page files are named <slug>.<lang>.md with lang one of {', '.join(LANGS)}")
+                continue
+            text = yamldoc.decode(path.read_bytes(), path, problems)
+            if text is not None:
+                pages[(stem, lang)] = (path, text)
+    return RawProject(root, guide, units, editions, pages)

@@ -1,0 +1,209 @@
+"""Translation workflow around Babel: extract, update, compile, status, and the build's check.
+
+We call Babel's Python API rather than the ``pybabel`` command: ``pybabel
+update --check`` fails whenever pgettext is used (babel#1307), and
+``compile --statistics`` miscounts; our status counts itself.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import write_po
+
+from .problems import Problems
+from .records import Text
+from .translation import BABEL_LOCALE, DOMAINS, Catalogs, po_path, pot_path, read_catalog
+
+TOOL_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+# Must match the runtime policy in rendering.py (jinja#1925: whitespace
+# trimming differs between extraction and runtime unless both say so).
+TEMPLATE_OPTIONS = {"trimmed": "true", "extensions": "jinja2.ext.i18n",
+                    "trim_blocks": "true", "lstrip_blocks": "true"}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2),
+            "npgettext": ((1, "c"), 2, 3), "N_": None}
+PROJECT_ID = "guide-conferences"
+
+
+def templates_dir(root: Path) -> Path:
+    """A project's own templates, or the tool's when it brings none."""
+    own = root / "templates"
+    return own if own.is_dir() else TOOL_ROOT / "templates"
+
+
+def messages_root(root: Path) -> Path:
+    """Where the interface catalog lives: the project's, or the tool's."""
+    return root if (root / "locales" / "zh" / "LC_MESSAGES" / "messages.po").exists() else TOOL_ROOT
+
+
+@dataclass
+class Extracted:
+    """A template catalog (.pot) plus where each message is used."""
+
+    catalog: Catalog
+
+
+def extract_messages(root: Path) -> Catalog:
+    catalog = Catalog(project=PROJECT_ID, fuzzy=False, charset="utf-8", locale=None)
+    sources = [(templates_dir(root), [("**.html", "jinja2"), ("**.xml", "jinja2")]),
+               (PACKAGE_DIR, [("**.py", "python")])]
+    for base, method_map in sources:
+        options = {"**.html": TEMPLATE_OPTIONS, "**.xml": TEMPLATE_OPTIONS}
+        for filename, lineno, message, comments, context in extract_from_dir(
+                str(base), method_map, options_map=options, keywords=KEYWORDS,
+                comment_tags=("TRANSLATORS:",), strip_comment_tags=True):
+            rel = (base / filename).relative_to(base.parent).as_posix()
+            catalog.add(message, None, [(rel, lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def extract_content(text_uses: dict[Text, list]) -> Catalog:
+    catalog = Catalog(project=PROJECT_ID, fuzzy=False, charset="utf-8", locale=None)
+    for text in sorted(text_uses, key=lambda t: (t.context or "", t.zh)):
+        uses = sorted({(s.path, s.line) for s in text_uses[text]})
+        catalog.add(text.zh, None, uses, context=text.context)
+    return catalog
+
+
+def templates_for(root: Path, content) -> dict[str, Catalog]:
+    return {"messages": extract_messages(root), "content": extract_content(content.text_uses)}
+
+
+def write_catalog(path: Path, catalog: Catalog) -> bool:
+    """Write a .po/.pot only when its text changes; True when written."""
+    buf = io.BytesIO()
+    write_po(buf, catalog, width=76, omit_header=False, ignore_obsolete=False,
+             include_previous=True, sort_output=False)
+    data = _stable_header(buf.getvalue())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and _stable_header(path.read_bytes()) == data:
+        return False
+    path.write_bytes(data)
+    return True
+
+
+def _stable_header(data: bytes) -> bytes:
+    # Babel stamps creation/revision dates on every write; dropping them keeps
+    # re-runs from changing files that say nothing new.
+    lines = [l for l in data.split(b"\n")
+             if not l.startswith((b'"POT-Creation-Date:', b'"PO-Revision-Date:', b"# Copyright (C)"))]
+    return b"\n".join(lines)
+
+
+def project_catalog_root(root: Path, domain: str) -> Path:
+    return messages_root(root) if domain == "messages" else root
+
+
+def update(root: Path, content) -> list[str]:
+    """Refresh .pot files and merge them into each language's .po."""
+    changed = []
+    for domain, template in templates_for(root, content).items():
+        base = project_catalog_root(root, domain)
+        if domain == "messages" and base != root:
+            continue  # the tool's own interface catalog is maintained in the tool
+        if write_catalog(pot_path(base, domain), template):
+            changed.append(str(pot_path(base, domain).relative_to(root)))
+        for lang in DOMAINS[domain][1]:
+            path = po_path(base, lang, domain)
+            catalog = read_catalog(path, lang, None) or Catalog(locale=BABEL_LOCALE[lang],
+                                                                  project=PROJECT_ID, fuzzy=False)
+            # Changed sources are matched to their old translation and marked fuzzy.
+            catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
+            if write_catalog(path, catalog):
+                changed.append(str(path.relative_to(root)))
+    return changed
+
+
+def extract(root: Path, content) -> list[str]:
+    changed = []
+    for domain, template in templates_for(root, content).items():
+        base = project_catalog_root(root, domain)
+        if domain == "messages" and base != root:
+            continue
+        if write_catalog(pot_path(base, domain), template):
+            changed.append(str(pot_path(base, domain).relative_to(root)))
+    return changed
+
+
+def compile_all(root: Path, problems: Problems) -> list[str]:
+    """Write .mo files for tools that want them; the build compiles in memory."""
+    written = []
+    for domain, (_src, targets) in DOMAINS.items():
+        base = project_catalog_root(root, domain)
+        for lang in targets:
+            path = po_path(base, lang, domain)
+            catalog = read_catalog(path, lang, problems)
+            if catalog is None:
+                continue
+            buf = io.BytesIO()
+            write_mo(buf, catalog, use_fuzzy=False)
+            mo = path.with_suffix(".mo")
+            if not mo.exists() or mo.read_bytes() != buf.getvalue():
+                mo.write_bytes(buf.getvalue())
+                written.append(str(mo))
+    return written
+
+
+@dataclass
+class DomainStatus:
+    lang: str
+    domain: str
+    translated: int
+    fuzzy: list[tuple[str, str | None, list]]
+    missing: list[tuple[str, str | None, list]]
+
+
+def status(root: Path, content, catalogs: Catalogs) -> list[DomainStatus]:
+    out = []
+    for domain, template in templates_for(root, content).items():
+        for lang in DOMAINS[domain][1]:
+            translated, fuzzy, missing = 0, [], []
+            for message in template:
+                if not message.id:
+                    continue
+                state = catalogs.status(lang, domain, message.id, message.context)
+                entry = (message.id, message.context, message.locations)
+                if state == "translated":
+                    translated += 1
+                elif state == "fuzzy":
+                    fuzzy.append(entry)
+                else:
+                    missing.append(entry)
+            out.append(DomainStatus(lang, domain, translated, fuzzy, missing))
+    return out
+
+
+def check_translations(content, catalogs: Catalogs, problems: Problems) -> None:
+    """Each untranslated or fuzzy text is a warning at its first use (an error in --strict)."""
+    for lang in DOMAINS["content"][1]:
+        for text, uses in sorted(content.text_uses.items(), key=lambda kv: kv[0]):
+            state = catalogs.status(lang, "content", text.zh, text.context)
+            if state == "translated":
+                continue
+            first = uses[0]
+            more = f" (and {len(uses) - 1} more use{'s' if len(uses) > 2 else ''})" if len(uses) > 1 else ""
+            code = "fuzzy-translation" if state == "fuzzy" else "missing-translation"
+            what = "only a fuzzy" if state == "fuzzy" else "no"
+            problems.add(first.path, first.line, first.column, code,
+                         f"{what} {lang} translation for '{text.zh}'{more} in "
+                         f"locales/{lang}/LC_MESSAGES/content.po", "warning")
+    template = extract_messages(content.root)
+    for lang in DOMAINS["messages"][1]:
+        for message in template:
+            if not message.id:
+                continue
+            state = catalogs.status(lang, "messages", message.id, message.context)
+            if state == "translated":
+                continue
+            path, line = message.locations[0] if message.locations else ("templates", 1)
+            code = "fuzzy-translation" if state == "fuzzy" else "missing-translation"
+            msgid = message.id if isinstance(message.id, str) else message.id[0]
+            problems.add(path, line, 1, code,
+                         f"interface text '{msgid}' has {'only a fuzzy' if state == 'fuzzy' else 'no'} "
+                         f"{lang} translation in locales/{lang}/LC_MESSAGES/messages.po", "warning")

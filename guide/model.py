@@ -1,0 +1,116 @@
+"""The site model: every decision about what is published, built once per build.
+
+Rendering is then a function of (model, language, template); nothing below
+touches the disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from pypinyin import Style, lazy_pinyin
+
+from .records import Conference, Edition, GuideInfo, Page, Unit
+from .translation import Catalogs, ContentTranslator
+from .validation import Content
+
+LANGS = ("zh", "en")
+UPCOMING = 8  # how many next conferences the home page shows
+
+
+def pinyin_key(text: str) -> tuple:
+    # pypinyin's phrase dictionary reads 重庆 as chong-qing, 长沙 as chang-sha.
+    return (" ".join(lazy_pinyin(text, style=Style.NORMAL, errors="default")).casefold(), text)
+
+
+def name_key(lang: str, translated: str) -> tuple:
+    return pinyin_key(translated) if lang == "zh" else (translated.casefold(), translated)
+
+
+def index_letter(lang: str, key: tuple) -> str:
+    first = key[0][:1].upper()
+    return first if "A" <= first <= "Z" else "#"
+
+
+@dataclass
+class EditionView:
+    """One edition with its listings, all sorted once here."""
+
+    edition: Edition
+    conferences: list[Conference]           # every record, sorted by date
+    listed: list[Conference]                # what listings show (not cancelled/withdrawn)
+    by_field: dict[str, list[Conference]]
+    by_month: dict[str, list[Conference]]   # YYYY-MM -> conferences touching that month
+    by_unit: dict[str, list[Conference]]
+    by_name: dict[str, list[Conference]]    # lang -> listed conferences in name order
+    is_current: bool
+
+    @property
+    def id(self) -> str:
+        return self.edition.id
+
+
+@dataclass
+class SiteModel:
+    guide: GuideInfo
+    units: dict[str, Unit]
+    editions: list[EditionView]             # newest first
+    pages: dict[tuple[str, str], Page]
+    series: dict[str, list[Conference]]     # series id -> its conferences, oldest edition first
+    today: dt.date
+    catalogs: Catalogs
+    conference_index: dict[str, Conference] = field(default_factory=dict)
+
+    @property
+    def current(self) -> EditionView:
+        return next(e for e in self.editions if e.is_current)
+
+    def edition(self, eid: str) -> EditionView:
+        return next(e for e in self.editions if e.id == eid)
+
+    def upcoming(self, limit: int = UPCOMING) -> list[Conference]:
+        """Next listed conferences of the current edition that have not ended."""
+        soon = [c for c in self.current.listed if c.dates.end >= self.today]
+        return soon[:limit]
+
+    def other_editions(self, conf: Conference) -> list[Conference]:
+        if not conf.series:
+            return []
+        return [c for c in self.series.get(conf.series, []) if c.id != conf.id]
+
+
+def date_key(c: Conference) -> tuple:
+    return (c.dates.start, c.dates.end, pinyin_key(c.name.zh), c.id)
+
+
+def build_model(content: Content, catalogs: Catalogs, today: dt.date) -> SiteModel:
+    translators = {lang: ContentTranslator(catalogs, lang) for lang in LANGS}
+    views = []
+    series: dict[str, list[Conference]] = {}
+    index = {}
+    for edition in sorted(content.editions, key=lambda e: (e.year, e.id), reverse=True):
+        confs = sorted(edition.conferences, key=date_key)
+        listed = [c for c in confs if c.listed]
+        by_field = {f.id: [c for c in listed if c.field == f.id] for f in edition.fields}
+        by_month: dict[str, list[Conference]] = {}
+        by_unit: dict[str, list[Conference]] = {}
+        for c in listed:
+            for month in c.dates.months:
+                by_month.setdefault(month, []).append(c)
+            by_unit.setdefault(c.recommender, []).append(c)
+            index[c.id] = c
+        for c in confs:
+            index[c.id] = c
+            if c.series:
+                series.setdefault(c.series, []).append(c)
+        by_name = {
+            lang: sorted(listed, key=lambda c, t=translators[lang], l=lang: name_key(l, t.lookup(c.name)[0]))
+            for lang in LANGS}
+        by_unit = dict(sorted(by_unit.items(), key=lambda kv: kv[0]))
+        views.append(EditionView(edition, confs, listed, by_field, dict(sorted(by_month.items())),
+                                 by_unit, by_name, edition.id == content.guide.current_edition))
+    for confs in series.values():
+        confs.sort(key=lambda c: (c.dates.start, c.edition))
+    return SiteModel(content.guide, content.units, views, content.pages, series, today,
+                     catalogs, index)

@@ -1,0 +1,94 @@
+"""Problems are data: collected during a run, all reported, then the run fails."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    column: int
+    code: str
+    message: str
+    severity: str = ERROR
+
+    def format(self) -> str:
+        # The compiler-style prefix lets editors and CI annotate the exact spot.
+        level = "" if self.severity == ERROR else f"{self.severity}: "
+        return f"{self.path}:{self.line}:{self.column}: {self.code}: {level}{self.message}"
+
+
+@dataclass
+class Problems:
+    """Collects problems of one run, relative to the project root for display."""
+
+    root: Path | None = None
+    items: list[Problem] = field(default_factory=list)
+
+    def _display(self, path: str | Path) -> str:
+        p = Path(path)
+        if self.root is not None:
+            try:
+                return p.resolve().relative_to(self.root.resolve()).as_posix()
+            except ValueError:
+                pass
+        return p.as_posix()
+
+    def add(self, path, line: int, column: int, code: str, message: str,
+            severity: str = ERROR) -> None:
+        self.items.append(Problem(self._display(path), int(line), int(column),
+                                  code, message, severity))
+
+    def error(self, path, where, code: str, message: str) -> None:
+        line, column = where
+        self.add(path, line, column, code, message, ERROR)
+
+    def warning(self, path, where, code: str, message: str) -> None:
+        line, column = where
+        self.add(path, line, column, code, message, WARNING)
+
+    def extend(self, other: "Problems") -> None:
+        self.items.extend(other.items)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == WARNING]
+
+    def escalate_warnings(self, codes: set[str] | None = None) -> None:
+        """Strict mode: warnings (of the given codes, or all) become errors."""
+        self.items = [
+            Problem(p.path, p.line, p.column, p.code, p.message, ERROR)
+            if p.severity == WARNING and (codes is None or p.code in codes) else p
+            for p in self.items
+        ]
+
+    def sorted(self) -> list[Problem]:
+        # Stable, readable order: by file, then position, duplicates dropped.
+        return sorted(set(self.items))
+
+    def summary(self) -> str:
+        e, w = len(self.errors), len(self.warnings)
+        return f"{e} error{'s' if e != 1 else ''}, {w} warning{'s' if w != 1 else ''}"
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"problems": [asdict(p) for p in self.sorted()],
+             "errors": len(self.errors), "warnings": len(self.warnings)},
+            ensure_ascii=False, indent=2)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __bool__(self) -> bool:  # a Problems object is truthy even when empty
+        return True

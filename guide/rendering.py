@@ -1,0 +1,201 @@
+"""Renders the site model into pages: a function of (model, language, template)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import jinja2
+import markdown
+import nh3
+from babel.dates import format_interval, format_skeleton
+from babel.numbers import format_decimal
+from markupsafe import Markup, escape
+
+from .model import LANGS, SiteModel, index_letter, name_key
+from .records import Conference, DateSpan, Text
+from .translation import BABEL_LOCALE, HTML_LANG, ContentTranslator
+
+ALLOWED_SCHEMES = {"http", "https", "mailto"}
+# Language names in their own language (autonyms): never translated.
+LANG_NAMES = {"zh": "中文", "en": "English"}
+
+
+@dataclass
+class PageSpec:
+    """A page to render in every language: its path below /<lang>/ and its data."""
+
+    key: str                     # e.g. "2023/conferences/cncc-2023/index.html"
+    template: str
+    context: dict = field(default_factory=dict)
+    edition: str | None = None   # the edition the page belongs to, for the sample banner
+    sitemap: bool = True
+
+
+def page_url_path(key: str) -> str:
+    return key[: -len("index.html")] if key.endswith("index.html") else key
+
+
+def conference_key(c: Conference) -> str:
+    return f"{c.edition}/conferences/{c.id}/index.html"
+
+
+def unit_slug(code: str) -> str:
+    return code.lower()
+
+
+def plan_pages(model: SiteModel) -> Iterator[PageSpec]:
+    """Every page of the site, language-independent."""
+    yield PageSpec("index.html", "home.html", {"view": model.current}, model.current.id)
+    for slug in sorted({s for s, _ in model.pages}):
+        yield PageSpec(f"{slug}/index.html", "page.html", {"slug": slug}, model.current.id)
+    yield PageSpec("404.html", "404.html", {}, model.current.id, sitemap=False)
+    for view in model.editions:
+        e = view.id
+        yield PageSpec(f"{e}/index.html", "edition.html", {"view": view}, e)
+        yield PageSpec(f"{e}/conferences/index.html", "names.html", {"view": view}, e)
+        for f in view.edition.fields:
+            yield PageSpec(f"{e}/fields/{f.id}/index.html", "field.html",
+                           {"view": view, "field": f, "conferences": view.by_field[f.id]}, e)
+        for month, confs in view.by_month.items():
+            yield PageSpec(f"{e}/months/{month}/index.html", "month.html",
+                           {"view": view, "month": month, "conferences": confs}, e)
+        for code, confs in view.by_unit.items():
+            yield PageSpec(f"{e}/units/{unit_slug(code)}/index.html", "unit.html",
+                           {"view": view, "unit": model.units[code], "conferences": confs}, e)
+        for c in view.conferences:
+            yield PageSpec(conference_key(c), "conference.html", {"view": view, "c": c}, e)
+
+
+def sanitize_html(html: str) -> str:
+    return nh3.clean(html, url_schemes=ALLOWED_SCHEMES, link_rel="noopener noreferrer")
+
+
+def render_markdown(text: str) -> Markup:
+    html = markdown.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
+    return Markup(sanitize_html(html))
+
+
+class Renderer:
+    """One Jinja environment per language, sharing the model."""
+
+    def __init__(self, model: SiteModel, templates: Path):
+        self.model = model
+        self.templates = templates
+        base = model.guide.base_url
+        self.base_path = "/" + base.split("://", 1)[-1].partition("/")[2]
+        self.envs = {lang: self._make_env(lang) for lang in LANGS}
+        self.page_specs = list(plan_pages(model))
+
+    # -- environment ---------------------------------------------------------
+    def _make_env(self, lang: str) -> jinja2.Environment:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(self.templates)),
+            autoescape=True, extensions=["jinja2.ext.i18n"],
+            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+            keep_trailing_newline=True)
+        # Extraction passes the same setting (see i18n.TEMPLATE_OPTIONS): jinja#1925.
+        env.policies["ext.i18n.trimmed"] = True
+        gt = self.model.catalogs.get(lang, "messages")
+        env.install_gettext_translations(gt, newstyle=True)
+        tr = ContentTranslator(self.model.catalogs, lang)
+        locale = BABEL_LOCALE[lang]
+        other = "en" if lang == "zh" else "zh"
+
+        def t(text: Text | None) -> Markup:
+            value, ok = tr.lookup(text)
+            if ok:
+                return escape(value)
+            # Untranslated: show the Chinese, marked so screen readers and fonts cope.
+            return Markup('<span lang="zh-CN">%s</span>') % value
+
+        def tp(text: Text | None) -> str:
+            return tr.lookup(text)[0]
+
+        def dates(span: DateSpan) -> str:
+            if span.precision == "month":
+                months = format_skeleton("yMMMM", span.start, locale=locale)
+                if (span.start.year, span.start.month) != (span.end.year, span.end.month):
+                    months = format_interval(span.start, span.end, "yMMMM", locale=locale)
+                return gt.gettext("%(month)s (dates to be announced)") % {"month": months}
+            if span.start == span.end:
+                return format_skeleton("yMMMd", span.start, locale=locale)
+            return format_interval(span.start, span.end, "yMMMd", locale=locale)
+
+        def iso_dates(span: DateSpan) -> str:
+            return span.start.isoformat() if span.precision == "day" else span.start.strftime("%Y-%m")
+
+        def month_name(month: str) -> str:
+            y, m = map(int, month.split("-"))
+            return format_skeleton("yMMMM", dt.date(y, m, 1), locale=locale)
+
+        def day(d: dt.date) -> str:
+            return format_skeleton("yMMMd", d, locale=locale)
+
+        def num(n) -> str:
+            return format_decimal(n, locale=locale)
+
+        def url(key: str, in_lang: str | None = None) -> str:
+            prefix = f"{in_lang or lang}/" if key != "" else ""
+            return self.base_path + prefix + page_url_path(key)
+
+        def asset(name: str) -> str:
+            return self.base_path + "assets/" + name
+
+        def field_of(view, fid):
+            return next(f for f in view.edition.fields if f.id == fid)
+
+        def unit_group(gid):
+            return next((g for g in self.model.guide.unit_groups if g.id == gid), None)
+
+        def by_letter(confs):
+            groups: dict[str, list] = {}
+            for c in confs:
+                groups.setdefault(index_letter(lang, name_key(lang, tr.lookup(c.name)[0])), []).append(c)
+            return groups
+
+        env.globals.update(
+            lang=lang, other_lang=other, other_lang_name=LANG_NAMES[other], html_lang=HTML_LANG[lang], other_html_lang=HTML_LANG[other],
+            model=self.model, t=t, tp=tp, url=url, asset=asset, field_of=field_of,
+            unit_group=unit_group, by_letter=by_letter, conference_key=conference_key,
+            unit_slug=unit_slug, today=self.model.today)
+        env.filters.update(dates=dates, iso_dates=iso_dates, month_name=month_name, num=num, day=day)
+        return env
+
+    # -- pages ---------------------------------------------------------------
+    def render_page(self, spec: PageSpec, lang: str) -> bytes:
+        env = self.envs[lang]
+        template = env.get_template(spec.template)
+        edition = self.model.edition(spec.edition) if spec.edition else self.model.current
+        context = dict(spec.context, key=spec.key, banner_edition=edition.edition)
+        if spec.template == "page.html":
+            page = self.model.pages[(spec.context["slug"], lang)]
+            context.update(page=page, body=render_markdown(page.body_md))
+        return template.render(context).encode("utf-8")
+
+    def render_all(self) -> Iterator[tuple[str, bytes]]:
+        for lang in LANGS:
+            for spec in self.page_specs:
+                yield f"{lang}/{spec.key}", self.render_page(spec, lang)
+        yield from self.render_root()
+
+    def render_root(self) -> Iterator[tuple[str, bytes]]:
+        # The root pages speak both languages: each half is rendered in its own.
+        for name, part in (("index.html", "root_part.html"), ("404.html", "404_part.html")):
+            parts = [Markup(self.envs[lang].get_template(part).render(
+                banner_edition=self.model.current.edition)) for lang in LANGS]
+            yield name, self.envs["zh"].get_template("root.html").render(
+                parts=parts, is_404=name == "404.html",
+                banner_edition=self.model.current.edition).encode("utf-8")
+        env = self.envs["en"]
+        yield "sitemap.xml", env.get_template("sitemap.xml").render(
+            pages=[s for s in self.page_specs if s.sitemap], base=self.model.guide.base_url,
+            page_url_path=page_url_path).encode("utf-8")
+        robots = f"User-agent: *\nAllow: /\nSitemap: {self.model.guide.base_url}sitemap.xml\n"
+        yield "robots.txt", robots.encode("utf-8")
+        assets = self.templates / "assets"
+        for path in sorted(assets.rglob("*")) if assets.is_dir() else []:
+            if path.is_file():
+                yield "assets/" + path.relative_to(assets).as_posix(), path.read_bytes()

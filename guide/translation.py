@@ -1,0 +1,113 @@
+"""gettext catalogs: the interface (``messages``) and record text (``content``).
+
+Interface strings are written in English in templates and code and translated
+to Chinese; records are written in Chinese and translated to English. Catalogs
+are compiled in memory at build time, so a stale ``.mo`` can never be served.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po
+
+from .problems import Problems
+from .records import Text
+
+# domain -> (source language, languages it is translated into)
+DOMAINS = {"messages": ("en", ("zh",)), "content": ("zh", ("en",))}
+BABEL_LOCALE = {"zh": "zh_Hans_CN", "en": "en"}
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+
+
+def po_path(root: Path, lang: str, domain: str) -> Path:
+    return root / "locales" / lang / "LC_MESSAGES" / f"{domain}.po"
+
+
+def pot_path(root: Path, domain: str) -> Path:
+    return root / "locales" / f"{domain}.pot"
+
+
+def read_catalog(path: Path, lang: str, problems: Problems | None) -> Catalog | None:
+    try:
+        with path.open("rb") as f:
+            return read_po(f, locale=BABEL_LOCALE[lang], abort_invalid=True)
+    except FileNotFoundError:
+        return None
+    except (PoFileError, ValueError, UnicodeDecodeError) as exc:
+        if problems is not None:
+            line = getattr(exc, "lineno", 1) or 1
+            problems.error(path, (line, 1), "po-syntax", f"cannot read the catalog: {exc}")
+        return None
+
+
+def compile_catalog(catalog: Catalog) -> gettext.GNUTranslations:
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)  # fuzzy entries are not translations yet
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)
+
+
+@dataclass
+class Catalogs:
+    """Compiled translations for every (language, domain) pair of a project."""
+
+    translations: dict[tuple[str, str], gettext.NullTranslations] = field(default_factory=dict)
+    catalogs: dict[tuple[str, str], Catalog] = field(default_factory=dict)
+    paths: dict[tuple[str, str], Path] = field(default_factory=dict)
+
+    def get(self, lang: str, domain: str) -> gettext.NullTranslations:
+        return self.translations.get((lang, domain), gettext.NullTranslations())
+
+    def status(self, lang: str, domain: str, msgid, context=None) -> str:
+        """'translated', 'fuzzy' or 'missing' for one message."""
+        catalog = self.catalogs.get((lang, domain))
+        if catalog is None:
+            return "missing"
+        message = catalog.get(msgid, context=context)
+        if message is None or not message.string or (
+                isinstance(message.string, tuple) and not all(message.string)):
+            return "missing"
+        return "fuzzy" if message.fuzzy else "translated"
+
+
+def load_catalogs(root: Path, problems: Problems, messages_base: Path | None = None) -> Catalogs:
+    """Read and compile every catalog; the interface one may come from the tool."""
+    out = Catalogs()
+    for domain, (_source, targets) in DOMAINS.items():
+        base = (messages_base or root) if domain == "messages" else root
+        for lang in targets:
+            path = po_path(base, lang, domain)
+            catalog = read_catalog(path, lang, problems)
+            if catalog is None:
+                continue
+            out.catalogs[(lang, domain)] = catalog
+            out.paths[(lang, domain)] = path
+            out.translations[(lang, domain)] = compile_catalog(catalog)
+    return out
+
+
+class ContentTranslator:
+    """Translates record text for one language, falling back to the source text."""
+
+    def __init__(self, catalogs: Catalogs, lang: str):
+        self.lang = lang
+        self.source = lang == DOMAINS["content"][0]
+        self.gt = catalogs.get(lang, "content")
+
+    def lookup(self, text: Text | None) -> tuple[str, bool]:
+        """(string, is_translated). Untranslated text comes back in Chinese."""
+        if text is None:
+            return "", True
+        if self.source:
+            return text.zh, True
+        if text.context:
+            out = self.gt.pgettext(text.context, text.zh)
+        else:
+            out = self.gt.gettext(text.zh)
+        return out, out != text.zh or not out

@@ -1,0 +1,502 @@
+"""Checks raw content against the schema and turns it into typed records.
+
+Every problem is collected with its file, line and column; validation never
+stops at the first one, so staff fix a whole accreditation round in one pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .content import LANGS, RawDoc, RawProject
+from .problems import Problems
+from .records import (KINDS, STATUSES, Conference, DateSpan, Edition, Field,
+                      GuideInfo, Page, Source, Text, Unit, UnitGroup)
+from .yamldoc import STR_TAG, MarkedList, MarkedMap
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+UNIT_CODE = re.compile(r"^[A-Z]+-[0-9]+[A-Z]*$")
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# Characters that change how text is displayed without being visible.
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_TYPE_NAMES = {
+    "tag:yaml.org,2002:bool": "a boolean",
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:null": "empty",
+    "tag:yaml.org,2002:timestamp": "a date",
+}
+
+
+@dataclass
+class Content:
+    """Everything validation accepted, plus where each translatable text is used."""
+
+    root: Path
+    guide: GuideInfo | None
+    units: dict[str, Unit]
+    editions: list[Edition]
+    pages: dict[tuple[str, str], Page]
+    text_uses: dict[Text, list[Source]] = field(default_factory=dict)
+
+
+class Checker:
+    """Reads typed values out of one mapping, reporting what is wrong with each."""
+
+    def __init__(self, doc: MarkedMap, path: Path, problems: Problems, content: Content,
+                 what: str, allowed: set[str]):
+        self.doc, self.path, self.problems, self.content, self.what = doc, path, problems, content, what
+        self.rel = problems._display(path)
+        for key in doc:
+            if key not in allowed:
+                hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+                more = f"; did you mean '{hint[0]}'?" if hint else f"; known keys: {', '.join(sorted(allowed))}"
+                problems.error(path, doc.key_where(key), "unknown-key",
+                               f"{what} has no key '{key}'{more}")
+
+    def source(self, key=None) -> Source:
+        line, col = self.doc.where(key) if key is not None else self.doc.mark
+        return Source(self.rel, line, col)
+
+    def err(self, key, code, message):
+        self.problems.error(self.path, self.doc.where(key), code, f"{key}: {message}")
+
+    def present(self, key, required: bool) -> bool:
+        if key not in self.doc or self.doc[key] is None:
+            if required:
+                where = self.doc.key_where(key) if key in self.doc else self.doc.mark
+                self.problems.error(self.path, where, "missing-field",
+                                    f"{self.what} needs '{key}'")
+            return False
+        return True
+
+    def _coerced(self, key, value, raw) -> bool:
+        tag, text = raw if raw else (STR_TAG, None)
+        if not isinstance(value, str):
+            if tag in _TYPE_NAMES and text is not None:
+                self.err(key, "type-coerced",
+                         f"'{text}' was read as {_TYPE_NAMES[tag]}, not text "
+                         f"(YAML 1.1 rules); put it in quotes: \"{text}\"")
+            else:
+                self.err(key, "type", f"expected text, found {type(value).__name__}")
+            return True
+        return False
+
+    def _clean_text(self, key, value: str, where) -> str | None:
+        value = unicodedata.normalize("NFC", value.strip())
+        if not value:
+            self.problems.error(self.path, where, "empty-text", f"{key}: is empty")
+            return None
+        if INVISIBLE.search(value):
+            ch = INVISIBLE.search(value).group()
+            self.problems.error(self.path, where, "invisible-character",
+                                f"{key}: contains the invisible character U+{ord(ch):04X}; remove it")
+            return None
+        if any(unicodedata.category(c) == "Cc" for c in value if c not in "\n"):
+            self.problems.error(self.path, where, "control-character",
+                                f"{key}: contains a control character")
+            return None
+        return value
+
+    def string(self, key, required=True) -> str | None:
+        if not self.present(key, required):
+            return None
+        value = self.doc[key]
+        if self._coerced(key, value, self.doc.raw.get(key)):
+            return None
+        return self._clean_text(key, value, self.doc.where(key))
+
+    def _text_value(self, key, value, raw, where) -> Text | None:
+        context = None
+        if isinstance(value, MarkedMap):
+            extra = set(value) - {"text", "context"}
+            if "text" not in value or extra:
+                self.problems.error(self.path, where, "type",
+                                    f"{key}: write text, or a mapping with 'text' and 'context'")
+                return None
+            context = value.get("context")
+            raw, value = value.raw.get("text"), value["text"]
+            if context is not None and not isinstance(context, str):
+                self.problems.error(self.path, where, "type", f"{key}: context must be text")
+                return None
+        if isinstance(value, (MarkedList,)) or self._coerced(key, value, raw):
+            if isinstance(value, MarkedList):
+                self.err(key, "type", "expected text, found a list")
+            return None
+        cleaned = self._clean_text(key, value, where)
+        if cleaned is None:
+            return None
+        text = Text(cleaned, context)
+        self.content.text_uses.setdefault(text, []).append(Source(self.rel, *where))
+        return text
+
+    def text(self, key, required=True) -> Text | None:
+        if not self.present(key, required):
+            return None
+        return self._text_value(key, self.doc[key], self.doc.raw.get(key), self.doc.where(key))
+
+    def text_list(self, key, required=False) -> list[Text]:
+        if not self.present(key, required):
+            return []
+        value = self.doc[key]
+        if not isinstance(value, MarkedList):
+            one = self._text_value(key, value, self.doc.raw.get(key), self.doc.where(key))
+            return [one] if one else []
+        out = []
+        for i, item in enumerate(value):
+            t = self._text_value(f"{key}[{i + 1}]", item, value.raw[i], value.where(i))
+            if t is not None:
+                if t in out:
+                    self.problems.error(self.path, value.where(i), "duplicate-value",
+                                        f"{key}: '{t.zh}' is listed twice")
+                else:
+                    out.append(t)
+        if required and not out and not self.problems.errors:
+            self.err(key, "missing-field", "needs at least one entry")
+        return out
+
+    def slug(self, key, required=True) -> str | None:
+        value = self.string(key, required)
+        if value is not None and not SLUG.match(value):
+            self.err(key, "bad-id",
+                     f"'{value}' is not a valid id: use lowercase ASCII letters, digits "
+                     "and single hyphens (no spaces, '/', '..' or other characters)")
+            return None
+        return value
+
+    def choice(self, key, options, required=True, default=None):
+        if not self.present(key, required):
+            return default
+        value = self.string(key, required)
+        if value is not None and value not in options:
+            self.err(key, "bad-value", f"'{value}' is not one of: {', '.join(options)}")
+            return None
+        return value
+
+    def boolean(self, key, default=False) -> bool:
+        if key not in self.doc:
+            return default
+        value = self.doc[key]
+        tag, text = self.doc.raw.get(key, (None, None))
+        if not isinstance(value, bool) or (text or "").lower() not in ("true", "false"):
+            self.err(key, "type", "write true or false")
+            return default
+        return value
+
+    def integer(self, key, required=False, minimum=None) -> int | None:
+        if not self.present(key, required):
+            return None
+        value = self.doc[key]
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.err(key, "type", f"expected a whole number, found '{value}'")
+            return None
+        if minimum is not None and value < minimum:
+            self.err(key, "bad-value", f"must be at least {minimum}")
+            return None
+        return value
+
+    def date(self, key, required=True, allow_month=False):
+        """A date; with allow_month also 'YYYY-MM' (returns (first, last, 'month'))."""
+        if not self.present(key, required):
+            return None
+        value = self.doc[key]
+        if isinstance(value, dt.datetime):
+            self.err(key, "bad-date", "give a date (YYYY-MM-DD) without a time")
+            return None
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str) and allow_month and MONTH.match(value.strip()):
+            y, m = map(int, MONTH.match(value.strip()).groups())
+            if 1 <= m <= 12:
+                first = dt.date(y, m, 1)
+                last = (dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1))
+                return (first, last, "month")
+        if isinstance(value, str):
+            # PyYAML only resolves zero-padded dates: say what to write instead.
+            try:
+                parsed = dt.date.fromisoformat(value.strip())
+                return parsed
+            except ValueError:
+                pass
+        forms = "YYYY-MM-DD" + (" or YYYY-MM when only the month is known" if allow_month else "")
+        self.err(key, "bad-date", f"'{value}' is not a date; write {forms}")
+        return None
+
+    def url(self, key, required=False) -> str | None:
+        value = self.string(key, required)
+        if value is None:
+            return None
+        return check_url(value, lambda code, msg: self.err(key, code, msg))
+
+
+def check_url(value: str, report) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        report("bad-url", f"'{value}' must be an absolute http:// or https:// address")
+        return None
+    return value
+
+
+def _mapping(doc: RawDoc | None, problems: Problems, what: str) -> MarkedMap | None:
+    if doc is None or doc.data is None:
+        if doc is not None and not any(p.path == problems._display(doc.path) for p in problems.errors):
+            problems.error(doc.path, (1, 1), "empty-file", f"{what} is empty")
+        return None
+    if not isinstance(doc.data, MarkedMap):
+        kind = "a list" if isinstance(doc.data, list) else "a single value"
+        problems.error(doc.path, getattr(doc.data, "mark", (1, 1)), "not-a-mapping",
+                       f"{what} must be a mapping of keys to values, not {kind}")
+        return None
+    return doc.data
+
+
+def validate_guide(doc, problems, content) -> GuideInfo | None:
+    data = _mapping(doc, problems, "the guide's settings")
+    if data is None:
+        return None
+    c = Checker(data, doc.path, problems, content, "guide.yaml",
+                {"title", "publisher", "base_url", "current_edition", "unit_groups"})
+    groups = []
+    raw_groups = data.get("unit_groups")
+    if isinstance(raw_groups, MarkedMap):
+        for gid in raw_groups:
+            gc = Checker(raw_groups, doc.path, problems, content, "unit_groups", set(raw_groups))
+            if not SLUG.match(str(gid)):
+                gc.err(gid, "bad-id", "group ids are lowercase ASCII slugs")
+            name = gc.text(gid)
+            if name:
+                groups.append(UnitGroup(str(gid), name))
+    else:
+        c.present("unit_groups", True) and c.err("unit_groups", "type", "expected a mapping of group id to name")
+    current = data.get("current_edition")
+    if isinstance(current, int) and not isinstance(current, bool):
+        current = str(current)  # a year typed without quotes is still an edition id
+        data[ "current_edition"] = current
+        data.raw["current_edition"] = (STR_TAG, current)
+    info = GuideInfo(
+        title=c.text("title"), publisher=c.text("publisher"),
+        base_url=c.url("base_url", required=True), current_edition=c.string("current_edition"),
+        unit_groups=groups, source=c.source())
+    if info.base_url and not info.base_url.endswith("/"):
+        info.base_url += "/"
+    return info
+
+
+def validate_units(doc, problems, content, groups: set[str]) -> dict[str, Unit]:
+    units: dict[str, Unit] = {}
+    if doc is None or doc.data is None:
+        return units
+    if not isinstance(doc.data, MarkedList):
+        problems.error(doc.path, getattr(doc.data, "mark", (1, 1)), "not-a-list",
+                       "units.yaml must be a list of units")
+        return units
+    for i, item in enumerate(doc.data):
+        if not isinstance(item, MarkedMap):
+            problems.error(doc.path, doc.data.where(i), "not-a-mapping", "each unit is a mapping")
+            continue
+        c = Checker(item, doc.path, problems, content, "a unit", {"code", "name", "group"})
+        code = c.string("code")
+        if code is not None and not UNIT_CODE.match(code):
+            c.err("code", "bad-unit-code", f"'{code}' is not a unit code such as A-01, P-11 or E-12T")
+            code = None
+        name, group = c.text("name"), c.string("group")
+        if group is not None and groups and group not in groups:
+            c.err("group", "unknown-group", f"'{group}' is not a group of guide.yaml's unit_groups")
+        if code is None or name is None:
+            continue
+        if code in units:
+            c.err("code", "duplicate-unit", f"'{code}' is listed twice (also line {units[code].source.line})")
+            continue
+        units[code] = Unit(code, name, group, c.source())
+    return units
+
+
+EDITION_KEYS = {"year", "title", "sample", "window", "recurring_cutoff", "fields"}
+CONFERENCE_KEYS = {"id", "series", "name", "kind", "edition_number", "field", "start", "end",
+                   "city", "venue", "organizers", "hosts", "recommender", "co_recommenders",
+                   "website", "status", "sources"}
+
+
+def validate_edition(raw, problems, content) -> Edition | None:
+    data = _mapping(raw.meta, problems, "the edition's data")
+    if data is None:
+        return None
+    path = raw.meta.path
+    c = Checker(data, path, problems, content, "edition.yaml", EDITION_KEYS)
+    eid = raw.dir.name
+    if not SLUG.match(eid):
+        problems.error(path, (1, 1), "bad-id", f"edition folder '{eid}' must be an ASCII slug such as 2023")
+        return None
+    year = c.integer("year", required=True)
+    window = None
+    w = data.get("window")
+    if isinstance(w, MarkedMap):
+        wc = Checker(w, path, problems, content, "window", {"start", "end"})
+        ws, we = wc.date("start"), wc.date("end")
+        if ws and we:
+            if we < ws:
+                wc.err("end", "date-order", "the window ends before it starts")
+            else:
+                window = DateSpan(ws, we)
+    elif c.present("window", True):
+        c.err("window", "type", "expected a mapping with start and end")
+    fields: list[Field] = []
+    f = data.get("fields")
+    if isinstance(f, MarkedList) and f:
+        for i, item in enumerate(f):
+            if not isinstance(item, MarkedMap):
+                problems.error(path, f.where(i), "not-a-mapping", "each field is a mapping with id and name")
+                continue
+            fc = Checker(item, path, problems, content, "a field", {"id", "name"})
+            fid, name = fc.slug("id"), fc.text("name")
+            if fid and any(x.id == fid for x in fields):
+                fc.err("id", "duplicate-id", f"field '{fid}' is listed twice")
+            elif fid and name:
+                fields.append(Field(fid, name))
+    elif c.present("fields", True):
+        c.err("fields", "type", "expected a list of fields")
+    edition = Edition(
+        id=eid, year=year, title=c.text("title"), sample=c.boolean("sample"),
+        window=window, recurring_cutoff=c.date("recurring_cutoff", required=False),
+        fields=fields, source=c.source())
+    if edition.title is None or window is None or year is None:
+        return None
+    return edition
+
+
+def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, content: Content,
+                        field_ids: set[str]) -> Conference | None:
+    data = _mapping(doc, problems, "a conference record")
+    if data is None:
+        return None
+    c = Checker(data, doc.path, problems, content, "a conference record", CONFERENCE_KEYS)
+    before = len(problems.errors)
+    cid = c.slug("id")
+    series = c.slug("series", required=False)
+    name = c.text("name")
+    kind = c.choice("kind", KINDS)
+    number = c.integer("edition_number", minimum=1)
+    if number is not None and kind == "one-off":
+        c.err("edition_number", "bad-value", "a one-off conference has no edition number")
+    fid = c.string("field")
+    if fid is not None and fid not in field_ids:
+        hint = difflib.get_close_matches(fid, sorted(field_ids), n=1)
+        c.err("field", "unknown-field",
+              f"'{fid}' is not a field of edition {edition.id}"
+              + (f"; did you mean '{hint[0]}'?" if hint else f" ({', '.join(sorted(field_ids))})"))
+        fid = None
+    start = c.date("start", allow_month=True)
+    end = c.date("end", required=False, allow_month=True)
+    dates = None
+    if start is not None and ("end" not in data or end is not None):
+        precision = "month" if isinstance(start, tuple) else "day"
+        s = start[0] if isinstance(start, tuple) else start
+        if end is None:
+            e = start[1] if isinstance(start, tuple) else start
+        elif isinstance(end, tuple) != isinstance(start, tuple):
+            c.err("end", "bad-date", "start and end must both be full dates or both be months")
+            e = None
+        else:
+            e = end[1] if isinstance(end, tuple) else end
+        if e is not None:
+            if e < s:
+                c.err("end", "date-order", f"ends ({e.isoformat()}) before it starts ({s.isoformat()})")
+            else:
+                dates = DateSpan(s, e, precision)
+    city, venue = c.text("city", required=False), c.text("venue", required=False)
+    organizers = c.text_list("organizers", required=True)
+    if "organizers" in data and not organizers and len(problems.errors) == before:
+        c.err("organizers", "missing-field", "needs at least one organizer")
+    hosts = c.text_list("hosts")
+    recommender = c.string("recommender")
+    if recommender is not None and recommender not in content.units:
+        hint = difflib.get_close_matches(recommender, sorted(content.units), n=1)
+        c.err("recommender", "unknown-unit",
+              f"'{recommender}' is not a unit of units.yaml" + (f"; did you mean '{hint[0]}'?" if hint else ""))
+    co = c.text_list("co_recommenders")
+    website = c.url("website")
+    status = c.choice("status", STATUSES, required=False, default="accredited")
+    sources = []
+    if isinstance(data.get("sources"), MarkedList):
+        for i, s in enumerate(data["sources"]):
+            if isinstance(s, str):
+                ok = check_url(s, lambda code, msg: problems.error(doc.path, data["sources"].where(i), code, f"sources: {msg}"))
+                if ok:
+                    sources.append(ok)
+            else:
+                problems.error(doc.path, data["sources"].where(i), "type", "sources: each source is a URL")
+    elif "sources" in data:
+        c.err("sources", "type", "expected a list of URLs")
+    if len(problems.errors) != before:
+        return None
+    return Conference(
+        id=cid, edition=edition.id, series=series, name=name, kind=kind,
+        edition_number=number, field=fid, dates=dates, city=city, venue=venue,
+        organizers=organizers, hosts=hosts, recommender=recommender,
+        co_recommenders=co, website=website, status=status or "accredited",
+        sources=sources, source=c.source())
+
+
+def validate_pages(raw: RawProject, problems: Problems) -> dict[tuple[str, str], Page]:
+    pages = {}
+    for (slug, lang), (path, text) in raw.pages.items():
+        lines = text.splitlines()
+        title_line = next((i for i, l in enumerate(lines) if l.strip()), None)
+        if title_line is None or not lines[title_line].startswith("# "):
+            problems.error(path, (1 if title_line is None else title_line + 1, 1), "page-title",
+                           "a page starts with its title as a '# ' heading")
+            continue
+        body = "\n".join(lines[title_line + 1:])
+        pages[(slug, lang)] = Page(slug, lang, lines[title_line][2:].strip(), body,
+                                   Source(problems._display(path), title_line + 1, 1))
+    slugs = {s for s, _ in pages}
+    for slug in sorted(slugs):
+        for lang in LANGS:
+            if (slug, lang) not in pages:
+                other = next(p for (s, l), p in pages.items() if s == slug)
+                problems.error(other.source.path, (1, 1), "page-missing-language",
+                               f"page '{slug}' has no {lang} version ({slug}.{lang}.md)")
+    return pages
+
+
+def validate(raw: RawProject, problems: Problems) -> Content:
+    content = Content(raw.root, None, {}, [], {})
+    content.guide = validate_guide(raw.guide, problems, content)
+    groups = {g.id for g in content.guide.unit_groups} if content.guide else set()
+    content.units = validate_units(raw.units, problems, content, groups)
+    seen_ids: dict[str, Source] = {}
+    for redition in raw.editions:
+        edition = validate_edition(redition, problems, content)
+        if edition is None:
+            continue
+        field_ids = {f.id for f in edition.fields}
+        for doc in redition.conferences:
+            conf = validate_conference(doc, edition, problems, content, field_ids)
+            if conf is None:
+                continue
+            if conf.id in seen_ids:
+                first = seen_ids[conf.id]
+                problems.error(doc.path, conf.source and doc.data.where("id"), "duplicate-id",
+                               f"id '{conf.id}' is already used by {first.path}:{first.line}; "
+                               "ids are unique across the whole guide")
+                continue
+            seen_ids[conf.id] = Source(problems._display(doc.path), *doc.data.where("id"))
+            edition.conferences.append(conf)
+        content.editions.append(edition)
+    if content.guide and content.guide.current_edition and content.editions is not None:
+        if content.guide.current_edition not in {e.id for e in content.editions} and raw.editions:
+            if not any(r.dir.name == content.guide.current_edition for r in raw.editions):
+                problems.error(raw.guide.path, raw.guide.data.where("current_edition"), "unknown-edition",
+                               f"current_edition '{content.guide.current_edition}' has no folder "
+                               f"content/editions/{content.guide.current_edition}/")
+    if not raw.editions and raw.guide is not None:
+        problems.error(raw.root / "content", (1, 1), "no-edition",
+                       "no edition folders under content/editions/")
+    content.pages = validate_pages(raw, problems)
+    return content
