@@ -18,15 +18,21 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date (YYYY-MM-DD)")
 
 
+DEFAULTS = {"project": Path.cwd, "today": None, "strict": False, "format": "text",
+            "quiet": False, "out": None}
+
+
 def make_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--project", type=Path, default=Path.cwd(),
+    # SUPPRESS: options may come before or after the command without the
+    # subcommand's defaults overwriting what was given before it.
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    common.add_argument("--project", type=Path,
                         help="the project folder holding content/ (default: here)")
-    common.add_argument("--today", type=_date, default=None,
+    common.add_argument("--today", type=_date,
                         help="the build date for date-dependent checks and pages (default: today)")
     common.add_argument("--strict", action="store_true",
                         help="publication mode: missing or fuzzy translations are errors")
-    common.add_argument("--format", choices=("text", "json"), default="text",
+    common.add_argument("--format", choices=("text", "json"),
                         help="how to print problems")
     common.add_argument("-q", "--quiet", action="store_true", help="print problems only")
     parser = argparse.ArgumentParser(
@@ -34,7 +40,7 @@ def make_parser() -> argparse.ArgumentParser:
         description="Build the Guide to Important Academic Conferences website.")
     sub = parser.add_subparsers(dest="command")
     b = sub.add_parser("build", parents=[common], help="validate, then build the site (default)")
-    b.add_argument("--out", type=Path, default=None, help="output folder (default: PROJECT/site)")
+    b.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="output folder (default: PROJECT/site)")
     sub.add_parser("check", parents=[common], help="validate the content without writing anything")
     i = sub.add_parser("i18n", parents=[common], help="translation catalogs (wraps Babel)")
     i.add_argument("action", choices=("extract", "update", "compile", "status"))
@@ -53,9 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = make_parser()
     args = parser.parse_args(argv)
+    for name, default in DEFAULTS.items():
+        if not hasattr(args, name):
+            setattr(args, name, default() if callable(default) else default)
     command = args.command or "build"
     root = args.project.resolve()
-    build = Build(root, out=getattr(args, "out", None), today=args.today, strict=args.strict)
+    build = Build(root, out=args.out, today=args.today, strict=args.strict)
 
     if command == "i18n":
         return run_i18n(build, args.action)

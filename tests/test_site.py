@@ -1,0 +1,190 @@
+"""The built site: pages, languages, alternates, listings, editions side by side."""
+
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+from conftest import REPO
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs, self.alternates, self.html_lang, self.switch = [], {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "html":
+            self.html_lang = a.get("lang")
+        if tag == "link" and a.get("rel") == "alternate":
+            self.alternates[a["hreflang"]] = a["href"]
+        if tag in ("a", "link", "script") and (a.get("href") or a.get("src")):
+            self.hrefs.append(a.get("href") or a.get("src"))
+        if tag == "a" and "lang-switch" in (a.get("class") or ""):
+            self.switch = a["href"]
+
+
+def parse(html: str) -> Links:
+    p = Links()
+    p.feed(html)
+    return p
+
+
+def html_pages(project):
+    site = project.root / "site"
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+
+
+def test_builds_every_kind_of_page_in_both_languages(built):
+    pages = set(html_pages(built))
+    for lang in ("zh", "en"):
+        for rel in ["index.html", "about/index.html", "404.html", "2023/index.html",
+                    "2023/conferences/index.html", "2023/fields/math-physics/index.html",
+                    "2023/fields/life/index.html", "2023/months/2023-05/index.html",
+                    "2023/months/2023-06/index.html", "2023/months/2023-10/index.html",
+                    "2023/units/a-01/index.html", "2023/units/l-01/index.html",
+                    "2023/units/p-22/index.html", "2023/conferences/cms-2023/index.html",
+                    "2022/index.html", "2022/conferences/cms-2022/index.html"]:
+            assert f"{lang}/{rel}" in pages
+    assert {"index.html", "404.html"} <= pages
+    assert (built.root / "site/robots.txt").read_text().startswith("User-agent: *")
+
+
+def test_html_lang_and_language_switch_point_to_the_same_page(built):
+    site = built.root / "site"
+    for rel in html_pages(built):
+        if not rel.startswith(("zh/", "en/")):
+            continue
+        links = parse((site / rel).read_text(encoding="utf-8"))
+        lang = rel[:2]
+        assert links.html_lang == {"zh": "zh-CN", "en": "en"}[lang], rel
+        other = "en" if lang == "zh" else "zh"
+        expected = "/" + other + "/" + rel[3:].replace("index.html", "")
+        assert links.switch == expected, rel
+        target = site / links.switch.lstrip("/")
+        assert target.is_file() or (target / "index.html").is_file(), rel
+        assert set(links.alternates) == {"zh-CN", "en", "x-default"}, rel
+        assert links.alternates["zh-CN"] == "https://guide.test/zh/" + rel[3:].replace("index.html", "")
+
+
+def test_every_internal_link_resolves(built):
+    site = built.root / "site"
+    for rel in html_pages(built):
+        for href in parse((site / rel).read_text(encoding="utf-8")).hrefs:
+            if href.startswith(("http://", "https://", "mailto:")) or href.startswith("#"):
+                continue
+            target = site / href.split("#")[0].lstrip("/")
+            assert target.is_file() or (target / "index.html").is_file(), f"{rel} -> {href}"
+
+
+def test_sitemap_lists_every_page_with_hreflang_alternates(built):
+    tree = ET.parse(built.root / "site/sitemap.xml")
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    urls = tree.getroot().findall("s:url", ns)
+    locs = {u.find("s:loc", ns).text for u in urls}
+    assert "https://guide.test/zh/2023/conferences/cms-2023/" in locs
+    assert "https://guide.test/en/about/" in locs
+    assert not any("404" in loc for loc in locs)
+    for u in urls:
+        alts = {a.get("hreflang"): a.get("href") for a in u.findall("x:link", ns)}
+        assert set(alts) == {"zh-CN", "en"}
+
+
+def test_conference_page_shows_localized_dates_and_facts(built):
+    zh = built.page("zh/2023/conferences/cms-2023/index.html")
+    en = built.page("en/2023/conferences/cms-2023/index.html")
+    assert "2023年5月30日至6月2日" in zh
+    assert "May 30\u2009–\u2009Jun 2, 2023" in en  # CLDR puts thin spaces round the dash
+    assert "机制性会议，第15届" in zh and "Recurring conference, edition 15" in en
+    assert "主办单位" in zh and "承办单位" in zh and "厦门大学" in zh
+    assert "Organizers" in en and "Hosts" in en and "Xiamen University" in en
+    assert 'href="/en/2023/units/a-01/"' in en and "Chinese Mathematical Society" in en
+    assert 'href="https://www.cms.org.cn/"' in en
+    assert "Mathematical and Physical Sciences" in en
+
+
+def test_month_precision_says_dates_are_not_announced(built):
+    assert "2023年10月（具体日期待定）" in built.page("zh/2023/conferences/wlsc-2023/index.html")
+    assert "October 2023 (dates to be announced)" in built.page("en/2023/conferences/wlsc-2023/index.html")
+    assert "单次会议" in built.page("zh/2023/conferences/wlsc-2023/index.html")
+
+
+def test_series_links_editions_both_ways(built):
+    new = built.page("en/2023/conferences/cms-2023/index.html")
+    old = built.page("en/2022/conferences/cms-2022/index.html")
+    assert 'href="/en/2022/conferences/cms-2022/"' in new
+    assert 'href="/en/2023/conferences/cms-2023/"' in old
+    assert "In other editions" not in built.page("en/2023/conferences/ccs-2023/index.html")
+
+
+def test_listings_sort_by_date(built):
+    page = built.page("zh/2023/index.html")
+    order = [page.index(n) for n in ("2023年中国数学会学术年会", "中国化学会第33届学术年会", "世界生命科学大会")]
+    assert order == sorted(order)
+
+
+def test_name_index_sorts_chinese_by_pinyin_and_english_case_insensitively(built):
+    zh = built.page("zh/2023/conferences/index.html")
+    # 2023年… sorts first ("#"); then shi-jie (S) before zhong-guo (Z)
+    assert zh.index("2023年中国数学会学术年会") < zh.index("世界生命科学大会") < zh.index("中国化学会第33届学术年会")
+    assert 'id="letter-S"' in zh and 'id="letter-Z"' in zh
+    en = built.page("en/2023/conferences/index.html")
+    # "world …" is lowercase in the catalog but still sorts after "33rd" and "2023"
+    assert en.index("2023 Annual Meeting") < en.index("33rd CCS Congress") < en.index("world Life Science")
+
+
+def test_pinyin_keys_read_polyphonic_city_names():
+    from guide.model import pinyin_key
+    names = ["重庆", "长沙", "厦门", "北京"]
+    assert sorted(names, key=pinyin_key) == ["北京", "长沙", "重庆", "厦门"]
+
+
+def test_home_shows_counts_per_field_and_next_conferences(built):
+    zh = built.page("zh/index.html")
+    assert "各领域会议数" in zh and "近期会议" in zh
+    # build date 2023-06-01: every 2023 conference is still ahead
+    assert zh.index("2023年中国数学会学术年会") < zh.index("中国化学会第33届学术年会")
+    en = built.page("en/index.html")
+    assert "Conferences per field" in en and 'href="/en/2022/"' in en
+
+
+def test_sample_edition_pages_carry_the_banner_and_others_do_not(built):
+    assert "示例数据，非官方名单" in built.page("zh/2023/conferences/cms-2023/index.html")
+    assert "Sample data, not the official list" in built.page("en/2023/index.html")
+    assert "Sample data" not in built.page("en/2022/conferences/cms-2022/index.html")
+    assert "示例数据，非官方名单" in built.page("index.html")
+
+
+def test_about_page_is_markdown_per_language(built):
+    assert "<strong>测试</strong>" in built.page("zh/about/index.html")
+    assert "<strong>test</strong>" in built.page("en/about/index.html")
+
+
+def test_root_page_offers_both_languages(built):
+    root = built.page("index.html")
+    assert 'href="/zh/"' in root and 'href="/en/"' in root
+    assert '<script src="/assets/lang.js"' in root
+
+
+def test_listing_pages_leave_out_cancelled_conferences_but_keep_their_page(project):
+    path = project.root / "content/editions/2023/conferences/ccs-2023.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "status: cancelled\n", encoding="utf-8")
+    assert project.build().ok
+    assert "中国化学会第33届学术年会" not in project.page("zh/2023/fields/chemistry/index.html")
+    assert "本会议已取消" in project.page("zh/2023/conferences/ccs-2023/index.html")
+
+
+def test_output_is_escaped(project):
+    project.conference("x-2023", """\
+        id: x-2023
+        name: "<script>alert(1)</script>会议"
+        kind: one-off
+        field: life
+        start: 2023-07-01
+        organizers: ["<b>主办</b>"]
+        recommender: L-01
+        """)
+    assert project.build().ok
+    page = project.page("zh/2023/conferences/x-2023/index.html")
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;会议" in page
+    assert "<b>主办</b>" not in page
