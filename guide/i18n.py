@@ -79,7 +79,9 @@ def write_catalog(path: Path, catalog: Catalog) -> bool:
     """Write a .po/.pot only when its text changes; True when written."""
     buf = io.BytesIO()
     write_po(buf, catalog, width=76, omit_header=False, ignore_obsolete=False,
-             include_previous=True, sort_output=False)
+             include_previous=False, sort_output=False)
+    # include_previous=False: Babel reads its own '#|' lines back as comments
+    # and rewrites them as '# |', so every update would change the file.
     data = _stable_header(buf.getvalue())
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and _stable_header(path.read_bytes()) == data:
@@ -182,7 +184,7 @@ def status(root: Path, content, catalogs: Catalogs) -> list[DomainStatus]:
 def check_translations(content, catalogs: Catalogs, problems: Problems) -> None:
     """Each untranslated or fuzzy text is a warning at its first use (an error in --strict)."""
     for lang in DOMAINS["content"][1]:
-        for text, uses in sorted(content.text_uses.items(), key=lambda kv: kv[0]):
+        for text, uses in sorted(content.text_uses.items(), key=lambda kv: (kv[0].zh, kv[0].context or "")):
             state = catalogs.status(lang, "content", text.zh, text.context)
             if state == "translated":
                 continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,12 +34,37 @@ def pot_path(root: Path, domain: str) -> Path:
     return root / "locales" / f"{domain}.pot"
 
 
+_PO_LINE = re.compile(r'^(?:#.*|(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+(".*")|(".*")|\s*)$')
+_PO_STRING = re.compile(r'^"(?:[^"\\]|\\.)*"$')
+
+
+def lint_po(data: bytes, path: Path, problems: Problems) -> bool:
+    """Babel's reader forgives broken lines; report them like msgfmt would."""
+    ok = True
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.error(path, (line, 1), "po-syntax", "catalog is not UTF-8")
+        return False
+    for number, line in enumerate(text.splitlines(), 1):
+        m = _PO_LINE.match(line.strip())
+        literal = m and (m.group(1) or m.group(2))
+        if not m or (literal and not _PO_STRING.match(literal)):
+            problems.error(path, (number, 1), "po-syntax", f"not a valid catalog line: {line.strip()[:60]}")
+            ok = False
+    return ok
+
+
 def read_catalog(path: Path, lang: str, problems: Problems | None) -> Catalog | None:
     try:
-        with path.open("rb") as f:
-            return read_po(f, locale=BABEL_LOCALE[lang], abort_invalid=True)
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
+    if problems is not None and not lint_po(data, path, problems):
+        return None
+    try:
+        return read_po(io.BytesIO(data), locale=BABEL_LOCALE[lang], abort_invalid=True)
     except (PoFileError, ValueError, UnicodeDecodeError) as exc:
         if problems is not None:
             line = getattr(exc, "lineno", 1) or 1

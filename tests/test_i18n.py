@@ -1,0 +1,111 @@
+"""Translation: catalogs, fallbacks, strictness and the i18n commands."""
+
+from babel.messages.pofile import read_po
+
+from conftest import EN
+
+
+def test_missing_translation_is_a_warning_and_english_page_falls_back_to_marked_chinese(project):
+    entries = dict(EN)
+    del entries["厦门大学"]
+    project.translations(entries)
+    result = project.build()
+    assert result.ok
+    warnings = [p for p in result.problems.warnings if p.code == "missing-translation"]
+    assert len(warnings) == 1 and "厦门大学" in warnings[0].message
+    assert warnings[0].path == "content/editions/2023/conferences/cms-2023.yaml"
+    page = project.page("en/2023/conferences/cms-2023/index.html")
+    assert '<span lang="zh-CN">厦门大学</span>' in page
+
+
+def test_errors_on_missing_translation_in_strict_mode(project):
+    entries = dict(EN)
+    del entries["厦门大学"]
+    project.translations(entries)
+    result = project.build(strict=True)
+    assert not result.ok
+    assert [p.code for p in result.problems.errors] == ["missing-translation"]
+    assert not (project.root / "site").exists()
+
+
+def test_errors_on_fuzzy_translation_in_strict_mode(project):
+    project.translations(EN, fuzzy={"重庆"})
+    result = project.build(strict=True)
+    assert [p.code for p in result.problems.errors] == ["fuzzy-translation"]
+    result = project.build()
+    assert result.ok
+    assert '<span lang="zh-CN">重庆</span>' in project.page("en/2023/conferences/ccs-2023/index.html")
+
+
+def test_errors_on_po_syntax(project):
+    project.write("locales/en/LC_MESSAGES/content.po", 'msgid "a"\nmsgstr "b\n')
+    result = project.build()
+    assert "po-syntax" in [p.code for p in result.problems.errors]
+
+
+def test_translation_context_distinguishes_one_chinese_string(project):
+    project.conference("ctx-2023", """\
+        id: ctx-2023
+        name: 世界生命科学大会
+        kind: one-off
+        field: life
+        start: 2023-08-01
+        city: {text: 长沙, context: venue district}
+        organizers: [中国科协生命科学学会联合体]
+        recommender: L-01
+        """)
+    po = (project.root / "locales/en/LC_MESSAGES/content.po").read_text(encoding="utf-8")
+    po += '\nmsgctxt "venue district"\nmsgid "长沙"\nmsgstr "Changsha (district)"\n'
+    project.write("locales/en/LC_MESSAGES/content.po", po)
+    assert project.build(strict=True).ok
+    assert "Changsha (district)" in project.page("en/2023/conferences/ctx-2023/index.html")
+    assert "Changsha (district)" not in project.page("en/2023/conferences/wlsc-2023/index.html")
+
+
+def test_i18n_update_keeps_translations_and_marks_changed_sources_fuzzy(project):
+    out = project.cli("i18n", "update")
+    assert out.returncode == 0, out.stdout + out.stderr
+    po = project.root / "locales/en/LC_MESSAGES/content.po"
+    catalog = read_po(po.open("rb"))
+    assert catalog.get("厦门大学").string == "Xiamen University"
+    assert any(loc[0].endswith("cms-2023.yaml") for loc in catalog.get("厦门大学").locations)
+    # Rename the conference: its old translation is kept as a fuzzy suggestion.
+    path = project.root / "content/editions/2023/conferences/ccs-2023.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("第33届学术年会", "第33届学术年会（青岛）"), encoding="utf-8")
+    assert project.cli("i18n", "update").returncode == 0
+    catalog = read_po(po.open("rb"))
+    message = catalog.get("中国化学会第33届学术年会（青岛）")
+    assert message.fuzzy and message.string == "33rd CCS Congress"
+    status = project.cli("i18n", "status")
+    assert "en content:" in status.stdout and "1 fuzzy" in status.stdout
+    assert "fuzzy: 中国化学会第33届学术年会（青岛）" in status.stdout and "ccs-2023.yaml:3" in status.stdout
+    assert project.cli("--strict", "i18n", "status").returncode == 1
+    # A second update with nothing new changes no file.
+    again = project.cli("i18n", "update")
+    assert "0 file(s) changed" in again.stdout
+
+
+def test_i18n_extract_and_compile(project):
+    out = project.cli("i18n", "extract")
+    assert out.returncode == 0
+    pot = (project.root / "locales/content.pot").read_text(encoding="utf-8")
+    assert 'msgid "2023年中国数学会学术年会"' in pot and "cms-2023.yaml:3" in pot
+    out = project.cli("i18n", "compile")
+    assert out.returncode == 0
+    assert (project.root / "locales/en/LC_MESSAGES/content.mo").is_file()
+
+
+def test_interface_catalog_of_the_tool_is_complete():
+    """Every interface string in templates and code has a Chinese translation."""
+    from guide.i18n import TOOL_ROOT, extract_messages
+    from guide.translation import load_catalogs
+    from guide.problems import Problems
+    catalogs = load_catalogs(TOOL_ROOT, Problems())
+    missing = [m.id for m in extract_messages(TOOL_ROOT)
+               if m.id and catalogs.status("zh", "messages", m.id, m.context) != "translated"]
+    assert missing == []
+
+
+def test_newstyle_gettext_plurals_and_placeholders(built):
+    assert "本版指南推荐1个会议。" in built.page("zh/2023/units/a-01/index.html")
+    assert "1 conference recommended in this edition." in built.page("en/2023/units/a-01/index.html")

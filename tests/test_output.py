@@ -1,0 +1,64 @@
+"""The writer: one path once, only changed bytes, the whole site swapped in."""
+
+import pytest
+
+from guide.output import Output, OutputCollision, publish, staging_dir
+
+
+def test_errors_on_output_collision():
+    out = Output()
+    out.add("zh/index.html", b"a")
+    with pytest.raises(OutputCollision):
+        out.add("zh/./index.html", b"b")
+
+
+@pytest.mark.parametrize("path", ["../x.html", "/etc/passwd", "a/../../b"])
+def test_refuses_paths_outside_the_site(path):
+    with pytest.raises(ValueError):
+        Output().add(path, b"x")
+
+
+def test_publish_writes_only_changed_files_and_removes_stale_ones(tmp_path):
+    site = tmp_path / "site"
+    assert publish(site, {"a.html": b"1", "d/b.html": b"2", "d/c.html": b"3"}) == (3, 0)
+    publish(site, {"a.html": b"1", "d/b.html": b"2", "d/c.html": b"3"})
+    # Both trees now hold the same bytes: a third identical build writes nothing.
+    assert publish(site, {"a.html": b"1", "d/b.html": b"2", "d/c.html": b"3"}) == (0, 0)
+    written, removed = publish(site, {"a.html": b"1", "d/b.html": b"changed"})
+    assert (written, removed) == (1, 1)
+    assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()) == ["a.html", "d/b.html"]
+    assert (site / "d/b.html").read_bytes() == b"changed"
+
+
+def test_unchanged_files_keep_their_inode_and_mtime(tmp_path):
+    site = tmp_path / "site"
+    files = {"a.html": b"1", "b.html": b"2"}
+    publish(site, files)
+    publish(site, files)
+    before = (site / "a.html").stat()
+    publish(site, {"a.html": b"1", "b.html": b"3"})
+    after = (site / "a.html").stat()
+    assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
+
+
+def test_the_old_site_becomes_the_staging_tree(tmp_path):
+    site = tmp_path / "site"
+    publish(site, {"a.html": b"old"})
+    publish(site, {"a.html": b"new"})
+    assert (site / "a.html").read_bytes() == b"new"
+    assert (staging_dir(site) / "a.html").read_bytes() == b"old"
+
+
+def test_rebuild_of_unchanged_project_writes_nothing(project):
+    assert project.build().ok
+    assert project.build().ok
+    result = project.build()
+    assert result.ok and result.written == 0 and result.pages > 0
+
+
+def test_failed_build_leaves_previous_site_untouched(project):
+    assert project.build().ok
+    before = project.site_snapshot()
+    project.conference("cms-2023", "id: [broken\n")
+    assert not project.build().ok
+    assert project.site_snapshot() == before
