@@ -91,8 +91,8 @@ class Build:
                 self.problems.error(Path(exc.filename or exc.name or "templates"), (exc.lineno or 1, 1),
                                     "template-syntax", exc.message or str(exc))
             except jinja2.TemplateError as exc:
-                self.problems.error(self.root / "templates", (_template_line(exc), 1),
-                                    "template-error", f"{type(exc).__name__}: {exc}")
+                where, line = _template_frame(exc, templates_dir(self.root))
+                self.problems.error(where, (line, 1), "template-error", f"{type(exc).__name__}: {exc}")
             except OutputCollision as exc:
                 self.problems.error(self.root / "content", (1, 1), "output-collision", str(exc))
         if self.problems.errors:
@@ -114,12 +114,15 @@ class Build:
                 f"({stages}); {self.problems.summary()}")
 
 
-def _template_line(exc: Exception) -> int:
-    # Jinja rewrites tracebacks so template frames carry template file names.
+def _template_frame(exc: Exception, templates: Path) -> tuple[Path, int]:
+    """The innermost template frame of an error raised while rendering."""
+    # Jinja rewrites tracebacks so that template frames carry the template's
+    # file name and line.
     tb = exc.__traceback__
-    line = 1
+    where, line = templates, 1
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith((".html", ".xml", ".txt")):
-            line = tb.tb_lineno
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt")):
+            where, line = Path(filename), tb.tb_lineno
         tb = tb.tb_next
-    return line
+    return where, line

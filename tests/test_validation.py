@@ -159,15 +159,11 @@ def test_errors_on_unknown_edition(published):
 
 
 def test_errors_on_template_syntax(published):
-    published.write("templates/home.html", "{% if %}")
-    # A project template folder replaces the tool's: copy the others over first.
     import shutil
     from conftest import REPO
-    for path in (REPO / "templates").rglob("*"):
-        target = published.root / "templates" / path.relative_to(REPO / "templates")
-        if path.is_file() and not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, target)
+    # A project's own templates/ replaces the tool's.
+    shutil.copytree(REPO / "templates", published.root / "templates")
+    published.write("templates/home.html", "{% if %}")
     hits = expect(published, "template-syntax", "templates/home.html:1:1")
     assert "home.html" in hits[0]
 
@@ -199,3 +195,15 @@ def test_cli_prints_problems_as_path_line_column_code_message(project):
     assert f"{BAD}:6:8: unknown-field: field: 'nope' is not a field of edition 2023" in out.stderr
     assert "1 error" in out.stdout and "nothing was written" in out.stdout
     assert not (project.root / "site").exists()
+
+
+def test_errors_on_template_error_with_template_name_and_line(published):
+    import shutil
+    from conftest import REPO
+    shutil.copytree(REPO / "templates", published.root / "templates")
+    page = published.root / "templates/conference.html"
+    lines = page.read_text(encoding="utf-8").splitlines()
+    lines[9] = lines[9] + "{{ c.no_such_attribute.deeper }}"
+    page.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    hits = expect(published, "template-error", "templates/conference.html:10:1")
+    assert "no_such_attribute" in hits[0]
