@@ -7,6 +7,7 @@ touches the disk.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from pypinyin import Style, lazy_pinyin
@@ -19,13 +20,25 @@ LANGS = ("zh", "en")
 UPCOMING = 8  # how many next conferences the home page shows
 
 
+# "2023中国计算机大会", "2022-2023全国声学大会", "2023 China Space Conference":
+# readers look these up by the series name, not by the year.
+YEAR_PREFIX = re.compile(r"^\s*(?:19|20)\d{2}(?:\s*[-/–]\s*(?:19|20)\d{2})?\s*(?:年度|年)?\s*")
+
+
+def strip_year(text: str) -> str:
+    stripped = YEAR_PREFIX.sub("", text, count=1)
+    return stripped or text
+
+
 def pinyin_key(text: str) -> tuple:
     # pypinyin's phrase dictionary reads 重庆 as chong-qing, 长沙 as chang-sha.
     return (" ".join(lazy_pinyin(text, style=Style.NORMAL, errors="default")).casefold(), text)
 
 
 def name_key(lang: str, translated: str) -> tuple:
-    return pinyin_key(translated) if lang == "zh" else (translated.casefold(), translated)
+    """Sort key of a conference name in a name index: pinyin or case-insensitive."""
+    core = strip_year(translated)
+    return pinyin_key(core) if lang == "zh" else (core.casefold(), translated)
 
 
 def index_letter(lang: str, key: tuple) -> str:

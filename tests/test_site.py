@@ -125,18 +125,28 @@ def test_listings_sort_by_date(built):
 
 def test_name_index_sorts_chinese_by_pinyin_and_english_case_insensitively(built):
     zh = built.page("zh/2023/conferences/index.html")
-    # 2023年… sorts first ("#"); then shi-jie (S) before zhong-guo (Z)
-    assert zh.index("2023年中国数学会学术年会") < zh.index("世界生命科学大会") < zh.index("中国化学会第33届学术年会")
-    assert 'id="letter-S"' in zh and 'id="letter-Z"' in zh
+    # shi-jie (S) before zhong-guo-hua (Z) before zhong-guo-shu: a leading year
+    # ("2023年中国数学会…") is not what readers look up
+    assert zh.index("世界生命科学大会") < zh.index("中国化学会第33届学术年会") < zh.index("2023年中国数学会学术年会")
+    assert 'id="letter-S"' in zh and 'id="letter-Z"' in zh and 'id="letter-other"' not in zh
     en = built.page("en/2023/conferences/index.html")
-    # "world …" is lowercase in the catalog but still sorts after "33rd" and "2023"
-    assert en.index("2023 Annual Meeting") < en.index("33rd CCS Congress") < en.index("world Life Science")
+    # "world …" is lowercase in the catalog but still sorts after "Annual" and "33rd"
+    assert en.index("33rd CCS Congress") < en.index("2023 Annual Meeting") < en.index("world Life Science")
+    assert 'id="letter-other"' in en and 'id="letter-A"' in en
 
 
 def test_pinyin_keys_read_polyphonic_city_names():
     from guide.model import pinyin_key
     names = ["重庆", "长沙", "厦门", "北京"]
     assert sorted(names, key=pinyin_key) == ["北京", "长沙", "重庆", "厦门"]
+
+
+def test_name_keys_skip_a_leading_year():
+    from guide.model import name_key
+    names = ["2023中国计算机大会", "2022-2023全国声学大会", "2023年度恒星光变学术研讨会", "第七届中国系统科学大会"]
+    assert sorted(names, key=lambda n: name_key("zh", n)) == [
+        "第七届中国系统科学大会", "2023年度恒星光变学术研讨会", "2022-2023全国声学大会", "2023中国计算机大会"]
+    assert name_key("en", "2023 China Space Conference")[0] == "china space conference"
 
 
 def test_home_shows_counts_per_field_and_next_conferences(built):
