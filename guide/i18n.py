@@ -42,13 +42,6 @@ def messages_root(root: Path) -> Path:
     return root if (root / "locales" / "zh" / "LC_MESSAGES" / "messages.po").exists() else TOOL_ROOT
 
 
-@dataclass
-class Extracted:
-    """A template catalog (.pot) plus where each message is used."""
-
-    catalog: Catalog
-
-
 def extract_messages(root: Path) -> Catalog:
     catalog = Catalog(project=PROJECT_ID, fuzzy=False, charset="utf-8", locale=None)
     sources = [(templates_dir(root), [("**.html", "jinja2"), ("**.xml", "jinja2")]),

@@ -489,12 +489,10 @@ def validate(raw: RawProject, problems: Problems) -> Content:
             seen_ids[conf.id] = Source(problems._display(doc.path), *doc.data.where("id"))
             edition.conferences.append(conf)
         content.editions.append(edition)
-    if content.guide and content.guide.current_edition and content.editions is not None:
-        if content.guide.current_edition not in {e.id for e in content.editions} and raw.editions:
-            if not any(r.dir.name == content.guide.current_edition for r in raw.editions):
-                problems.error(raw.guide.path, raw.guide.data.where("current_edition"), "unknown-edition",
-                               f"current_edition '{content.guide.current_edition}' has no folder "
-                               f"content/editions/{content.guide.current_edition}/")
+    current = content.guide.current_edition if content.guide else None
+    if current and raw.editions and not any(r.dir.name == current for r in raw.editions):
+        problems.error(raw.guide.path, raw.guide.data.where("current_edition"), "unknown-edition",
+                       f"current_edition '{current}' has no folder content/editions/{current}/")
     if not raw.editions and raw.guide is not None:
         problems.error(raw.root / "content", (1, 1), "no-edition",
                        "no edition folders under content/editions/")
