@@ -18,6 +18,7 @@ from .validation import Content
 
 LANGS = ("zh", "en")
 UPCOMING = 8  # how many next conferences the home page shows
+FEED_ENTRIES = 100  # how many of the latest changes the Atom feeds carry
 
 
 # "2023中国计算机大会", "2022-2023全国声学大会", "2023 China Space Conference":
@@ -86,6 +87,25 @@ class SiteModel:
         """Next listed conferences of the current edition that have not ended."""
         soon = [c for c in self.current.listed if c.dates.end >= self.today]
         return soon[:limit]
+
+    def published(self, edition: Edition) -> dt.date:
+        """When an edition was published: its ``published`` date, else its window's start.
+
+        Feeds and calendars carry dates derived from the data only, never the
+        build time, so that a rebuild of unchanged content is byte-identical.
+        """
+        return edition.published or edition.window.start
+
+    def updated(self, conf: Conference) -> dt.date:
+        """When a record last changed: its ``updated`` date, else its edition's publication."""
+        return conf.updated or self.published(self.edition(conf.edition).edition)
+
+    def changes(self, limit: int = FEED_ENTRIES) -> list[Conference]:
+        """Every record of every edition, most recently accredited or changed first."""
+        everything = [c for view in self.editions for c in view.conferences]
+        everything.sort(key=date_key)
+        everything.sort(key=self.updated, reverse=True)  # stable: same day keeps date order
+        return everything[:limit]
 
     def other_editions(self, conf: Conference) -> list[Conference]:
         if not conf.series:

@@ -58,8 +58,13 @@ def staging_dir(site: Path) -> Path:
     return site.with_name(f".{site.name}.staging")
 
 
-def sync_tree(root: Path, files: dict[str, bytes]) -> tuple[int, int]:
-    """Make ``root`` hold exactly ``files``; returns (written, removed)."""
+def sync_tree(root: Path, files: dict[str, bytes], keep: tuple[str, ...] = (),
+              under: str = "") -> tuple[int, int]:
+    """Make ``root`` hold exactly ``files``; returns (written, removed).
+
+    Only the part of the tree below ``under`` is managed; files below a prefix
+    in ``keep`` are left alone (another stage writes them later).
+    """
     written = removed = 0
     root.mkdir(parents=True, exist_ok=True)
     made_dirs: set[Path] = set()
@@ -83,11 +88,12 @@ def sync_tree(root: Path, files: dict[str, bytes]) -> tuple[int, int]:
         os.replace(tmp, path)
         written += 1
     wanted = set(files)
-    for dirpath, dirnames, filenames in os.walk(root, topdown=False):
+    top = root / under if under else root
+    for dirpath, dirnames, filenames in os.walk(top, topdown=False):
         d = Path(dirpath)
         for name in filenames:
             rel = (d / name).relative_to(root).as_posix()
-            if rel not in wanted:
+            if rel not in wanted and not rel.startswith(keep):
                 (d / name).unlink()
                 removed += 1
         if d != root and not any(d.iterdir()):
@@ -95,15 +101,27 @@ def sync_tree(root: Path, files: dict[str, bytes]) -> tuple[int, int]:
     return written, removed
 
 
-def publish(site: Path, files: dict[str, bytes]) -> tuple[int, int]:
-    """Write ``files`` as the new ``site/`` in one swap. Returns (written, removed)."""
+def stage(site: Path, files: dict[str, bytes], keep: tuple[str, ...] = ()) -> tuple[Path, int, int]:
+    """Bring the staging tree beside ``site`` to ``files``; ``site`` is not touched.
+
+    Returns (staging dir, written, removed). Later stages may add files below
+    a ``keep`` prefix with ``sync_tree(staging, ..., under=prefix)`` before
+    ``swap``.
+    """
     site = site.resolve()
     staging = staging_dir(site)
     if not staging.exists() and site.exists():
         # First build on this machine with an old site: start from a copy so
         # that only changed files are written (hard links cost no data).
         shutil.copytree(site, staging, copy_function=os.link)
-    written, removed = sync_tree(staging, files)
+    written, removed = sync_tree(staging, files, keep=keep)
+    return staging, written, removed
+
+
+def swap(site: Path) -> None:
+    """Make the staging tree the new ``site/`` in one atomic rename."""
+    site = site.resolve()
+    staging = staging_dir(site)
     if site.exists():
         if not _exchange(staging, site):
             old = site.with_name(f".{site.name}.old")
@@ -116,4 +134,10 @@ def publish(site: Path, files: dict[str, bytes]) -> tuple[int, int]:
         os.rename(staging, site)
     # The old tree now waits in the staging place; bring it up to date lazily
     # at the next build (sync_tree compares bytes, so it converges).
+
+
+def publish(site: Path, files: dict[str, bytes]) -> tuple[int, int]:
+    """Write ``files`` as the new ``site/`` in one swap. Returns (written, removed)."""
+    _, written, removed = stage(site, files)
+    swap(site)
     return written, removed

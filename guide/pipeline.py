@@ -1,4 +1,9 @@
-"""The build, as named stages: load → validate → model → render → write."""
+"""The build, as named stages: load → validate → model → render → write → index → swap.
+
+``write`` brings the staging tree up to date, ``index`` runs Pagefind on it,
+and only then ``swap`` publishes it: a failure at any stage leaves ``site/``
+as it was.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,10 @@ import jinja2
 
 from .content import load_project
 from .model import SiteModel, build_model
-from .output import Output, OutputCollision, publish
+from .output import Output, OutputCollision, stage, swap, sync_tree
 from .problems import Problems
 from .rendering import Renderer
+from .searchindex import BUNDLE, SearchIndexError, index_site
 from .translation import Catalogs, load_catalogs
 from .validation import Content, validate
 from .i18n import check_translations, messages_root, templates_dir
@@ -27,8 +33,10 @@ class BuildResult:
     problems: Problems
     timings: dict[str, float] = field(default_factory=dict)
     pages: int = 0
-    written: int = 0
+    indexed: int = 0
+    written: int = 0             # files of pages and data
     removed: int = 0
+    index_written: int = 0       # files of the search index (some change every run: Pagefind#638)
     model: SiteModel | None = None
 
     @property
@@ -97,9 +105,29 @@ class Build:
                 self.problems.error(self.root / "content", (1, 1), "output-collision", str(exc))
         if self.problems.errors:
             return self.result  # nothing is written: the previous site stays whole
-        self.result.pages = sum(1 for p in output.files if p.endswith(".html"))
+        html = [data for p, data in output.files.items() if p.endswith(".html")]
+        self.result.pages = len(html)
+        searchable = sum(1 for data in html if b"data-pagefind-body" in data)
         with self.stage("write"):
-            self.result.written, self.result.removed = publish(self.out, output.files)
+            # The bundle of the previous build stays until the index stage has
+            # the new one, so that unchanged index files are not rewritten.
+            staging, written, removed = stage(self.out, output.files, keep=(BUNDLE,))
+        with self.stage("index"):
+            try:
+                bundle, indexed = index_site(staging)
+                if indexed != searchable:
+                    raise SearchIndexError(f"Pagefind indexed {indexed} pages, expected {searchable} "
+                                           "(pages with data-pagefind-body)")
+                for path, data in bundle.items():
+                    output.add(path, data)
+            except (SearchIndexError, OutputCollision) as exc:
+                self.problems.error(self.out, (1, 1), "search-index", str(exc))
+                return self.result  # site/ is untouched: only the staging tree changed
+            self.result.indexed = indexed
+            self.result.index_written, _ = sync_tree(staging, bundle, under=BUNDLE)
+        with self.stage("swap"):
+            swap(self.out)
+        self.result.written, self.result.removed = written, removed
         return self.result
 
     def summary(self) -> str:
@@ -109,8 +137,10 @@ class Build:
         if r.model is None:
             return f"checked in {total:.2f}s ({stages}): {self.problems.summary()}"
         confs = sum(len(e.conferences) for e in r.model.editions)
-        return (f"built {r.pages} pages ({len(r.model.editions)} edition(s), {confs} conferences, 2 languages) "
-                f"into {self.out}: {r.written} written, {r.removed} removed, in {total:.2f}s "
+        return (f"built {r.pages} pages ({len(r.model.editions)} edition(s), {confs} conferences, 2 languages; "
+                f"{r.indexed} searchable) "
+                f"into {self.out}: {r.written} written, {r.removed} removed, {r.index_written} index files written, "
+                f"in {total:.2f}s "
                 f"({stages}); {self.problems.summary()}")
 
 

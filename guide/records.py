@@ -94,6 +94,8 @@ class Conference:
     status: str
     sources: list[str]
     source: Source
+    updated: dt.date | None = None  # last change to the record after publication
+
 
     @property
     def listed(self) -> bool:
@@ -111,6 +113,7 @@ class Edition:
     fields: list[Field]
     source: Source
     conferences: list[Conference] = field(default_factory=list)
+    published: dt.date | None = None  # when the edition's catalog was published
 
 
 @dataclass

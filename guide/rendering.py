@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import jinja2
 import markdown
@@ -14,7 +14,8 @@ from babel.dates import format_interval, format_skeleton
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
-from .model import LANGS, SiteModel, index_letter, name_key
+from . import calendars, opendata
+from .model import LANGS, SiteModel, index_letter, name_key, pinyin_key
 from .records import Conference, DateSpan, Text
 from .translation import BABEL_LOCALE, HTML_LANG, ContentTranslator
 
@@ -34,6 +35,23 @@ class PageSpec:
     sitemap: bool = True
 
 
+@dataclass
+class LangFormats:
+    """One language's text and formatting helpers, for outputs made outside Jinja."""
+
+    lang: str
+    html_lang: str
+    tp: Callable[[Text | None], str]                   # content text, Chinese fallback
+    translated: Callable[[Text | None], str | None]    # content text, None when untranslated
+    dates: Callable[[DateSpan], str]
+    gettext: Callable[[str], str]
+    pgettext: Callable[[str, str], str]
+    page_url: Callable[[str], str]                     # absolute URL of a page key
+
+    def conference_url(self, c: Conference) -> str:
+        return self.page_url(conference_key(c))
+
+
 def page_url_path(key: str) -> str:
     return key[: -len("index.html")] if key.endswith("index.html") else key
 
@@ -46,12 +64,26 @@ def unit_slug(code: str) -> str:
     return code.lower()
 
 
+def calendar_key(c: Conference) -> str:
+    """The one-event calendar beside a conference's page."""
+    return f"{c.edition}/conferences/{c.id}/{c.id}.ics"
+
+
+def field_calendar_key(field_id: str) -> str:
+    return f"calendars/fields/{field_id}.ics"
+
+
+GUIDE_CALENDAR_KEY = "calendars/all.ics"
+FEED_KEY = "feed.xml"
+
+
 def plan_pages(model: SiteModel) -> Iterator[PageSpec]:
     """Every page of the site, language-independent."""
     yield PageSpec("index.html", "home.html", {"view": model.current}, model.current.id)
     for slug in sorted({s for s, _ in model.pages}):
         yield PageSpec(f"{slug}/index.html", "page.html", {"slug": slug}, model.current.id)
     yield PageSpec("404.html", "404.html", {}, model.current.id, sitemap=False)
+    yield PageSpec("search/index.html", "search.html", {}, model.current.id, sitemap=False)
     for view in model.editions:
         e = view.id
         yield PageSpec(f"{e}/index.html", "edition.html", {"view": view}, e)
@@ -86,6 +118,7 @@ class Renderer:
         self.templates = templates
         base = model.guide.base_url
         self.base_path = "/" + base.split("://", 1)[-1].partition("/")[2]
+        self.formats: dict[str, LangFormats] = {}
         self.envs = {lang: self._make_env(lang) for lang in LANGS}
         self.page_specs = list(plan_pages(model))
 
@@ -144,11 +177,34 @@ class Renderer:
         def asset(name: str) -> str:
             return self.base_path + "assets/" + name
 
+        def root_url(path: str) -> str:
+            """A file of the site shared by both languages (open data, search bundle)."""
+            return self.base_path + path
+
         def field_of(view, fid):
             return next(f for f in view.edition.fields if f.id == fid)
 
         def unit_group(gid):
             return next((g for g in self.model.guide.unit_groups if g.id == gid), None)
+
+        def search_facets():
+            """Every value of the search filters, in reading order (Pagefind sorts by text)."""
+            fields, months, units, cities = {}, set(), set(), {}
+            for view in self.model.editions:
+                for f in view.edition.fields:
+                    fields.setdefault(tp(f.name), None)
+                for c in view.conferences:
+                    months.update(c.dates.months)
+                    units.add(c.recommender)
+                    if c.city:
+                        cities.setdefault(tp(c.city), None)
+            city_key = pinyin_key if lang == "zh" else (lambda s: (s.casefold(), s))
+            return {
+                "field": list(fields),
+                "month": [month_name(m) for m in sorted(months)],
+                "unit": [tp(self.model.units[u].name) for u in sorted(units)],
+                "city": sorted(cities, key=city_key),
+            }
 
         def by_letter(confs):
             groups: dict[str, list] = {}
@@ -158,10 +214,18 @@ class Renderer:
 
         env.globals.update(
             lang=lang, other_lang=other, other_lang_name=LANG_NAMES[other], html_lang=HTML_LANG[lang], other_html_lang=HTML_LANG[other],
-            model=self.model, t=t, tp=tp, url=url, asset=asset, field_of=field_of,
+            model=self.model, t=t, tp=tp, url=url, asset=asset, root_url=root_url, field_of=field_of,
             unit_group=unit_group, by_letter=by_letter, conference_key=conference_key,
-            unit_slug=unit_slug, today=self.model.today)
+            unit_slug=unit_slug, today=self.model.today, search_facets=search_facets,
+            calendar_key=calendar_key, field_calendar_key=field_calendar_key,
+            guide_calendar_key=GUIDE_CALENDAR_KEY, feed_key=FEED_KEY,
+            open_data=opendata.FILES, page_url_path=page_url_path)
         env.filters.update(dates=dates, iso_dates=iso_dates, month_name=month_name, num=num, day=day)
+        self.formats[lang] = LangFormats(
+            lang=lang, html_lang=HTML_LANG[lang], tp=tp,
+            translated=lambda text: (lambda v: v[0] if v[1] else None)(tr.lookup(text)),
+            dates=dates, gettext=gt.gettext, pgettext=gt.pgettext,
+            page_url=lambda key: self.model.guide.base_url + f"{lang}/" + page_url_path(key))
         return env
 
     # -- pages ---------------------------------------------------------------
@@ -179,7 +243,23 @@ class Renderer:
         for lang in LANGS:
             for spec in self.page_specs:
                 yield f"{lang}/{spec.key}", self.render_page(spec, lang)
+        yield from self.render_data()
         yield from self.render_root()
+
+    def render_data(self) -> Iterator[tuple[str, bytes]]:
+        """Calendars and the Atom feed per language; open data once for both."""
+        model = self.model
+        for lang in LANGS:
+            fmt = self.formats[lang]
+            for view in model.editions:
+                for c in view.conferences:
+                    yield f"{lang}/{calendar_key(c)}", calendars.conference_calendar(model, c, fmt)
+            yield f"{lang}/{GUIDE_CALENDAR_KEY}", calendars.guide_calendar(model, fmt)
+            for field_id in calendars.field_ids(model):
+                yield f"{lang}/{field_calendar_key(field_id)}", calendars.field_calendar(model, field_id, fmt)
+            yield f"{lang}/{FEED_KEY}", self.envs[lang].get_template("feed.xml").render(
+                key=FEED_KEY, base=model.guide.base_url, entries=model.changes()).encode("utf-8")
+        yield from opendata.render(model, self.formats)
 
     def render_root(self) -> Iterator[tuple[str, bytes]]:
         # The root pages speak both languages: each half is rendered in its own.

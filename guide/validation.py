@@ -317,10 +317,10 @@ def validate_units(doc, problems, content, groups: set[str]) -> dict[str, Unit]:
     return units
 
 
-EDITION_KEYS = {"year", "title", "sample", "window", "recurring_cutoff", "fields"}
+EDITION_KEYS = {"year", "title", "sample", "window", "recurring_cutoff", "fields", "published"}
 CONFERENCE_KEYS = {"id", "series", "name", "kind", "edition_number", "field", "start", "end",
                    "city", "venue", "organizers", "hosts", "recommender", "co_recommenders",
-                   "website", "status", "sources"}
+                   "website", "status", "sources", "updated"}
 
 
 def validate_edition(raw, problems, content) -> Edition | None:
@@ -364,7 +364,7 @@ def validate_edition(raw, problems, content) -> Edition | None:
     edition = Edition(
         id=eid, year=year, title=c.text("title"), sample=c.boolean("sample"),
         window=window, recurring_cutoff=c.date("recurring_cutoff", required=False),
-        fields=fields, source=c.source())
+        fields=fields, source=c.source(), published=c.date("published", required=False))
     if edition.title is None or window is None or year is None:
         return None
     return edition
@@ -433,6 +433,10 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
                 problems.error(doc.path, data["sources"].where(i), "type", "sources: each source is a URL")
     elif "sources" in data:
         c.err("sources", "type", "expected a list of URLs")
+    updated = c.date("updated", required=False)
+    if updated is not None and edition.published is not None and updated < edition.published:
+        c.err("updated", "date-order",
+              f"{updated.isoformat()} is before the edition was published ({edition.published.isoformat()})")
     if len(problems.errors) != before:
         return None
     return Conference(
@@ -440,7 +444,7 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
         edition_number=number, field=fid, dates=dates, city=city, venue=venue,
         organizers=organizers, hosts=hosts, recommender=recommender,
         co_recommenders=co, website=website, status=status or "accredited",
-        sources=sources, source=c.source())
+        sources=sources, source=c.source(), updated=updated)
 
 
 def validate_pages(raw: RawProject, problems: Problems) -> dict[tuple[str, str], Page]:

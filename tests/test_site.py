@@ -16,10 +16,10 @@ class Links(HTMLParser):
         a = dict(attrs)
         if tag == "html":
             self.html_lang = a.get("lang")
-        if tag == "link" and a.get("rel") == "alternate":
+        if tag == "link" and a.get("rel") == "alternate" and "hreflang" in a:
             self.alternates[a["hreflang"]] = a["href"]
-        if tag in ("a", "link", "script") and (a.get("href") or a.get("src")):
-            self.hrefs.append(a.get("href") or a.get("src"))
+        if tag in ("a", "link", "script", "form") and (a.get("href") or a.get("src") or a.get("action")):
+            self.hrefs.append(a.get("href") or a.get("src") or a.get("action"))
         if tag == "a" and "lang-switch" in (a.get("class") or ""):
             self.switch = a["href"]
 

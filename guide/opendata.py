@@ -1,0 +1,131 @@
+"""Open data: the whole guide as JSON and CSV, with both languages' names.
+
+One file per format for both languages. Text that has no English translation
+is empty in the English column (null in JSON) rather than repeated in
+Chinese, so users of the data can tell the two apart. The CSV starts with a
+byte order mark: spreadsheet programs then read it as UTF-8. The columns are
+documented on the About page (content/pages/about.*.md); a test keeps the two
+in step.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import TYPE_CHECKING, Iterator
+
+from .records import Conference, Text
+
+if TYPE_CHECKING:
+    from .model import SiteModel
+    from .rendering import LangFormats
+
+FILES = {"json": "data/guide.json", "csv": "data/guide.csv"}
+LIST_SEPARATOR = "; "
+
+CSV_COLUMNS = (
+    "id", "edition", "name_zh", "name_en", "kind", "edition_number",
+    "field", "field_zh", "field_en", "start", "end", "date_precision",
+    "city_zh", "city_en", "venue_zh", "venue_en",
+    "organizers_zh", "organizers_en", "hosts_zh", "hosts_en",
+    "recommender", "recommender_zh", "recommender_en",
+    "co_recommenders_zh", "co_recommenders_en",
+    "website", "status", "updated", "url_zh", "url_en",
+)
+
+
+def _both(text: Text | None, formats: dict[str, LangFormats]) -> dict | None:
+    if text is None:
+        return None
+    return {"zh": text.zh, "en": formats["en"].translated(text)}
+
+
+def _record(model: SiteModel, c: Conference, formats: dict[str, LangFormats]) -> dict:
+    edition = model.edition(c.edition).edition
+    field = next(f for f in edition.fields if f.id == c.field)
+    return {
+        "id": c.id,
+        "edition": c.edition,
+        "series": c.series,
+        "name": _both(c.name, formats),
+        "kind": c.kind,
+        "edition_number": c.edition_number,
+        "field": {"id": c.field, "name": _both(field.name, formats)},
+        "start": c.dates.start.isoformat(),
+        "end": c.dates.end.isoformat(),
+        "date_precision": c.dates.precision,
+        "city": _both(c.city, formats),
+        "venue": _both(c.venue, formats),
+        "organizers": [_both(o, formats) for o in c.organizers],
+        "hosts": [_both(o, formats) for o in c.hosts],
+        "recommender": {"code": c.recommender, "name": _both(model.units[c.recommender].name, formats)},
+        "co_recommenders": [_both(o, formats) for o in c.co_recommenders],
+        "website": c.website,
+        "status": c.status,
+        "updated": model.updated(c).isoformat(),
+        "url": {lang: fmt.conference_url(c) for lang, fmt in formats.items()},
+        "sources": c.sources,
+    }
+
+
+def _records(model: SiteModel, formats) -> list[dict]:
+    return [_record(model, c, formats) for view in model.editions for c in view.conferences]
+
+
+def guide_json(model: SiteModel, formats: dict[str, LangFormats], records: list[dict]) -> bytes:
+    data = {
+        "title": _both(model.guide.title, formats),
+        "publisher": _both(model.guide.publisher, formats),
+        "url": model.guide.base_url,
+        "editions": [{
+            "id": v.id,
+            "year": v.edition.year,
+            "title": _both(v.edition.title, formats),
+            "sample": v.edition.sample,
+            "published": model.published(v.edition).isoformat(),
+            "window": {"start": v.edition.window.start.isoformat(), "end": v.edition.window.end.isoformat()},
+            "fields": [{"id": f.id, "name": _both(f.name, formats)} for f in v.edition.fields],
+        } for v in model.editions],
+        "conferences": records,
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _row(r: dict) -> dict:
+    def text(value, lang):
+        return (value or {}).get(lang) or ""
+
+    def joined(values, lang):
+        return LIST_SEPARATOR.join(text(v, lang) for v in values)
+
+    row = {"id": r["id"], "edition": r["edition"], "kind": r["kind"],
+           "edition_number": r["edition_number"] or "", "field": r["field"]["id"],
+           "start": r["start"], "end": r["end"], "date_precision": r["date_precision"],
+           "recommender": r["recommender"]["code"], "website": r["website"] or "",
+           "status": r["status"], "updated": r["updated"]}
+    for lang in ("zh", "en"):
+        row[f"name_{lang}"] = text(r["name"], lang)
+        row[f"field_{lang}"] = text(r["field"]["name"], lang)
+        row[f"city_{lang}"] = text(r["city"], lang)
+        row[f"venue_{lang}"] = text(r["venue"], lang)
+        row[f"recommender_{lang}"] = text(r["recommender"]["name"], lang)
+        for key in ("organizers", "hosts", "co_recommenders"):
+            row[f"{key}_{lang}"] = joined(r[key], lang)
+        row[f"url_{lang}"] = r["url"][lang]
+    return row
+
+
+def guide_csv(records: list[dict]) -> bytes:
+    buf = io.StringIO(newline="")
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for r in records:
+        writer.writerow(_row(r))
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def render(model: SiteModel, formats: dict[str, LangFormats]) -> Iterator[tuple[str, bytes]]:
+    records = _records(model, formats)
+    yield FILES["json"], guide_json(model, formats, records)
+    yield FILES["csv"], guide_csv(records)

@@ -1,0 +1,200 @@
+// The search page: Pagefind's JavaScript API behind our own interface. Every
+// string comes from the page (translated with gettext at build time); results
+// show a conference's name, dates and city. Pagefind picks the index of the
+// page's <html lang>, so each language searches its own pages.
+const config = JSON.parse(document.getElementById("search-config").textContent);
+const S = config.strings;
+const form = document.getElementById("search-form");
+const input = document.getElementById("search-q");
+const options = document.getElementById("search-options");
+const sortSelect = document.getElementById("search-sort");
+const filterSelects = [...form.querySelectorAll("select[data-filter]")];
+const statusLine = document.getElementById("search-status");
+const list = document.getElementById("search-results");
+const more = document.getElementById("search-more");
+const PAGE = 20;
+const plural = new Intl.PluralRules(config.lang);
+const number = new Intl.NumberFormat(config.lang);
+
+let pagefind = null;
+let ticket = 0;       // the newest search; older ones drop their results
+let results = [];
+let shown = 0;
+
+const fill = (template, vars) => template.replace(/%\((\w+)\)s/g, (_, k) => vars[k] ?? "");
+
+function say(text) {
+  statusLine.textContent = text;
+}
+
+function readUrl() {
+  const params = new URLSearchParams(location.search);
+  input.value = params.get("q") || "";
+  sortSelect.value = params.get("sort") === "date" ? "date" : "";
+  for (const select of filterSelects) {
+    const wanted = params.get(select.name);
+    if (wanted && [...select.options].some((o) => o.value === wanted)) select.value = wanted;
+  }
+}
+
+function writeUrl(q) {
+  const params = new URLSearchParams();
+  if (q) params.set("q", q);
+  for (const select of filterSelects) if (select.value) params.set(select.name, select.value);
+  if (sortSelect.value) params.set("sort", sortSelect.value);
+  const query = params.toString();
+  history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
+}
+
+function chosenFilters() {
+  const filters = {};
+  for (const select of filterSelects) if (select.value) filters[select.dataset.filter] = select.value;
+  return filters;
+}
+
+// Counts next to each filter value: what the current query would find with it.
+function showCounts(counts) {
+  for (const select of filterSelects) {
+    const group = (counts && counts[select.dataset.filter]) || {};
+    for (const option of select.options) {
+      if (!option.value) continue;
+      option.dataset.label ??= option.textContent;
+      const n = group[option.value] || 0;
+      option.textContent = `${option.dataset.label} (${number.format(n)})`;
+      option.disabled = n === 0 && option.value !== select.value;
+    }
+  }
+}
+
+// Pagefind's excerpt is HTML with <mark> around matches: keep text and marks only.
+function excerpt(html) {
+  const p = document.createElement("p");
+  p.className = "excerpt";
+  const doc = new DOMParser().parseFromString(`<body>${html}</body>`, "text/html");
+  for (const node of doc.body.childNodes) {
+    if (node.nodeName === "MARK") {
+      const mark = document.createElement("mark");
+      mark.textContent = node.textContent;
+      p.append(mark);
+    } else {
+      p.append(node.textContent);
+    }
+  }
+  return p;
+}
+
+function item(data) {
+  const li = document.createElement("li");
+  li.className = "conf";
+  const a = document.createElement("a");
+  a.className = "conf-name";
+  a.href = data.url;
+  a.textContent = data.meta.title || data.url;
+  li.append(a);
+  const meta = data.meta;
+  if (meta.dates || meta.city || meta.status) {
+    const line = document.createElement("span");
+    line.className = "conf-meta";
+    const parts = [];
+    if (meta.dates) {
+      const time = document.createElement("time");
+      time.dateTime = meta.datetime || "";
+      time.textContent = meta.dates;
+      parts.push(time);
+    }
+    if (meta.city) parts.push(meta.city);
+    if (meta.status) {
+      const tag = document.createElement("span");
+      tag.className = "tag";
+      tag.textContent = meta.status;
+      parts.push(tag);
+    }
+    parts.forEach((part, i) => {
+      if (i) {
+        const sep = document.createElement("span");
+        sep.className = "sep";
+        sep.setAttribute("aria-hidden", "true");
+        sep.textContent = " · ";
+        line.append(sep);
+      }
+      line.append(part);
+    });
+    li.append(line);
+  }
+  if (data.excerpt) li.append(excerpt(data.excerpt));
+  return li;
+}
+
+async function showMore(mine) {
+  const next = results.slice(shown, shown + PAGE);
+  const datas = await Promise.all(next.map((r) => r.data()));
+  if (mine !== ticket) return;
+  list.append(...datas.map(item));
+  shown += next.length;
+  more.hidden = shown >= results.length;
+}
+
+async function run() {
+  const mine = ++ticket;
+  const q = input.value.trim();
+  const filters = chosenFilters();
+  const filtered = Object.keys(filters).length > 0;
+  writeUrl(q);
+  if (!q && !filtered) {
+    results = [];
+    list.replaceChildren();
+    more.hidden = true;
+    showCounts(await pagefind.filters());
+    if (mine === ticket) say(S.prompt);
+    return;
+  }
+  say(S.searching);
+  const search = await pagefind.search(q || null, {
+    filters,
+    ...(sortSelect.value === "date" ? { sort: { date: "asc" } } : {}),
+  });
+  if (mine !== ticket || search === null) return;
+  showCounts(search.filters);
+  results = search.results;
+  shown = 0;
+  list.replaceChildren();
+  more.hidden = true;
+  const n = results.length;
+  if (n === 0) {
+    say(q ? fill(S.none, { query: q }) : S.noneFiltered);
+    return;
+  }
+  const forms = q ? S.count : S.countFiltered;
+  say(fill(forms[plural.select(n)] || forms.other, { num: number.format(n), query: q }));
+  await showMore(mine);
+}
+
+async function start() {
+  readUrl();
+  try {
+    pagefind = await import(config.bundle + "pagefind.js");
+    await pagefind.options({ baseUrl: config.baseUrl, excerptLength: 24 });
+    await pagefind.init();
+    // Loads the filter indexes: searches then report counts per filter value.
+    showCounts(await pagefind.filters());
+  } catch (error) {
+    console.error(error);
+    say(S.error);
+    return;
+  }
+  options.hidden = false;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    run();
+  });
+  let timer = 0;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(run, 250);
+  });
+  for (const select of [...filterSelects, sortSelect]) select.addEventListener("change", run);
+  more.addEventListener("click", () => showMore(ticket));
+  await run();
+}
+
+start();
