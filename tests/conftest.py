@@ -212,6 +212,16 @@ def built(tmp_path_factory) -> Project:
     return p
 
 
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory):
+    """The demo guide of content/, built once for the session: (result, site folder)."""
+    out = tmp_path_factory.mktemp("demo") / "site"
+    build = Build(REPO, out=out, today=dt.date(2023, 6, 1), strict=True)
+    result = build.run()
+    assert result.ok, [p.format() for p in result.problems.sorted()]
+    return result, out
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true",
                      help="rewrite tests/golden/ from the current output")

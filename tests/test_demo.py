@@ -1,21 +1,18 @@
 """The demo guide shipped in content/: complete, translated, marked as sample data."""
 
-import datetime as dt
 from collections import Counter
 
+import feedparser
 import pytest
+from icalendar import Calendar
 
 from conftest import REPO
-from guide.pipeline import Build
+from guide.opendata import CSV_COLUMNS
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo") / "site"
-    build = Build(REPO, out=out, today=dt.date(2023, 6, 1), strict=True)
-    result = build.run()
-    assert result.ok, [p.format() for p in result.problems.sorted()]
-    return result, out
+def demo(demo_build):
+    return demo_build
 
 
 def test_demo_builds_in_strict_mode_with_no_warnings(demo):
@@ -51,3 +48,24 @@ def test_every_demo_page_says_it_is_sample_data(demo):
     for page in out.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert "示例数据，非官方名单" in html or "Sample data, not the official list" in html, page
+
+
+def test_every_open_data_column_is_documented_on_the_about_page():
+    for lang in ("zh", "en"):
+        about = (REPO / f"content/pages/about.{lang}.md").read_text(encoding="utf-8")
+        missing = [c for c in CSV_COLUMNS if f"`{c}`" not in about]
+        assert not missing, f"about.{lang}.md does not document {missing}"
+
+
+def test_demo_calendars_and_feeds_read_back(demo):
+    result, out = demo
+    calendars = sorted(out.rglob("*.ics"))
+    # One per conference and language, the whole guide and one per field.
+    assert len(calendars) == 2 * (len(result.model.current.conferences) + 1 + 8)
+    for path in calendars:
+        cal = Calendar.from_ical(path.read_bytes())
+        for ev in cal.walk("VEVENT"):
+            assert ev.decoded("dtend") > ev.decoded("dtstart"), path
+    for lang in ("zh", "en"):
+        feed = feedparser.parse((out / lang / "feed.xml").read_bytes())
+        assert not feed.bozo and len(feed.entries) == len(result.model.current.conferences)

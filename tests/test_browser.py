@@ -1,0 +1,165 @@
+"""Search in a real browser: Debian's Chromium driven by Playwright, against the
+demo site (with its real Pagefind index) served on 127.0.0.1."""
+
+import functools
+import re
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"  # Playwright's own browser download does not work here
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(demo_build):
+    _, out = demo_build
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(out)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    problems = []
+    page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
+    # CSP violations are reported on the console.
+    page.on("console", lambda m: m.type == "error" and "Content Security Policy" in m.text
+            and problems.append(m.text))
+    page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
+            and problems.append(f"{r.status} {r.url}"))
+    yield page
+    context.close()
+    assert problems == []
+
+
+def result_links(page) -> list[str]:
+    return page.locator("#search-results .conf-name").evaluate_all("els => els.map(a => a.getAttribute('href'))")
+
+
+def count(page) -> int:
+    return int(re.search(r"\d+", page.inner_text("#search-status")).group())
+
+
+def test_chinese_query_finds_the_computing_conferences(server, page):
+    page.goto(server + "/zh/search/?q=计算机")
+    results = page.locator("#search-results")
+    expect(results).to_contain_text("2023中国计算机大会")
+    expect(page.locator("#search-status")).to_contain_text("与“计算机”匹配的结果")
+    assert all(h.startswith("/zh/") for h in result_links(page))
+    # A result shows the name, the dates and the city.
+    cncc = results.locator("li", has_text="2023中国计算机大会")
+    expect(cncc.locator(".conf-meta")).to_have_text("2023年10月26日至28日 · 沈阳")
+    expect(cncc.locator("time")).to_have_attribute("datetime", "2023-10-26")
+
+
+def test_search_runs_on_the_main_thread_within_the_pages_policy(browser, server):
+    """Without Web Workers Pagefind compiles its WebAssembly in the page: the
+    search page's CSP must allow exactly that ('wasm-unsafe-eval')."""
+    context = browser.new_context()
+    context.add_init_script("delete window.Worker;")
+    page = context.new_page()
+    refused = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and refused.append(m.text))
+    page.goto(server + "/en/search/?q=computer")
+    expect(page.locator("#search-results")).to_contain_text("China National Computer Congress 2023")
+    context.close()
+    assert refused == []
+
+
+def test_header_search_box_leads_to_the_search_page(server, page):
+    page.goto(server + "/zh/2023/")
+    page.fill("#site-search-q", "计算机")
+    page.press("#site-search-q", "Enter")
+    page.wait_for_url(re.compile(r"/zh/search/\?q="))
+    expect(page.locator("#search-results")).to_contain_text("2023中国计算机大会")
+
+
+def test_english_query_finds_them_on_the_english_site(server, page):
+    page.goto(server + "/en/search/")
+    expect(page.locator("#search-status")).to_have_text(
+        "Type a name, a place, an organizer or a unit, or choose a filter.")
+    page.fill("#search-q", "computer")
+    expect(page.locator("#search-results")).to_contain_text("China National Computer Congress 2023")
+    assert result_links(page) and all(h.startswith("/en/") for h in result_links(page))
+    assert "q=computer" in page.url  # the query stays in the address, to share or reload
+
+
+def test_field_filter_narrows_the_results(server, page, demo_build):
+    result, _ = demo_build
+    information = {f"/en/2023/conferences/{c.id}/" for c in result.model.current.by_field["information"]}
+    page.goto(server + "/en/search/?q=conference")
+    expect(page.locator("#search-status")).to_contain_text("results for")
+    everything = count(page)
+    page.select_option("#filter-field", "Information Sciences")
+    expect(page.locator("#search-status")).not_to_have_text(re.compile(rf"^{everything} "))
+    narrowed = count(page)
+    assert 0 < narrowed < everything
+    links = result_links(page)
+    assert len(links) == min(narrowed, 20) and set(links) <= information
+    assert "field=Information+Sciences" in page.url
+
+
+def test_filters_have_names_and_counts_in_the_page_language(server, page):
+    page.goto(server + "/zh/search/?q=会议")
+    expect(page.locator("#search-status")).to_contain_text("会议")
+    labels = page.locator("#search-options label").all_inner_texts()
+    assert labels == ["学科领域", "月份", "会议类型", "推荐单位", "城市", "排序"]
+    expect(page.locator("#filter-field option").nth(0)).to_have_text("全部")
+    expect(page.locator("#filter-field option", has_text="信息科学")).to_have_text(re.compile(r"^信息科学 \(\d+\)$"))
+    interface = page.inner_text("#search-form") + page.inner_text("#search-status")
+    assert not re.search(r"[A-Za-z]{2,}", interface), interface
+
+
+def test_results_sort_by_date_on_request(server, page):
+    page.goto(server + "/zh/search/?q=会议&sort=date")
+    expect(page.locator("#search-results li").first).to_be_visible()
+    dates = page.locator("#search-results time").evaluate_all("els => els.map(t => t.dateTime)")
+    assert len(dates) > 5 and dates == sorted(dates)
+
+
+@pytest.mark.parametrize("lang, message", [
+    ("zh", "没有与“xyzzyqwerty”匹配的结果。"),
+    ("en", "Nothing matches “xyzzyqwerty”."),
+])
+def test_a_query_that_matches_nothing_says_so(server, page, lang, message):
+    page.goto(server + f"/{lang}/search/?q=xyzzyqwerty")
+    expect(page.locator("#search-status")).to_contain_text(message)
+    expect(page.locator("#search-results li")).to_have_count(0)
+
+
+def test_without_javascript_the_header_form_still_reaches_the_search_page(browser, server):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + "/en/2023/")
+    page.fill("#site-search-q", "computer")
+    page.press("#site-search-q", "Enter")
+    page.wait_for_url(re.compile(r"/en/search/\?q=computer"))
+    note = page.locator("noscript .note")
+    expect(note).to_be_visible()
+    assert note.inner_text().startswith("Search needs JavaScript")  # (Playwright's text matchers skip <noscript>)
+    expect(page.locator("#search-options")).to_be_hidden()
+    context.close()

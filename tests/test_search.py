@@ -1,0 +1,129 @@
+"""The search index as Pagefind builds it: what is indexed, with which filters,
+and a failed index leaving the published site alone. (The search page itself
+is tested in a real browser in test_browser.py.)"""
+
+import gzip
+import json
+import re
+
+ZH_FILTERS = {"学科领域", "月份", "会议类型", "推荐单位", "城市"}
+EN_FILTERS = {"Field", "Month", "Kind", "Recommending unit", "City"}
+
+
+def fragments(project) -> dict[str, list[dict]]:
+    """Pagefind's per-page records (gzip: 'pagefind_dcd' + JSON), by language."""
+    out: dict[str, list[dict]] = {}
+    for path in sorted((project.root / "site/pagefind/fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(path.read_bytes())
+        assert data.startswith(b"pagefind_dcd")
+        record = json.loads(data[len(b"pagefind_dcd"):])
+        out.setdefault(path.name.split("_")[0], []).append(record)
+    return out
+
+
+def test_one_index_per_language_with_conference_and_about_pages_only(built):
+    entry = json.loads((built.root / "site/pagefind/pagefind-entry.json").read_text())
+    # 4 conferences (two editions) and the About page, per language; no listings.
+    assert {k: v["page_count"] for k, v in entry["languages"].items()} == {"zh-cn": 5, "en": 5}
+    urls = {lang: sorted(r["url"] for r in recs) for lang, recs in fragments(built).items()}
+    assert urls["zh-cn"] == ["/zh/2022/conferences/cms-2022/", "/zh/2023/conferences/ccs-2023/",
+                             "/zh/2023/conferences/cms-2023/", "/zh/2023/conferences/wlsc-2023/",
+                             "/zh/about/"]
+    assert urls["en"] == [u.replace("/zh/", "/en/") for u in urls["zh-cn"]]
+
+
+def test_conference_pages_carry_localized_filters_and_result_fields(built):
+    recs = {r["url"]: r for recs in fragments(built).values() for r in recs}
+    zh = recs["/zh/2023/conferences/cms-2023/"]
+    assert set(zh["filters"]) == ZH_FILTERS
+    assert zh["filters"]["学科领域"] == ["数理科学"]
+    assert zh["filters"]["月份"] == ["2023年5月", "2023年6月"]  # 30 May to 2 June
+    assert zh["filters"]["会议类型"] == ["机制性会议"]
+    assert zh["filters"]["推荐单位"] == ["中国数学会"]
+    assert zh["filters"]["城市"] == ["厦门"]
+    assert zh["meta"] == {"title": "2023年中国数学会学术年会", "city": "厦门",
+                          "dates": "2023年5月30日至6月2日", "datetime": "2023-05-30"}
+    en = recs["/en/2023/conferences/wlsc-2023/"]
+    assert set(en["filters"]) == EN_FILTERS
+    assert en["filters"]["Kind"] == ["One-off conference"]
+    assert en["filters"]["Month"] == ["October 2023"]
+    assert en["meta"]["dates"] == "October 2023 (dates to be announced)"
+    # The hidden filter values are not page text.
+    assert "数理科学 2023年5月 2023年6月" not in zh["content"]
+
+
+def test_labels_and_values_are_separate_words(built):
+    """Pagefind glues <dt>Field</dt><dd>Life Sciences</dd> into 'FieldLife' without whitespace."""
+    recs = {r["url"]: r for recs in fragments(built).values() for r in recs}
+    en = recs["/en/2023/conferences/cms-2023/"]["content"]
+    for label, value in [("Dates", "May 30"), ("Field", "Mathematical"), ("Place", "Xiamen"),
+                         ("Recommending unit", "Chinese Mathematical Society")]:
+        assert f"{label} {value}" in en, en
+    # The extended build segments Chinese words with zero-width spaces.
+    zh = recs["/zh/2023/conferences/cms-2023/"]["content"].replace("\u200b", "")
+    assert "学科领域 数理科学" in zh and "地点 厦门" in zh, zh
+
+
+def test_only_the_search_page_allows_webassembly(built):
+    site = built.root / "site"
+    csp = re.compile(r'http-equiv="Content-Security-Policy" content="([^"]*)"')
+    for page in site.rglob("*.html"):
+        policy = csp.search(page.read_text(encoding="utf-8")).group(1)
+        script_src = next(d for d in policy.split("; ") if d.startswith("script-src"))
+        if page.parent.name == "search":
+            assert script_src == "script-src 'self' 'wasm-unsafe-eval'", page
+        else:
+            assert script_src == "script-src 'self'", page
+
+
+def test_every_page_has_a_search_form_leading_to_its_language(built):
+    for lang in ("zh", "en"):
+        for rel in ("index.html", "2023/conferences/cms-2023/index.html", "404.html", "search/index.html"):
+            html = built.page(f"{lang}/{rel}")
+            assert f'<form class="site-search" role="search" action="/{lang}/search/" method="get">' in html
+            assert 'name="q"' in html
+
+
+def test_search_page_interface_is_in_its_language(built):
+    zh = built.page("zh/search/index.html")
+    config = json.loads(re.search(r'<script type="application/json" id="search-config">(.*?)</script>',
+                                  zh, re.S).group(1))
+    strings = [s for v in config["strings"].values() for s in (v.values() if isinstance(v, dict) else [v])]
+    assert all(re.search(r"[\u4e00-\u9fff]", s) for s in strings), strings
+    assert config["lang"] == "zh-CN" and config["bundle"] == "/pagefind/"
+    for label in ZH_FILTERS:
+        assert f'data-filter="{label}"' in zh
+    # Months in the filter are in time order, not in Pagefind's text order.
+    months = re.findall(r'<option value="(\d{4}年\d+月)">', zh)
+    assert months == ["2022年11月", "2023年5月", "2023年6月", "2023年10月"]
+    en = built.page("en/search/index.html")
+    for label in EN_FILTERS:
+        assert f'data-filter="{label}"' in en
+
+
+def test_search_bundle_ships_without_pagefinds_own_interfaces(built):
+    names = {p.name for p in (built.root / "site/pagefind").iterdir()}
+    assert {"pagefind.js", "pagefind-entry.json", "wasm.en.pagefind", "wasm.unknown.pagefind"} <= names
+    assert not any(n.endswith((".css",)) or "-ui" in n for n in names), names
+
+
+def test_failed_index_leaves_the_published_site_untouched(project, monkeypatch):
+    assert project.build().ok
+    before = project.site_snapshot()
+    project.conference("cms-2023", project.root.joinpath(
+        "content/editions/2023/conferences/cms-2023.yaml").read_text().replace("厦门大学", "集美大学"))
+    # Pagefind's own switch to another binary: one that fails.
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", "/bin/false")
+    result = project.build()
+    assert not result.ok
+    assert [p.code for p in result.problems.errors] == ["search-index"]
+    assert project.site_snapshot() == before
+    monkeypatch.delenv("PAGEFIND_BINARY_PATH")
+    assert project.build().ok
+    assert "集美大学" in project.page("zh/2023/conferences/cms-2023/index.html")
+
+
+def test_cli_summary_names_the_index_stage(project):
+    run = project.cli("build")
+    assert run.returncode == 0, run.stderr
+    assert "10 searchable" in run.stdout and " index " in run.stdout, run.stdout
