@@ -17,6 +17,7 @@ from .problems import Problems
 from .rendering import Renderer
 from .translation import Catalogs, load_catalogs
 from .validation import Content, validate
+from .rules import check_rules
 from .i18n import check_translations, messages_root, templates_dir
 
 STRICT_CODES = {"missing-translation", "fuzzy-translation"}
@@ -67,6 +68,7 @@ class Build:
         with self.stage("validate"):
             content = validate(raw, self.problems)
             check_translations(content, catalogs, self.problems)
+            check_rules(content, self.problems, self.today)
             if self.strict:
                 self.problems.escalate_warnings(STRICT_CODES)
         if self.problems.errors or content.guide is None or not content.editions:
