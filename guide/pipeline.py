@@ -11,6 +11,7 @@ from pathlib import Path
 import jinja2
 
 from .content import load_project
+from .changes import read_snapshot
 from .model import SiteModel, build_model
 from .output import Output, OutputCollision, publish
 from .problems import Problems
@@ -65,6 +66,7 @@ class Build:
         with self.stage("load"):
             raw = load_project(self.root, self.problems)
             catalogs = load_catalogs(self.root, self.problems, messages_root(self.root))
+            self.previous = read_snapshot(self.out)
         with self.stage("validate"):
             content = validate(raw, self.problems)
             check_translations(content, catalogs, self.problems)
@@ -81,7 +83,7 @@ class Build:
             return self.result
         content, catalogs = checked
         with self.stage("model"):
-            model = build_model(content, catalogs, self.today)
+            model = build_model(content, catalogs, self.today, self.previous)
             self.result.model = model
         output = Output()
         with self.stage("render"):
