@@ -7,6 +7,7 @@ touches the disk.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -31,6 +32,7 @@ def strip_year(text: str) -> str:
     return stripped or text
 
 
+@functools.lru_cache(maxsize=None)  # pypinyin takes ~0.5 ms a name; names repeat across listings
 def pinyin_key(text: str) -> tuple:
     # pypinyin's phrase dictionary reads 重庆 as chong-qing, 长沙 as chang-sha.
     return (" ".join(lazy_pinyin(text, style=Style.NORMAL, errors="default")).casefold(), text)

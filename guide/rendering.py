@@ -10,6 +10,7 @@ from typing import Iterator
 import jinja2
 import markdown
 import nh3
+from babel import Locale
 from babel.dates import format_interval, format_skeleton
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
@@ -99,14 +100,19 @@ class Renderer:
             loader=jinja2.FileSystemLoader(str(self.templates)),
             autoescape=True, extensions=["jinja2.ext.i18n"],
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-            keep_trailing_newline=True)
+            keep_trailing_newline=True, auto_reload=False, cache_size=-1)
+        # auto_reload=False: one build renders thousands of pages; checking every
+        # template's mtime on each get_template cost more than rendering some pages.
         # Extraction passes the same setting (see i18n.TEMPLATE_OPTIONS): jinja#1925.
         env.policies["ext.i18n.trimmed"] = True
         gt = self.model.catalogs.get(lang, "messages")
         env.install_gettext_translations(gt, newstyle=True)
         tr = ContentTranslator(self.model.catalogs, lang)
-        locale = BABEL_LOCALE[lang]
+        # A Locale object, not its name: Babel would parse the name on every call.
+        locale = Locale.parse(BABEL_LOCALE[lang])
         other = "en" if lang == "zh" else "zh"
+        date_cache: dict[tuple, str] = {}
+        item_cache: dict[tuple, Markup] = {}
 
         def t(text: Text | None) -> Markup:
             value, ok = tr.lookup(text)
@@ -119,6 +125,12 @@ class Renderer:
             return tr.lookup(text)[0]
 
         def dates(span: DateSpan) -> str:
+            key = (span.start, span.end, span.precision)
+            if key not in date_cache:
+                date_cache[key] = format_dates(span)
+            return date_cache[key]
+
+        def format_dates(span: DateSpan) -> str:
             if span.precision == "month":
                 months = format_skeleton("yMMMM", span.start, locale=locale)
                 if (span.start.year, span.start.month) != (span.end.year, span.end.month):
@@ -154,6 +166,14 @@ class Renderer:
         def unit_group(gid):
             return next((g for g in self.model.guide.unit_groups if g.id == gid), None)
 
+        def list_item(c, view, show_field=True) -> Markup:
+            # A conference appears in five listings per language: render its
+            # list item once and reuse it.
+            key = (c.id, show_field)
+            if key not in item_cache:
+                item_cache[key] = Markup(env.get_template("_item.html").render(c=c, view=view, show_field=show_field))
+            return item_cache[key]
+
         def by_letter(confs):
             groups: dict[str, list] = {}
             for c in confs:
@@ -164,7 +184,7 @@ class Renderer:
             lang=lang, other_lang=other, other_lang_name=LANG_NAMES[other], html_lang=HTML_LANG[lang], other_html_lang=HTML_LANG[other],
             model=self.model, t=t, tp=tp, url=url, asset=asset, field_of=field_of,
             unit_group=unit_group, by_letter=by_letter, conference_key=conference_key,
-            unit_slug=unit_slug, today=self.model.today)
+            unit_slug=unit_slug, today=self.model.today, list_item=list_item)
         env.filters.update(dates=dates, iso_dates=iso_dates, month_name=month_name, num=num, day=day)
         return env
 
