@@ -385,6 +385,7 @@ class Importer:
                 elif rid:
                     self.other_ids[rid] = doc.path
         self.conf_dir = root / "content" / "editions" / self.edition_id / "conferences"
+        self.rows_seen: dict[tuple[str, object], int] = {}  # (name, start) -> row
 
     # -- one row --------------------------------------------------------------
     def parse_row(self, cells: dict[str, tuple[str, str, object]], report) -> dict | None:
@@ -499,9 +500,12 @@ class Importer:
             rid = record.id or self._fresh(values, taken, by_id)
         else:
             record, rid = None, self._fresh(values, taken, by_id)
-        if rid in taken:
-            raise CellError("duplicate-row", f"this conference ('{rid}') is already imported from row {taken[rid]}")
+        same = (name_key(values["name"]), values["start"])
+        if rid in taken or same in self.rows_seen:
+            first = taken.get(rid) or self.rows_seen[same]
+            raise CellError("duplicate-row", f"the same conference is already imported from row {first}")
         taken[rid] = row
+        self.rows_seen[same] = row
         return record, rid
 
     def _fresh(self, values: dict, taken, by_id) -> str:

@@ -106,7 +106,7 @@ def update_mapping(text: str, changes: dict, order: list[str]) -> str:
         raise PatchError("the file is not a block mapping of keys to values")
     newline = "\r\n" if "\r\n" in text else "\n"
     pairs = {k.value: (k, v) for k, v in root.value if isinstance(k, yaml.ScalarNode)}
-    edits: list[tuple[int, int, int, str]] = []  # (start, end, sequence, replacement)
+    edits: list[tuple[int, int, str, int]] = []  # (start, end, replacement, rank)
     for seq, (key, value) in enumerate(changes.items()):
         if key in pairs:
             knode, vnode = pairs[key]
@@ -114,7 +114,8 @@ def update_mapping(text: str, changes: dict, order: list[str]) -> str:
         else:
             at = _insert_at(text, root, pairs, key, order)
             prefix = newline if at == len(text) and text and not text.endswith("\n") else ""
-            edits.append((at, at, f"{prefix}{key}: {flow(value)}{newline}", seq))
+            rank = order.index(key) if key in order else len(order) + seq
+            edits.append((at, at, f"{prefix}{key}: {flow(value)}{newline}", rank))
     out = text
     # From the end backwards so earlier offsets stay valid; insertions at one
     # place keep the order of ``changes``.
