@@ -386,6 +386,11 @@ class Importer:
                     self.other_ids[rid] = doc.path
         self.conf_dir = root / "content" / "editions" / self.edition_id / "conferences"
         self.rows_seen: dict[tuple[str, object], int] = {}  # (name, start) -> row
+        self.by_id = {r.id: r for r in self.records if r.id}
+        self.by_name: dict[str, list[ExistingRecord]] = {}
+        for r in self.records:
+            if r.name:
+                self.by_name.setdefault(name_key(r.name), []).append(r)
 
     # -- one row --------------------------------------------------------------
     def parse_row(self, cells: dict[str, tuple[str, str, object]], report) -> dict | None:
@@ -475,12 +480,11 @@ class Importer:
     # -- which record -----------------------------------------------------------
     def match(self, values: dict, taken: dict[str, int], row: int) -> tuple[ExistingRecord | None, str]:
         """The existing record a row updates (or None) and the row's id."""
-        by_id = {r.id: r for r in self.records if r.id}
+        by_id = self.by_id
         wanted = values.get("id")
         # One name may be recorded twice (held twice in the window): each row
         # takes a record not taken yet, the one with the same start first.
-        same_name = [r for r in self.records if r.name and name_key(r.name) == name_key(values["name"])
-                     and r.id not in taken]
+        same_name = [r for r in self.by_name.get(name_key(values["name"]), []) if r.id not in taken]
         same_name.sort(key=lambda r: _current(r.data, "start") != values["start"] if r.data else True)
         if wanted:
             if wanted in by_id:
