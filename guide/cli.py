@@ -57,12 +57,13 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def print_problems(build: Build, fmt: str) -> None:
+def print_problems(build: Build, fmt: str, quiet: bool = False) -> None:
     if fmt == "json":
         print(build.problems.to_json())
         return
     for p in build.problems.sorted():
-        print(p.format(), file=sys.stderr)
+        if not (quiet and p.severity == "info"):
+            print(p.format(), file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,10 +87,12 @@ def main(argv: list[str] | None = None) -> int:
                      quiet=args.quiet)
 
     result = build.run(write=command == "build")
-    print_problems(build, args.format)
+    print_problems(build, args.format, args.quiet)
     if args.format == "text" and not args.quiet:
         if result.ok and command == "build":
             print(build.summary())
+            for line in result.model.changes.lines():
+                print(line)
         else:
             print(("check: " if command == "check" else "build failed: ") + build.problems.summary()
                   + ("" if result.ok else "; nothing was written"))

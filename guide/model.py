@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from pypinyin import Style, lazy_pinyin
 
+from .changes import ChangeReport, compare, snapshot_record
 from .records import Conference, Edition, GuideInfo, Page, Unit
 from .translation import Catalogs, ContentTranslator
 from .validation import Content
@@ -74,6 +75,8 @@ class SiteModel:
     today: dt.date
     catalogs: Catalogs
     conference_index: dict[str, Conference] = field(default_factory=dict)
+    snapshot: dict[str, dict] = field(default_factory=dict)   # what staff/records.json publishes
+    changes: ChangeReport | None = None                        # against the previous build
 
     @property
     def current(self) -> EditionView:
@@ -97,7 +100,9 @@ def date_key(c: Conference) -> tuple:
     return (c.dates.start, c.dates.end, pinyin_key(c.name.zh), c.id)
 
 
-def build_model(content: Content, catalogs: Catalogs, today: dt.date) -> SiteModel:
+def build_model(content: Content, catalogs: Catalogs, today: dt.date,
+                previous: dict | None = None) -> SiteModel:
+    """Decide everything that is published; ``previous`` is the last build's snapshot."""
     translators = {lang: ContentTranslator(catalogs, lang) for lang in LANGS}
     views = []
     series: dict[str, list[Conference]] = {}
@@ -125,5 +130,6 @@ def build_model(content: Content, catalogs: Catalogs, today: dt.date) -> SiteMod
                                  by_unit, by_name, edition.id == content.guide.current_edition))
     for confs in series.values():
         confs.sort(key=lambda c: (c.dates.start, c.edition))
+    snapshot = {cid: snapshot_record(c, translators["en"]) for cid, c in sorted(index.items())}
     return SiteModel(content.guide, content.units, views, content.pages, series, today,
-                     catalogs, index)
+                     catalogs, index, snapshot, compare(previous, snapshot))

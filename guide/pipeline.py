@@ -11,12 +11,14 @@ from pathlib import Path
 import jinja2
 
 from .content import load_project
+from .changes import read_snapshot
 from .model import SiteModel, build_model
 from .output import Output, OutputCollision, publish
 from .problems import Problems
 from .rendering import Renderer
 from .translation import Catalogs, load_catalogs
 from .validation import Content, validate
+from .rules import check_rules
 from .i18n import check_translations, messages_root, templates_dir
 
 STRICT_CODES = {"missing-translation", "fuzzy-translation"}
@@ -64,9 +66,11 @@ class Build:
         with self.stage("load"):
             raw = load_project(self.root, self.problems)
             catalogs = load_catalogs(self.root, self.problems, messages_root(self.root))
+            self.previous = read_snapshot(self.out)
         with self.stage("validate"):
             content = validate(raw, self.problems)
             check_translations(content, catalogs, self.problems)
+            check_rules(content, self.problems, self.today)
             if self.strict:
                 self.problems.escalate_warnings(STRICT_CODES)
         if self.problems.errors or content.guide is None or not content.editions:
@@ -79,7 +83,7 @@ class Build:
             return self.result
         content, catalogs = checked
         with self.stage("model"):
-            model = build_model(content, catalogs, self.today)
+            model = build_model(content, catalogs, self.today, self.previous)
             self.result.model = model
         output = Output()
         with self.stage("render"):

@@ -14,6 +14,7 @@ from babel.dates import format_interval, format_skeleton
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
+from .changes import REPORT, SNAPSHOT, snapshot_json
 from .model import LANGS, SiteModel, index_letter, name_key
 from .records import Conference, DateSpan, Text
 from .translation import BABEL_LOCALE, HTML_LANG, ContentTranslator
@@ -52,6 +53,9 @@ def plan_pages(model: SiteModel) -> Iterator[PageSpec]:
     for slug in sorted({s for s, _ in model.pages}):
         yield PageSpec(f"{slug}/index.html", "page.html", {"slug": slug}, model.current.id)
     yield PageSpec("404.html", "404.html", {}, model.current.id, sitemap=False)
+    # For staff after each round; not linked from public navigation nor indexed.
+    yield PageSpec("staff/changes/index.html", "changes.html", {"report": model.changes},
+                   model.current.id, sitemap=False)
     for view in model.editions:
         e = view.id
         yield PageSpec(f"{e}/index.html", "edition.html", {"view": view}, e)
@@ -193,7 +197,10 @@ class Renderer:
         yield "sitemap.xml", env.get_template("sitemap.xml").render(
             pages=[s for s in self.page_specs if s.sitemap], base=self.model.guide.base_url,
             page_url_path=page_url_path).encode("utf-8")
-        robots = f"User-agent: *\nAllow: /\nSitemap: {self.model.guide.base_url}sitemap.xml\n"
+        yield SNAPSHOT, snapshot_json(self.model.snapshot).encode("utf-8")
+        yield REPORT, self.model.changes.to_json().encode("utf-8")
+        robots = (f"User-agent: *\nDisallow: {self.base_path}staff/\nDisallow: {self.base_path}zh/staff/\n"
+                  f"Disallow: {self.base_path}en/staff/\nSitemap: {self.model.guide.base_url}sitemap.xml\n")
         yield "robots.txt", robots.encode("utf-8")
         assets = self.templates / "assets"
         for path in sorted(assets.rglob("*")) if assets.is_dir() else []:
