@@ -32,7 +32,7 @@ from .yamldoc import MarkedMap
 from .yamlpatch import Month, PatchError, render_mapping, update_mapping
 
 # The keys an import writes, in the order a new record lists them.
-RECORD_ORDER = ["id", "series", "name", "kind", "edition_number", "field", "start", "end",
+RECORD_ORDER = ["id", "series", "name", "kind", "edition_number", "editions_held", "field", "start", "end",
                 "city", "venue", "organizers", "hosts", "recommender", "co_recommenders", "website"]
 
 
@@ -57,6 +57,7 @@ COLUMNS = (
     Column("field", ("领域", "所属领域"), True),
     Column("kind", ("会议类型",), True),
     Column("edition_number", ("届次",)),
+    Column("editions_held", ("已举办届数", "已连续举办届数", "往届届数")),
     Column("website", ("网址", "会议网址", "官网")),
     Column("id", ("编号", "id")),
     Column("series", ("系列",)),
@@ -301,7 +302,7 @@ def _chinese_number(text: str) -> int:
     return total + current
 
 
-def parse_number(value) -> int:
+def parse_number(value, minimum: int = 1) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
@@ -312,8 +313,8 @@ def parse_number(value) -> int:
         if not m:
             raise CellError("bad-number", f"'{text}' is not an edition number (15, 第15届 or 第十五届)")
         number = _chinese_number(m.group(1))
-    if number < 1:
-        raise CellError("bad-number", "an edition number is at least 1")
+    if number < minimum:
+        raise CellError("bad-number", f"must be at least {minimum}")
     return number
 
 
@@ -429,8 +430,11 @@ class Importer:
                 fail("end", "bad-date", "start and end must both be full dates or both be months")
             elif month_bounds(e)[1] < month_bounds(s)[0]:
                 fail("end", "date-order", f"ends ({e}) before it starts ({s})")
-        if values.get("kind") == "one-off" and "edition_number" in values:
-            fail("edition_number", "bad-value", "a one-off conference (单次会议) has no edition number (届次)")
+        if values.get("kind") == "one-off":
+            if "edition_number" in values:
+                fail("edition_number", "bad-value", "a one-off conference (单次会议) has no edition number (届次)")
+            if "editions_held" in values:
+                fail("editions_held", "bad-value", "a one-off conference (单次会议) has no earlier editions")
         return None if bad else values
 
     def _value(self, key: str, raw):
@@ -438,6 +442,8 @@ class Importer:
             return parse_date(raw)
         if key == "edition_number":
             return parse_number(raw)
+        if key == "editions_held":
+            return parse_number(raw, minimum=0)
         if key in ("organizers", "hosts", "co_recommenders"):
             return text_list(raw)
         text = one_line(raw)

@@ -255,6 +255,8 @@ class Preview:
         self.state.update(result, errors)
         if result.ok:
             self.say(build.summary())
+            for line in result.model.changes.lines():  # what this save changed, for staff
+                self.say(line)
         else:
             kept = "the previous site stays served" if (self.out / "index.html").is_file() else "no site yet"
             self.say(f"build failed: {build.problems.summary()}; {kept}")

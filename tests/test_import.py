@@ -167,6 +167,16 @@ def test_ids_come_from_the_id_column_and_match_across_reimports(project, tmp_pat
     assert len(list((project.root / CONF).glob("*.yaml"))) == 4
 
 
+def test_editions_held_feeds_the_recurring_rule(project, tmp_path):
+    head = HEAD + ["已举办届数"]
+    rows = [ROWS[0] + ["9"], ROWS[1] + ["1"]]
+    report = run_import(project.root, write_csv(tmp_path / "r.csv", rows, head))
+    assert report.ok and report.actions[1].changed == ["editions_held"]
+    assert record(project, "quan-guo-hua-xue-sheng-wu-xue-xue-shu-hui-yi-2023")["editions_held"] == 9
+    result = project.build(write=False)
+    assert [p.code for p in result.problems.errors] == ["recurring-too-few"]  # cms: held once
+
+
 def test_edition_option_imports_into_another_edition(project, tmp_path):
     rows = [list(ROWS[1])]
     rows[0][0], rows[0][2], rows[0][3], rows[0][11] = "2022年中国数学会学术年会", "2022-11-04", "2022-11-07", "14"
