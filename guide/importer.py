@@ -161,8 +161,8 @@ def column_letter(index: int) -> str:
     return out
 
 
-def read_rows(path: Path, sheet: str | None = None) -> tuple[list[tuple[int, list]], str]:
-    """(row number, cell values) for every row of the file, and how it was read."""
+def read_rows(path: Path, sheet: str | None = None) -> list[tuple[int, list]]:
+    """(row number, cell values) for every row of the file."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path, sheet)
@@ -187,15 +187,14 @@ def _read_xlsx(path: Path, sheet: str | None):
         ws = book[sheet]
     else:
         ws = book.worksheets[0]
-    rows = [(i, list(values)) for i, values in enumerate(ws.iter_rows(min_row=1, values_only=True), 1)]
-    return rows, f"sheet '{ws.title}'"
+    return [(i, list(values)) for i, values in enumerate(ws.iter_rows(min_row=1, values_only=True), 1)]
 
 
 def _read_csv(path: Path):
     data = path.read_bytes()
     # Excel saves CSV as UTF-8 with a BOM, or in the system code page
     # (GB18030/GBK on Chinese Windows); try them in that order.
-    for encoding, label in (("utf-8-sig", "UTF-8"), ("gb18030", "GB18030")):
+    for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
             break
@@ -210,7 +209,7 @@ def _read_csv(path: Path):
         rows = [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
         raise SheetError(f"line {reader.line_num}: {exc}") from None
-    return rows, label
+    return rows
 
 
 def normalize_heading(value) -> str:
@@ -574,7 +573,7 @@ def run_import(root: Path, source: Path, edition: str | None = None, sheet: str 
         return whole_file("no-edition", str(exc))
     report.edition = importer.edition_id
     try:
-        rows, _how = read_rows(source, sheet)
+        rows = read_rows(source, sheet)
     except FileNotFoundError:
         return whole_file("file-missing", "no such file")
     except SheetError as exc:

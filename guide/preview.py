@@ -95,7 +95,7 @@ class PreviewState:
             return self.generation, list(self.errors), self.base_path
 
 
-def inject(page: bytes, generation: int, errors: list[str]) -> bytes:
+def inject(page: bytes, generation: int, errors: list[str], built: bool = True) -> bytes:
     """Add the reload script and, after a failed build, the list of its problems."""
     head = (f'<link rel="stylesheet" href="{PREFIX}serve.css">'
             f'<script src="{PREFIX}reload.js" data-generation="{generation}" defer></script>').encode()
@@ -104,8 +104,9 @@ def inject(page: bytes, generation: int, errors: list[str]) -> bytes:
     if errors:
         count = f"{len(errors)} problem{'s' if len(errors) != 1 else ''}"
         items = "".join(f"<li>{html.escape(e)}</li>" for e in errors)
+        shown = "this is the previous good page" if built else "there is no good build yet"
         overlay = (f'<aside id="guide-serve-problems" role="alert"><h2>The last change did not build '
-                   f'({count}); this is the previous good page.</h2><ol>{items}</ol></aside>').encode()
+                   f'({count}); {shown}.</h2><ol>{items}</ol></aside>').encode()
         m = _BODY_START.search(page)
         at = m.end() if m else len(page)
         page = page[:at] + overlay + page[at:]
@@ -166,7 +167,7 @@ class PreviewHandler(SimpleHTTPRequestHandler):
                 return self._send(HTTPStatus.OK, data.encode(), "application/json; charset=utf-8")
             return self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
         if not (self.state.site / "index.html").is_file():
-            return self._send(HTTPStatus.SERVICE_UNAVAILABLE, inject(placeholder(), generation, errors),
+            return self._send(HTTPStatus.SERVICE_UNAVAILABLE, inject(placeholder(), generation, errors, built=False),
                               "text/html; charset=utf-8")
         if not url_path.startswith(base):
             if url_path in ("/", base.rstrip("/")):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import openpyxl
 import pytest
@@ -185,10 +186,13 @@ def test_edition_option_imports_into_another_edition(project, tmp_path):
     assert record(project, "cms-2022", "2022")["end"] == dt.date(2022, 11, 7)
 
 
-def test_dry_run_writes_nothing(project, tmp_path):
+def test_dry_run_writes_nothing_and_json_says_what_it_would_do(project, tmp_path):
     before = files(project)
-    report = project.cli("import", "--dry-run", str(write_csv(tmp_path / "r.csv", ROWS)))
-    assert report.returncode == 0 and "would create" in report.stdout
+    run = project.cli("import", "--dry-run", "--format", "json", str(write_csv(tmp_path / "r.csv", ROWS)))
+    assert run.returncode == 0
+    report = json.loads(run.stdout)
+    assert [(a["row"], a["kind"]) for a in report["actions"]] == [(2, "created"), (3, "unchanged"), (4, "created")]
+    assert report["ok"] and report["problems"] == []
     assert files(project) == before
 
 
