@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -19,7 +20,7 @@ def _date(value: str) -> dt.date:
 
 
 DEFAULTS = {"project": Path.cwd, "today": None, "strict": False, "format": "text",
-            "quiet": False, "out": None}
+            "quiet": False, "verbose": False, "out": None}
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -34,7 +35,8 @@ def make_parser() -> argparse.ArgumentParser:
                         help="publication mode: missing or fuzzy translations are errors")
     common.add_argument("--format", choices=("text", "json"),
                         help="how to print problems")
-    common.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    common.add_argument("-q", "--quiet", action="store_true", help="print errors and warnings only")
+    common.add_argument("-v", "--verbose", action="store_true", help="also print each stage's time")
     parser = argparse.ArgumentParser(
         prog="build.py", parents=[common],
         description="Build the Guide to Important Academic Conferences website.")
@@ -75,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
             setattr(args, name, default() if callable(default) else default)
     command = args.command or "build"
     root = args.project.resolve()
-    build = Build(root, out=args.out, today=args.today, strict=args.strict)
+    progress = sys.stderr.isatty() and not os.environ.get("CI") and not args.quiet
+    build = Build(root, out=args.out, today=args.today, strict=args.strict,
+                  progress=progress, verbose=args.verbose)
 
     if command == "i18n":
         return run_i18n(build, args.action)

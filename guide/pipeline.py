@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from tqdm import tqdm
 
 from .content import load_project
 from .changes import read_snapshot
@@ -42,11 +44,13 @@ class Build:
     """One run over a project; ``run`` names every stage in order."""
 
     def __init__(self, root: Path, out: Path | None = None, today: dt.date | None = None,
-                 strict: bool = False):
+                 strict: bool = False, progress: bool = False, verbose: bool = False):
         self.root = Path(root)
         self.out = Path(out) if out else self.root / "site"
         self.today = today or dt.date.today()
         self.strict = strict
+        self.progress = progress    # progress bars: on a terminal, never in CI or a pipe
+        self.verbose = verbose
         self.result = BuildResult(Problems(root=self.root))
 
     @contextmanager
@@ -55,7 +59,10 @@ class Build:
         try:
             yield
         finally:
-            self.result.timings[name] = self.result.timings.get(name, 0.0) + time.perf_counter() - start
+            elapsed = time.perf_counter() - start
+            self.result.timings[name] = self.result.timings.get(name, 0.0) + elapsed
+            if self.verbose:
+                print(f"{name}: {elapsed:.2f}s", file=sys.stderr)
 
     @property
     def problems(self) -> Problems:
@@ -89,7 +96,9 @@ class Build:
         with self.stage("render"):
             try:
                 renderer = Renderer(model, templates_dir(self.root))
-                for path, data in renderer.render_all():
+                pages = tqdm(renderer.render_all(), total=renderer.count(), desc="render", unit="file",
+                             disable=not self.progress, leave=False, file=sys.stderr)
+                for path, data in pages:
                     output.add(path, data)
             except jinja2.TemplateSyntaxError as exc:
                 self.problems.error(Path(exc.filename or exc.name or "templates"), (exc.lineno or 1, 1),

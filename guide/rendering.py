@@ -179,6 +179,10 @@ class Renderer:
             context.update(page=page, body=render_markdown(page.body_md))
         return template.render(context).encode("utf-8")
 
+    def count(self) -> int:
+        """Roughly how many files render_all yields, for progress bars."""
+        return len(LANGS) * len(self.page_specs) + 6
+
     def render_all(self) -> Iterator[tuple[str, bytes]]:
         for lang in LANGS:
             for spec in self.page_specs:

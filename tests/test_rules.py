@@ -252,3 +252,13 @@ def test_check_json_lists_rules_problems(ruled):
     assert out.returncode == 1
     assert [p["code"] for p in data["problems"] if p["severity"] == "error"] == ["outside-window"]
     assert data["infos"] == 1
+
+
+def test_postponed_conference_shows_new_and_first_planned_dates(ruled):
+    path = ruled.root / PATH.format("cms-2023")
+    path.write_text(path.read_text(encoding="utf-8") + "status: postponed\nstatus_date: 2023-04-20\n"
+                    "postponed_from: 2023-04-28\n", encoding="utf-8")
+    assert ruled.build().ok
+    page = ruled.page("zh/2023/conferences/cms-2023/index.html")
+    assert "本会议已延期" in page and "原定于2023年4月28日举办" in page
+    assert "2023年中国数学会学术年会" in ruled.page("zh/2023/index.html")  # still listed
