@@ -46,6 +46,16 @@ def make_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", parents=[common], help="validate the content without writing anything")
     i = sub.add_parser("i18n", parents=[common], help="translation catalogs (wraps Babel)")
     i.add_argument("action", choices=("extract", "update", "compile", "status"))
+    im = sub.add_parser("import", parents=[common],
+                        help="write or update conference records from the accreditation spreadsheet")
+    im.add_argument("file", type=Path, help="the spreadsheet (.xlsx or .csv), one row per conference")
+    im.add_argument("--edition", default=None, help="the edition to import into (default: the current edition)")
+    im.add_argument("--sheet", default=None, help="the workbook's sheet (default: the first)")
+    im.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+    sv = sub.add_parser("serve", parents=[common],
+                        help="build, serve on 127.0.0.1, rebuild and reload the page on every change")
+    sv.add_argument("--port", type=int, default=8000, help="the port (default 8000; 0 picks a free one)")
+    sv.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="output folder (default: PROJECT/site)")
     return parser
 
 
@@ -73,6 +83,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if command == "i18n":
         return run_i18n(build, args.action)
+    if command == "import":
+        return run_import(root, args)
+    if command == "serve":
+        from .preview import serve
+        return serve(root, port=args.port, out=args.out, today=args.today, strict=args.strict,
+                     quiet=args.quiet)
 
     result = build.run(write=command == "build")
     print_problems(build, args.format, args.quiet)
@@ -122,3 +138,23 @@ def run_i18n(build: Build, action: str) -> int:
                 print(f"  {label}: {msgid!s}{c}  ← {where}{more}")
         incomplete |= bool(st.fuzzy or st.missing)
     return 1 if (incomplete and build.strict) else 0
+
+
+def run_import(root: Path, args) -> int:
+    from .importer import run_import as import_sheet
+    report = import_sheet(root, args.file, edition=args.edition, sheet=args.sheet, dry_run=args.dry_run)
+    if args.format == "json":
+        print(report.to_json())
+        return 0 if report.ok else 1
+    for p in report.problems:
+        print(p.format(), file=sys.stderr)
+    if not args.quiet:
+        verb = {"created": "would create" if args.dry_run else "created",
+                "updated": "would update" if args.dry_run else "updated"}
+        for a in report.actions:
+            if a.kind == "updated":
+                print(f"{verb['updated']} {a.path} (row {a.row}): {', '.join(a.changed)}")
+            elif a.kind == "created":
+                print(f"{verb['created']} {a.path} (row {a.row})")
+        print(report.summary())
+    return 0 if report.ok else 1
