@@ -7,11 +7,13 @@ touches the disk.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 
 from pypinyin import Style, lazy_pinyin
 
+from .changes import ChangeReport, compare, snapshot_record
 from .records import Conference, Edition, GuideInfo, Page, Unit
 from .translation import Catalogs, ContentTranslator
 from .validation import Content
@@ -31,6 +33,7 @@ def strip_year(text: str) -> str:
     return stripped or text
 
 
+@functools.lru_cache(maxsize=None)  # pypinyin takes ~0.5 ms a name; names repeat across listings
 def pinyin_key(text: str) -> tuple:
     # pypinyin's phrase dictionary reads 重庆 as chong-qing, 长沙 as chang-sha.
     return (" ".join(lazy_pinyin(text, style=Style.NORMAL, errors="default")).casefold(), text)
@@ -75,6 +78,8 @@ class SiteModel:
     today: dt.date
     catalogs: Catalogs
     conference_index: dict[str, Conference] = field(default_factory=dict)
+    snapshot: dict[str, dict] = field(default_factory=dict)   # what staff/records.json publishes
+    changes: ChangeReport | None = None                        # against the previous build
 
     @property
     def current(self) -> EditionView:
@@ -97,10 +102,12 @@ class SiteModel:
         return edition.published or edition.window.start
 
     def updated(self, conf: Conference) -> dt.date:
-        """When a record last changed: its ``updated`` date, else its edition's publication."""
-        return conf.updated or self.published(self.edition(conf.edition).edition)
+        """When a record last changed: the latest of its ``updated`` and ``status_date``
+        and its edition's publication."""
+        published = self.published(self.edition(conf.edition).edition)
+        return max(d for d in (conf.updated, conf.status_date, published) if d)
 
-    def changes(self, limit: int = FEED_ENTRIES) -> list[Conference]:
+    def feed_entries(self, limit: int = FEED_ENTRIES) -> list[Conference]:
         """Every record of every edition, most recently accredited or changed first."""
         everything = [c for view in self.editions for c in view.conferences]
         everything.sort(key=date_key)
@@ -117,7 +124,9 @@ def date_key(c: Conference) -> tuple:
     return (c.dates.start, c.dates.end, pinyin_key(c.name.zh), c.id)
 
 
-def build_model(content: Content, catalogs: Catalogs, today: dt.date) -> SiteModel:
+def build_model(content: Content, catalogs: Catalogs, today: dt.date,
+                previous: dict | None = None) -> SiteModel:
+    """Decide everything that is published; ``previous`` is the last build's snapshot."""
     translators = {lang: ContentTranslator(catalogs, lang) for lang in LANGS}
     views = []
     series: dict[str, list[Conference]] = {}
@@ -145,5 +154,6 @@ def build_model(content: Content, catalogs: Catalogs, today: dt.date) -> SiteMod
                                  by_unit, by_name, edition.id == content.guide.current_edition))
     for confs in series.values():
         confs.sort(key=lambda c: (c.dates.start, c.edition))
+    snapshot = {cid: snapshot_record(c, translators["en"]) for cid, c in sorted(index.items())}
     return SiteModel(content.guide, content.units, views, content.pages, series, today,
-                     catalogs, index)
+                     catalogs, index, snapshot, compare(previous, snapshot))

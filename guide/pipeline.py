@@ -8,14 +8,17 @@ as it was.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from tqdm import tqdm
 
 from .content import load_project
+from .changes import read_snapshot
 from .model import SiteModel, build_model
 from .output import Output, OutputCollision, stage, swap, sync_tree
 from .problems import Problems
@@ -23,6 +26,7 @@ from .rendering import Renderer
 from .searchindex import BUNDLE, SearchIndexError, index_site
 from .translation import Catalogs, load_catalogs
 from .validation import Content, validate
+from .rules import check_rules
 from .i18n import check_translations, messages_root, templates_dir
 
 STRICT_CODES = {"missing-translation", "fuzzy-translation"}
@@ -48,11 +52,13 @@ class Build:
     """One run over a project; ``run`` names every stage in order."""
 
     def __init__(self, root: Path, out: Path | None = None, today: dt.date | None = None,
-                 strict: bool = False):
+                 strict: bool = False, progress: bool = False, verbose: bool = False):
         self.root = Path(root)
         self.out = Path(out) if out else self.root / "site"
         self.today = today or dt.date.today()
         self.strict = strict
+        self.progress = progress    # progress bars: on a terminal, never in CI or a pipe
+        self.verbose = verbose
         self.result = BuildResult(Problems(root=self.root))
 
     @contextmanager
@@ -61,7 +67,10 @@ class Build:
         try:
             yield
         finally:
-            self.result.timings[name] = self.result.timings.get(name, 0.0) + time.perf_counter() - start
+            elapsed = time.perf_counter() - start
+            self.result.timings[name] = self.result.timings.get(name, 0.0) + elapsed
+            if self.verbose:
+                print(f"{name}: {elapsed:.2f}s", file=sys.stderr)
 
     @property
     def problems(self) -> Problems:
@@ -72,9 +81,11 @@ class Build:
         with self.stage("load"):
             raw = load_project(self.root, self.problems)
             catalogs = load_catalogs(self.root, self.problems, messages_root(self.root))
+            self.previous = read_snapshot(self.out)
         with self.stage("validate"):
             content = validate(raw, self.problems)
             check_translations(content, catalogs, self.problems)
+            check_rules(content, self.problems, self.today)
             if self.strict:
                 self.problems.escalate_warnings(STRICT_CODES)
         if self.problems.errors or content.guide is None or not content.editions:
@@ -87,13 +98,15 @@ class Build:
             return self.result
         content, catalogs = checked
         with self.stage("model"):
-            model = build_model(content, catalogs, self.today)
+            model = build_model(content, catalogs, self.today, self.previous)
             self.result.model = model
         output = Output()
         with self.stage("render"):
             try:
                 renderer = Renderer(model, templates_dir(self.root))
-                for path, data in renderer.render_all():
+                pages = tqdm(renderer.render_all(), total=renderer.count(), desc="render", unit="file",
+                             disable=not self.progress, leave=False, file=sys.stderr)
+                for path, data in pages:
                     output.add(path, data)
             except jinja2.TemplateSyntaxError as exc:
                 self.problems.error(Path(exc.filename or exc.name or "templates"), (exc.lineno or 1, 1),

@@ -10,11 +10,13 @@ from typing import Callable, Iterator
 import jinja2
 import markdown
 import nh3
+from babel import Locale
 from babel.dates import format_interval, format_skeleton
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
 from . import calendars, opendata
+from .changes import REPORT, SNAPSHOT, snapshot_json
 from .model import LANGS, SiteModel, index_letter, name_key, pinyin_key
 from .records import Conference, DateSpan, Text
 from .translation import BABEL_LOCALE, HTML_LANG, ContentTranslator
@@ -84,6 +86,9 @@ def plan_pages(model: SiteModel) -> Iterator[PageSpec]:
         yield PageSpec(f"{slug}/index.html", "page.html", {"slug": slug}, model.current.id)
     yield PageSpec("404.html", "404.html", {}, model.current.id, sitemap=False)
     yield PageSpec("search/index.html", "search.html", {}, model.current.id, sitemap=False)
+    # For staff after each round; not linked from public navigation nor indexed.
+    yield PageSpec("staff/changes/index.html", "changes.html", {"report": model.changes},
+                   model.current.id, sitemap=False)
     for view in model.editions:
         e = view.id
         yield PageSpec(f"{e}/index.html", "edition.html", {"view": view}, e)
@@ -128,14 +133,19 @@ class Renderer:
             loader=jinja2.FileSystemLoader(str(self.templates)),
             autoescape=True, extensions=["jinja2.ext.i18n"],
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-            keep_trailing_newline=True)
+            keep_trailing_newline=True, auto_reload=False, cache_size=-1)
+        # auto_reload=False: one build renders thousands of pages; checking every
+        # template's mtime on each get_template cost more than rendering some pages.
         # Extraction passes the same setting (see i18n.TEMPLATE_OPTIONS): jinja#1925.
         env.policies["ext.i18n.trimmed"] = True
         gt = self.model.catalogs.get(lang, "messages")
         env.install_gettext_translations(gt, newstyle=True)
         tr = ContentTranslator(self.model.catalogs, lang)
-        locale = BABEL_LOCALE[lang]
+        # A Locale object, not its name: Babel would parse the name on every call.
+        locale = Locale.parse(BABEL_LOCALE[lang])
         other = "en" if lang == "zh" else "zh"
+        date_cache: dict[tuple, str] = {}
+        item_cache: dict[tuple, Markup] = {}
 
         def t(text: Text | None) -> Markup:
             value, ok = tr.lookup(text)
@@ -148,6 +158,12 @@ class Renderer:
             return tr.lookup(text)[0]
 
         def dates(span: DateSpan) -> str:
+            key = (span.start, span.end, span.precision)
+            if key not in date_cache:
+                date_cache[key] = format_dates(span)
+            return date_cache[key]
+
+        def format_dates(span: DateSpan) -> str:
             if span.precision == "month":
                 months = format_skeleton("yMMMM", span.start, locale=locale)
                 if (span.start.year, span.start.month) != (span.end.year, span.end.month):
@@ -206,6 +222,14 @@ class Renderer:
                 "city": sorted(cities, key=city_key),
             }
 
+        def list_item(c, view, show_field=True) -> Markup:
+            # A conference appears in five listings per language: render its
+            # list item once and reuse it.
+            key = (c.id, show_field)
+            if key not in item_cache:
+                item_cache[key] = Markup(env.get_template("_item.html").render(c=c, view=view, show_field=show_field))
+            return item_cache[key]
+
         def by_letter(confs):
             groups: dict[str, list] = {}
             for c in confs:
@@ -216,7 +240,7 @@ class Renderer:
             lang=lang, other_lang=other, other_lang_name=LANG_NAMES[other], html_lang=HTML_LANG[lang], other_html_lang=HTML_LANG[other],
             model=self.model, t=t, tp=tp, url=url, asset=asset, root_url=root_url, field_of=field_of,
             unit_group=unit_group, by_letter=by_letter, conference_key=conference_key,
-            unit_slug=unit_slug, today=self.model.today, search_facets=search_facets,
+            unit_slug=unit_slug, today=self.model.today, list_item=list_item, search_facets=search_facets,
             calendar_key=calendar_key, field_calendar_key=field_calendar_key,
             guide_calendar_key=GUIDE_CALENDAR_KEY, feed_key=FEED_KEY,
             open_data=opendata.FILES, page_url_path=page_url_path)
@@ -239,6 +263,12 @@ class Renderer:
             context.update(page=page, body=render_markdown(page.body_md))
         return template.render(context).encode("utf-8")
 
+    def count(self) -> int:
+        """Roughly how many files render_all yields, for progress bars."""
+        calendars_per_lang = sum(len(v.conferences) for v in self.model.editions) + 1 + \
+            len({f.id for v in self.model.editions for f in v.edition.fields})
+        return len(LANGS) * (len(self.page_specs) + calendars_per_lang + 1) + 2 + 6
+
     def render_all(self) -> Iterator[tuple[str, bytes]]:
         for lang in LANGS:
             for spec in self.page_specs:
@@ -258,7 +288,7 @@ class Renderer:
             for field_id in calendars.field_ids(model):
                 yield f"{lang}/{field_calendar_key(field_id)}", calendars.field_calendar(model, field_id, fmt)
             yield f"{lang}/{FEED_KEY}", self.envs[lang].get_template("feed.xml").render(
-                key=FEED_KEY, base=model.guide.base_url, entries=model.changes()).encode("utf-8")
+                key=FEED_KEY, base=model.guide.base_url, entries=model.feed_entries()).encode("utf-8")
         yield from opendata.render(model, self.formats)
 
     def render_root(self) -> Iterator[tuple[str, bytes]]:
@@ -273,7 +303,10 @@ class Renderer:
         yield "sitemap.xml", env.get_template("sitemap.xml").render(
             pages=[s for s in self.page_specs if s.sitemap], base=self.model.guide.base_url,
             page_url_path=page_url_path).encode("utf-8")
-        robots = f"User-agent: *\nAllow: /\nSitemap: {self.model.guide.base_url}sitemap.xml\n"
+        yield SNAPSHOT, snapshot_json(self.model.snapshot).encode("utf-8")
+        yield REPORT, self.model.changes.to_json().encode("utf-8")
+        robots = (f"User-agent: *\nDisallow: {self.base_path}staff/\nDisallow: {self.base_path}zh/staff/\n"
+                  f"Disallow: {self.base_path}en/staff/\nSitemap: {self.model.guide.base_url}sitemap.xml\n")
         yield "robots.txt", robots.encode("utf-8")
         assets = self.templates / "assets"
         for path in sorted(assets.rglob("*")) if assets.is_dir() else []:
