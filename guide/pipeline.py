@@ -127,7 +127,8 @@ class Build:
             staging, written, removed = stage(self.out, output.files, keep=(BUNDLE,))
         with self.stage("index"):
             try:
-                bundle, indexed = index_site(staging)
+                # Pagefind indexes every page when none is marked: nothing to search then.
+                bundle, indexed = index_site(staging) if searchable else ({}, 0)
                 if indexed != searchable:
                     raise SearchIndexError(f"Pagefind indexed {indexed} pages, expected {searchable} "
                                            "(pages with data-pagefind-body)")

@@ -24,7 +24,8 @@ def dated(tmp_path_factory):
     edition = p.root / "content/editions/2023/edition.yaml"
     edition.write_text(edition.read_text() + f"published: {PUBLISHED}\n", encoding="utf-8")
     ccs = p.root / "content/editions/2023/conferences/ccs-2023.yaml"
-    ccs.write_text(ccs.read_text() + f"status: postponed\nupdated: {CHANGED}\n", encoding="utf-8")
+    ccs.write_text(ccs.read_text() + f"status: postponed\nstatus_date: 2023-06-10\nupdated: {CHANGED}\n",
+                   encoding="utf-8")
     result = p.build(strict=True)
     assert result.ok, [x.format() for x in result.problems.items]
     return p

@@ -56,12 +56,13 @@ def test_rebuild_of_unchanged_project_writes_nothing(project):
     # it says "no changes", and the two swapped trees converge.
     for _ in range(3):
         assert project.build().ok
-    before = {p: p.stat().st_ino for p in (project.root / "site").rglob("*") if p.is_file()}
+    # The staging tree is the one this build brings up to date and swaps in.
+    staging, site = staging_dir(project.root / "site"), project.root / "site"
+    before = {p.relative_to(staging): p.stat().st_ino for p in staging.rglob("*") if p.is_file()}
     result = project.build()
     assert result.ok and result.pages > 0
-    after = {p: p.stat().st_ino for p in (project.root / "site").rglob("*") if p.is_file()}
-    rewritten = sorted(p.relative_to(project.root / "site").as_posix()
-                       for p in after if after[p] != before.get(p))
+    after = {p.relative_to(site): p.stat().st_ino for p in site.rglob("*") if p.is_file()}
+    rewritten = sorted(p.as_posix() for p in after if after[p] != before.get(p))
     # Pagefind writes its filter indexes in hash-map order, so they (and the
     # files naming them) change bytes between identical runs (Pagefind#638);
     # pages, data files and the index fragments stay as they were.

@@ -5,19 +5,28 @@ file:line:column, and that the previously built site/ is left untouched.
 """
 
 import json
+import shutil
 import textwrap
 
 import pytest
 
-from conftest import CONFERENCES_2023
+from conftest import CONFERENCES_2023, Project, make_project
 
 GOOD = textwrap.dedent(CONFERENCES_2023["cms-2023"])
 
 
+@pytest.fixture(scope="module")
+def built_template(tmp_path_factory):
+    p = make_project(tmp_path_factory.mktemp("template") / "guide")
+    assert p.build().ok
+    return p.root
+
+
 @pytest.fixture
-def published(project):
-    """The small project with a good site/ already built."""
-    assert project.build().ok
+def published(built_template, tmp_path):
+    """The small project with a good site/ already built (built once per module, then copied)."""
+    project = Project(tmp_path / "guide")
+    shutil.copytree(built_template, project.root, symlinks=True)
     project.before = project.site_snapshot()
     return project
 
