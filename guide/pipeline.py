@@ -13,6 +13,7 @@ import jinja2
 from .content import load_project
 from .model import SiteModel, build_model
 from .output import Output, OutputCollision, publish
+from .pdfs import PdfResult, build_pdfs
 from .problems import Problems
 from .rendering import Renderer
 from .translation import Catalogs, load_catalogs
@@ -30,6 +31,7 @@ class BuildResult:
     written: int = 0
     removed: int = 0
     model: SiteModel | None = None
+    pdfs: PdfResult | None = None
 
     @property
     def ok(self) -> bool:
@@ -82,9 +84,17 @@ class Build:
             model = build_model(content, catalogs, self.today)
             self.result.model = model
         output = Output()
+        # PDFs come first: the verification pages print their SHA-256.
+        with self.stage("pdf"):
+            pdfs = build_pdfs(model, self.root, self.problems)
+            self.result.pdfs = pdfs
+        if pdfs is None:
+            return self.result
         with self.stage("render"):
             try:
-                renderer = Renderer(model, templates_dir(self.root))
+                for path, data in pdfs.files.items():
+                    output.add(path, data)
+                renderer = Renderer(model, templates_dir(self.root), pdfs.sha256)
                 for path, data in renderer.render_all():
                     output.add(path, data)
             except jinja2.TemplateSyntaxError as exc:
@@ -109,7 +119,11 @@ class Build:
         if r.model is None:
             return f"checked in {total:.2f}s ({stages}): {self.problems.summary()}"
         confs = sum(len(e.conferences) for e in r.model.editions)
-        return (f"built {r.pages} pages ({len(r.model.editions)} edition(s), {confs} conferences, 2 languages) "
+        pdf = ""
+        if r.pdfs is not None:
+            pdf = (f", {len(r.pdfs.sha256)} PDFs ({r.pdfs.rendered} rendered, {r.pdfs.cached} cached"
+                   f"{', signed' if r.pdfs.signed else ''})")
+        return (f"built {r.pages} pages{pdf} ({len(r.model.editions)} edition(s), {confs} conferences, 2 languages) "
                 f"into {self.out}: {r.written} written, {r.removed} removed, in {total:.2f}s "
                 f"({stages}); {self.problems.summary()}")
 

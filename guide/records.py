@@ -94,10 +94,20 @@ class Conference:
     status: str
     sources: list[str]
     source: Source
+    certificate: str | None = None       # the inclusion certificate's number (explicit or derived)
+    status_date: dt.date | None = None   # when it was postponed, cancelled or withdrawn
 
     @property
     def listed(self) -> bool:
         return self.status in LISTED_STATUSES
+
+
+@dataclass
+class CertificateSettings:
+    """Who issues an edition's inclusion certificates (收录证书), and when."""
+
+    issuer: Text
+    issue_date: dt.date
 
 
 @dataclass
@@ -111,6 +121,7 @@ class Edition:
     fields: list[Field]
     source: Source
     conferences: list[Conference] = field(default_factory=list)
+    certificates: CertificateSettings | None = None  # None: this edition issues none (yet)
 
 
 @dataclass

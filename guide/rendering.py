@@ -67,6 +67,30 @@ def plan_pages(model: SiteModel) -> Iterator[PageSpec]:
                            {"view": view, "unit": model.units[code], "conferences": confs}, e)
         for c in view.conferences:
             yield PageSpec(conference_key(c), "conference.html", {"view": view, "c": c}, e)
+        for cert in view.certificates:
+            # Found through a certificate's QR code or number, not by browsing.
+            yield PageSpec(cert.verify_key(), "verify.html", {"view": view, "cert": cert}, e, sitemap=False)
+
+
+def format_dates(span: DateSpan, lang: str, gt) -> str:
+    """A conference's dates in ``lang``; ``gt`` is that language's interface catalog."""
+    locale = BABEL_LOCALE[lang]
+    if span.precision == "month":
+        months = format_skeleton("yMMMM", span.start, locale=locale)
+        if (span.start.year, span.start.month) != (span.end.year, span.end.month):
+            months = format_interval(span.start, span.end, "yMMMM", locale=locale)
+        return gt.gettext("%(month)s (dates to be announced)") % {"month": months}
+    if span.start == span.end:
+        return format_skeleton("yMMMd", span.start, locale=locale)
+    return format_interval(span.start, span.end, "yMMMd", locale=locale)
+
+
+def format_day(d: dt.date, lang: str) -> str:
+    return format_skeleton("yMMMd", d, locale=BABEL_LOCALE[lang])
+
+
+def format_number(n, lang: str) -> str:
+    return format_decimal(n, locale=BABEL_LOCALE[lang])
 
 
 def sanitize_html(html: str) -> str:
@@ -81,9 +105,10 @@ def render_markdown(text: str) -> Markup:
 class Renderer:
     """One Jinja environment per language, sharing the model."""
 
-    def __init__(self, model: SiteModel, templates: Path):
+    def __init__(self, model: SiteModel, templates: Path, pdf_sha256: dict[str, str] | None = None):
         self.model = model
         self.templates = templates
+        self.pdf_sha256 = pdf_sha256 or {}
         base = model.guide.base_url
         self.base_path = "/" + base.split("://", 1)[-1].partition("/")[2]
         self.envs = {lang: self._make_env(lang) for lang in LANGS}
@@ -115,14 +140,7 @@ class Renderer:
             return tr.lookup(text)[0]
 
         def dates(span: DateSpan) -> str:
-            if span.precision == "month":
-                months = format_skeleton("yMMMM", span.start, locale=locale)
-                if (span.start.year, span.start.month) != (span.end.year, span.end.month):
-                    months = format_interval(span.start, span.end, "yMMMM", locale=locale)
-                return gt.gettext("%(month)s (dates to be announced)") % {"month": months}
-            if span.start == span.end:
-                return format_skeleton("yMMMd", span.start, locale=locale)
-            return format_interval(span.start, span.end, "yMMMd", locale=locale)
+            return format_dates(span, lang, gt)
 
         def iso_dates(span: DateSpan) -> str:
             return span.start.isoformat() if span.precision == "day" else span.start.strftime("%Y-%m")
@@ -132,10 +150,10 @@ class Renderer:
             return format_skeleton("yMMMM", dt.date(y, m, 1), locale=locale)
 
         def day(d: dt.date) -> str:
-            return format_skeleton("yMMMd", d, locale=locale)
+            return format_day(d, lang)
 
         def num(n) -> str:
-            return format_decimal(n, locale=locale)
+            return format_number(n, lang)
 
         def url(key: str, in_lang: str | None = None) -> str:
             prefix = f"{in_lang or lang}/" if key != "" else ""
@@ -143,6 +161,13 @@ class Renderer:
 
         def asset(name: str) -> str:
             return self.base_path + "assets/" + name
+
+        def site_file(path: str) -> str:
+            """A language-independent file of the site (PDFs, certificates.json)."""
+            return self.base_path + path
+
+        def sha256_of(path: str) -> str:
+            return self.pdf_sha256[path]
 
         def field_of(view, fid):
             return next(f for f in view.edition.fields if f.id == fid)
@@ -160,7 +185,8 @@ class Renderer:
             lang=lang, other_lang=other, other_lang_name=LANG_NAMES[other], html_lang=HTML_LANG[lang], other_html_lang=HTML_LANG[other],
             model=self.model, t=t, tp=tp, url=url, asset=asset, field_of=field_of,
             unit_group=unit_group, by_letter=by_letter, conference_key=conference_key,
-            unit_slug=unit_slug, today=self.model.today)
+            unit_slug=unit_slug, today=self.model.today, site_file=site_file, sha256_of=sha256_of,
+            has_pdf=lambda path: path in self.pdf_sha256)
         env.filters.update(dates=dates, iso_dates=iso_dates, month_name=month_name, num=num, day=day)
         return env
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -16,13 +17,16 @@ from urllib.parse import urlsplit
 
 from .content import LANGS, RawDoc, RawProject
 from .problems import Problems
-from .records import (KINDS, STATUSES, Conference, DateSpan, Edition, Field,
-                      GuideInfo, Page, Source, Text, Unit, UnitGroup)
+from .records import (KINDS, STATUSES, CertificateSettings, Conference, DateSpan, Edition,
+                      Field, GuideInfo, Page, Source, Text, Unit, UnitGroup)
 from .yamldoc import STR_TAG, MarkedList, MarkedMap
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 UNIT_CODE = re.compile(r"^[A-Z]+-[0-9]+[A-Z]*$")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+CERTIFICATE_NUMBER = re.compile(r"^[0-9A-Z]+(?:-[0-9A-Z]+)*$")
+# Crockford's base 32: no I, L, O or U, so a number read aloud or typed is unambiguous.
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Characters that change how text is displayed without being visible.
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _TYPE_NAMES = {
@@ -317,10 +321,22 @@ def validate_units(doc, problems, content, groups: set[str]) -> dict[str, Unit]:
     return units
 
 
-EDITION_KEYS = {"year", "title", "sample", "window", "recurring_cutoff", "fields"}
+EDITION_KEYS = {"year", "title", "sample", "window", "recurring_cutoff", "fields", "certificates"}
 CONFERENCE_KEYS = {"id", "series", "name", "kind", "edition_number", "field", "start", "end",
                    "city", "venue", "organizers", "hosts", "recommender", "co_recommenders",
-                   "website", "status", "sources"}
+                   "website", "status", "status_date", "sources", "certificate"}
+
+
+def derived_certificate_number(year: int, edition_id: str, conference_id: str) -> str:
+    """YYYY-XXXX-XXXX from the edition and the conference id alone.
+
+    Adding or removing other conferences never changes it (no sequence
+    numbers); 40 bits of SHA-256 make a collision unlikely, and validation
+    reports one if it happens (then write an explicit ``certificate:``).
+    """
+    digest = int.from_bytes(hashlib.sha256(f"{edition_id}/{conference_id}".encode()).digest()[:5], "big")
+    code = "".join(CROCKFORD[(digest >> shift) & 31] for shift in range(35, -1, -5))
+    return f"{year:04d}-{code[:4]}-{code[4:]}"
 
 
 def validate_edition(raw, problems, content) -> Edition | None:
@@ -361,10 +377,19 @@ def validate_edition(raw, problems, content) -> Edition | None:
                 fields.append(Field(fid, name))
     elif c.present("fields", True):
         c.err("fields", "type", "expected a list of fields")
+    certificates = None
+    cert = data.get("certificates")
+    if isinstance(cert, MarkedMap):
+        cc = Checker(cert, path, problems, content, "certificates", {"issuer", "issue_date"})
+        issuer, issue_date = cc.text("issuer"), cc.date("issue_date")
+        if issuer is not None and issue_date is not None:
+            certificates = CertificateSettings(issuer, issue_date)
+    elif c.present("certificates", False):
+        c.err("certificates", "type", "expected a mapping with issuer and issue_date")
     edition = Edition(
         id=eid, year=year, title=c.text("title"), sample=c.boolean("sample"),
         window=window, recurring_cutoff=c.date("recurring_cutoff", required=False),
-        fields=fields, source=c.source())
+        fields=fields, source=c.source(), certificates=certificates)
     if edition.title is None or window is None or year is None:
         return None
     return edition
@@ -422,6 +447,20 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     co = c.text_list("co_recommenders")
     website = c.url("website")
     status = c.choice("status", STATUSES, required=False, default="accredited")
+    status_date = c.date("status_date", required=False)
+    if status_date is not None and status in (None, "accredited"):
+        c.err("status_date", "bad-value",
+              "only a postponed, cancelled or withdrawn conference has a status_date")
+    elif status in ("cancelled", "withdrawn") and "status_date" not in data:
+        problems.warning(doc.path, data.where("status"), "missing-status-date",
+                         f"status: give status_date, the day the conference was {status}: "
+                         "its page and its certificate's verification page show it")
+    certificate = c.string("certificate", required=False)
+    if certificate is not None and not (CERTIFICATE_NUMBER.match(certificate) and 6 <= len(certificate) <= 32):
+        c.err("certificate", "bad-certificate-number",
+              f"'{certificate}' is not a certificate number: 6 to 32 capital ASCII letters, "
+              "digits and single hyphens, such as 2023-K7QF-3M9D")
+        certificate = None
     sources = []
     if isinstance(data.get("sources"), MarkedList):
         for i, s in enumerate(data["sources"]):
@@ -440,7 +479,9 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
         edition_number=number, field=fid, dates=dates, city=city, venue=venue,
         organizers=organizers, hosts=hosts, recommender=recommender,
         co_recommenders=co, website=website, status=status or "accredited",
-        sources=sources, source=c.source())
+        sources=sources, source=c.source(),
+        certificate=certificate or derived_certificate_number(edition.year, edition.id, cid),
+        status_date=status_date)
 
 
 def validate_pages(raw: RawProject, problems: Problems) -> dict[tuple[str, str], Page]:
@@ -471,6 +512,7 @@ def validate(raw: RawProject, problems: Problems) -> Content:
     groups = {g.id for g in content.guide.unit_groups} if content.guide else set()
     content.units = validate_units(raw.units, problems, content, groups)
     seen_ids: dict[str, Source] = {}
+    seen_numbers: dict[str, Source] = {}
     for redition in raw.editions:
         edition = validate_edition(redition, problems, content)
         if edition is None:
@@ -487,6 +529,14 @@ def validate(raw: RawProject, problems: Problems) -> Content:
                                "ids are unique across the whole guide")
                 continue
             seen_ids[conf.id] = Source(problems._display(doc.path), *doc.data.where("id"))
+            if conf.certificate in seen_numbers:
+                first = seen_numbers[conf.certificate]
+                key = "certificate" if "certificate" in doc.data else "id"
+                problems.error(doc.path, doc.data.where(key), "duplicate-certificate-number",
+                               f"certificate number {conf.certificate} is already that of {first.path}:"
+                               f"{first.line}; give this conference another with 'certificate:'")
+                continue
+            seen_numbers[conf.certificate] = Source(problems._display(doc.path), *doc.data.where("id"))
             edition.conferences.append(conf)
         content.editions.append(edition)
     current = content.guide.current_edition if content.guide else None
