@@ -21,7 +21,7 @@ from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, NextPageTempla
 from .fonts import printable
 from .linebreaking import wrap
 from .model import EditionView, SiteModel
-from .pdfcanvas import ACCENT, CREATOR, FONT, INK, MUTED, draw_text, fix_document, text_width
+from .pdfcanvas import ACCENT, CREATOR, INK, MUTED, draw_text, fix_document, font_name, text_width
 from .rendering import format_dates, format_number
 from .translation import ContentTranslator
 
@@ -164,7 +164,7 @@ def _table(doc: CatalogDoc, group: Group) -> Table:
                     + [_cell(pair, w) for pair, w in zip(row.cells, COLUMNS[1:])])
     table = Table(data, colWidths=COLUMNS, repeatRows=1)
     table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), FONT, 8.2),  # the cell default; else Table sets Helvetica
+        ("FONT", (0, 0), (-1, -1), font_name(), 8.2),  # the cell default; else Table sets Helvetica
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), PAD), ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
         ("TOPPADDING", (0, 0), (-1, -1), PAD), ("BOTTOMPADDING", (0, 0), (-1, -1), PAD),
@@ -260,7 +260,7 @@ def draw_catalog(doc: CatalogDoc) -> bytes:
     width = PAGE_W - 2 * MARGIN
     template = BaseDocTemplate(
         buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=44, bottomMargin=40,
-        invariant=1, initialFontName=FONT, pageCompression=1, lang="zh-CN",
+        invariant=1, initialFontName=font_name(), pageCompression=1, lang="zh-CN",
         title=f"{doc.title[0]} {doc.subtitle[0]} · {doc.title[1]} {doc.subtitle[1]}",
         subject=f"{doc.subtitle[0]} · {doc.subtitle[1]}", author=f"{doc.publisher[0]} · {doc.publisher[1]}",
         creator=CREATOR)

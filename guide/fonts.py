@@ -102,11 +102,13 @@ def trimmed_font(chars: str, cache: Path) -> Path:
     return out
 
 
-def prune_fonts(cache: Path, keep: Path) -> None:
-    """Drop trimmed fonts of earlier character sets."""
-    for old in cache.glob("NotoSerifSC-*.ttf"):
-        if old != keep:
-            old.unlink(missing_ok=True)
+def prune_fonts(cache: Path, keep: Path, spare: int = 2) -> None:
+    """Drop trimmed fonts of earlier character sets, but the ``spare`` last used."""
+    os.utime(keep)
+    others = sorted((p for p in cache.glob("NotoSerifSC-*.ttf") if p != keep),
+                    key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in others[spare:]:
+        old.unlink(missing_ok=True)
 
 
 def convert(source: Path, chars: str) -> bytes:

@@ -22,29 +22,45 @@ from reportlab.pdfgen.canvas import Canvas
 
 from .linebreaking import wrap
 
-FONT = "GuideSerif"
 INK = HexColor("#1d1d1f")
 MUTED = HexColor("#5a5a60")
 ACCENT = HexColor("#8c1c13")
 CREATOR = "Guide to Important Academic Conferences site builder"
 
-_registered: Path | None = None
+_font: str | None = None
 
 
 def register_font(path: Path) -> None:
-    """Register the trimmed font as FONT, once per process (again only if it changed)."""
-    global _registered
+    """Register a trimmed font, once per process and font file.
+
+    Each file gets its own name (it stays inside ReportLab: the PDF names the
+    font by its PostScript name, so output does not depend on it).
+    """
+    global _font
     path = Path(path)
-    if _registered == path:
+    name = "GuideSerif-" + path.stem.rsplit("-", 1)[-1]
+    if _font == name:
         return
-    pdfmetrics.registerFont(TTFont(FONT, str(path)))
-    _registered = path
+    if name not in pdfmetrics.getRegisteredFontNames():
+        font = TTFont(name, str(path))
+        # ReportLab aliases a new name to the font first registered with the
+        # same face (PostScript) name, which every trimmed font shares: forget
+        # that face so this file, with its own characters, is the one used.
+        pdfmetrics._dynFaceNames.pop(font.face.name, None)
+        pdfmetrics.registerFont(font)
+    _font = name
     text_width.cache_clear()
+
+
+def font_name() -> str:
+    if _font is None:
+        raise RuntimeError("register_font() first")
+    return _font
 
 
 @lru_cache(maxsize=65536)
 def text_width(text: str, size: float) -> float:
-    return pdfmetrics.stringWidth(text, FONT, size)
+    return pdfmetrics.stringWidth(text, _font, size)
 
 
 def _timestamp(day: dt.date):
@@ -64,7 +80,7 @@ def fix_document(doc, created: dt.date, doc_key: str) -> None:
 
 def make_canvas(out, pagesize, created: dt.date, doc_key: str, title: str, subject: str = "",
                 author: str = "", canvas_class=Canvas) -> Canvas:
-    canvas = canvas_class(out, pagesize=pagesize, invariant=1, initialFontName=FONT, initialFontSize=10,
+    canvas = canvas_class(out, pagesize=pagesize, invariant=1, initialFontName=font_name(), initialFontSize=10,
                           pageCompression=1, lang="zh-CN")
     fix_document(canvas._doc, created, doc_key)
     describe(canvas, title, subject, author)
@@ -82,7 +98,7 @@ def draw_text(canvas, x: float, y: float, text: str, size: float, color=INK, ali
               bold: float = 0.0, char_space: float = 0.0) -> None:
     """One line of text; ``bold`` > 0 emboldens with fill-and-stroke (Noto Serif SC
     ships one weight here)."""
-    canvas.setFont(FONT, size)
+    canvas.setFont(font_name(), size)
     canvas.setFillColor(color)
     mode = None
     if bold:
