@@ -7,11 +7,13 @@ touches the disk.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 
 from pypinyin import Style, lazy_pinyin
 
+from .changes import ChangeReport, compare, snapshot_record
 from .records import LISTED_STATUSES, Conference, Edition, GuideInfo, Page, Unit
 from .translation import Catalogs, ContentTranslator
 from .validation import Content
@@ -30,6 +32,7 @@ def strip_year(text: str) -> str:
     return stripped or text
 
 
+@functools.lru_cache(maxsize=None)  # pypinyin takes ~0.5 ms a name; names repeat across listings
 def pinyin_key(text: str) -> tuple:
     # pypinyin's phrase dictionary reads 重庆 as chong-qing, 长沙 as chang-sha.
     return (" ".join(lazy_pinyin(text, style=Style.NORMAL, errors="default")).casefold(), text)
@@ -109,6 +112,8 @@ class SiteModel:
     today: dt.date
     catalogs: Catalogs
     conference_index: dict[str, Conference] = field(default_factory=dict)
+    snapshot: dict[str, dict] = field(default_factory=dict)   # what staff/records.json publishes
+    changes: ChangeReport | None = None                        # against the previous build
     certificates: dict[str, Certificate] = field(default_factory=dict)  # number -> certificate
 
     def certificate_of(self, conf: Conference) -> Certificate | None:
@@ -137,7 +142,9 @@ def date_key(c: Conference) -> tuple:
     return (c.dates.start, c.dates.end, pinyin_key(c.name.zh), c.id)
 
 
-def build_model(content: Content, catalogs: Catalogs, today: dt.date) -> SiteModel:
+def build_model(content: Content, catalogs: Catalogs, today: dt.date,
+                previous: dict | None = None) -> SiteModel:
+    """Decide everything that is published; ``previous`` is the last build's snapshot."""
     translators = {lang: ContentTranslator(catalogs, lang) for lang in LANGS}
     views = []
     series: dict[str, list[Conference]] = {}
@@ -167,6 +174,8 @@ def build_model(content: Content, catalogs: Catalogs, today: dt.date) -> SiteMod
                                  certificates))
     for confs in series.values():
         confs.sort(key=lambda c: (c.dates.start, c.edition))
+    snapshot = {cid: snapshot_record(c, translators["en"]) for cid, c in sorted(index.items())}
     numbered = sorted((cert for v in views for cert in v.certificates), key=lambda x: x.number)
     return SiteModel(content.guide, content.units, views, content.pages, series, today,
-                     catalogs, index, {cert.number: cert for cert in numbered})
+                     catalogs, index, snapshot, compare(previous, snapshot),
+                     {cert.number: cert for cert in numbered})

@@ -8,6 +8,7 @@ from pathlib import Path
 
 ERROR = "error"
 WARNING = "warning"
+INFO = "info"  # listed for the record, e.g. an approved exception; never fails a run
 
 
 @dataclass(frozen=True, order=True)
@@ -77,14 +78,19 @@ class Problems:
         # Stable, readable order: by file, then position, duplicates dropped.
         return sorted(set(self.items))
 
+    @property
+    def infos(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == INFO]
+
     def summary(self) -> str:
-        e, w = len(self.errors), len(self.warnings)
-        return f"{e} error{'s' if e != 1 else ''}, {w} warning{'s' if w != 1 else ''}"
+        e, w, i = len(self.errors), len(self.warnings), len(self.infos)
+        text = f"{e} error{'s' if e != 1 else ''}, {w} warning{'s' if w != 1 else ''}"
+        return text + (f", {i} approved exception{'s' if i != 1 else ''} listed" if i else "")
 
     def to_json(self) -> str:
         return json.dumps(
             {"problems": [asdict(p) for p in self.sorted()],
-             "errors": len(self.errors), "warnings": len(self.warnings)},
+             "errors": len(self.errors), "warnings": len(self.warnings), "infos": len(self.infos)},
             ensure_ascii=False, indent=2)
 
     def __len__(self) -> int:

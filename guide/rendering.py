@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
 import jinja2
 import markdown
 import nh3
+from babel import Locale
 from babel.dates import format_interval, format_skeleton
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
+from .changes import REPORT, SNAPSHOT, snapshot_json
 from .model import LANGS, SiteModel, index_letter, name_key
 from .records import Conference, DateSpan, Text
 from .translation import BABEL_LOCALE, HTML_LANG, ContentTranslator
@@ -52,6 +55,9 @@ def plan_pages(model: SiteModel) -> Iterator[PageSpec]:
     for slug in sorted({s for s, _ in model.pages}):
         yield PageSpec(f"{slug}/index.html", "page.html", {"slug": slug}, model.current.id)
     yield PageSpec("404.html", "404.html", {}, model.current.id, sitemap=False)
+    # For staff after each round; not linked from public navigation nor indexed.
+    yield PageSpec("staff/changes/index.html", "changes.html", {"report": model.changes},
+                   model.current.id, sitemap=False)
     for view in model.editions:
         e = view.id
         yield PageSpec(f"{e}/index.html", "edition.html", {"view": view}, e)
@@ -72,9 +78,15 @@ def plan_pages(model: SiteModel) -> Iterator[PageSpec]:
             yield PageSpec(cert.verify_key(), "verify.html", {"view": view, "cert": cert}, e, sitemap=False)
 
 
+@lru_cache(maxsize=None)
+def babel_locale(lang: str) -> Locale:
+    # A Locale object, not its name: Babel would parse the name on every call.
+    return Locale.parse(BABEL_LOCALE[lang])
+
+
 def format_dates(span: DateSpan, lang: str, gt) -> str:
     """A conference's dates in ``lang``; ``gt`` is that language's interface catalog."""
-    locale = BABEL_LOCALE[lang]
+    locale = babel_locale(lang)
     if span.precision == "month":
         months = format_skeleton("yMMMM", span.start, locale=locale)
         if (span.start.year, span.start.month) != (span.end.year, span.end.month):
@@ -86,11 +98,11 @@ def format_dates(span: DateSpan, lang: str, gt) -> str:
 
 
 def format_day(d: dt.date, lang: str) -> str:
-    return format_skeleton("yMMMd", d, locale=BABEL_LOCALE[lang])
+    return format_skeleton("yMMMd", d, locale=babel_locale(lang))
 
 
 def format_number(n, lang: str) -> str:
-    return format_decimal(n, locale=BABEL_LOCALE[lang])
+    return format_decimal(n, locale=babel_locale(lang))
 
 
 def sanitize_html(html: str) -> str:
@@ -120,14 +132,18 @@ class Renderer:
             loader=jinja2.FileSystemLoader(str(self.templates)),
             autoescape=True, extensions=["jinja2.ext.i18n"],
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-            keep_trailing_newline=True)
+            keep_trailing_newline=True, auto_reload=False, cache_size=-1)
+        # auto_reload=False: one build renders thousands of pages; checking every
+        # template's mtime on each get_template cost more than rendering some pages.
         # Extraction passes the same setting (see i18n.TEMPLATE_OPTIONS): jinja#1925.
         env.policies["ext.i18n.trimmed"] = True
         gt = self.model.catalogs.get(lang, "messages")
         env.install_gettext_translations(gt, newstyle=True)
         tr = ContentTranslator(self.model.catalogs, lang)
-        locale = BABEL_LOCALE[lang]
+        locale = babel_locale(lang)
         other = "en" if lang == "zh" else "zh"
+        date_cache: dict[tuple, str] = {}
+        item_cache: dict[tuple, Markup] = {}
 
         def t(text: Text | None) -> Markup:
             value, ok = tr.lookup(text)
@@ -140,7 +156,10 @@ class Renderer:
             return tr.lookup(text)[0]
 
         def dates(span: DateSpan) -> str:
-            return format_dates(span, lang, gt)
+            key = (span.start, span.end, span.precision)
+            if key not in date_cache:
+                date_cache[key] = format_dates(span, lang, gt)
+            return date_cache[key]
 
         def iso_dates(span: DateSpan) -> str:
             return span.start.isoformat() if span.precision == "day" else span.start.strftime("%Y-%m")
@@ -175,6 +194,14 @@ class Renderer:
         def unit_group(gid):
             return next((g for g in self.model.guide.unit_groups if g.id == gid), None)
 
+        def list_item(c, view, show_field=True) -> Markup:
+            # A conference appears in five listings per language: render its
+            # list item once and reuse it.
+            key = (c.id, show_field)
+            if key not in item_cache:
+                item_cache[key] = Markup(env.get_template("_item.html").render(c=c, view=view, show_field=show_field))
+            return item_cache[key]
+
         def by_letter(confs):
             groups: dict[str, list] = {}
             for c in confs:
@@ -185,8 +212,8 @@ class Renderer:
             lang=lang, other_lang=other, other_lang_name=LANG_NAMES[other], html_lang=HTML_LANG[lang], other_html_lang=HTML_LANG[other],
             model=self.model, t=t, tp=tp, url=url, asset=asset, field_of=field_of,
             unit_group=unit_group, by_letter=by_letter, conference_key=conference_key,
-            unit_slug=unit_slug, today=self.model.today, site_file=site_file, sha256_of=sha256_of,
-            has_pdf=lambda path: path in self.pdf_sha256)
+            unit_slug=unit_slug, today=self.model.today, list_item=list_item, site_file=site_file,
+            sha256_of=sha256_of, has_pdf=lambda path: path in self.pdf_sha256)
         env.filters.update(dates=dates, iso_dates=iso_dates, month_name=month_name, num=num, day=day)
         return env
 
@@ -200,6 +227,10 @@ class Renderer:
             page = self.model.pages[(spec.context["slug"], lang)]
             context.update(page=page, body=render_markdown(page.body_md))
         return template.render(context).encode("utf-8")
+
+    def count(self) -> int:
+        """Roughly how many files render_all yields, for progress bars."""
+        return len(LANGS) * len(self.page_specs) + 6
 
     def render_all(self) -> Iterator[tuple[str, bytes]]:
         for lang in LANGS:
@@ -219,7 +250,10 @@ class Renderer:
         yield "sitemap.xml", env.get_template("sitemap.xml").render(
             pages=[s for s in self.page_specs if s.sitemap], base=self.model.guide.base_url,
             page_url_path=page_url_path).encode("utf-8")
-        robots = f"User-agent: *\nAllow: /\nSitemap: {self.model.guide.base_url}sitemap.xml\n"
+        yield SNAPSHOT, snapshot_json(self.model.snapshot).encode("utf-8")
+        yield REPORT, self.model.changes.to_json().encode("utf-8")
+        robots = (f"User-agent: *\nDisallow: {self.base_path}staff/\nDisallow: {self.base_path}zh/staff/\n"
+                  f"Disallow: {self.base_path}en/staff/\nSitemap: {self.model.guide.base_url}sitemap.xml\n")
         yield "robots.txt", robots.encode("utf-8")
         assets = self.templates / "assets"
         for path in sorted(assets.rglob("*")) if assets.is_dir() else []:

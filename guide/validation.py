@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 from .content import LANGS, RawDoc, RawProject
 from .problems import Problems
 from .records import (KINDS, STATUSES, CertificateSettings, Conference, DateSpan, Edition,
-                      Field, GuideInfo, Page, Source, Text, Unit, UnitGroup)
+                      Field, GuideInfo, Page, Quota, Resources, RuleException, Rules, Source,
+                      Text, Unit, UnitGroup)
 from .yamldoc import STR_TAG, MarkedList, MarkedMap
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -321,10 +322,118 @@ def validate_units(doc, problems, content, groups: set[str]) -> dict[str, Unit]:
     return units
 
 
-EDITION_KEYS = {"year", "title", "sample", "window", "recurring_cutoff", "fields", "certificates"}
+EDITION_KEYS = {"year", "title", "sample", "window", "recurring_cutoff", "fields", "rules", "plans",
+                "certificates"}
 CONFERENCE_KEYS = {"id", "series", "name", "kind", "edition_number", "field", "start", "end",
                    "city", "venue", "organizers", "hosts", "recommender", "co_recommenders",
-                   "website", "status", "status_date", "sources", "certificate"}
+                   "website", "status", "sources", "format", "editions_held", "status_date",
+                   "postponed_from", "confirmed", "resources", "exceptions", "certificate"}
+RULES_KEYS = {"recurring", "ineligible_formats", "review_name_patterns", "allowed_cities",
+              "quotas", "freshness"}
+# Rules staff may approve exceptions to: the call's "in principle" (原则上) rules
+# and the review flag on names.
+EXCEPTABLE_RULES = ("quota-exceeded", "quota-one-off", "ineligible-name")
+
+
+def _sub(c: Checker, key: str, keys: set[str], what: str) -> Checker | None:
+    """A Checker for a nested mapping, or None (with a problem) when it is not one."""
+    value = c.doc.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, MarkedMap):
+        c.err(key, "type", f"expected a mapping ({', '.join(sorted(keys))})")
+        return None
+    return Checker(value, c.path, c.problems, c.content, what, keys)
+
+
+def _string_list(c: Checker, key: str) -> list[str]:
+    value = c.doc.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, MarkedList):
+        c.err(key, "type", "expected a list")
+        return []
+    out = []
+    for i, item in enumerate(value):
+        if isinstance(item, str) and item.strip():
+            out.append(unicodedata.normalize("NFC", item.strip()))
+        else:
+            c.problems.error(c.path, value.where(i), "type", f"{key}: each entry is text")
+    return out
+
+
+def _share(c: Checker, key: str) -> float | None:
+    if key not in c.doc:
+        return None
+    value = c.doc[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        c.err(key, "bad-value", "a share between 0 and 1, e.g. 0.10 for 10 %")
+        return None
+    return float(value)
+
+
+def validate_rules(c: Checker, groups: set[str]) -> Rules:
+    rules = Rules()
+    rc = _sub(c, "rules", RULES_KEYS, "rules")
+    if rc is None:
+        return rules
+    rec = _sub(rc, "recurring", {"min_editions", "require_evidence"}, "rules.recurring")
+    if rec is not None:
+        rules.recurring_min_editions = rec.integer("min_editions", minimum=1) or rules.recurring_min_editions
+        rules.recurring_require_evidence = rec.boolean("require_evidence", default=True)
+    rules.ineligible_formats = _string_list(rc, "ineligible_formats")
+    for f in rules.ineligible_formats:
+        if not SLUG.match(f):
+            rc.err("ineligible_formats", "bad-id", f"'{f}' is not a format id (lowercase ASCII slug)")
+    rules.review_name_patterns = _string_list(rc, "review_name_patterns")
+    rules.allowed_cities = _string_list(rc, "allowed_cities")
+    quotas = rc.doc.get("quotas")
+    if isinstance(quotas, MarkedList):
+        for i, item in enumerate(quotas):
+            if not isinstance(item, MarkedMap):
+                c.problems.error(c.path, quotas.where(i), "not-a-mapping", "each quota is a mapping")
+                continue
+            qc = Checker(item, c.path, c.problems, c.content, "a quota",
+                         {"groups", "max", "own_share_of_plan", "one_off_share"})
+            qgroups = _string_list(qc, "groups")
+            for g in qgroups:
+                if groups and g not in groups:
+                    qc.err("groups", "unknown-group", f"'{g}' is not a group of guide.yaml's unit_groups")
+            if not qgroups:
+                qc.present("groups", True) and qc.err("groups", "missing-field", "name at least one unit group")
+            quota = Quota(qgroups, qc.integer("max", minimum=0), _share(qc, "own_share_of_plan"),
+                          _share(qc, "one_off_share"))
+            if quota.max is None and quota.own_share_of_plan is None and quota.one_off_share is None:
+                qc.err("groups", "missing-field", "a quota needs max, own_share_of_plan or one_off_share")
+            rules.quotas.append(quota)
+    elif quotas is not None:
+        rc.err("quotas", "type", "expected a list of quotas")
+    fc = _sub(rc, "freshness", {"confirm_within_days", "resources_after_end", "tracking_until"},
+              "rules.freshness")
+    if fc is not None:
+        rules.confirm_within_days = fc.integer("confirm_within_days", minimum=0)
+        rules.resources_after_end = fc.boolean("resources_after_end", default=False)
+        rules.tracking_until = fc.date("tracking_until", required=False)
+    return rules
+
+
+def validate_plans(c: Checker, units) -> dict[str, int]:
+    value = c.doc.get("plans")
+    if value is None:
+        return {}
+    if not isinstance(value, MarkedMap):
+        c.err("plans", "type", "expected a mapping of unit code to the size of its annual conference plan")
+        return {}
+    pc = Checker(value, c.path, c.problems, c.content, "plans", set(value))
+    plans = {}
+    for code in value:
+        if str(code) not in units:
+            pc.err(code, "unknown-unit", f"'{code}' is not a unit of units.yaml")
+            continue
+        n = pc.integer(code, required=True, minimum=0)
+        if n is not None:
+            plans[str(code)] = n
+    return plans
 
 
 def derived_certificate_number(year: int, edition_id: str, conference_id: str) -> str:
@@ -386,10 +495,12 @@ def validate_edition(raw, problems, content) -> Edition | None:
             certificates = CertificateSettings(issuer, issue_date)
     elif c.present("certificates", False):
         c.err("certificates", "type", "expected a mapping with issuer and issue_date")
+    groups = {g.id for g in content.guide.unit_groups} if content.guide else set()
     edition = Edition(
         id=eid, year=year, title=c.text("title"), sample=c.boolean("sample"),
         window=window, recurring_cutoff=c.date("recurring_cutoff", required=False),
-        fields=fields, source=c.source(), certificates=certificates)
+        fields=fields, source=c.source(), rules=validate_rules(c, groups),
+        plans=validate_plans(c, content.units), certificates=certificates)
     if edition.title is None or window is None or year is None:
         return None
     return edition
@@ -447,14 +558,47 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     co = c.text_list("co_recommenders")
     website = c.url("website")
     status = c.choice("status", STATUSES, required=False, default="accredited")
+    formats = ("conference", *edition.rules.ineligible_formats)
+    fmt = c.choice("format", formats, required=False, default="conference")
+    held = c.integer("editions_held", minimum=0)
+    if held is not None and kind == "one-off":
+        c.err("editions_held", "bad-value", "a one-off conference has no earlier editions")
     status_date = c.date("status_date", required=False)
-    if status_date is not None and status in (None, "accredited"):
-        c.err("status_date", "bad-value",
-              "only a postponed, cancelled or withdrawn conference has a status_date")
-    elif status in ("cancelled", "withdrawn") and "status_date" not in data:
-        problems.warning(doc.path, data.where("status"), "missing-status-date",
-                         f"status: give status_date, the day the conference was {status}: "
-                         "its page and its certificate's verification page show it")
+    if status in ("postponed", "cancelled", "withdrawn") and status_date is None and "status_date" not in data:
+        c.err("status", "missing-field", f"a {status} conference needs status_date (when it was {status})")
+    postponed_from = None
+    if "postponed_from" in data:
+        if status != "postponed":
+            c.err("postponed_from", "bad-value", "only a postponed conference has postponed_from")
+        else:
+            old = c.date("postponed_from", allow_month=True)
+            if old is not None:
+                postponed_from = DateSpan(old[0], old[1], "month") if isinstance(old, tuple) else DateSpan(old, old)
+    confirmed = c.date("confirmed", required=False)
+    resources = Resources()
+    rc = _sub(c, "resources", {"videos", "summary", "proceedings"}, "resources")
+    if rc is not None:
+        for i, v in enumerate(_string_list(rc, "videos")):
+            url = check_url(v, lambda code, msg: rc.err("videos", code, msg))
+            if url:
+                resources.videos.append(url)
+        resources.summary = rc.url("summary")
+        resources.proceedings = rc.url("proceedings")
+    exceptions = []
+    ex = data.get("exceptions")
+    if isinstance(ex, MarkedList):
+        for i, item in enumerate(ex):
+            if not isinstance(item, MarkedMap):
+                problems.error(doc.path, ex.where(i), "not-a-mapping",
+                               "each exception is a mapping with rule, reason and approved")
+                continue
+            ec = Checker(item, doc.path, problems, content, "an exception", {"rule", "reason", "approved"})
+            rule = ec.choice("rule", EXCEPTABLE_RULES)
+            reason, approved = ec.string("reason"), ec.date("approved")
+            if rule and reason and approved:
+                exceptions.append(RuleException(rule, reason, approved, ec.source()))
+    elif ex is not None:
+        c.err("exceptions", "type", "expected a list of exceptions")
     certificate = c.string("certificate", required=False)
     if certificate is not None and not (CERTIFICATE_NUMBER.match(certificate) and 6 <= len(certificate) <= 32):
         c.err("certificate", "bad-certificate-number",
@@ -479,9 +623,11 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
         edition_number=number, field=fid, dates=dates, city=city, venue=venue,
         organizers=organizers, hosts=hosts, recommender=recommender,
         co_recommenders=co, website=website, status=status or "accredited",
-        sources=sources, source=c.source(),
-        certificate=certificate or derived_certificate_number(edition.year, edition.id, cid),
-        status_date=status_date)
+        sources=sources, source=c.source(), format=fmt or "conference", editions_held=held,
+        status_date=status_date, postponed_from=postponed_from, confirmed=confirmed,
+        resources=resources, exceptions=exceptions,
+        marks={k: data.where(k) for k in data},
+        certificate=certificate or derived_certificate_number(edition.year, edition.id, cid))
 
 
 def validate_pages(raw: RawProject, problems: Problems) -> dict[tuple[str, str], Page]:

@@ -283,7 +283,6 @@ def test_explicit_certificate_number_is_used(project):
 @pytest.mark.parametrize("line, code", [
     ("certificate: cms/2023\n", "bad-certificate-number"),
     ("certificate: abc-2023\n", "bad-certificate-number"),
-    ("status_date: 2023-07-01\n", "bad-value"),
 ])
 def test_errors_on_bad_certificate_fields(project, line, code):
     path = project.root / "content/editions/2023/conferences/cms-2023.yaml"
@@ -308,14 +307,6 @@ def test_errors_on_certificate_settings_without_issue_date(project):
     result = project.build()
     assert any(p.code == "missing-field" and "issue_date" in p.message and p.path.endswith("edition.yaml")
                for p in result.problems.errors)
-
-
-def test_warns_on_withdrawal_without_a_date(project):
-    path = project.root / "content/editions/2023/conferences/cms-2023.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "status: withdrawn\n", encoding="utf-8")
-    result = project.build()
-    assert result.ok
-    assert [p.code for p in result.problems.warnings] == ["missing-status-date"]
 
 
 def test_verification_page_of_an_unknown_number_does_not_exist(certified):
