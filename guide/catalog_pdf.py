@@ -248,8 +248,8 @@ def draw_catalog(doc: CatalogDoc) -> bytes:
         draw_text(canvas, mid, y - 58, f"{doc.summary[0]} · {doc.summary[1]}", 10.5, INK, "center")
         y -= 100
         for group in doc.groups:
-            draw_text(canvas, mid - 150, y, f"{group.title[0]}  {group.title[1]}", 9, INK)
-            draw_text(canvas, mid + 150, y, group.count[1], 9, MUTED, "right")
+            draw_text(canvas, mid - 200, y, f"{group.title[0]}  {group.title[1]}", 9, INK)
+            draw_text(canvas, mid + 200, y, f"{group.count[0]} · {group.count[1]}", 9, MUTED, "right")
             y -= 15
         draw_text(canvas, mid, 92, doc.publisher[0], 13, INK, "center")
         draw_text(canvas, mid, 74, doc.publisher[1], 10, MUTED, "center")
