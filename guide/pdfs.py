@@ -160,7 +160,12 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
         fonts.prune_fonts(root / CACHE_DIR / "fonts", font)
         result.font_seconds = time.perf_counter() - start
         cache.mkdir(parents=True, exist_ok=True)
-        for job, (data, seconds) in zip(todo, _render_all(todo, font, signing, workers)):
+        try:
+            rendered = _render_all(todo, font, signing, workers)
+        except RenderError as exc:
+            problems.add(root, 1, 1, "pdf-render", str(exc))
+            return None
+        for job, (data, seconds) in zip(todo, rendered):
             tmp = cache / f"{job.key}.{os.getpid()}.tmp"
             tmp.write_bytes(data)
             os.replace(tmp, cache / f"{job.key}.pdf")
@@ -173,18 +178,36 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
     return result
 
 
+class RenderError(Exception):
+    """A PDF could not be drawn or signed."""
+
+
 def _render_all(todo: list[Job], font: Path, signing: SigningKey | None, workers: int | None):
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(todo) < POOL_THRESHOLD:
         _init_worker(str(font), signing)
-        return [_render(job.kind, job.doc) for job in todo]
+        out = []
+        for job in todo:
+            try:
+                out.append(_render(job.kind, job.doc))
+            except Exception as exc:  # report which PDF failed, as a problem, not a traceback
+                raise RenderError(f"cannot make {job.path}: {type(exc).__name__}: {exc}") from exc
+        return out
     # The catalogs are the longest jobs: start them first.
     order = sorted(range(len(todo)), key=lambda i: todo[i].kind != "catalog")
     ctx = multiprocessing.get_context("fork")
     with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                                 initargs=(str(font), signing)) as pool:
         futures = {i: pool.submit(_render, todo[i].kind, todo[i].doc) for i in order}
-        return [futures[i].result() for i in range(len(todo))]
+        out = []
+        for i in range(len(todo)):
+            try:
+                out.append(futures[i].result())
+            except Exception as exc:
+                for f in futures.values():
+                    f.cancel()
+                raise RenderError(f"cannot make {todo[i].path}: {type(exc).__name__}: {exc}") from exc
+        return out
 
 
 def _prune(cache: Path, keep: set[str]) -> None:
