@@ -21,6 +21,7 @@ from .content import load_project
 from .changes import read_snapshot
 from .model import SiteModel, build_model
 from .output import Output, OutputCollision, stage, swap, sync_tree
+from .pdfs import PdfResult, build_pdfs
 from .problems import Problems
 from .rendering import Renderer
 from .searchindex import BUNDLE, SearchIndexError, index_site
@@ -42,6 +43,7 @@ class BuildResult:
     removed: int = 0
     index_written: int = 0       # files of the search index (some change every run: Pagefind#638)
     model: SiteModel | None = None
+    pdfs: PdfResult | None = None
 
     @property
     def ok(self) -> bool:
@@ -101,9 +103,17 @@ class Build:
             model = build_model(content, catalogs, self.today, self.previous)
             self.result.model = model
         output = Output()
+        # PDFs come first: the verification pages print their SHA-256.
+        with self.stage("pdf"):
+            pdfs = build_pdfs(model, self.root, self.problems)
+            self.result.pdfs = pdfs
+        if pdfs is None:
+            return self.result
         with self.stage("render"):
             try:
-                renderer = Renderer(model, templates_dir(self.root))
+                for path, data in pdfs.files.items():
+                    output.add(path, data)
+                renderer = Renderer(model, templates_dir(self.root), pdfs.sha256)
                 pages = tqdm(renderer.render_all(), total=renderer.count(), desc="render", unit="file",
                              disable=not self.progress, leave=False, file=sys.stderr)
                 for path, data in pages:
@@ -151,7 +161,11 @@ class Build:
         if r.model is None:
             return f"checked in {total:.2f}s ({stages}): {self.problems.summary()}"
         confs = sum(len(e.conferences) for e in r.model.editions)
-        return (f"built {r.pages} pages ({len(r.model.editions)} edition(s), {confs} conferences, 2 languages; "
+        pdf = ""
+        if r.pdfs is not None:
+            pdf = (f", {len(r.pdfs.sha256)} PDFs ({r.pdfs.rendered} rendered, {r.pdfs.cached} cached"
+                   f"{', signed' if r.pdfs.signed else ''})")
+        return (f"built {r.pages} pages{pdf} ({len(r.model.editions)} edition(s), {confs} conferences, 2 languages; "
                 f"{r.indexed} searchable) "
                 f"into {self.out}: {r.written} written, {r.removed} removed, {r.index_written} index files written, "
                 f"in {total:.2f}s "

@@ -125,6 +125,7 @@ class Conference:
     resources: Resources = field(default_factory=Resources)
     exceptions: list[RuleException] = field(default_factory=list)
     marks: dict = field(default_factory=dict)  # key -> (line, column) of its value, for problems
+    certificate: str | None = None         # the inclusion certificate's number (explicit or derived)
 
     @property
     def listed(self) -> bool:
@@ -160,6 +161,14 @@ class Rules:
 
 
 @dataclass
+class CertificateSettings:
+    """Who issues an edition's inclusion certificates (收录证书), and when."""
+
+    issuer: Text
+    issue_date: dt.date
+
+
+@dataclass
 class Edition:
     id: str
     year: int
@@ -173,6 +182,7 @@ class Edition:
     published: dt.date | None = None  # when the edition's catalog was published
     rules: Rules = field(default_factory=Rules)
     plans: dict[str, int] = field(default_factory=dict)  # unit code -> annual conference plan
+    certificates: CertificateSettings | None = None  # None: this edition issues none (yet)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -104,6 +105,36 @@ def plan_pages(model: SiteModel) -> Iterator[PageSpec]:
                            {"view": view, "unit": model.units[code], "conferences": confs}, e)
         for c in view.conferences:
             yield PageSpec(conference_key(c), "conference.html", {"view": view, "c": c}, e)
+        for cert in view.certificates:
+            # Found through a certificate's QR code or number, not by browsing.
+            yield PageSpec(cert.verify_key(), "verify.html", {"view": view, "cert": cert}, e, sitemap=False)
+
+
+@lru_cache(maxsize=None)
+def babel_locale(lang: str) -> Locale:
+    # A Locale object, not its name: Babel would parse the name on every call.
+    return Locale.parse(BABEL_LOCALE[lang])
+
+
+def format_dates(span: DateSpan, lang: str, gt) -> str:
+    """A conference's dates in ``lang``; ``gt`` is that language's interface catalog."""
+    locale = babel_locale(lang)
+    if span.precision == "month":
+        months = format_skeleton("yMMMM", span.start, locale=locale)
+        if (span.start.year, span.start.month) != (span.end.year, span.end.month):
+            months = format_interval(span.start, span.end, "yMMMM", locale=locale)
+        return gt.gettext("%(month)s (dates to be announced)") % {"month": months}
+    if span.start == span.end:
+        return format_skeleton("yMMMd", span.start, locale=locale)
+    return format_interval(span.start, span.end, "yMMMd", locale=locale)
+
+
+def format_day(d: dt.date, lang: str) -> str:
+    return format_skeleton("yMMMd", d, locale=babel_locale(lang))
+
+
+def format_number(n, lang: str) -> str:
+    return format_decimal(n, locale=babel_locale(lang))
 
 
 def sanitize_html(html: str) -> str:
@@ -118,9 +149,10 @@ def render_markdown(text: str) -> Markup:
 class Renderer:
     """One Jinja environment per language, sharing the model."""
 
-    def __init__(self, model: SiteModel, templates: Path):
+    def __init__(self, model: SiteModel, templates: Path, pdf_sha256: dict[str, str] | None = None):
         self.model = model
         self.templates = templates
+        self.pdf_sha256 = pdf_sha256 or {}
         base = model.guide.base_url
         self.base_path = "/" + base.split("://", 1)[-1].partition("/")[2]
         self.formats: dict[str, LangFormats] = {}
@@ -141,8 +173,7 @@ class Renderer:
         gt = self.model.catalogs.get(lang, "messages")
         env.install_gettext_translations(gt, newstyle=True)
         tr = ContentTranslator(self.model.catalogs, lang)
-        # A Locale object, not its name: Babel would parse the name on every call.
-        locale = Locale.parse(BABEL_LOCALE[lang])
+        locale = babel_locale(lang)
         other = "en" if lang == "zh" else "zh"
         date_cache: dict[tuple, str] = {}
         item_cache: dict[tuple, Markup] = {}
@@ -160,18 +191,8 @@ class Renderer:
         def dates(span: DateSpan) -> str:
             key = (span.start, span.end, span.precision)
             if key not in date_cache:
-                date_cache[key] = format_dates(span)
+                date_cache[key] = format_dates(span, lang, gt)
             return date_cache[key]
-
-        def format_dates(span: DateSpan) -> str:
-            if span.precision == "month":
-                months = format_skeleton("yMMMM", span.start, locale=locale)
-                if (span.start.year, span.start.month) != (span.end.year, span.end.month):
-                    months = format_interval(span.start, span.end, "yMMMM", locale=locale)
-                return gt.gettext("%(month)s (dates to be announced)") % {"month": months}
-            if span.start == span.end:
-                return format_skeleton("yMMMd", span.start, locale=locale)
-            return format_interval(span.start, span.end, "yMMMd", locale=locale)
 
         def iso_dates(span: DateSpan) -> str:
             return span.start.isoformat() if span.precision == "day" else span.start.strftime("%Y-%m")
@@ -181,10 +202,10 @@ class Renderer:
             return format_skeleton("yMMMM", dt.date(y, m, 1), locale=locale)
 
         def day(d: dt.date) -> str:
-            return format_skeleton("yMMMd", d, locale=locale)
+            return format_day(d, lang)
 
         def num(n) -> str:
-            return format_decimal(n, locale=locale)
+            return format_number(n, lang)
 
         def url(key: str, in_lang: str | None = None) -> str:
             prefix = f"{in_lang or lang}/" if key != "" else ""
@@ -193,9 +214,12 @@ class Renderer:
         def asset(name: str) -> str:
             return self.base_path + "assets/" + name
 
-        def root_url(path: str) -> str:
-            """A file of the site shared by both languages (open data, search bundle)."""
+        def site_file(path: str) -> str:
+            """A language-independent file of the site (PDFs, open data, search bundle)."""
             return self.base_path + path
+
+        def sha256_of(path: str) -> str:
+            return self.pdf_sha256[path]
 
         def field_of(view, fid):
             return next(f for f in view.edition.fields if f.id == fid)
@@ -238,12 +262,13 @@ class Renderer:
 
         env.globals.update(
             lang=lang, other_lang=other, other_lang_name=LANG_NAMES[other], html_lang=HTML_LANG[lang], other_html_lang=HTML_LANG[other],
-            model=self.model, t=t, tp=tp, url=url, asset=asset, root_url=root_url, field_of=field_of,
+            model=self.model, t=t, tp=tp, url=url, asset=asset, field_of=field_of,
             unit_group=unit_group, by_letter=by_letter, conference_key=conference_key,
             unit_slug=unit_slug, today=self.model.today, list_item=list_item, search_facets=search_facets,
             calendar_key=calendar_key, field_calendar_key=field_calendar_key,
             guide_calendar_key=GUIDE_CALENDAR_KEY, feed_key=FEED_KEY,
-            open_data=opendata.FILES, page_url_path=page_url_path)
+            open_data=opendata.FILES, page_url_path=page_url_path, site_file=site_file,
+            sha256_of=sha256_of, has_pdf=lambda path: path in self.pdf_sha256)
         env.filters.update(dates=dates, iso_dates=iso_dates, month_name=month_name, num=num, day=day)
         self.formats[lang] = LangFormats(
             lang=lang, html_lang=HTML_LANG[lang], tp=tp,

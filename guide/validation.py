@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -16,14 +17,17 @@ from urllib.parse import urlsplit
 
 from .content import LANGS, RawDoc, RawProject
 from .problems import Problems
-from .records import (KINDS, STATUSES, Conference, DateSpan, Edition, Field,
-                      GuideInfo, Page, Quota, Resources, RuleException, Rules, Source,
+from .records import (KINDS, STATUSES, CertificateSettings, Conference, DateSpan, Edition,
+                      Field, GuideInfo, Page, Quota, Resources, RuleException, Rules, Source,
                       Text, Unit, UnitGroup)
 from .yamldoc import STR_TAG, MarkedList, MarkedMap
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 UNIT_CODE = re.compile(r"^[A-Z]+-[0-9]+[A-Z]*$")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+CERTIFICATE_NUMBER = re.compile(r"^[0-9A-Z]+(?:-[0-9A-Z]+)*$")
+# Crockford's base 32: no I, L, O or U, so a number read aloud or typed is unambiguous.
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Characters that change how text is displayed without being visible.
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _TYPE_NAMES = {
@@ -319,11 +323,12 @@ def validate_units(doc, problems, content, groups: set[str]) -> dict[str, Unit]:
 
 
 EDITION_KEYS = {"year", "title", "sample", "window", "recurring_cutoff", "fields", "rules", "plans",
-                "published"}
+                "certificates", "published"}
 CONFERENCE_KEYS = {"id", "series", "name", "kind", "edition_number", "field", "start", "end",
                    "city", "venue", "organizers", "hosts", "recommender", "co_recommenders",
                    "website", "status", "sources", "format", "editions_held", "status_date",
-                   "postponed_from", "confirmed", "resources", "exceptions", "updated"}
+                   "postponed_from", "confirmed", "resources", "exceptions", "certificate",
+                   "updated"}
 RULES_KEYS = {"recurring", "ineligible_formats", "review_name_patterns", "allowed_cities",
               "quotas", "freshness"}
 # Rules staff may approve exceptions to: the call's "in principle" (原则上) rules
@@ -432,6 +437,18 @@ def validate_plans(c: Checker, units) -> dict[str, int]:
     return plans
 
 
+def derived_certificate_number(year: int, edition_id: str, conference_id: str) -> str:
+    """YYYY-XXXX-XXXX from the edition and the conference id alone.
+
+    Adding or removing other conferences never changes it (no sequence
+    numbers); 40 bits of SHA-256 make a collision unlikely, and validation
+    reports one if it happens (then write an explicit ``certificate:``).
+    """
+    digest = int.from_bytes(hashlib.sha256(f"{edition_id}/{conference_id}".encode()).digest()[:5], "big")
+    code = "".join(CROCKFORD[(digest >> shift) & 31] for shift in range(35, -1, -5))
+    return f"{year:04d}-{code[:4]}-{code[4:]}"
+
+
 def validate_edition(raw, problems, content) -> Edition | None:
     data = _mapping(raw.meta, problems, "the edition's data")
     if data is None:
@@ -470,12 +487,21 @@ def validate_edition(raw, problems, content) -> Edition | None:
                 fields.append(Field(fid, name))
     elif c.present("fields", True):
         c.err("fields", "type", "expected a list of fields")
+    certificates = None
+    cert = data.get("certificates")
+    if isinstance(cert, MarkedMap):
+        cc = Checker(cert, path, problems, content, "certificates", {"issuer", "issue_date"})
+        issuer, issue_date = cc.text("issuer"), cc.date("issue_date")
+        if issuer is not None and issue_date is not None:
+            certificates = CertificateSettings(issuer, issue_date)
+    elif c.present("certificates", False):
+        c.err("certificates", "type", "expected a mapping with issuer and issue_date")
     groups = {g.id for g in content.guide.unit_groups} if content.guide else set()
     edition = Edition(
         id=eid, year=year, title=c.text("title"), sample=c.boolean("sample"),
         window=window, recurring_cutoff=c.date("recurring_cutoff", required=False),
         fields=fields, source=c.source(), rules=validate_rules(c, groups),
-        plans=validate_plans(c, content.units),
+        plans=validate_plans(c, content.units), certificates=certificates,
         published=c.date("published", required=False))
     if edition.title is None or window is None or year is None:
         return None
@@ -575,6 +601,12 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
                 exceptions.append(RuleException(rule, reason, approved, ec.source()))
     elif ex is not None:
         c.err("exceptions", "type", "expected a list of exceptions")
+    certificate = c.string("certificate", required=False)
+    if certificate is not None and not (CERTIFICATE_NUMBER.match(certificate) and 6 <= len(certificate) <= 32):
+        c.err("certificate", "bad-certificate-number",
+              f"'{certificate}' is not a certificate number: 6 to 32 capital ASCII letters, "
+              "digits and single hyphens, such as 2023-K7QF-3M9D")
+        certificate = None
     sources = []
     if isinstance(data.get("sources"), MarkedList):
         for i, s in enumerate(data["sources"]):
@@ -600,7 +632,9 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
         sources=sources, source=c.source(), format=fmt or "conference", editions_held=held,
         status_date=status_date, postponed_from=postponed_from, confirmed=confirmed,
         resources=resources, exceptions=exceptions,
-        marks={k: data.where(k) for k in data}, updated=updated)
+        marks={k: data.where(k) for k in data},
+        certificate=certificate or derived_certificate_number(edition.year, edition.id, cid),
+        updated=updated)
 
 
 def validate_pages(raw: RawProject, problems: Problems) -> dict[tuple[str, str], Page]:
@@ -631,6 +665,7 @@ def validate(raw: RawProject, problems: Problems) -> Content:
     groups = {g.id for g in content.guide.unit_groups} if content.guide else set()
     content.units = validate_units(raw.units, problems, content, groups)
     seen_ids: dict[str, Source] = {}
+    seen_numbers: dict[str, Source] = {}
     for redition in raw.editions:
         edition = validate_edition(redition, problems, content)
         if edition is None:
@@ -647,6 +682,14 @@ def validate(raw: RawProject, problems: Problems) -> Content:
                                "ids are unique across the whole guide")
                 continue
             seen_ids[conf.id] = Source(problems._display(doc.path), *doc.data.where("id"))
+            if conf.certificate in seen_numbers:
+                first = seen_numbers[conf.certificate]
+                key = "certificate" if "certificate" in doc.data else "id"
+                problems.error(doc.path, doc.data.where(key), "duplicate-certificate-number",
+                               f"certificate number {conf.certificate} is already that of {first.path}:"
+                               f"{first.line}; give this conference another with 'certificate:'")
+                continue
+            seen_numbers[conf.certificate] = Source(problems._display(doc.path), *doc.data.where("id"))
             edition.conferences.append(conf)
         content.editions.append(edition)
     current = content.guide.current_edition if content.guide else None

@@ -6,7 +6,7 @@ import gzip
 import json
 import re
 
-ZH_FILTERS = {"学科领域", "月份", "会议类型", "推荐单位", "城市"}
+ZH_FILTERS = {"学科领域", "月份", "会议类型", "推荐单位", "举办城市"}
 EN_FILTERS = {"Field", "Month", "Kind", "Recommending unit", "City"}
 
 
@@ -40,7 +40,7 @@ def test_conference_pages_carry_localized_filters_and_result_fields(built):
     assert zh["filters"]["月份"] == ["2023年5月", "2023年6月"]  # 30 May to 2 June
     assert zh["filters"]["会议类型"] == ["机制性会议"]
     assert zh["filters"]["推荐单位"] == ["中国数学会"]
-    assert zh["filters"]["城市"] == ["厦门"]
+    assert zh["filters"]["举办城市"] == ["厦门"]
     assert zh["meta"] == {"title": "2023年中国数学会学术年会", "city": "厦门",
                           "dates": "2023年5月30日至6月2日", "datetime": "2023-05-30"}
     en = recs["/en/2023/conferences/wlsc-2023/"]
