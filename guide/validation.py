@@ -25,6 +25,7 @@ UNIT_CODE = re.compile(r"^[A-Z]+-[0-9]+[A-Z]*$")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # Characters that change how text is displayed without being visible.
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+NULL_TAG = "tag:yaml.org,2002:null"
 _TYPE_NAMES = {
     "tag:yaml.org,2002:bool": "a boolean",
     "tag:yaml.org,2002:int": "a number",
@@ -69,6 +70,9 @@ class Checker:
 
     def present(self, key, required: bool) -> bool:
         if key not in self.doc or self.doc[key] is None:
+            tag = self.doc.raw.get(key, (NULL_TAG, None))[0] if key in self.doc else NULL_TAG
+            if tag != NULL_TAG:
+                return False  # written but unreadable (yaml-value): reported already
             if required:
                 where = self.doc.key_where(key) if key in self.doc else self.doc.mark
                 self.problems.error(self.path, where, "missing-field",
@@ -446,6 +450,8 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
 def validate_pages(raw: RawProject, problems: Problems) -> dict[tuple[str, str], Page]:
     pages = {}
     for (slug, lang), (path, text) in raw.pages.items():
+        if text is None:
+            continue  # unreadable: reported when it was read
         lines = text.splitlines()
         title_line = next((i for i, l in enumerate(lines) if l.strip()), None)
         if title_line is None or not lines[title_line].startswith("# "):
@@ -458,7 +464,7 @@ def validate_pages(raw: RawProject, problems: Problems) -> dict[tuple[str, str],
     slugs = {s for s, _ in pages}
     for slug in sorted(slugs):
         for lang in LANGS:
-            if (slug, lang) not in pages:
+            if (slug, lang) not in raw.pages:
                 other = next(p for (s, l), p in pages.items() if s == slug)
                 problems.error(other.source.path, (1, 1), "page-missing-language",
                                f"page '{slug}' has no {lang} version ({slug}.{lang}.md)")
