@@ -94,6 +94,7 @@ class Conference:
     status: str
     sources: list[str]
     source: Source
+    description: Text | None = None  # Markdown, rendered then sanitized (rendering.py)
 
     @property
     def listed(self) -> bool:

@@ -324,7 +324,7 @@ def validate_units(doc, problems, content, groups: set[str]) -> dict[str, Unit]:
 EDITION_KEYS = {"year", "title", "sample", "window", "recurring_cutoff", "fields"}
 CONFERENCE_KEYS = {"id", "series", "name", "kind", "edition_number", "field", "start", "end",
                    "city", "venue", "organizers", "hosts", "recommender", "co_recommenders",
-                   "website", "status", "sources"}
+                   "website", "status", "sources", "description"}
 
 
 def validate_edition(raw, problems, content) -> Edition | None:
@@ -425,6 +425,7 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
               f"'{recommender}' is not a unit of units.yaml" + (f"; did you mean '{hint[0]}'?" if hint else ""))
     co = c.text_list("co_recommenders")
     website = c.url("website")
+    description = c.text("description", required=False)
     status = c.choice("status", STATUSES, required=False, default="accredited")
     sources = []
     if isinstance(data.get("sources"), MarkedList):
@@ -444,7 +445,7 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
         edition_number=number, field=fid, dates=dates, city=city, venue=venue,
         organizers=organizers, hosts=hosts, recommender=recommender,
         co_recommenders=co, website=website, status=status or "accredited",
-        sources=sources, source=c.source())
+        sources=sources, source=c.source(), description=description)
 
 
 def validate_pages(raw: RawProject, problems: Problems) -> dict[tuple[str, str], Page]:
