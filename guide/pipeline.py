@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jinja2
 
+from .confidential import scan_output, scan_sources
 from .content import load_project
 from .model import SiteModel, build_model
 from .output import Output, OutputCollision, publish
@@ -66,6 +67,7 @@ class Build:
             catalogs = load_catalogs(self.root, self.problems, messages_root(self.root))
         with self.stage("validate"):
             content = validate(raw, self.problems)
+            scan_sources(raw, content.confidential, catalogs.paths.values(), self.problems)
             check_translations(content, catalogs, self.problems)
             if self.strict:
                 self.problems.escalate_warnings(STRICT_CODES)
@@ -95,6 +97,8 @@ class Build:
                 self.problems.error(where, (line, 1), "template-error", f"{type(exc).__name__}: {exc}")
             except OutputCollision as exc:
                 self.problems.error(self.root / "content", (1, 1), "output-collision", str(exc))
+            # The last line of defence: what would be published, whatever put it there.
+            scan_output(output.files, self.out, self.problems, content.confidential)
         if self.problems.errors:
             return self.result  # nothing is written: the previous site stays whole
         self.result.pages = sum(1 for p in output.files if p.endswith(".html"))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .confidential import Rule, parse_rules
 from .content import LANGS, RawDoc, RawProject
 from .problems import Problems
 from .records import (KINDS, STATUSES, Conference, DateSpan, Edition, Field,
@@ -45,6 +46,7 @@ class Content:
     editions: list[Edition]
     pages: dict[tuple[str, str], Page]
     text_uses: dict[Text, list[Source]] = field(default_factory=dict)
+    confidential: list[Rule] = field(default_factory=list)  # never published (confidential.py)
 
 
 class Checker:
@@ -54,8 +56,9 @@ class Checker:
                  what: str, allowed: set[str]):
         self.doc, self.path, self.problems, self.content, self.what = doc, path, problems, content, what
         self.rel = problems._display(path)
+        secret = {r.field for r in content.confidential if r.field}
         for key in doc:
-            if key not in allowed:
+            if key not in allowed and key not in secret:  # secret keys: reported by confidential.py
                 hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
                 more = f"; did you mean '{hint[0]}'?" if hint else f"; known keys: {', '.join(sorted(allowed))}"
                 problems.error(path, doc.key_where(key), "unknown-key",
@@ -264,8 +267,9 @@ def validate_guide(doc, problems, content) -> GuideInfo | None:
     data = _mapping(doc, problems, "the guide's settings")
     if data is None:
         return None
+    content.confidential += parse_rules(data.get("confidential"), doc.path, data.where("confidential"), problems)
     c = Checker(data, doc.path, problems, content, "guide.yaml",
-                {"title", "publisher", "base_url", "current_edition", "unit_groups"})
+                {"title", "publisher", "base_url", "current_edition", "unit_groups", "confidential"})
     groups = []
     raw_groups = data.get("unit_groups")
     if isinstance(raw_groups, MarkedMap):
@@ -321,7 +325,7 @@ def validate_units(doc, problems, content, groups: set[str]) -> dict[str, Unit]:
     return units
 
 
-EDITION_KEYS = {"year", "title", "sample", "window", "recurring_cutoff", "fields"}
+EDITION_KEYS = {"year", "title", "sample", "window", "recurring_cutoff", "fields", "confidential"}
 CONFERENCE_KEYS = {"id", "series", "name", "kind", "edition_number", "field", "start", "end",
                    "city", "venue", "organizers", "hosts", "recommender", "co_recommenders",
                    "website", "status", "sources", "description"}
@@ -332,6 +336,7 @@ def validate_edition(raw, problems, content) -> Edition | None:
     if data is None:
         return None
     path = raw.meta.path
+    content.confidential += parse_rules(data.get("confidential"), path, data.where("confidential"), problems)
     c = Checker(data, path, problems, content, "edition.yaml", EDITION_KEYS)
     eid = raw.dir.name
     if not SLUG.match(eid):
