@@ -36,6 +36,25 @@ _TYPE_NAMES = {
 }
 
 
+def describe(value) -> str:
+    """What a YAML value is, in the words of the people who write records."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, dt.datetime):
+        return "a date and time"
+    if isinstance(value, dt.date):
+        return "a date"
+    if isinstance(value, bytes):
+        return "binary data (!!binary)"
+    return type(value).__name__
+
+
 @dataclass
 class Content:
     """Everything validation accepted, plus where each translatable text is used."""
@@ -91,7 +110,7 @@ class Checker:
                          f"'{text}' was read as {_TYPE_NAMES[tag]}, not text "
                          f"(YAML 1.1 rules); put it in quotes: \"{text}\"")
             else:
-                self.err(key, "type", f"expected text, found {type(value).__name__}")
+                self.err(key, "type", f"expected text, found {describe(value)}")
             return True
         return False
 
