@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -19,7 +20,7 @@ def _date(value: str) -> dt.date:
 
 
 DEFAULTS = {"project": Path.cwd, "today": None, "strict": False, "format": "text",
-            "quiet": False, "out": None}
+            "quiet": False, "verbose": False, "out": None}
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -34,7 +35,8 @@ def make_parser() -> argparse.ArgumentParser:
                         help="publication mode: missing or fuzzy translations are errors")
     common.add_argument("--format", choices=("text", "json"),
                         help="how to print problems")
-    common.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    common.add_argument("-q", "--quiet", action="store_true", help="print errors and warnings only")
+    common.add_argument("-v", "--verbose", action="store_true", help="also print each stage's time")
     parser = argparse.ArgumentParser(
         prog="build.py", parents=[common],
         description="Build the Guide to Important Academic Conferences website.")
@@ -44,15 +46,26 @@ def make_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", parents=[common], help="validate the content without writing anything")
     i = sub.add_parser("i18n", parents=[common], help="translation catalogs (wraps Babel)")
     i.add_argument("action", choices=("extract", "update", "compile", "status"))
+    im = sub.add_parser("import", parents=[common],
+                        help="write or update conference records from the accreditation spreadsheet")
+    im.add_argument("file", type=Path, help="the spreadsheet (.xlsx or .csv), one row per conference")
+    im.add_argument("--edition", default=None, help="the edition to import into (default: the current edition)")
+    im.add_argument("--sheet", default=None, help="the workbook's sheet (default: the first)")
+    im.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+    sv = sub.add_parser("serve", parents=[common],
+                        help="build, serve on 127.0.0.1, rebuild and reload the page on every change")
+    sv.add_argument("--port", type=int, default=8000, help="the port (default 8000; 0 picks a free one)")
+    sv.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="output folder (default: PROJECT/site)")
     return parser
 
 
-def print_problems(build: Build, fmt: str) -> None:
+def print_problems(build: Build, fmt: str, quiet: bool = False) -> None:
     if fmt == "json":
         print(build.problems.to_json())
         return
     for p in build.problems.sorted():
-        print(p.format(), file=sys.stderr)
+        if not (quiet and p.severity == "info"):
+            print(p.format(), file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,16 +77,26 @@ def main(argv: list[str] | None = None) -> int:
             setattr(args, name, default() if callable(default) else default)
     command = args.command or "build"
     root = args.project.resolve()
-    build = Build(root, out=args.out, today=args.today, strict=args.strict)
+    progress = sys.stderr.isatty() and not os.environ.get("CI") and not args.quiet
+    build = Build(root, out=args.out, today=args.today, strict=args.strict,
+                  progress=progress, verbose=args.verbose)
 
     if command == "i18n":
         return run_i18n(build, args.action)
+    if command == "import":
+        return run_import(root, args)
+    if command == "serve":
+        from .preview import serve
+        return serve(root, port=args.port, out=args.out, today=args.today, strict=args.strict,
+                     quiet=args.quiet)
 
     result = build.run(write=command == "build")
-    print_problems(build, args.format)
+    print_problems(build, args.format, args.quiet)
     if args.format == "text" and not args.quiet:
         if result.ok and command == "build":
             print(build.summary())
+            for line in result.model.changes.lines():
+                print(line)
         else:
             print(("check: " if command == "check" else "build failed: ") + build.problems.summary()
                   + ("" if result.ok else "; nothing was written"))
@@ -115,3 +138,23 @@ def run_i18n(build: Build, action: str) -> int:
                 print(f"  {label}: {msgid!s}{c}  ← {where}{more}")
         incomplete |= bool(st.fuzzy or st.missing)
     return 1 if (incomplete and build.strict) else 0
+
+
+def run_import(root: Path, args) -> int:
+    from .importer import run_import as import_sheet
+    report = import_sheet(root, args.file, edition=args.edition, sheet=args.sheet, dry_run=args.dry_run)
+    if args.format == "json":
+        print(report.to_json())
+        return 0 if report.ok else 1
+    for p in report.problems:
+        print(p.format(), file=sys.stderr)
+    if not args.quiet:
+        verb = {"created": "would create" if args.dry_run else "created",
+                "updated": "would update" if args.dry_run else "updated"}
+        for a in report.actions:
+            if a.kind == "updated":
+                print(f"{verb['updated']} {a.path} (row {a.row}): {', '.join(a.changed)}")
+            elif a.kind == "created":
+                print(f"{verb['created']} {a.path} (row {a.row})")
+        print(report.summary())
+    return 0 if report.ok else 1

@@ -7,12 +7,14 @@ touches the disk.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 
 from pypinyin import Style, lazy_pinyin
 
-from .records import Conference, Edition, GuideInfo, Page, Unit
+from .changes import ChangeReport, compare, snapshot_record
+from .records import LISTED_STATUSES, Conference, Edition, GuideInfo, Page, Unit
 from .translation import Catalogs, ContentTranslator
 from .validation import Content
 
@@ -30,6 +32,7 @@ def strip_year(text: str) -> str:
     return stripped or text
 
 
+@functools.lru_cache(maxsize=None)  # pypinyin takes ~0.5 ms a name; names repeat across listings
 def pinyin_key(text: str) -> tuple:
     # pypinyin's phrase dictionary reads 重庆 as chong-qing, 长沙 as chang-sha.
     return (" ".join(lazy_pinyin(text, style=Style.NORMAL, errors="default")).casefold(), text)
@@ -47,6 +50,36 @@ def index_letter(lang: str, key: tuple) -> str:
 
 
 @dataclass
+class Certificate:
+    """An inclusion certificate (收录证书): issued once, valid while the conference stays in the Guide."""
+
+    number: str
+    conference: Conference
+    edition: Edition
+
+    @property
+    def valid(self) -> bool:
+        return self.conference.status in LISTED_STATUSES
+
+    @property
+    def pdf_path(self) -> str:
+        return f"certificates/{self.number}.pdf"
+
+    def verify_key(self) -> str:
+        return f"verify/{self.number}/index.html"
+
+
+def issues_certificate(edition: Edition, c: Conference) -> bool:
+    """Whether a certificate exists for ``c``: the edition issues them, and the
+    conference was still in the Guide on the issue date."""
+    if edition.certificates is None:
+        return False
+    if c.listed or c.status_date is None:
+        return True
+    return c.status_date >= edition.certificates.issue_date
+
+
+@dataclass
 class EditionView:
     """One edition with its listings, all sorted once here."""
 
@@ -58,6 +91,11 @@ class EditionView:
     by_unit: dict[str, list[Conference]]
     by_name: dict[str, list[Conference]]    # lang -> listed conferences in name order
     is_current: bool
+    certificates: list[Certificate] = field(default_factory=list)  # by date, like conferences
+
+    @property
+    def catalog_path(self) -> str:
+        return f"catalogs/{self.id}.pdf"
 
     @property
     def id(self) -> str:
@@ -74,6 +112,13 @@ class SiteModel:
     today: dt.date
     catalogs: Catalogs
     conference_index: dict[str, Conference] = field(default_factory=dict)
+    snapshot: dict[str, dict] = field(default_factory=dict)   # what staff/records.json publishes
+    changes: ChangeReport | None = None                        # against the previous build
+    certificates: dict[str, Certificate] = field(default_factory=dict)  # number -> certificate
+
+    def certificate_of(self, conf: Conference) -> Certificate | None:
+        cert = self.certificates.get(conf.certificate or "")
+        return cert if cert is not None and cert.conference is conf else None
 
     @property
     def current(self) -> EditionView:
@@ -97,7 +142,9 @@ def date_key(c: Conference) -> tuple:
     return (c.dates.start, c.dates.end, pinyin_key(c.name.zh), c.id)
 
 
-def build_model(content: Content, catalogs: Catalogs, today: dt.date) -> SiteModel:
+def build_model(content: Content, catalogs: Catalogs, today: dt.date,
+                previous: dict | None = None) -> SiteModel:
+    """Decide everything that is published; ``previous`` is the last build's snapshot."""
     translators = {lang: ContentTranslator(catalogs, lang) for lang in LANGS}
     views = []
     series: dict[str, list[Conference]] = {}
@@ -121,9 +168,14 @@ def build_model(content: Content, catalogs: Catalogs, today: dt.date) -> SiteMod
             lang: sorted(listed, key=lambda c, t=translators[lang], l=lang: name_key(l, t.lookup(c.name)[0]))
             for lang in LANGS}
         by_unit = dict(sorted(by_unit.items(), key=lambda kv: kv[0]))
+        certificates = [Certificate(c.certificate, c, edition) for c in confs if issues_certificate(edition, c)]
         views.append(EditionView(edition, confs, listed, by_field, dict(sorted(by_month.items())),
-                                 by_unit, by_name, edition.id == content.guide.current_edition))
+                                 by_unit, by_name, edition.id == content.guide.current_edition,
+                                 certificates))
     for confs in series.values():
         confs.sort(key=lambda c: (c.dates.start, c.edition))
+    snapshot = {cid: snapshot_record(c, translators["en"]) for cid, c in sorted(index.items())}
+    numbered = sorted((cert for v in views for cert in v.certificates), key=lambda x: x.number)
     return SiteModel(content.guide, content.units, views, content.pages, series, today,
-                     catalogs, index)
+                     catalogs, index, snapshot, compare(previous, snapshot),
+                     {cert.number: cert for cert in numbered})

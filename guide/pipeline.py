@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from tqdm import tqdm
 
 from .confidential import scan_output, scan_sources
 from .content import load_project
+from .changes import read_snapshot
 from .model import SiteModel, build_model
 from .output import Output, OutputCollision, publish
+from .pdfs import PdfResult, build_pdfs
 from .problems import Problems
 from .rendering import Renderer
 from .translation import Catalogs, load_catalogs
 from .validation import Content, validate
+from .rules import check_rules
 from .i18n import check_translations, messages_root, templates_dir
 
 STRICT_CODES = {"missing-translation", "fuzzy-translation"}
@@ -31,6 +36,7 @@ class BuildResult:
     written: int = 0
     removed: int = 0
     model: SiteModel | None = None
+    pdfs: PdfResult | None = None
 
     @property
     def ok(self) -> bool:
@@ -41,11 +47,13 @@ class Build:
     """One run over a project; ``run`` names every stage in order."""
 
     def __init__(self, root: Path, out: Path | None = None, today: dt.date | None = None,
-                 strict: bool = False):
+                 strict: bool = False, progress: bool = False, verbose: bool = False):
         self.root = Path(root)
         self.out = Path(out) if out else self.root / "site"
         self.today = today or dt.date.today()
         self.strict = strict
+        self.progress = progress    # progress bars: on a terminal, never in CI or a pipe
+        self.verbose = verbose
         self.result = BuildResult(Problems(root=self.root))
 
     @contextmanager
@@ -54,7 +62,10 @@ class Build:
         try:
             yield
         finally:
-            self.result.timings[name] = self.result.timings.get(name, 0.0) + time.perf_counter() - start
+            elapsed = time.perf_counter() - start
+            self.result.timings[name] = self.result.timings.get(name, 0.0) + elapsed
+            if self.verbose:
+                print(f"{name}: {elapsed:.2f}s", file=sys.stderr)
 
     @property
     def problems(self) -> Problems:
@@ -65,10 +76,12 @@ class Build:
         with self.stage("load"):
             raw = load_project(self.root, self.problems)
             catalogs = load_catalogs(self.root, self.problems, messages_root(self.root))
+            self.previous = read_snapshot(self.out)
         with self.stage("validate"):
             content = validate(raw, self.problems)
             scan_sources(raw, content.confidential, catalogs.paths.values(), self.problems)
             check_translations(content, catalogs, self.problems)
+            check_rules(content, self.problems, self.today)
             if self.strict:
                 self.problems.escalate_warnings(STRICT_CODES)
         if self.problems.errors or content.guide is None or not content.editions:
@@ -81,13 +94,23 @@ class Build:
             return self.result
         content, catalogs = checked
         with self.stage("model"):
-            model = build_model(content, catalogs, self.today)
+            model = build_model(content, catalogs, self.today, self.previous)
             self.result.model = model
         output = Output()
+        # PDFs come first: the verification pages print their SHA-256.
+        with self.stage("pdf"):
+            pdfs = build_pdfs(model, self.root, self.problems)
+            self.result.pdfs = pdfs
+        if pdfs is None:
+            return self.result
         with self.stage("render"):
             try:
-                renderer = Renderer(model, templates_dir(self.root))
-                for path, data in renderer.render_all():
+                for path, data in pdfs.files.items():
+                    output.add(path, data)
+                renderer = Renderer(model, templates_dir(self.root), pdfs.sha256)
+                pages = tqdm(renderer.render_all(), total=renderer.count(), desc="render", unit="file",
+                             disable=not self.progress, leave=False, file=sys.stderr)
+                for path, data in pages:
                     output.add(path, data)
             except jinja2.TemplateSyntaxError as exc:
                 self.problems.error(Path(exc.filename or exc.name or "templates"), (exc.lineno or 1, 1),
@@ -113,7 +136,11 @@ class Build:
         if r.model is None:
             return f"checked in {total:.2f}s ({stages}): {self.problems.summary()}"
         confs = sum(len(e.conferences) for e in r.model.editions)
-        return (f"built {r.pages} pages ({len(r.model.editions)} edition(s), {confs} conferences, 2 languages) "
+        pdf = ""
+        if r.pdfs is not None:
+            pdf = (f", {len(r.pdfs.sha256)} PDFs ({r.pdfs.rendered} rendered, {r.pdfs.cached} cached"
+                   f"{', signed' if r.pdfs.signed else ''})")
+        return (f"built {r.pages} pages{pdf} ({len(r.model.editions)} edition(s), {confs} conferences, 2 languages) "
                 f"into {self.out}: {r.written} written, {r.removed} removed, in {total:.2f}s "
                 f"({stages}); {self.problems.summary()}")
 

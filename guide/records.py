@@ -75,6 +75,28 @@ LISTED_STATUSES = ("accredited", "postponed")
 
 
 @dataclass
+class RuleException:
+    """An approved exception to an "in principle" (原则上) rule, with its reason."""
+
+    rule: str
+    reason: str
+    approved: dt.date
+    source: "Source"
+
+
+@dataclass
+class Resources:
+    """What the recommending unit adds after the conference (§三.5)."""
+
+    videos: list[str] = field(default_factory=list)
+    summary: str | None = None       # expert-opinion summary (专家观点综述)
+    proceedings: str | None = None   # proceedings (会议论文集)
+
+    def __bool__(self) -> bool:
+        return bool(self.videos or self.summary or self.proceedings)
+
+
+@dataclass
 class Conference:
     id: str
     edition: str
@@ -94,11 +116,56 @@ class Conference:
     status: str
     sources: list[str]
     source: Source
+    format: str = "conference"
+    editions_held: int | None = None
+    status_date: dt.date | None = None     # when it was postponed, cancelled or withdrawn
+    postponed_from: DateSpan | None = None
+    confirmed: dt.date | None = None       # last time the unit confirmed the record
+    resources: Resources = field(default_factory=Resources)
+    exceptions: list[RuleException] = field(default_factory=list)
+    marks: dict = field(default_factory=dict)  # key -> (line, column) of its value, for problems
+    certificate: str | None = None         # the inclusion certificate's number (explicit or derived)
     description: Text | None = None  # Markdown, rendered then sanitized (rendering.py)
 
     @property
     def listed(self) -> bool:
         return self.status in LISTED_STATUSES
+
+    def exception_for(self, rule: str) -> RuleException | None:
+        return next((e for e in self.exceptions if e.rule == rule), None)
+
+
+@dataclass
+class Quota:
+    """A recommending quota for the units of some groups (§一.4)."""
+
+    groups: list[str]
+    max: int | None = None                  # at most this many conferences
+    own_share_of_plan: float | None = None  # own conferences ≤ share × the unit's annual plan
+    one_off_share: float | None = None      # one-off ≤ share × what the unit recommends
+
+
+@dataclass
+class Rules:
+    """The call's rules for one edition: data, never code."""
+
+    recurring_min_editions: int = 2
+    recurring_require_evidence: bool = True
+    ineligible_formats: list[str] = field(default_factory=list)
+    review_name_patterns: list[str] = field(default_factory=list)
+    allowed_cities: list[str] = field(default_factory=list)
+    quotas: list[Quota] = field(default_factory=list)
+    confirm_within_days: int | None = None
+    resources_after_end: bool = False
+    tracking_until: dt.date | None = None
+
+
+@dataclass
+class CertificateSettings:
+    """Who issues an edition's inclusion certificates (收录证书), and when."""
+
+    issuer: Text
+    issue_date: dt.date
 
 
 @dataclass
@@ -112,6 +179,9 @@ class Edition:
     fields: list[Field]
     source: Source
     conferences: list[Conference] = field(default_factory=list)
+    rules: Rules = field(default_factory=Rules)
+    plans: dict[str, int] = field(default_factory=dict)  # unit code -> annual conference plan
+    certificates: CertificateSettings | None = None  # None: this edition issues none (yet)
 
 
 @dataclass

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
 import jinja2
 import markdown
 import nh3
+from babel import Locale
 from babel.dates import format_interval, format_skeleton
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
+from .changes import REPORT, SNAPSHOT, snapshot_json
 from .model import LANGS, SiteModel, index_letter, name_key
 from .records import Conference, DateSpan, Text
 from .translation import BABEL_LOCALE, HTML_LANG, ContentTranslator
@@ -55,6 +58,9 @@ def plan_pages(model: SiteModel) -> Iterator[PageSpec]:
     for slug in sorted({s for s, _ in model.pages}):
         yield PageSpec(f"{slug}/index.html", "page.html", {"slug": slug}, model.current.id)
     yield PageSpec("404.html", "404.html", {}, model.current.id, sitemap=False)
+    # For staff after each round; not linked from public navigation nor indexed.
+    yield PageSpec("staff/changes/index.html", "changes.html", {"report": model.changes},
+                   model.current.id, sitemap=False)
     for view in model.editions:
         e = view.id
         yield PageSpec(f"{e}/index.html", "edition.html", {"view": view}, e)
@@ -70,6 +76,36 @@ def plan_pages(model: SiteModel) -> Iterator[PageSpec]:
                            {"view": view, "unit": model.units[code], "conferences": confs}, e)
         for c in view.conferences:
             yield PageSpec(conference_key(c), "conference.html", {"view": view, "c": c}, e)
+        for cert in view.certificates:
+            # Found through a certificate's QR code or number, not by browsing.
+            yield PageSpec(cert.verify_key(), "verify.html", {"view": view, "cert": cert}, e, sitemap=False)
+
+
+@lru_cache(maxsize=None)
+def babel_locale(lang: str) -> Locale:
+    # A Locale object, not its name: Babel would parse the name on every call.
+    return Locale.parse(BABEL_LOCALE[lang])
+
+
+def format_dates(span: DateSpan, lang: str, gt) -> str:
+    """A conference's dates in ``lang``; ``gt`` is that language's interface catalog."""
+    locale = babel_locale(lang)
+    if span.precision == "month":
+        months = format_skeleton("yMMMM", span.start, locale=locale)
+        if (span.start.year, span.start.month) != (span.end.year, span.end.month):
+            months = format_interval(span.start, span.end, "yMMMM", locale=locale)
+        return gt.gettext("%(month)s (dates to be announced)") % {"month": months}
+    if span.start == span.end:
+        return format_skeleton("yMMMd", span.start, locale=locale)
+    return format_interval(span.start, span.end, "yMMMd", locale=locale)
+
+
+def format_day(d: dt.date, lang: str) -> str:
+    return format_skeleton("yMMMd", d, locale=babel_locale(lang))
+
+
+def format_number(n, lang: str) -> str:
+    return format_decimal(n, locale=babel_locale(lang))
 
 
 def sanitize_html(html: str, tags: set[str] | None = None) -> str:
@@ -86,9 +122,10 @@ def render_markdown(text: str, tags: set[str] | None = None) -> Markup:
 class Renderer:
     """One Jinja environment per language, sharing the model."""
 
-    def __init__(self, model: SiteModel, templates: Path):
+    def __init__(self, model: SiteModel, templates: Path, pdf_sha256: dict[str, str] | None = None):
         self.model = model
         self.templates = templates
+        self.pdf_sha256 = pdf_sha256 or {}
         base = model.guide.base_url
         self.base_path = "/" + base.split("://", 1)[-1].partition("/")[2]
         self.envs = {lang: self._make_env(lang) for lang in LANGS}
@@ -100,14 +137,18 @@ class Renderer:
             loader=jinja2.FileSystemLoader(str(self.templates)),
             autoescape=True, extensions=["jinja2.ext.i18n"],
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-            keep_trailing_newline=True)
+            keep_trailing_newline=True, auto_reload=False, cache_size=-1)
+        # auto_reload=False: one build renders thousands of pages; checking every
+        # template's mtime on each get_template cost more than rendering some pages.
         # Extraction passes the same setting (see i18n.TEMPLATE_OPTIONS): jinja#1925.
         env.policies["ext.i18n.trimmed"] = True
         gt = self.model.catalogs.get(lang, "messages")
         env.install_gettext_translations(gt, newstyle=True)
         tr = ContentTranslator(self.model.catalogs, lang)
-        locale = BABEL_LOCALE[lang]
+        locale = babel_locale(lang)
         other = "en" if lang == "zh" else "zh"
+        date_cache: dict[tuple, str] = {}
+        item_cache: dict[tuple, Markup] = {}
 
         def t(text: Text | None) -> Markup:
             value, ok = tr.lookup(text)
@@ -126,14 +167,10 @@ class Renderer:
             return html if ok else Markup('<div lang="zh-CN">%s</div>') % html
 
         def dates(span: DateSpan) -> str:
-            if span.precision == "month":
-                months = format_skeleton("yMMMM", span.start, locale=locale)
-                if (span.start.year, span.start.month) != (span.end.year, span.end.month):
-                    months = format_interval(span.start, span.end, "yMMMM", locale=locale)
-                return gt.gettext("%(month)s (dates to be announced)") % {"month": months}
-            if span.start == span.end:
-                return format_skeleton("yMMMd", span.start, locale=locale)
-            return format_interval(span.start, span.end, "yMMMd", locale=locale)
+            key = (span.start, span.end, span.precision)
+            if key not in date_cache:
+                date_cache[key] = format_dates(span, lang, gt)
+            return date_cache[key]
 
         def iso_dates(span: DateSpan) -> str:
             return span.start.isoformat() if span.precision == "day" else span.start.strftime("%Y-%m")
@@ -143,10 +180,10 @@ class Renderer:
             return format_skeleton("yMMMM", dt.date(y, m, 1), locale=locale)
 
         def day(d: dt.date) -> str:
-            return format_skeleton("yMMMd", d, locale=locale)
+            return format_day(d, lang)
 
         def num(n) -> str:
-            return format_decimal(n, locale=locale)
+            return format_number(n, lang)
 
         def url(key: str, in_lang: str | None = None) -> str:
             prefix = f"{in_lang or lang}/" if key != "" else ""
@@ -155,11 +192,26 @@ class Renderer:
         def asset(name: str) -> str:
             return self.base_path + "assets/" + name
 
+        def site_file(path: str) -> str:
+            """A language-independent file of the site (PDFs, certificates.json)."""
+            return self.base_path + path
+
+        def sha256_of(path: str) -> str:
+            return self.pdf_sha256[path]
+
         def field_of(view, fid):
             return next(f for f in view.edition.fields if f.id == fid)
 
         def unit_group(gid):
             return next((g for g in self.model.guide.unit_groups if g.id == gid), None)
+
+        def list_item(c, view, show_field=True) -> Markup:
+            # A conference appears in five listings per language: render its
+            # list item once and reuse it.
+            key = (c.id, show_field)
+            if key not in item_cache:
+                item_cache[key] = Markup(env.get_template("_item.html").render(c=c, view=view, show_field=show_field))
+            return item_cache[key]
 
         def by_letter(confs):
             groups: dict[str, list] = {}
@@ -171,7 +223,8 @@ class Renderer:
             lang=lang, other_lang=other, other_lang_name=LANG_NAMES[other], html_lang=HTML_LANG[lang], other_html_lang=HTML_LANG[other],
             model=self.model, t=t, tp=tp, md=md, url=url, asset=asset, field_of=field_of,
             unit_group=unit_group, by_letter=by_letter, conference_key=conference_key,
-            unit_slug=unit_slug, today=self.model.today)
+            unit_slug=unit_slug, today=self.model.today, list_item=list_item, site_file=site_file,
+            sha256_of=sha256_of, has_pdf=lambda path: path in self.pdf_sha256)
         env.filters.update(dates=dates, iso_dates=iso_dates, month_name=month_name, num=num, day=day)
         return env
 
@@ -185,6 +238,10 @@ class Renderer:
             page = self.model.pages[(spec.context["slug"], lang)]
             context.update(page=page, body=render_markdown(page.body_md))
         return template.render(context).encode("utf-8")
+
+    def count(self) -> int:
+        """Roughly how many files render_all yields, for progress bars."""
+        return len(LANGS) * len(self.page_specs) + 6
 
     def render_all(self) -> Iterator[tuple[str, bytes]]:
         for lang in LANGS:
@@ -204,7 +261,10 @@ class Renderer:
         yield "sitemap.xml", env.get_template("sitemap.xml").render(
             pages=[s for s in self.page_specs if s.sitemap], base=self.model.guide.base_url,
             page_url_path=page_url_path).encode("utf-8")
-        robots = f"User-agent: *\nAllow: /\nSitemap: {self.model.guide.base_url}sitemap.xml\n"
+        yield SNAPSHOT, snapshot_json(self.model.snapshot).encode("utf-8")
+        yield REPORT, self.model.changes.to_json().encode("utf-8")
+        robots = (f"User-agent: *\nDisallow: {self.base_path}staff/\nDisallow: {self.base_path}zh/staff/\n"
+                  f"Disallow: {self.base_path}en/staff/\nSitemap: {self.model.guide.base_url}sitemap.xml\n")
         yield "robots.txt", robots.encode("utf-8")
         assets = self.templates / "assets"
         for path in sorted(assets.rglob("*")) if assets.is_dir() else []:

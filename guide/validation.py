@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -17,13 +18,17 @@ from urllib.parse import urlsplit
 from .confidential import Rule, parse_rules
 from .content import LANGS, RawDoc, RawProject
 from .problems import Problems
-from .records import (KINDS, STATUSES, Conference, DateSpan, Edition, Field,
-                      GuideInfo, Page, Source, Text, Unit, UnitGroup)
+from .records import (KINDS, STATUSES, CertificateSettings, Conference, DateSpan, Edition,
+                      Field, GuideInfo, Page, Quota, Resources, RuleException, Rules, Source,
+                      Text, Unit, UnitGroup)
 from .yamldoc import STR_TAG, MarkedList, MarkedMap
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 UNIT_CODE = re.compile(r"^[A-Z]+-[0-9]+[A-Z]*$")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+CERTIFICATE_NUMBER = re.compile(r"^[0-9A-Z]+(?:-[0-9A-Z]+)*$")
+# Crockford's base 32: no I, L, O or U, so a number read aloud or typed is unambiguous.
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Characters that change how text is displayed without being visible.
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 NULL_TAG = "tag:yaml.org,2002:null"
@@ -75,6 +80,7 @@ class Checker:
                  what: str, allowed: set[str]):
         self.doc, self.path, self.problems, self.content, self.what = doc, path, problems, content, what
         self.rel = problems._display(path)
+        self.unreadable = False  # a value YAML could not read (see present)
         secret = {r.field for r in content.confidential if r.field}
         for key in doc:
             if key not in allowed and key not in secret:  # secret keys: reported by confidential.py
@@ -94,7 +100,10 @@ class Checker:
         if key not in self.doc or self.doc[key] is None:
             tag = self.doc.raw.get(key, (NULL_TAG, None))[0] if key in self.doc else NULL_TAG
             if tag != NULL_TAG:
-                return False  # written but unreadable (yaml-value): reported already
+                # Written but unreadable (yaml-value): reported already; the
+                # record is not usable without it either way.
+                self.unreadable = True
+                return False
             if required:
                 where = self.doc.key_where(key) if key in self.doc else self.doc.mark
                 self.problems.error(self.path, where, "missing-field",
@@ -344,10 +353,131 @@ def validate_units(doc, problems, content, groups: set[str]) -> dict[str, Unit]:
     return units
 
 
-EDITION_KEYS = {"year", "title", "sample", "window", "recurring_cutoff", "fields", "confidential"}
+EDITION_KEYS = {"year", "title", "sample", "window", "recurring_cutoff", "fields", "rules", "plans",
+                "certificates", "confidential"}
 CONFERENCE_KEYS = {"id", "series", "name", "kind", "edition_number", "field", "start", "end",
                    "city", "venue", "organizers", "hosts", "recommender", "co_recommenders",
-                   "website", "status", "sources", "description"}
+                   "website", "status", "sources", "format", "editions_held", "status_date",
+                   "postponed_from", "confirmed", "resources", "exceptions", "certificate",
+                   "description"}
+RULES_KEYS = {"recurring", "ineligible_formats", "review_name_patterns", "allowed_cities",
+              "quotas", "freshness"}
+# Rules staff may approve exceptions to: the call's "in principle" (原则上) rules
+# and the review flag on names.
+EXCEPTABLE_RULES = ("quota-exceeded", "quota-one-off", "ineligible-name")
+
+
+def _sub(c: Checker, key: str, keys: set[str], what: str) -> Checker | None:
+    """A Checker for a nested mapping, or None (with a problem) when it is not one."""
+    value = c.doc.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, MarkedMap):
+        c.err(key, "type", f"expected a mapping ({', '.join(sorted(keys))})")
+        return None
+    return Checker(value, c.path, c.problems, c.content, what, keys)
+
+
+def _string_list(c: Checker, key: str) -> list[str]:
+    value = c.doc.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, MarkedList):
+        c.err(key, "type", "expected a list")
+        return []
+    out = []
+    for i, item in enumerate(value):
+        if isinstance(item, str) and item.strip():
+            out.append(unicodedata.normalize("NFC", item.strip()))
+        else:
+            c.problems.error(c.path, value.where(i), "type", f"{key}: each entry is text")
+    return out
+
+
+def _share(c: Checker, key: str) -> float | None:
+    if key not in c.doc:
+        return None
+    value = c.doc[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        c.err(key, "bad-value", "a share between 0 and 1, e.g. 0.10 for 10 %")
+        return None
+    return float(value)
+
+
+def validate_rules(c: Checker, groups: set[str]) -> Rules:
+    rules = Rules()
+    rc = _sub(c, "rules", RULES_KEYS, "rules")
+    if rc is None:
+        return rules
+    rec = _sub(rc, "recurring", {"min_editions", "require_evidence"}, "rules.recurring")
+    if rec is not None:
+        rules.recurring_min_editions = rec.integer("min_editions", minimum=1) or rules.recurring_min_editions
+        rules.recurring_require_evidence = rec.boolean("require_evidence", default=True)
+    rules.ineligible_formats = _string_list(rc, "ineligible_formats")
+    for f in rules.ineligible_formats:
+        if not SLUG.match(f):
+            rc.err("ineligible_formats", "bad-id", f"'{f}' is not a format id (lowercase ASCII slug)")
+    rules.review_name_patterns = _string_list(rc, "review_name_patterns")
+    rules.allowed_cities = _string_list(rc, "allowed_cities")
+    quotas = rc.doc.get("quotas")
+    if isinstance(quotas, MarkedList):
+        for i, item in enumerate(quotas):
+            if not isinstance(item, MarkedMap):
+                c.problems.error(c.path, quotas.where(i), "not-a-mapping", "each quota is a mapping")
+                continue
+            qc = Checker(item, c.path, c.problems, c.content, "a quota",
+                         {"groups", "max", "own_share_of_plan", "one_off_share"})
+            qgroups = _string_list(qc, "groups")
+            for g in qgroups:
+                if groups and g not in groups:
+                    qc.err("groups", "unknown-group", f"'{g}' is not a group of guide.yaml's unit_groups")
+            if not qgroups:
+                qc.present("groups", True) and qc.err("groups", "missing-field", "name at least one unit group")
+            quota = Quota(qgroups, qc.integer("max", minimum=0), _share(qc, "own_share_of_plan"),
+                          _share(qc, "one_off_share"))
+            if quota.max is None and quota.own_share_of_plan is None and quota.one_off_share is None:
+                qc.err("groups", "missing-field", "a quota needs max, own_share_of_plan or one_off_share")
+            rules.quotas.append(quota)
+    elif quotas is not None:
+        rc.err("quotas", "type", "expected a list of quotas")
+    fc = _sub(rc, "freshness", {"confirm_within_days", "resources_after_end", "tracking_until"},
+              "rules.freshness")
+    if fc is not None:
+        rules.confirm_within_days = fc.integer("confirm_within_days", minimum=0)
+        rules.resources_after_end = fc.boolean("resources_after_end", default=False)
+        rules.tracking_until = fc.date("tracking_until", required=False)
+    return rules
+
+
+def validate_plans(c: Checker, units) -> dict[str, int]:
+    value = c.doc.get("plans")
+    if value is None:
+        return {}
+    if not isinstance(value, MarkedMap):
+        c.err("plans", "type", "expected a mapping of unit code to the size of its annual conference plan")
+        return {}
+    pc = Checker(value, c.path, c.problems, c.content, "plans", set(value))
+    plans = {}
+    for code in value:
+        if str(code) not in units:
+            pc.err(code, "unknown-unit", f"'{code}' is not a unit of units.yaml")
+            continue
+        n = pc.integer(code, required=True, minimum=0)
+        if n is not None:
+            plans[str(code)] = n
+    return plans
+
+
+def derived_certificate_number(year: int, edition_id: str, conference_id: str) -> str:
+    """YYYY-XXXX-XXXX from the edition and the conference id alone.
+
+    Adding or removing other conferences never changes it (no sequence
+    numbers); 40 bits of SHA-256 make a collision unlikely, and validation
+    reports one if it happens (then write an explicit ``certificate:``).
+    """
+    digest = int.from_bytes(hashlib.sha256(f"{edition_id}/{conference_id}".encode()).digest()[:5], "big")
+    code = "".join(CROCKFORD[(digest >> shift) & 31] for shift in range(35, -1, -5))
+    return f"{year:04d}-{code[:4]}-{code[4:]}"
 
 
 def validate_edition(raw, problems, content) -> Edition | None:
@@ -389,10 +519,21 @@ def validate_edition(raw, problems, content) -> Edition | None:
                 fields.append(Field(fid, name))
     elif c.present("fields", True):
         c.err("fields", "type", "expected a list of fields")
+    certificates = None
+    cert = data.get("certificates")
+    if isinstance(cert, MarkedMap):
+        cc = Checker(cert, path, problems, content, "certificates", {"issuer", "issue_date"})
+        issuer, issue_date = cc.text("issuer"), cc.date("issue_date")
+        if issuer is not None and issue_date is not None:
+            certificates = CertificateSettings(issuer, issue_date)
+    elif c.present("certificates", False):
+        c.err("certificates", "type", "expected a mapping with issuer and issue_date")
+    groups = {g.id for g in content.guide.unit_groups} if content.guide else set()
     edition = Edition(
         id=eid, year=year, title=c.text("title"), sample=c.boolean("sample"),
         window=window, recurring_cutoff=c.date("recurring_cutoff", required=False),
-        fields=fields, source=c.source())
+        fields=fields, source=c.source(), rules=validate_rules(c, groups),
+        plans=validate_plans(c, content.units), certificates=certificates)
     if edition.title is None or window is None or year is None:
         return None
     return edition
@@ -451,6 +592,53 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     website = c.url("website")
     description = c.text("description", required=False)
     status = c.choice("status", STATUSES, required=False, default="accredited")
+    formats = ("conference", *edition.rules.ineligible_formats)
+    fmt = c.choice("format", formats, required=False, default="conference")
+    held = c.integer("editions_held", minimum=0)
+    if held is not None and kind == "one-off":
+        c.err("editions_held", "bad-value", "a one-off conference has no earlier editions")
+    status_date = c.date("status_date", required=False)
+    if status in ("postponed", "cancelled", "withdrawn") and status_date is None and "status_date" not in data:
+        c.err("status", "missing-field", f"a {status} conference needs status_date (when it was {status})")
+    postponed_from = None
+    if "postponed_from" in data:
+        if status != "postponed":
+            c.err("postponed_from", "bad-value", "only a postponed conference has postponed_from")
+        else:
+            old = c.date("postponed_from", allow_month=True)
+            if old is not None:
+                postponed_from = DateSpan(old[0], old[1], "month") if isinstance(old, tuple) else DateSpan(old, old)
+    confirmed = c.date("confirmed", required=False)
+    resources = Resources()
+    rc = _sub(c, "resources", {"videos", "summary", "proceedings"}, "resources")
+    if rc is not None:
+        for i, v in enumerate(_string_list(rc, "videos")):
+            url = check_url(v, lambda code, msg: rc.err("videos", code, msg))
+            if url:
+                resources.videos.append(url)
+        resources.summary = rc.url("summary")
+        resources.proceedings = rc.url("proceedings")
+    exceptions = []
+    ex = data.get("exceptions")
+    if isinstance(ex, MarkedList):
+        for i, item in enumerate(ex):
+            if not isinstance(item, MarkedMap):
+                problems.error(doc.path, ex.where(i), "not-a-mapping",
+                               "each exception is a mapping with rule, reason and approved")
+                continue
+            ec = Checker(item, doc.path, problems, content, "an exception", {"rule", "reason", "approved"})
+            rule = ec.choice("rule", EXCEPTABLE_RULES)
+            reason, approved = ec.string("reason"), ec.date("approved")
+            if rule and reason and approved:
+                exceptions.append(RuleException(rule, reason, approved, ec.source()))
+    elif ex is not None:
+        c.err("exceptions", "type", "expected a list of exceptions")
+    certificate = c.string("certificate", required=False)
+    if certificate is not None and not (CERTIFICATE_NUMBER.match(certificate) and 6 <= len(certificate) <= 32):
+        c.err("certificate", "bad-certificate-number",
+              f"'{certificate}' is not a certificate number: 6 to 32 capital ASCII letters, "
+              "digits and single hyphens, such as 2023-K7QF-3M9D")
+        certificate = None
     sources = []
     if isinstance(data.get("sources"), MarkedList):
         for i, s in enumerate(data["sources"]):
@@ -462,14 +650,18 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
                 problems.error(doc.path, data["sources"].where(i), "type", "sources: each source is a URL")
     elif "sources" in data:
         c.err("sources", "type", "expected a list of URLs")
-    if len(problems.errors) != before:
+    if len(problems.errors) != before or c.unreadable:
         return None
     return Conference(
         id=cid, edition=edition.id, series=series, name=name, kind=kind,
         edition_number=number, field=fid, dates=dates, city=city, venue=venue,
         organizers=organizers, hosts=hosts, recommender=recommender,
         co_recommenders=co, website=website, status=status or "accredited",
-        sources=sources, source=c.source(), description=description)
+        sources=sources, source=c.source(), description=description, format=fmt or "conference", editions_held=held,
+        status_date=status_date, postponed_from=postponed_from, confirmed=confirmed,
+        resources=resources, exceptions=exceptions,
+        marks={k: data.where(k) for k in data},
+        certificate=certificate or derived_certificate_number(edition.year, edition.id, cid))
 
 
 def validate_pages(raw: RawProject, problems: Problems) -> dict[tuple[str, str], Page]:
@@ -502,6 +694,7 @@ def validate(raw: RawProject, problems: Problems) -> Content:
     groups = {g.id for g in content.guide.unit_groups} if content.guide else set()
     content.units = validate_units(raw.units, problems, content, groups)
     seen_ids: dict[str, Source] = {}
+    seen_numbers: dict[str, Source] = {}
     for redition in raw.editions:
         edition = validate_edition(redition, problems, content)
         if edition is None:
@@ -518,6 +711,14 @@ def validate(raw: RawProject, problems: Problems) -> Content:
                                "ids are unique across the whole guide")
                 continue
             seen_ids[conf.id] = Source(problems._display(doc.path), *doc.data.where("id"))
+            if conf.certificate in seen_numbers:
+                first = seen_numbers[conf.certificate]
+                key = "certificate" if "certificate" in doc.data else "id"
+                problems.error(doc.path, doc.data.where(key), "duplicate-certificate-number",
+                               f"certificate number {conf.certificate} is already that of {first.path}:"
+                               f"{first.line}; give this conference another with 'certificate:'")
+                continue
+            seen_numbers[conf.certificate] = Source(problems._display(doc.path), *doc.data.where("id"))
             edition.conferences.append(conf)
         content.editions.append(edition)
     current = content.guide.current_edition if content.guide else None

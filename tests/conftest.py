@@ -129,6 +129,12 @@ EN = {
     "厦门": "Xiamen", "重庆": "Chongqing", "长沙": "Changsha", "厦门大学": "Xiamen University",
 }
 
+CERTIFICATES = """\
+certificates:
+  issuer: 中国科学技术协会
+  issue_date: {date}
+"""
+
 ABOUT = {"zh": "# 关于\n\n这是**测试**。\n", "en": "# About\n\nThis is a **test**.\n"}
 
 
@@ -167,6 +173,11 @@ class Project:
         result = build.run(write=write)
         return result
 
+    def issue_certificates(self, date: str = "2023-06-30", edition: str = "2023") -> None:
+        """Give the edition certificate settings (issuer and issue date)."""
+        path = self.root / f"content/editions/{edition}/edition.yaml"
+        path.write_text(path.read_text(encoding="utf-8") + CERTIFICATES.format(date=date), encoding="utf-8")
+
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, str(REPO / "build.py"), "--project", str(self.root),
                                "--today", TODAY.isoformat(), *args],
@@ -181,8 +192,23 @@ class Project:
                 for p in sorted(site.rglob("*")) if p.is_file()} if site.exists() else {}
 
 
+_shared_fonts: list[Path] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_font_cache(tmp_path_factory):
+    """One trimmed-font cache for all fixture projects: a font depends only on
+    the source font and the characters, so sharing it saves a conversion per build."""
+    _shared_fonts.append(tmp_path_factory.mktemp("fonts"))
+    yield
+    _shared_fonts.clear()
+
+
 def make_project(root: Path, editions=("2023", "2022")) -> Project:
     p = Project(root)
+    if _shared_fonts:
+        (root / ".cache").mkdir(parents=True, exist_ok=True)
+        (root / ".cache" / "fonts").symlink_to(_shared_fonts[0], target_is_directory=True)
     p.write("content/guide.yaml", GUIDE)
     p.write("content/units.yaml", UNITS)
     for year in editions:

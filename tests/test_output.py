@@ -50,8 +50,10 @@ def test_the_old_site_becomes_the_staging_tree(tmp_path):
 
 
 def test_rebuild_of_unchanged_project_writes_nothing(project):
-    assert project.build().ok
-    assert project.build().ok
+    # The first build's change report says "first build"; from the second on
+    # it says "no changes", and the two swapped trees converge.
+    for _ in range(3):
+        assert project.build().ok
     result = project.build()
     assert result.ok and result.written == 0 and result.pages > 0
 

@@ -191,7 +191,7 @@ def test_root_page_offers_both_languages(built):
 
 def test_listing_pages_leave_out_cancelled_conferences_but_keep_their_page(project):
     path = project.root / "content/editions/2023/conferences/ccs-2023.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "status: cancelled\n", encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + "status: cancelled\nstatus_date: 2023-05-02\n", encoding="utf-8")
     assert project.build().ok
     assert "中国化学会第33届学术年会" not in project.page("zh/2023/fields/chemistry/index.html")
     assert "本会议已取消" in project.page("zh/2023/conferences/ccs-2023/index.html")

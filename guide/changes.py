@@ -1,0 +1,102 @@
+"""What changed since the previous build: for staff, and for certificates to re-issue.
+
+Each build publishes a snapshot of every record (``staff/records.json``); the
+next build compares the model with the snapshot found in the published site.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .records import Conference
+from .translation import ContentTranslator
+
+SNAPSHOT = "staff/records.json"
+REPORT = "staff/changes.json"
+# What an inclusion certificate prints (both languages) and its validity: a
+# change to any of these means the certificate must be issued again.
+CERTIFICATE_FIELDS = ("name", "name_en", "kind", "edition_number", "dates", "city", "city_en",
+                      "organizers", "recommender", "edition", "status")
+
+
+def _texts(items) -> list[str]:
+    return [t.zh for t in items]
+
+
+def snapshot_record(c: Conference, en: ContentTranslator) -> dict:
+    d = c.dates
+    return {
+        "edition": c.edition, "series": c.series, "name": c.name.zh, "name_en": en.lookup(c.name)[0],
+        "kind": c.kind, "edition_number": c.edition_number, "field": c.field,
+        "dates": [d.start.isoformat(), d.end.isoformat(), d.precision],
+        "city": c.city.zh if c.city else None, "city_en": en.lookup(c.city)[0] if c.city else None,
+        "venue": c.venue.zh if c.venue else None,
+        "organizers": _texts(c.organizers), "hosts": _texts(c.hosts), "recommender": c.recommender,
+        "co_recommenders": _texts(c.co_recommenders), "website": c.website, "status": c.status,
+        "status_date": c.status_date.isoformat() if c.status_date else None, "format": c.format,
+    }
+
+
+@dataclass
+class ChangeReport:
+    previous: bool                                   # was there a previous build to compare with?
+    added: list[str] = field(default_factory=list)
+    removed: list[dict] = field(default_factory=list)  # {"id", "name", "edition"} of records gone
+    changed: dict[str, list[str]] = field(default_factory=dict)
+    reissue: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+    def to_json(self) -> str:
+        return json.dumps({"previous_build": self.previous, "added": self.added, "removed": self.removed,
+                           "changed": self.changed, "certificates_to_reissue": self.reissue},
+                          ensure_ascii=False, indent=2, sort_keys=True)
+
+    def lines(self) -> list[str]:
+        if not self.previous:
+            return ["changes: first build here, nothing to compare with"]
+        if self.empty:
+            return ["changes: none since the previous build"]
+        out = [f"changes since the previous build: {len(self.added)} added, {len(self.removed)} removed, "
+               f"{len(self.changed)} changed"]
+        out += [f"  + {cid}" for cid in self.added]
+        out += [f"  - {r['id']} ({r['name']})" for r in self.removed]
+        out += [f"  ~ {cid}: {', '.join(fields)}" for cid, fields in self.changed.items()]
+        if self.reissue:
+            out.append(f"certificates to re-issue: {', '.join(self.reissue)}")
+        return out
+
+
+def read_snapshot(site: Path) -> dict | None:
+    """The previous build's snapshot, or None when there is none (or it is unreadable)."""
+    try:
+        data = json.loads((site / SNAPSHOT).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) and isinstance(data.get("records"), dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def compare(previous: dict | None, current: dict[str, dict]) -> ChangeReport:
+    if previous is None:
+        return ChangeReport(previous=False, added=sorted(current))
+    before = previous["records"]
+    report = ChangeReport(previous=True)
+    report.added = sorted(set(current) - set(before))
+    report.removed = [{"id": cid, "name": before[cid].get("name"), "edition": before[cid].get("edition")}
+                      for cid in sorted(set(before) - set(current))]
+    for cid in sorted(set(current) & set(before)):
+        fields = sorted(k for k in current[cid].keys() | before[cid].keys()
+                        if current[cid].get(k) != before[cid].get(k))
+        if fields:
+            report.changed[cid] = fields
+            if any(f in CERTIFICATE_FIELDS for f in fields):
+                report.reissue.append(cid)
+    return report
+
+
+def snapshot_json(records: dict[str, dict]) -> str:
+    return json.dumps({"records": records}, ensure_ascii=False, indent=1, sort_keys=True)

@@ -1,0 +1,245 @@
+"""The PDF stage of a build: certificates, brief catalogs and the certificate manifest.
+
+Each PDF is a function of a small document (every string it prints) plus the
+engine (this code, ReportLab, segno, the source font, the signing
+certificate). Its cache key is the hash of all of that; a PDF whose key is in
+``.cache/pdf/`` is reused byte for byte, the rest are rendered on every core.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from . import fonts
+from .model import SiteModel
+from .problems import Problems
+from .signing import SigningError, SigningKey, signing_key_from_env
+
+CACHE_DIR = ".cache"
+ENGINE_MODULES = ("certificates.py", "catalog_pdf.py", "pdfcanvas.py", "linebreaking.py", "fonts.py",
+                  "signing.py", "pdfs.py")
+# Below this many PDFs to render, a process pool costs more than it saves.
+POOL_THRESHOLD = 4
+
+
+@dataclass
+class Job:
+    kind: str      # "certificate" or "catalog"
+    path: str      # where it goes in the site
+    doc: object    # CertificateDoc or CatalogDoc
+    key: str = ""
+
+
+@dataclass
+class PdfResult:
+    files: dict[str, bytes] = field(default_factory=dict)   # site path -> bytes
+    sha256: dict[str, str] = field(default_factory=dict)    # site path -> SHA-256 hex
+    rendered: int = 0
+    cached: int = 0
+    certificate_seconds: list[float] = field(default_factory=list)  # per rendered certificate
+    catalog_seconds: list[float] = field(default_factory=list)
+    font_seconds: float = 0.0
+    signed: bool = False
+
+
+def engine_version(signing: SigningKey | None) -> str:
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for name in ENGINE_MODULES:
+        h.update((here / name).read_bytes())
+    for dist in ("reportlab", "segno", "pyhanko"):
+        try:
+            h.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            pass
+    h.update(fonts.source_font().fingerprint.encode())
+    if signing is not None:
+        h.update(signing.fingerprint.encode())
+    return h.hexdigest()
+
+
+def doc_key(engine: str, job: Job) -> str:
+    payload = json.dumps(asdict(job.doc), ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(f"{engine}\0{job.kind}\0{payload}".encode()).hexdigest()
+
+
+# -- worker side -------------------------------------------------------------
+_signing: SigningKey | None = None
+
+
+def _init_worker(font_path: str, signing: SigningKey | None) -> None:
+    global _signing
+    from .pdfcanvas import register_font
+    register_font(Path(font_path))
+    _signing = signing
+
+
+def _render(kind: str, doc) -> tuple[bytes, float]:
+    start = time.perf_counter()
+    if kind == "certificate":
+        from .certificates import draw_certificate
+        data = draw_certificate(doc)
+        if _signing is not None:
+            data = _signing.sign(data)
+    else:
+        from .catalog_pdf import draw_catalog
+        data = draw_catalog(doc)
+    return data, time.perf_counter() - start
+
+
+# -- the stage ---------------------------------------------------------------
+def plan_jobs(model: SiteModel) -> list[Job]:
+    from .catalog_pdf import catalog_doc
+    from .certificates import certificate_doc
+    jobs = [Job("certificate", cert.pdf_path, certificate_doc(model, cert))
+            for cert in model.certificates.values()]
+    jobs += [Job("catalog", view.catalog_path, catalog_doc(model, view)) for view in model.editions]
+    return jobs
+
+
+def check_glyphs(model: SiteModel, jobs: list[Job], problems: Problems) -> bool:
+    """Every character printed must be in the font: a missing glyph is an error at its record."""
+    ok = True
+    by_number = {cert.number: cert for cert in model.certificates.values()}
+    for job in jobs:
+        missing = fonts.missing_characters("".join(job.doc.texts()))
+        if not missing:
+            continue
+        ok = False
+        shown = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in missing)
+        cert = by_number.get(getattr(job.doc, "number", None))
+        if cert is not None:
+            src = cert.conference.source
+            problems.add(src.path, src.line, src.column, "missing-glyph",
+                         f"the PDF font has no glyph for {shown}, printed on certificate {cert.number}; "
+                         "write the character another way")
+        else:
+            problems.add(problems.root / "content", 1, 1, "missing-glyph",
+                         f"the PDF font has no glyph for {shown}, printed in {job.path}")
+    return ok
+
+
+def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | None = None) -> PdfResult | None:
+    result = PdfResult()
+    try:
+        signing = signing_key_from_env()
+    except SigningError as exc:
+        problems.add(root, 1, 1, "signing-key", str(exc))
+        return None
+    result.signed = signing is not None
+    try:
+        jobs = plan_jobs(model)
+        if not check_glyphs(model, jobs, problems):
+            return None
+        engine = engine_version(signing)
+    except fonts.FontError as exc:
+        problems.add(root, 1, 1, "pdf-font", str(exc))
+        return None
+    cache = root / CACHE_DIR / "pdf"
+    todo = []
+    for job in jobs:
+        job.key = doc_key(engine, job)
+        cached = cache / f"{job.key}.pdf"
+        if cached.is_file():
+            result.files[job.path] = cached.read_bytes()
+            result.cached += 1
+        else:
+            todo.append(job)
+    if todo:
+        start = time.perf_counter()
+        font = fonts.trimmed_font(fonts.needed_characters(t for job in jobs for t in job.doc.texts()),
+                                  root / CACHE_DIR / "fonts")
+        fonts.prune_fonts(root / CACHE_DIR / "fonts", font)
+        result.font_seconds = time.perf_counter() - start
+        cache.mkdir(parents=True, exist_ok=True)
+        try:
+            rendered = _render_all(todo, font, signing, workers)
+        except RenderError as exc:
+            problems.add(root, 1, 1, "pdf-render", str(exc))
+            return None
+        for job, (data, seconds) in zip(todo, rendered):
+            tmp = cache / f"{job.key}.{os.getpid()}.tmp"
+            tmp.write_bytes(data)
+            os.replace(tmp, cache / f"{job.key}.pdf")
+            result.files[job.path] = data
+            (result.certificate_seconds if job.kind == "certificate" else result.catalog_seconds).append(seconds)
+            result.rendered += 1
+    _prune(cache, {job.key for job in jobs})
+    result.sha256 = {path: hashlib.sha256(data).hexdigest() for path, data in result.files.items()}
+    result.files["certificates.json"] = manifest(model, result)
+    return result
+
+
+class RenderError(Exception):
+    """A PDF could not be drawn or signed."""
+
+
+def _render_all(todo: list[Job], font: Path, signing: SigningKey | None, workers: int | None):
+    workers = workers or os.cpu_count() or 1
+    if workers == 1 or len(todo) < POOL_THRESHOLD:
+        _init_worker(str(font), signing)
+        out = []
+        for job in todo:
+            try:
+                out.append(_render(job.kind, job.doc))
+            except Exception as exc:  # report which PDF failed, as a problem, not a traceback
+                raise RenderError(f"cannot make {job.path}: {type(exc).__name__}: {exc}") from exc
+        return out
+    # The catalogs are the longest jobs: start them first.
+    order = sorted(range(len(todo)), key=lambda i: todo[i].kind != "catalog")
+    ctx = multiprocessing.get_context("fork")
+    with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                                initargs=(str(font), signing)) as pool:
+        futures = {i: pool.submit(_render, todo[i].kind, todo[i].doc) for i in order}
+        out = []
+        for i in range(len(todo)):
+            try:
+                out.append(futures[i].result())
+            except Exception as exc:
+                for f in futures.values():
+                    f.cancel()
+                raise RenderError(f"cannot make {todo[i].path}: {type(exc).__name__}: {exc}") from exc
+        return out
+
+
+def _prune(cache: Path, keep: set[str]) -> None:
+    if not cache.is_dir():
+        return
+    for path in cache.glob("*.pdf"):
+        if path.stem not in keep:
+            path.unlink(missing_ok=True)
+
+
+def manifest(model: SiteModel, result: PdfResult) -> bytes:
+    """certificates.json: every number, its conference, status and SHA-256, for bulk checks."""
+    from .certificates import verify_url
+    from .translation import ContentTranslator
+    en = ContentTranslator(model.catalogs, "en")
+    base = model.guide.base_url
+    entries = []
+    for cert in model.certificates.values():
+        c = cert.conference
+        entries.append({
+            "number": cert.number,
+            "edition": cert.edition.id,
+            "conference": c.id,
+            "name": {"zh": c.name.zh, "en": en.lookup(c.name)[0]},
+            "issue_date": cert.edition.certificates.issue_date.isoformat(),
+            "status": "valid" if cert.valid else "invalid",
+            "conference_status": c.status,
+            "status_date": c.status_date.isoformat() if c.status_date else None,
+            "sha256": result.sha256[cert.pdf_path],
+            "pdf": base + cert.pdf_path,
+            "verify": {lang: verify_url(model, cert, lang) for lang in ("zh", "en")},
+            "signed": result.signed,
+        })
+    doc = {"guide": base, "algorithm": "SHA-256", "count": len(entries), "certificates": entries}
+    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")

@@ -1,0 +1,318 @@
+"""``build.py serve``: a live preview for staff editing records.
+
+Builds the site as usual (into ``site/``, with its all-or-nothing writer),
+serves it on 127.0.0.1, watches the project's content, templates and
+catalogs, rebuilds on every change and makes the open page reload itself.
+The reload script and the problem overlay are added to HTML responses by the
+server only: the files on disk are exactly what ``build`` publishes.
+
+Watching polls modification times (about 0.3 s): the tree is a few hundred
+files, a walk costs milliseconds, and polling works on every file system
+(bind mounts, network shares) without a compiled dependency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import re
+import signal
+import sys
+import threading
+import time
+from functools import partial
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .i18n import templates_dir
+from .pipeline import Build
+
+POLL_SECONDS = 0.3
+PREFIX = "/__serve/"
+
+# Served as files, not inline: the pages' Content-Security-Policy allows
+# scripts and styles from the site's own origin only.
+RELOAD_JS = """\
+// Preview only (build.py serve): reloads the page when the site was rebuilt.
+(function () {
+  var me = document.currentScript;
+  var seen = me ? me.getAttribute("data-generation") : null;
+  function poll() {
+    fetch("/__serve/state", {cache: "no-store"})
+      .then(function (r) { return r.json(); })
+      .then(function (s) {
+        if (String(s.generation) !== seen) { location.reload(); return; }
+        setTimeout(poll, 300);
+      })
+      .catch(function () { setTimeout(poll, 1000); });
+  }
+  setTimeout(poll, 300);
+})();
+"""
+OVERLAY_CSS = """\
+/* Preview only (build.py serve): the problems of the last build. */
+#guide-serve-problems { position: fixed; inset: auto 0 0 0; z-index: 2147483647; max-height: 50vh;
+  overflow: auto; margin: 0; padding: 1rem 1.5rem; background: #fff4f4; color: #5c0000;
+  border-top: 4px solid #c00; font: 14px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  box-shadow: 0 -4px 16px rgba(0,0,0,.2); }
+#guide-serve-problems h2 { margin: 0 0 .5rem; font-size: 15px; }
+#guide-serve-problems ol { margin: 0; padding-left: 1.5rem; }
+#guide-serve-problems li { white-space: pre-wrap; overflow-wrap: anywhere; }
+"""
+_HEAD_END = re.compile(rb"</head\s*>", re.I)
+_BODY_START = re.compile(rb"<body\b[^>]*>", re.I)
+
+
+class PreviewState:
+    """What the server shows: the generation of the last build and its problems."""
+
+    def __init__(self, site: Path):
+        self.site = site
+        self.lock = threading.Lock()
+        self.generation = 0
+        self.errors: list[str] = []
+        self.base_path = "/"
+
+    def update(self, result, errors: list[str]) -> bool:
+        """Record a build; True when the open page should reload."""
+        with self.lock:
+            if result.model is not None:
+                base = result.model.guide.base_url
+                self.base_path = "/" + base.split("://", 1)[-1].partition("/")[2]
+            changed = bool(result.written or result.removed) or errors != self.errors or not self.generation
+            if changed:
+                self.generation += 1
+            self.errors = errors
+            return changed
+
+    def snapshot(self) -> tuple[int, list[str], str]:
+        with self.lock:
+            return self.generation, list(self.errors), self.base_path
+
+
+def inject(page: bytes, generation: int, errors: list[str], built: bool = True) -> bytes:
+    """Add the reload script and, after a failed build, the list of its problems."""
+    head = (f'<link rel="stylesheet" href="{PREFIX}serve.css">'
+            f'<script src="{PREFIX}reload.js" data-generation="{generation}" defer></script>').encode()
+    m = _HEAD_END.search(page)
+    page = page[: m.start()] + head + page[m.start():] if m else head + page
+    if errors:
+        count = f"{len(errors)} problem{'s' if len(errors) != 1 else ''}"
+        items = "".join(f"<li>{html.escape(e)}</li>" for e in errors)
+        shown = "this is the previous good page" if built else "there is no good build yet"
+        overlay = (f'<aside id="guide-serve-problems" role="alert"><h2>The last change did not build '
+                   f'({count}); {shown}.</h2><ol>{items}</ol></aside>').encode()
+        m = _BODY_START.search(page)
+        at = m.end() if m else len(page)
+        page = page[:at] + overlay + page[at:]
+    return page
+
+
+def placeholder() -> bytes:
+    """The page served before any build succeeded."""
+    return (b'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>No site yet</title></head>'
+            b"<body><p>The site has not been built yet; fix the problems below and save.</p></body></html>")
+
+
+class PreviewHandler(SimpleHTTPRequestHandler):
+    state: PreviewState
+
+    def __init__(self, *args, state: PreviewState, **kwargs):
+        self.state = state
+        super().__init__(*args, directory=str(state.site), **kwargs)
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass  # the page polls several times a second; the terminal is for build news
+
+    def end_headers(self):
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def do_GET(self):
+        body = self._head()
+        if body is not None:
+            try:
+                self.copyfile(body, self.wfile)
+            finally:
+                body.close()
+
+    def do_HEAD(self):
+        body = self._head()
+        if body is not None:
+            body.close()
+
+    def _send(self, status, data: bytes, ctype: str):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        return BytesIO(data)
+
+    def _head(self):
+        generation, errors, base = self.state.snapshot()
+        url_path = unquote(urlsplit(self.path).path)
+        if url_path.startswith(PREFIX):
+            name = url_path[len(PREFIX):]
+            if name == "reload.js":
+                return self._send(HTTPStatus.OK, RELOAD_JS.encode(), "text/javascript; charset=utf-8")
+            if name == "serve.css":
+                return self._send(HTTPStatus.OK, OVERLAY_CSS.encode(), "text/css; charset=utf-8")
+            if name == "state":
+                data = json.dumps({"generation": generation, "errors": errors}, ensure_ascii=False)
+                return self._send(HTTPStatus.OK, data.encode(), "application/json; charset=utf-8")
+            return self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
+        if not (self.state.site / "index.html").is_file():
+            return self._send(HTTPStatus.SERVICE_UNAVAILABLE, inject(placeholder(), generation, errors, built=False),
+                              "text/html; charset=utf-8")
+        if not url_path.startswith(base):
+            if url_path in ("/", base.rstrip("/")):
+                self.send_response(HTTPStatus.FOUND)
+                self.send_header("Location", base)
+                self.end_headers()
+                return None
+            return self._not_found(generation, errors)
+        rest = "/" + url_path[len(base):]
+        path = Path(self.translate_path(rest))  # drops '..' and stays inside the site
+        if path.is_dir():
+            if not url_path.endswith("/"):
+                self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+                self.send_header("Location", url_path + "/")
+                self.end_headers()
+                return None
+            path = path / "index.html"
+        if not path.is_file():
+            return self._not_found(generation, errors)
+        if path.suffix == ".html":
+            return self._send(HTTPStatus.OK, inject(path.read_bytes(), generation, errors),
+                              "text/html; charset=utf-8")
+        return self._send(HTTPStatus.OK, path.read_bytes(), self.guess_type(str(path)))
+
+    def _not_found(self, generation, errors):
+        page = self.state.site / "404.html"
+        data = page.read_bytes() if page.is_file() else b"<!DOCTYPE html><title>Not found</title><p>Not found</p>"
+        return self._send(HTTPStatus.NOT_FOUND, inject(data, generation, errors), "text/html; charset=utf-8")
+
+
+def watched_dirs(root: Path) -> list[Path]:
+    return [root / "content", templates_dir(root), root / "locales"]
+
+
+def snapshot(dirs: list[Path]) -> dict[str, tuple[int, int]]:
+    """Modification time and size of every file that can change the site."""
+    out = {}
+    for d in dirs:
+        for dirpath, dirnames, filenames in os.walk(d):
+            dirnames[:] = [n for n in dirnames if not n.startswith(".")]
+            for name in filenames:
+                # Editors' swap and backup files and compiled catalogs do not change the site.
+                if name.startswith((".", "#")) or name.endswith(("~", ".mo", ".tmp", ".swp")):
+                    continue
+                path = os.path.join(dirpath, name)
+                try:
+                    st = os.stat(path)
+                except FileNotFoundError:
+                    continue
+                out[path] = (st.st_mtime_ns, st.st_size)
+    return out
+
+
+def describe(before: dict, after: dict, root: Path) -> str:
+    changed = sorted(set(before) ^ set(after) | {p for p in before if p in after and before[p] != after[p]})
+    names = [os.path.relpath(p, root) for p in changed]
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+class Preview:
+    def __init__(self, root: Path, out: Path | None, today: dt.date | None, strict: bool, quiet: bool):
+        self.root, self.today, self.strict, self.quiet = root, today, strict, quiet
+        self.out = (Path(out) if out else root / "site").resolve()
+        self.state = PreviewState(self.out)
+        self.warned: set[str] = set()
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            print(text, flush=True)
+
+    def build(self) -> None:
+        build = Build(self.root, out=self.out, today=self.today, strict=self.strict)
+        try:
+            result = build.run()
+        except Exception as exc:  # a bug must not stop the preview; show it like a problem
+            build.problems.error(self.root, (1, 1), "internal-error", f"{type(exc).__name__}: {exc}")
+            result = build.result
+        # Errors every time; a warning once, until it goes away (a rebuild
+        # for each save would otherwise repeat every missing translation).
+        warnings = {p.format() for p in build.problems.warnings}
+        for p in build.problems.sorted():
+            if p.severity == "error" or p.format() not in self.warned:
+                print(p.format(), file=sys.stderr, flush=True)
+        self.warned = warnings
+        errors = [p.format() for p in build.problems.sorted() if p.severity == "error"]
+        self.state.update(result, errors)
+        if result.ok:
+            self.say(build.summary())
+            for line in result.model.changes.lines():  # what this save changed, for staff
+                self.say(line)
+        else:
+            kept = "the previous site stays served" if (self.out / "index.html").is_file() else "no site yet"
+            self.say(f"build failed: {build.problems.summary()}; {kept}")
+
+    def run(self, port: int) -> int:
+        # Ctrl-C and a terminating parent both end the preview the same clean way.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _interrupt)
+        server = None
+        try:
+            self.build()
+            try:
+                server = ThreadingHTTPServer(("127.0.0.1", port), partial(PreviewHandler, state=self.state))
+            except OSError as exc:
+                print(f"serve: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", file=sys.stderr)
+                return 1
+            server.daemon_threads = True
+            threading.Thread(target=server.serve_forever, name="preview-server", daemon=True).start()
+            _gen, _err, base = self.state.snapshot()
+            print(f"serving http://127.0.0.1:{server.server_address[1]}{base} "
+                  f"(watching content/, templates/, locales/; Ctrl-C to stop)", flush=True)
+            self.watch()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if server is not None:
+                server.shutdown()
+                server.server_close()
+        print("serve: stopped", flush=True)
+        return 0
+
+    def watch(self) -> None:
+        dirs = watched_dirs(self.root)
+        seen = snapshot(dirs)
+        while True:
+            time.sleep(POLL_SECONDS)
+            now = snapshot(dirs)
+            if now == seen:
+                continue
+            # Editors save in several steps (write, rename): wait until it settles.
+            while True:
+                time.sleep(POLL_SECONDS)
+                later = snapshot(dirs)
+                if later == now:
+                    break
+                now = later
+            self.say(f"changed: {describe(seen, now, self.root)}; rebuilding")
+            seen = now
+            self.build()
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def serve(root: Path, port: int = 8000, out: Path | None = None, today: dt.date | None = None,
+          strict: bool = False, quiet: bool = False) -> int:
+    return Preview(root, out, today, strict, quiet).run(port)

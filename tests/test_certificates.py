@@ -1,0 +1,316 @@
+"""Inclusion certificates, their verification pages and manifest, read back with real PDF tools."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import textwrap
+
+import pytest
+
+from conftest import make_project
+from guide.certificates import certificate_doc
+from guide.validation import derived_certificate_number
+from pdftools import drawable_characters, pdffonts, pdftotext, qr_codes, squash
+
+NUMBER = re.compile(r"^\d{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
+
+
+@pytest.fixture(scope="module")
+def certified(tmp_path_factory):
+    """The small project with certificates issued for its 2023 edition, built once."""
+    p = make_project(tmp_path_factory.mktemp("certified") / "guide")
+    p.issue_certificates()
+    result = p.build(strict=True)
+    assert result.ok, [x.format() for x in result.problems.items]
+    p.result = result
+    p.manifest = json.loads(p.page("certificates.json"))
+    p.numbers = {e["conference"]: e["number"] for e in p.manifest["certificates"]}
+    return p
+
+
+def cert_path(p, cid):
+    return p.root / "site" / "certificates" / f"{p.numbers[cid]}.pdf"
+
+
+def pdfs_of(p) -> dict[str, bytes]:
+    return {k: v for k, v in p.site_snapshot().items() if k.endswith(".pdf")}
+
+
+def test_one_certificate_per_conference_of_an_issuing_edition(certified):
+    # 2023 issues certificates (three conferences); 2022 has no certificate settings.
+    assert sorted(certified.numbers) == ["ccs-2023", "cms-2023", "wlsc-2023"]
+    assert all(NUMBER.match(n) for n in certified.numbers.values())
+    assert certified.numbers["cms-2023"] == derived_certificate_number(2023, "2023", "cms-2023")
+    assert sorted(p.name for p in (certified.root / "site/certificates").iterdir()) == \
+        sorted(f"{n}.pdf" for n in certified.numbers.values())
+
+
+def test_certificate_says_everything_in_both_languages(certified):
+    text = pdftotext(cert_path(certified, "cms-2023"))
+    flat = squash(text)
+    for zh in ("收录证书", "重要学术会议指南（2023）", "2023年中国数学会学术年会", "机制性会议，第15届",
+               "2023年5月30日至6月2日", "厦门", "中国数学会", "中国科学技术协会", "2023年6月30日",
+               "颁发单位", "颁发日期", "证书编号", "示例证书"):
+        assert zh in flat, zh
+    for en in ("CERTIFICATE OF INCLUSION", "Guide to Important Academic Conferences (2023)",
+               "2023 Annual Meeting of the Chinese Mathematical Society", "Recurring conference, edition 15",
+               "May 30 – Jun 2, 2023", "Xiamen", "Chinese Mathematical Society",
+               "China Association for Science and Technology", "Jun 30, 2023", "Issued by", "Sample certificate"):
+        assert en in " ".join(text.split()), en
+    assert certified.numbers["cms-2023"] in text
+    # The recommending unit of cms-2023 is A-01, the Chinese Mathematical Society.
+    assert "推荐单位" in flat and "Recommending unit" in text
+
+
+def test_every_font_is_embedded_and_subset(certified):
+    for path in (certified.root / "site").rglob("*.pdf"):
+        rows = pdffonts(path)
+        assert rows, path
+        for row in rows:
+            assert row["emb"] and row["sub"] and row["uni"], (path.name, row)
+            assert re.match(r"^[A-Z]{6}\+NotoSerifSC", row["name"]), row
+            assert "Helvetica" not in row["name"]
+
+
+def test_every_printed_character_has_a_glyph_in_the_embedded_font(certified):
+    model = certified.result.model
+    for path in (certified.root / "site").rglob("*.pdf"):
+        good, bad = drawable_characters(path)
+        assert not bad, (path.name, sorted(bad))
+        printed = set(squash(pdftotext(path)))
+        assert printed <= good, (path.name, sorted(printed - good))
+        # Every character the certificate is meant to carry went through the font.
+        cert = model.certificates.get(path.stem)
+        if cert is not None:
+            meant = set(squash("".join(certificate_doc(model, cert).texts())))
+            assert meant <= good, (path.name, sorted(meant - good))
+
+
+def test_qr_code_opens_the_verification_page(certified, tmp_path):
+    for cid, number in certified.numbers.items():
+        url = f"https://guide.test/zh/verify/{number}/"
+        assert qr_codes(cert_path(certified, cid), tmp_path) == [url]
+        assert (certified.root / "site/zh/verify" / number / "index.html").is_file()
+        assert url in pdftotext(cert_path(certified, cid))
+
+
+def test_verification_pages_show_status_issue_and_the_hash_of_the_pdf(certified):
+    number = certified.numbers["ccs-2023"]
+    digest = hashlib.sha256(cert_path(certified, "ccs-2023").read_bytes()).hexdigest()
+    zh = certified.page(f"zh/verify/{number}/index.html")
+    en = certified.page(f"en/verify/{number}/index.html")
+    assert "有效。" in zh and "中国化学会第33届学术年会" in zh and "2023年6月30日" in zh and digest in zh
+    assert "Valid." in en and "33rd CCS Congress" in en and "Jun 30, 2023" in en and digest in en
+    assert "China Association for Science and Technology" in en
+    assert "sha256sum" in en and 'href="/certificates.json"' in en
+    assert "sha256sum" in zh and f'href="/certificates/{number}.pdf"' in zh
+    assert '<meta name="robots" content="noindex">' in en
+
+
+def test_manifest_lists_every_certificate_with_its_hash(certified):
+    m = certified.manifest
+    assert m["count"] == 3 and m["algorithm"] == "SHA-256"
+    for entry in m["certificates"]:
+        data = (certified.root / "site/certificates" / f"{entry['number']}.pdf").read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+        assert entry["status"] == "valid" and entry["issue_date"] == "2023-06-30"
+        assert entry["verify"]["en"] == f"https://guide.test/en/verify/{entry['number']}/"
+    assert [e["number"] for e in m["certificates"]] == sorted(e["number"] for e in m["certificates"])
+
+
+def test_conference_pages_link_to_their_certificate_in_both_languages(certified):
+    number = certified.numbers["cms-2023"]
+    for lang in ("zh", "en"):
+        page = certified.page(f"{lang}/2023/conferences/cms-2023/index.html")
+        assert f'href="/certificates/{number}.pdf"' in page
+        assert f'href="/{lang}/verify/{number}/"' in page
+    assert "下载证书" in certified.page("zh/2023/conferences/cms-2023/index.html")
+    # The 2022 edition issues none: no link, no page.
+    assert "/certificates/" not in certified.page("en/2022/conferences/cms-2022/index.html")
+
+
+def test_404_page_explains_how_to_verify(certified):
+    for page in (certified.page("404.html"), certified.page("en/404.html"), certified.page("zh/404.html")):
+        assert 'href="/certificates.json"' in page
+    assert "en/verify/NUMBER/" in certified.page("en/404.html")
+    assert "扫描证书上的二维码" in certified.page("zh/404.html")
+    assert not (certified.root / "site/zh/verify/2023-0000-0000").exists()
+
+
+def test_summary_names_the_pdfs(certified):
+    assert certified.result.pdfs.rendered == 5  # three certificates, two catalogs
+    assert "pdf" in certified.result.timings
+
+
+def test_pdfs_and_numbers_are_stable_and_unaffected_by_other_conferences(project):
+    project.issue_certificates()
+    assert project.build().ok
+    first = pdfs_of(project)
+    numbers = {e["conference"]: e["number"] for e in json.loads(project.page("certificates.json"))["certificates"]}
+
+    # The same content rendered again from scratch: the same bytes, file for file.
+    shutil.rmtree(project.root / ".cache" / "pdf")
+    assert project.build().ok
+    assert pdfs_of(project) == first
+
+    # Remove one conference, add one whose name brings new characters (so the
+    # trimmed font changes), and render everything again from scratch.
+    (project.root / "content/editions/2023/conferences/ccs-2023.yaml").unlink()
+    project.conference("deep-sea-2023", """\
+        id: deep-sea-2023
+        name: 鳘鱼鳕鱼与鲟鳇深海生态研讨会
+        kind: one-off
+        field: life
+        start: 2023-09-01
+        organizers: [中国数学会]
+        recommender: A-01
+        """)
+    shutil.rmtree(project.root / ".cache" / "pdf")
+    assert project.build().ok
+    after = {e["conference"]: e["number"] for e in json.loads(project.page("certificates.json"))["certificates"]}
+    assert after["cms-2023"] == numbers["cms-2023"] and after["wlsc-2023"] == numbers["wlsc-2023"]
+    assert "ccs-2023" not in after and NUMBER.match(after["deep-sea-2023"])
+    now = pdfs_of(project)
+    for cid in ("cms-2023", "wlsc-2023"):
+        key = f"certificates/{numbers[cid]}.pdf"
+        assert now[key] == first[key], cid
+    assert "鳕" in pdftotext(project.root / "site/certificates" / f"{after['deep-sea-2023']}.pdf")
+
+
+def test_only_certificates_whose_inputs_changed_are_rendered_again(project):
+    project.issue_certificates()
+    assert project.build().ok
+    path = project.root / "content/editions/2023/conferences/ccs-2023.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("city: 重庆", "city: 长沙"), encoding="utf-8")
+    result = project.build()
+    assert result.ok
+    # The changed certificate and the 2023 catalog (which lists the city).
+    assert (result.pdfs.rendered, result.pdfs.cached) == (2, 3)
+    assert len(result.pdfs.certificate_seconds) == 1 and len(result.pdfs.catalog_seconds) == 1
+    assert "长沙" in squash(pdftotext(project.root / "site/certificates" /
+                                    f"{derived_certificate_number(2023, '2023', 'ccs-2023')}.pdf"))
+
+
+def test_withdrawal_makes_the_certificate_invalid(project):
+    project.issue_certificates()
+    assert project.build().ok
+    number = derived_certificate_number(2023, "2023", "ccs-2023")
+    before = (project.root / "site/certificates" / f"{number}.pdf").read_bytes()
+    path = project.root / "content/editions/2023/conferences/ccs-2023.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "status: withdrawn\nstatus_date: 2023-07-15\n",
+                    encoding="utf-8")
+    # Withdrawn before certificates were issued: it never had one.
+    early = project.root / "content/editions/2023/conferences/wlsc-2023.yaml"
+    early.write_text(early.read_text(encoding="utf-8") + "status: cancelled\nstatus_date: 2023-05-02\n",
+                     encoding="utf-8")
+    result = project.build(strict=True)
+    assert result.ok, [p.format() for p in result.problems.items]
+    zh = project.page(f"zh/verify/{number}/index.html")
+    en = project.page(f"en/verify/{number}/index.html")
+    assert "无效。" in zh and "2023年7月15日" in zh and "撤销" in zh
+    assert "Invalid." in en and "withdrawn from the Guide on Jul 15, 2023" in en
+    entries = {e["conference"]: e for e in json.loads(project.page("certificates.json"))["certificates"]}
+    assert entries["ccs-2023"]["status"] == "invalid"
+    assert entries["ccs-2023"]["conference_status"] == "withdrawn"
+    assert entries["ccs-2023"]["status_date"] == "2023-07-15"
+    assert entries["cms-2023"]["status"] == "valid"
+    assert "wlsc-2023" not in entries
+    assert not (project.root / "site/zh/verify" / derived_certificate_number(2023, "2023", "wlsc-2023")).exists()
+    # The issued PDF is unchanged, so a holder's copy still matches its published hash.
+    after = (project.root / "site/certificates" / f"{number}.pdf").read_bytes()
+    assert after == before and entries["ccs-2023"]["sha256"] == hashlib.sha256(before).hexdigest()
+    assert "no longer valid" in project.page("en/2023/conferences/ccs-2023/index.html")
+
+
+def test_long_names_wrap_by_the_rules_of_each_language(project, tmp_path):
+    project.issue_certificates()
+    name = "全国" + "学术会议，青年论坛；专题研讨：前沿！展望？（第二）《纪要》" * 3
+    project.conference("long-2023", f"""\
+        id: long-2023
+        name: {name}
+        kind: one-off
+        field: life
+        start: 2023-09-01
+        organizers: [中国数学会]
+        recommender: A-01
+        """)
+    english = ("National Academic Conference and Youth Forum with Thematic Workshops on Frontier "
+               "Research and Outlook, Second Session, with Minutes of the Proceedings")
+    from conftest import EN
+    project.translations({**EN, name: english})
+    assert project.build().ok
+    pdf = project.root / "site/certificates" / f"{derived_certificate_number(2023, '2023', 'long-2023')}.pdf"
+    # The left half of the page is Chinese, the right half English.
+    left = pdftotext(pdf, "-r", "72", "-x", "0", "-y", "0", "-W", "420", "-H", "440")
+    right = pdftotext(pdf, "-r", "72", "-x", "422", "-y", "0", "-W", "420", "-H", "440")
+    zh_lines = [squash(l) for l in left.split("会议名称")[1].split("会议类型")[0].splitlines() if l.strip()]
+    assert len(zh_lines) >= 3 and "".join(zh_lines) == name
+    for line in zh_lines[1:]:
+        assert line[0] not in "，。；：！？）》", zh_lines
+    for before in zh_lines[:-1]:
+        assert before[-1] not in "（《", zh_lines
+    en_lines = [l.strip() for l in right.split("Conference name")[1].split("Kind")[0].splitlines() if l.strip()]
+    assert len(en_lines) >= 2 and " ".join(en_lines) == english
+    assert all(set(line.split()) <= set(english.split()) for line in en_lines)  # whole words only
+
+
+def test_errors_on_missing_glyph(project):
+    project.issue_certificates()
+    path = project.root / "content/editions/2023/conferences/wlsc-2023.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("name: 世界生命科学大会", "name: 世界生命科学大会🧬"),
+                    encoding="utf-8")
+    result = project.build()
+    assert not result.ok
+    lines = [p.format() for p in result.problems.sorted()]
+    hits = [l for l in lines if ": missing-glyph: " in l]
+    assert any(l.startswith("content/editions/2023/conferences/wlsc-2023.yaml:") and "U+1F9EC" in l
+               for l in hits), lines
+    assert not (project.root / "site").exists()
+
+
+def test_explicit_certificate_number_is_used(project):
+    project.issue_certificates()
+    path = project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "certificate: CMS-2023-0001\n", encoding="utf-8")
+    assert project.build().ok
+    assert (project.root / "site/certificates/CMS-2023-0001.pdf").is_file()
+    assert "CMS-2023-0001" in project.page("en/verify/CMS-2023-0001/index.html")
+
+
+@pytest.mark.parametrize("line, code", [
+    ("certificate: cms/2023\n", "bad-certificate-number"),
+    ("certificate: abc-2023\n", "bad-certificate-number"),
+])
+def test_errors_on_bad_certificate_fields(project, line, code):
+    path = project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + line, encoding="utf-8")
+    result = project.build()
+    assert not result.ok
+    assert any(p.code == code and p.path.endswith("cms-2023.yaml") for p in result.problems.errors)
+
+
+def test_errors_on_duplicate_certificate_number(project):
+    for cid in ("cms-2023", "ccs-2023"):
+        path = project.root / f"content/editions/2023/conferences/{cid}.yaml"
+        path.write_text(path.read_text(encoding="utf-8") + "certificate: SAME-0001\n", encoding="utf-8")
+    result = project.build()
+    hits = [p for p in result.problems.errors if p.code == "duplicate-certificate-number"]
+    assert len(hits) == 1 and "SAME-0001" in hits[0].message
+
+
+def test_errors_on_certificate_settings_without_issue_date(project):
+    path = project.root / "content/editions/2023/edition.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "certificates:\n  issuer: 中国科学技术协会\n", encoding="utf-8")
+    result = project.build()
+    assert any(p.code == "missing-field" and "issue_date" in p.message and p.path.endswith("edition.yaml")
+               for p in result.problems.errors)
+
+
+def test_verification_page_of_an_unknown_number_does_not_exist(certified):
+    pages = {p.relative_to(certified.root / "site").as_posix()
+             for p in (certified.root / "site").rglob("verify/*/index.html")}
+    expected = {f"{lang}/verify/{n}/index.html" for lang in ("zh", "en") for n in certified.numbers.values()}
+    assert pages == expected

@@ -1,0 +1,66 @@
+"""The change report a build writes against the previous build."""
+
+import json
+
+from conftest import CONFERENCES_2023
+
+
+def report(project):
+    return json.loads((project.root / "site/staff/changes.json").read_text(encoding="utf-8"))
+
+
+def edit(project, cid, old, new):
+    path = project.root / f"content/editions/2023/conferences/{cid}.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_first_build_has_nothing_to_compare_with(project):
+    assert project.build().ok
+    data = report(project)
+    assert data["previous_build"] is False
+    assert "这是此处的首次构建" in project.page("zh/staff/changes/index.html")
+
+
+def test_reports_added_removed_changed_and_certificates_to_reissue(project):
+    assert project.build().ok
+    edit(project, "cms-2023", "city: 厦门", "city: 重庆")          # on the certificate
+    edit(project, "ccs-2023", "organizers: [中国化学会]", "organizers: [中国化学会]\nwebsite: https://www.chemsoc.org.cn/")
+    (project.root / "content/editions/2023/conferences/wlsc-2023.yaml").unlink()
+    project.conference("new-2023", CONFERENCES_2023["cms-2023"].replace("cms-2023", "new-2023")
+                       .replace("2023-05-30", "2023-07-01").replace("2023-06-02", "2023-07-02"))
+    result = project.build()
+    assert result.ok
+    data = report(project)
+    assert data["previous_build"] is True
+    assert data["added"] == ["new-2023"]
+    assert data["removed"] == [{"id": "wlsc-2023", "name": "世界生命科学大会", "edition": "2023"}]
+    assert data["changed"] == {"cms-2023": ["city", "city_en"], "ccs-2023": ["website"]}
+    assert data["certificates_to_reissue"] == ["cms-2023"]
+    page = project.page("en/staff/changes/index.html")
+    assert "re-issue" in page and "wlsc-2023" in page and 'name="robots" content="noindex"' in page
+
+
+def test_an_unchanged_rebuild_reports_nothing(project):
+    assert project.build().ok
+    assert project.build().ok
+    data = report(project)
+    assert data["previous_build"] and not (data["added"] or data["removed"] or data["changed"])
+
+
+def test_cli_prints_the_report(project):
+    assert project.build().ok
+    edit(project, "cms-2023", "venue: 厦门大学", "venue: 厦门大学思明校区")
+    out = project.cli()
+    assert out.returncode == 0
+    assert "changes since the previous build: 0 added, 0 removed, 1 changed" in out.stdout
+    assert "~ cms-2023: venue" in out.stdout
+    assert "certificates to re-issue" not in out.stdout
+
+
+def test_staff_pages_stay_out_of_the_sitemap_and_robots(project):
+    assert project.build().ok
+    assert "staff" not in (project.root / "site/sitemap.xml").read_text()
+    assert "Disallow: /zh/staff/" in (project.root / "site/robots.txt").read_text()
+    assert "/staff/changes/" not in project.page("zh/index.html")

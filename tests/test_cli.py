@@ -1,0 +1,53 @@
+"""Command-line behaviour: progress on a terminal only, quiet and verbose modes."""
+
+import fcntl
+import os
+import struct
+import subprocess
+import sys
+import termios
+
+from conftest import REPO, TODAY
+
+
+def run_with_terminal_stderr(project, *args, env=None):
+    """Run build.py with stderr on a pseudo-terminal; returns what the terminal showed."""
+    master, slave = os.openpty()
+    # A real terminal has a size; tqdm draws nothing in zero columns.
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "--project", str(project.root),
+                             "--today", TODAY.isoformat(), *args],
+                            stdout=subprocess.PIPE, stderr=slave, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # the terminal closes when the child exits
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=120)
+    os.close(master)
+    return proc.returncode, b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_shows_on_a_terminal_but_not_in_ci(project):
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    code, terminal = run_with_terminal_stderr(project, env=env)
+    assert code == 0 and "render" in terminal and "file/s" in terminal
+    code, terminal = run_with_terminal_stderr(project, env=dict(env, CI="true"))
+    assert code == 0 and "file/s" not in terminal
+
+
+def test_progress_stays_quiet_when_piped(project):
+    out = project.cli()
+    assert out.returncode == 0 and "file/s" not in out.stderr
+
+
+def test_verbose_prints_stage_times_and_quiet_hides_the_summary(project):
+    verbose = project.cli("-v")
+    assert all(f"{stage}: " in verbose.stderr for stage in ("load", "validate", "model", "render", "write"))
+    quiet = project.cli("-q")
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""

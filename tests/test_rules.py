@@ -1,0 +1,264 @@
+"""The call's rules, configured in edition data: one test per rule, named for its problem."""
+
+import datetime as dt
+import json
+import textwrap
+
+import pytest
+
+from conftest import CONFERENCES_2023
+
+RULES = """\
+rules:
+  recurring:
+    min_editions: 2
+  ineligible_formats: [training, celebration]
+  review_name_patterns: [培训班, 庆典, 周年]
+  quotas:
+    - groups: [science, union]
+      own_share_of_plan: 0.10
+      one_off_share: 0.20
+    - groups: [provincial]
+      max: 1
+  freshness:
+    confirm_within_days: 14
+    resources_after_end: true
+    tracking_until: 2024-12-31
+plans:
+  A-01: 20
+  A-06: 20
+  L-01: 20
+"""
+
+CMS = textwrap.dedent(CONFERENCES_2023["cms-2023"])
+PATH = "content/editions/2023/conferences/{}.yaml"
+
+
+@pytest.fixture
+def ruled(project):
+    path = project.root / "content/editions/2023/edition.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + RULES, encoding="utf-8")
+    # the one-off of the fixture is L-01's only recommendation: approve it once here
+    wlsc = project.root / PATH.format("wlsc-2023")
+    wlsc.write_text(wlsc.read_text(encoding="utf-8") + textwrap.dedent("""\
+        exceptions:
+          - {rule: quota-one-off, reason: 首次在华举办, approved: 2023-04-01}
+        """), encoding="utf-8")
+    return project
+
+
+def variant(project, cid, base=CMS, **changes):
+    """A copy of the cms-2023 record with some lines replaced."""
+    text = base.replace("id: cms-2023", f"id: {cid}")
+    for old, new in changes.items():
+        old = old.replace("__", ": ")
+        assert old in text, old
+        text = text.replace(old, new)
+    project.conference(cid, text)
+
+
+def run(project, today=dt.date(2023, 3, 1)):
+    result = project.build(write=False, today=today)
+    return result, [p.format() for p in result.problems.sorted()]
+
+
+def only(lines, code):
+    return [l for l in lines if f": {code}: " in l]
+
+
+def test_the_fixture_passes_every_rule(ruled):
+    result, lines = run(ruled)
+    assert result.ok, lines
+    assert [l for l in lines if ": info: " in l and "quota-one-off" in l], lines
+
+
+def test_errors_on_outside_window(ruled):
+    variant(ruled, "late", **{"end__2023-06-02": "end: 2024-04-02"})
+    result, lines = run(ruled)
+    (line,) = only(lines, "outside-window")
+    assert line.startswith(PATH.format("late") + ":8:6:") and "2023-01-01..2024-03-31" in line
+
+
+def test_errors_on_recurring_too_few_editions_held(ruled):
+    variant(ruled, "young", **{"edition_number__15": "editions_held: 1"})
+    _, lines = run(ruled)
+    assert only(lines, "recurring-too-few")[0].startswith(PATH.format("young") + ":5:16:")
+
+
+def test_errors_on_recurring_too_few_from_edition_number(ruled):
+    variant(ruled, "second", **{"edition_number__15": "edition_number: 2"})
+    _, lines = run(ruled)
+    (line,) = only(lines, "recurring-too-few")
+    assert "edition 2 means at most 1 held by 2022-12-31" in line
+
+
+def test_errors_on_edition_number_inconsistent(ruled):
+    variant(ruled, "odd", **{"edition_number__15": "edition_number: 5\neditions_held: 7"})
+    _, lines = run(ruled)
+    assert only(lines, "edition-number-inconsistent")
+
+
+def test_errors_on_recurring_unverified(ruled):
+    variant(ruled, "unknown", **{"edition_number: 15\n": ""})
+    _, lines = run(ruled)
+    assert only(lines, "recurring-unverified")[0].startswith(PATH.format("unknown") + ":4:7:")
+
+
+def test_errors_on_ineligible_format(ruled):
+    variant(ruled, "course", **{"kind__recurring": "kind: recurring\nformat: training"})
+    _, lines = run(ruled)
+    assert only(lines, "ineligible-format")[0].startswith(PATH.format("course") + ":5:9:")
+
+
+def test_errors_on_bad_value_for_unknown_format(ruled):
+    variant(ruled, "course", **{"kind__recurring": "kind: recurring\nformat: gala"})
+    _, lines = run(ruled)
+    assert only(lines, "bad-value")
+
+
+def test_warns_on_ineligible_name_even_when_format_says_conference(ruled):
+    variant(ruled, "party", **{"name__2023年中国数学会学术年会": "name: 中国数学会成立90周年学术年会\nformat: conference"})
+    result, lines = run(ruled)
+    assert result.ok
+    (line,) = only(lines, "ineligible-name")
+    assert ": warning: " in line and "'周年'" in line
+
+
+def test_reviewed_name_becomes_an_approved_exception(ruled):
+    variant(ruled, "party", **{"name__2023年中国数学会学术年会": "name: 中国数学会成立90周年学术年会\n"
+                               "exceptions:\n  - {rule: ineligible-name, reason: 学术年会，非庆典, approved: 2023-04-01}"})
+    result, lines = run(ruled)
+    (line,) = only(lines, "ineligible-name")
+    assert ": info: reviewed (2023-04-01)" in line and "学术年会，非庆典" in line
+
+
+def test_errors_on_quota_exceeded_for_a_provincial_association(ruled):
+    # ccs-2023 is already recommended by P-22; its quota is 1 here.
+    variant(ruled, "cq-2", **{"recommender__A-01": "recommender: P-22", "start__2023-05-30": "start: 2023-05-29"})
+    result, lines = run(ruled)
+    (line,) = only(lines, "quota-exceeded")
+    assert "P-22" in line and "2 counted, 1 allowed" in line and not result.ok
+
+
+def test_quota_exception_with_reason_passes_and_is_listed(ruled):
+    variant(ruled, "cq-2", **{"recommender__A-01": "recommender: P-22\nexceptions:\n"
+                              "  - {rule: quota-exceeded, reason: 成渝双城重点会议, approved: 2023-04-10}",
+                              "start__2023-05-30": "start: 2023-05-29"})
+    result, lines = run(ruled)
+    assert result.ok, lines
+    (line,) = only(lines, "quota-exceeded")
+    assert ": info: approved exception (2023-04-10)" in line and "成渝双城重点会议" in line
+    data = json.loads(result.problems.to_json())
+    assert data["infos"] == 2
+
+
+def test_errors_on_quota_exceeded_for_own_conferences_over_plan_share(ruled):
+    # plan 20 → 2 own conferences allowed for A-01; this makes three.
+    for i in (2, 3):
+        variant(ruled, f"own-{i}", **{"start__2023-05-30": f"start: 2023-05-2{i}"})
+    _, lines = run(ruled)
+    (line,) = only(lines, "quota-exceeded")
+    assert "10% of its plan of 20: 3 counted, 2 allowed" in line
+
+
+def test_conferences_a_unit_does_not_host_or_recommends_jointly_are_not_limited(ruled):
+    for i in (2, 3, 4):
+        variant(ruled, f"other-{i}", **{"organizers__[中国数学会]": "organizers: [厦门大学]",
+                                        "start__2023-05-30": f"start: 2023-05-2{i}"})
+    for i in (5, 6):
+        variant(ruled, f"joint-{i}", **{"recommender__A-01": "recommender: A-01\nco_recommenders: [国际数学联盟]",
+                                        "start__2023-05-30": f"start: 2023-05-1{i}"})
+    result, lines = run(ruled)
+    assert not only(lines, "quota-exceeded"), lines
+
+
+def test_errors_on_quota_plan_missing(ruled):
+    path = ruled.root / "content/editions/2023/edition.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  A-01: 20\n", ""), encoding="utf-8")
+    _, lines = run(ruled)
+    assert only(lines, "quota-plan-missing")[0].startswith(PATH.format("cms-2023") + ":13:14:")
+
+
+def test_errors_on_quota_one_off(ruled):
+    variant(ruled, "once", **{"kind__recurring": "kind: one-off", "edition_number: 15\n": "",
+                              "start__2023-05-30": "start: 2023-05-20"})
+    _, lines = run(ruled)
+    (line,) = [l for l in only(lines, "quota-one-off") if ": info: " not in l]
+    assert "A-01" in line and "1 counted, 0 allowed" in line
+
+
+def test_errors_on_duplicate_conference_naming_both_records(ruled):
+    variant(ruled, "again", **{"recommender__A-01": "recommender: A-06"})
+    _, lines = run(ruled)
+    (line,) = only(lines, "duplicate-conference")
+    assert line.startswith((PATH.format("again") + ":3:7:", PATH.format("cms-2023") + ":3:7:"))
+    assert PATH.format("again") in line and PATH.format("cms-2023") in line
+    assert "A-01" in line and "A-06" in line
+
+
+def test_errors_on_outside_area(ruled):
+    path = ruled.root / "content/editions/2023/edition.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("rules:\n", "rules:\n  allowed_cities: [厦门, 重庆]\n"),
+                    encoding="utf-8")
+    _, lines = run(ruled)
+    (line,) = only(lines, "outside-area")
+    assert line.startswith(PATH.format("wlsc-2023") + ":7:7:") and "'长沙'" in line
+
+
+def test_warns_on_unconfirmed_record_two_weeks_before(ruled):
+    result, lines = run(ruled, today=dt.date(2023, 5, 20))
+    (line,) = only(lines, "unconfirmed")
+    assert line.startswith(PATH.format("cms-2023")) and "starts in 10 day(s)" in line and result.ok
+    path = ruled.root / PATH.format("cms-2023")
+    path.write_text(path.read_text(encoding="utf-8") + "confirmed: 2023-05-12\n", encoding="utf-8")
+    _, lines = run(ruled, today=dt.date(2023, 5, 20))
+    assert not only(lines, "unconfirmed")
+
+
+def test_warns_on_resources_missing_after_the_conference(ruled):
+    _, lines = run(ruled, today=dt.date(2023, 6, 10))
+    assert len(only(lines, "resources-missing")) == 1
+    path = ruled.root / PATH.format("cms-2023")
+    path.write_text(path.read_text(encoding="utf-8") + textwrap.dedent("""\
+        resources:
+          videos: [https://video.example.org/cms-2023/keynote]
+          proceedings: https://www.cms.org.cn/proceedings/2023
+        """), encoding="utf-8")
+    _, lines = run(ruled, today=dt.date(2023, 6, 10))
+    assert not only(lines, "resources-missing")
+    # after the tracking period nothing is due any more
+    _, lines = run(ruled, today=dt.date(2025, 1, 1))
+    assert not only(lines, "resources-missing") and not only(lines, "unconfirmed")
+
+
+def test_errors_on_missing_field_status_date_for_withdrawn(ruled):
+    variant(ruled, "gone", **{"recommender__A-01": "recommender: A-01\nstatus: withdrawn",
+                              "start__2023-05-30": "start: 2023-05-21"})
+    _, lines = run(ruled)
+    assert any("needs status_date" in l for l in only(lines, "missing-field"))
+
+
+def test_withdrawn_conferences_do_not_count_against_quotas(ruled):
+    variant(ruled, "cq-2", **{"recommender__A-01": "recommender: P-22\nstatus: withdrawn\nstatus_date: 2023-04-02",
+                              "start__2023-05-30": "start: 2023-05-21"})
+    result, lines = run(ruled)
+    assert result.ok, lines
+
+
+def test_check_json_lists_rules_problems(ruled):
+    variant(ruled, "late", **{"end__2023-06-02": "end: 2024-04-02"})
+    out = ruled.cli("check", "--format", "json", "--today", "2023-03-01")
+    data = json.loads(out.stdout)
+    assert out.returncode == 1
+    assert [p["code"] for p in data["problems"] if p["severity"] == "error"] == ["outside-window"]
+    assert data["infos"] == 1
+
+
+def test_postponed_conference_shows_new_and_first_planned_dates(ruled):
+    path = ruled.root / PATH.format("cms-2023")
+    path.write_text(path.read_text(encoding="utf-8") + "status: postponed\nstatus_date: 2023-04-20\n"
+                    "postponed_from: 2023-04-28\n", encoding="utf-8")
+    assert ruled.build().ok
+    page = ruled.page("zh/2023/conferences/cms-2023/index.html")
+    assert "本会议已延期" in page and "原定于2023年4月28日举办" in page
+    assert "2023年中国数学会学术年会" in ruled.page("zh/2023/index.html")  # still listed

@@ -1,0 +1,161 @@
+"""``build.py serve``: a real server process on a free port, edited while it runs."""
+
+from __future__ import annotations
+
+import json
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import REPO, TODAY, make_project
+
+WAIT = 20  # seconds; a rebuild of the fixture takes well under one
+
+
+class Server:
+    def __init__(self, project):
+        self.project = project
+        self.proc = subprocess.Popen(
+            [sys.executable, str(REPO / "build.py"), "--project", str(project.root), "--today", TODAY.isoformat(),
+             "serve", "--port", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.url = self.wait_line("serving ").split()[1]
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.output.append(line)
+            self.lines.put(line)
+
+    def wait_line(self, start: str) -> str:
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.5)
+            except queue.Empty:
+                assert self.proc.poll() is None, "".join(self.output)
+                continue
+            if line.startswith(start):
+                return line
+        raise AssertionError(f"no line starting {start!r}: {''.join(self.output)}")
+
+    def get(self, path: str) -> tuple[int, str, dict]:
+        try:
+            with urllib.request.urlopen(self.url + path.lstrip("/"), timeout=5) as r:
+                return r.status, r.read().decode("utf-8"), dict(r.headers)
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8"), dict(exc.headers)
+
+    def wait_for(self, path: str, predicate) -> str:
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            _status, body, _h = self.get(path)
+            if predicate(body):
+                return body
+            time.sleep(0.2)
+        raise AssertionError(f"{path} did not change in {WAIT}s; server said: {''.join(self.output)}")
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=WAIT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                raise
+        return self.proc.returncode
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = Server(make_project(tmp_path_factory.mktemp("serve") / "guide"))
+    yield s
+    s.stop()
+
+
+PAGE = "zh/2023/conferences/cms-2023/"
+
+
+def test_serves_the_built_site_with_the_reload_script_added(server):
+    status, body, headers = server.get(PAGE)
+    assert status == 200 and "2023年中国数学会学术年会" in body
+    assert '<script src="/__serve/reload.js" data-generation="1" defer></script></head>' in body
+    assert headers["Cache-Control"] == "no-store"
+    status, script, headers = server.get("/__serve/reload.js")
+    assert status == 200 and headers["Content-Type"].startswith("text/javascript") and "location.reload" in script
+    # The files on disk are the published site: no preview script in them.
+    site = server.project.site_snapshot()
+    assert site and not any(b"__serve" in data for data in site.values())
+    assert server.get("/zh/2023/conferences/no-such/")[0] == 404
+    assert server.get("/zh/../../content/guide.yaml")[0] == 404
+
+
+def test_an_edit_rebuilds_and_the_page_changes(server):
+    before = json.loads(server.get("/__serve/state")[1])["generation"]
+    path = server.project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    path.write_text(path.read_text("utf-8").replace("city: 厦门", "city: 福州"), encoding="utf-8")
+    body = server.wait_for(PAGE, lambda b: "福州" in b)
+    assert "guide-serve-problems" not in body
+    assert json.loads(server.get("/__serve/state")[1])["generation"] > before
+
+
+def test_a_broken_record_shows_its_problem_while_the_last_good_page_stays(server):
+    path = server.project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    good = path.read_text("utf-8")
+    path.write_text(good.replace("start: 2023-05-30", "start: <b>2023-05-3x</b>"), encoding="utf-8")
+    body = server.wait_for(PAGE, lambda b: "guide-serve-problems" in b)
+    line = ("content/editions/2023/conferences/cms-2023.yaml:7:8: bad-date: start: "
+            "&#x27;&lt;b&gt;2023-05-3x&lt;/b&gt;&#x27; is not a date")
+    assert line in body and "<b>2023-05-3x" not in body  # escaped
+    assert "2023年中国数学会学术年会" in body and "福州" in body  # the last good page
+    assert "2023年5月30日" in server.project.page(PAGE + "index.html")  # and the site on disk is whole
+    state = json.loads(server.get("/__serve/state")[1])
+    assert state["errors"][0].startswith("content/editions/2023/conferences/cms-2023.yaml:7:8: bad-date:")
+    server.wait_line("build failed: 1 error")
+    # Fixed: the overlay goes away.
+    path.write_text(good, encoding="utf-8")
+    server.wait_for(PAGE, lambda b: "guide-serve-problems" not in b)
+
+
+def test_the_open_page_reloads_by_itself(server):
+    playwright = pytest.importorskip("playwright.sync_api")
+    expect = playwright.expect
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page()
+            refused = []
+            page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+            loads = []
+            page.on("load", lambda _page: loads.append(1))
+            page.goto(server.url + PAGE)
+            assert "福州" in page.inner_text("main")
+            path = server.project.root / "content/editions/2023/conferences/cms-2023.yaml"
+            path.write_text(path.read_text("utf-8").replace("city: 福州", "city: 泉州"), encoding="utf-8")
+            # Locator checks run outside the page's script policy (no eval).
+            expect(page.locator("main")).to_contain_text("泉州", timeout=WAIT * 1000)
+            assert len(loads) >= 2  # the page loaded itself again; the test did not navigate
+            path.write_text(path.read_text("utf-8").replace("kind: recurring", "kind: often"), encoding="utf-8")
+            page.wait_for_selector("#guide-serve-problems", timeout=WAIT * 1000)
+            assert "bad-value: kind: 'often' is not one of" in page.inner_text("#guide-serve-problems")
+            assert refused == []  # the script and the overlay's style pass the page's policy
+        finally:
+            browser.close()
+
+
+def test_ctrl_c_stops_cleanly(server):
+    assert server.stop() == 0
+    assert server.output[-1] == "serve: stopped\n"
+    with pytest.raises(OSError):
+        urllib.request.urlopen(server.url, timeout=2)
