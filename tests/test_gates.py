@@ -134,3 +134,13 @@ def test_sitemap_robots_and_data_files_parse(demo):
             json.loads(path.read_text(encoding="utf-8"))
         elif path.suffix in (".xml", ".atom", ".rss"):
             ET.parse(path)
+
+
+def test_a_missing_tool_fails_in_ci_and_skips_elsewhere(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="must install it"):
+        require("a tool", False, "apt-get install a-tool")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="in CI this test fails"):
+        require("a tool", False, "apt-get install a-tool")
+    require("a tool", True, "")  # present: nothing happens
