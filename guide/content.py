@@ -30,7 +30,7 @@ class RawProject:
     guide: RawDoc | None
     units: RawDoc | None
     editions: list[RawEdition]
-    pages: dict[tuple[str, str], tuple[Path, str]]  # (slug, lang) -> (path, text)
+    pages: dict[tuple[str, str], tuple[Path, str | None]]  # (slug, lang) -> (path, text)
 
 
 def _read(path: Path, problems: Problems) -> RawDoc:
@@ -75,7 +75,7 @@ def load_project(root: Path, problems: Problems) -> RawProject:
                 problems.error(path, (1, 1), "page-name",
                                f"page files are named <slug>.<lang>.md with lang one of {', '.join(LANGS)}")
                 continue
-            text = yamldoc.decode(path.read_bytes(), path, problems)
-            if text is not None:
-                pages[(stem, lang)] = (path, text)
+            data = yamldoc.read_capped(path, problems)
+            # None: the page exists but could not be read (reported here).
+            pages[(stem, lang)] = (path, yamldoc.decode(data, path, problems) if data is not None else None)
     return RawProject(root, guide, units, editions, pages)

@@ -56,6 +56,29 @@ def extract_messages(root: Path) -> Catalog:
     return catalog
 
 
+_EXTRACTED: dict[tuple, Catalog] = {}
+
+
+def interface_template(root: Path) -> Catalog:
+    """extract_messages, remembered while no template or module changes.
+
+    Extraction parses every template and module (most of a failing build's
+    time); tests and long-running tools build many times in one process.
+    Callers must not change the catalog it returns.
+    """
+    files = []
+    for base, suffixes in ((templates_dir(root), (".html", ".xml")), (PACKAGE_DIR, (".py",))):
+        for path in sorted(base.rglob("*")):
+            if path.suffix in suffixes:
+                st = path.stat()
+                files.append((str(path), st.st_mtime_ns, st.st_size))
+    key = tuple(files)
+    if key not in _EXTRACTED:
+        _EXTRACTED.clear()
+        _EXTRACTED[key] = extract_messages(root)
+    return _EXTRACTED[key]
+
+
 def extract_content(text_uses: dict[Text, list]) -> Catalog:
     catalog = Catalog(project=PROJECT_ID, fuzzy=False, charset="utf-8", locale=None)
     for text in sorted(text_uses, key=lambda t: (t.context or "", t.zh)):
@@ -177,6 +200,8 @@ def status(root: Path, content, catalogs: Catalogs) -> list[DomainStatus]:
 def check_translations(content, catalogs: Catalogs, problems: Problems) -> None:
     """Each untranslated or fuzzy text is a warning at its first use (an error in --strict)."""
     for lang in DOMAINS["content"][1]:
+        if (lang, "content") in catalogs.unreadable:
+            continue
         for text, uses in sorted(content.text_uses.items(), key=lambda kv: (kv[0].zh, kv[0].context or "")):
             state = catalogs.status(lang, "content", text.zh, text.context)
             if state == "translated":
@@ -188,8 +213,10 @@ def check_translations(content, catalogs: Catalogs, problems: Problems) -> None:
             problems.add(first.path, first.line, first.column, code,
                          f"{what} {lang} translation for '{text.zh}'{more} in "
                          f"locales/{lang}/LC_MESSAGES/content.po", "warning")
-    template = extract_messages(content.root)
+    template = interface_template(content.root)
     for lang in DOMAINS["messages"][1]:
+        if (lang, "messages") in catalogs.unreadable:
+            continue
         for message in template:
             if not message.id:
                 continue

@@ -17,6 +17,7 @@ from pathlib import Path
 import jinja2
 from tqdm import tqdm
 
+from .confidential import scan_output, scan_sources
 from .content import load_project
 from .changes import read_snapshot
 from .model import SiteModel, build_model
@@ -86,6 +87,7 @@ class Build:
             self.previous = read_snapshot(self.out)
         with self.stage("validate"):
             content = validate(raw, self.problems)
+            scan_sources(raw, content.confidential, catalogs.paths.values(), self.problems)
             check_translations(content, catalogs, self.problems)
             check_rules(content, self.problems, self.today)
             if self.strict:
@@ -126,6 +128,8 @@ class Build:
                 self.problems.error(where, (line, 1), "template-error", f"{type(exc).__name__}: {exc}")
             except OutputCollision as exc:
                 self.problems.error(self.root / "content", (1, 1), "output-collision", str(exc))
+            # The last line of defence: what would be published, whatever put it there.
+            scan_output(output.files, self.out, self.problems, content.confidential)
         if self.problems.errors:
             return self.result  # nothing is written: the previous site stays whole
         html = [data for p, data in output.files.items() if p.endswith(".html")]

@@ -8,6 +8,18 @@ from pathlib import Path
 
 ERROR = "error"
 WARNING = "warning"
+
+# Messages quote content (keys, values): a newline in a quoted key must not
+# break the one-line format, nor a bidi control reorder what a terminal shows.
+_UNPRINTABLE = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7f, 0xa0)]} | {
+    0x09: "\\t", 0x0a: "\\n", 0x0d: "\\r"} | {
+    c: f"\\u{c:04x}" for c in [*range(0x200b, 0x2010), *range(0x202a, 0x202f),
+                                *range(0x2060, 0x2065), *range(0x2066, 0x206a), 0x2028, 0x2029, 0xfeff]}
+
+
+def one_line(message: str) -> str:
+    """The message with control, line-break and invisible characters escaped."""
+    return message.translate(_UNPRINTABLE)
 INFO = "info"  # listed for the record, e.g. an approved exception; never fails a run
 
 
@@ -45,7 +57,7 @@ class Problems:
     def add(self, path, line: int, column: int, code: str, message: str,
             severity: str = ERROR) -> None:
         self.items.append(Problem(self._display(path), int(line), int(column),
-                                  code, message, severity))
+                                  code, one_line(message), severity))
 
     def error(self, path, where, code: str, message: str) -> None:
         line, column = where

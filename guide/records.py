@@ -126,6 +126,7 @@ class Conference:
     exceptions: list[RuleException] = field(default_factory=list)
     marks: dict = field(default_factory=dict)  # key -> (line, column) of its value, for problems
     certificate: str | None = None         # the inclusion certificate's number (explicit or derived)
+    description: Text | None = None  # Markdown, rendered then sanitized (rendering.py)
 
     @property
     def listed(self) -> bool:

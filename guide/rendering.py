@@ -23,6 +23,9 @@ from .records import Conference, DateSpan, Text
 from .translation import BABEL_LOCALE, HTML_LANG, ContentTranslator
 
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
+# Record descriptions sit inside a conference page under its own headings:
+# paragraphs, lists, emphasis and links only.
+RECORD_TAGS = {"p", "br", "ul", "ol", "li", "a", "em", "strong", "code", "blockquote"}
 # Language names in their own language (autonyms): never translated.
 LANG_NAMES = {"zh": "中文", "en": "English"}
 
@@ -137,13 +140,15 @@ def format_number(n, lang: str) -> str:
     return format_decimal(n, locale=babel_locale(lang))
 
 
-def sanitize_html(html: str) -> str:
-    return nh3.clean(html, url_schemes=ALLOWED_SCHEMES, link_rel="noopener noreferrer")
+def sanitize_html(html: str, tags: set[str] | None = None) -> str:
+    """Only allowlisted tags and attributes, only http(s)/mailto links, rel=noopener."""
+    options = {} if tags is None else {"tags": tags, "attributes": {"a": {"href", "title"}}}
+    return nh3.clean(html, url_schemes=ALLOWED_SCHEMES, link_rel="noopener noreferrer", **options)
 
 
-def render_markdown(text: str) -> Markup:
+def render_markdown(text: str, tags: set[str] | None = None) -> Markup:
     html = markdown.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
-    return Markup(sanitize_html(html))
+    return Markup(sanitize_html(html, tags))
 
 
 class Renderer:
@@ -187,6 +192,12 @@ class Renderer:
 
         def tp(text: Text | None) -> str:
             return tr.lookup(text)[0]
+
+        def md(text: Text | None) -> Markup:
+            """Record Markdown in this language, sanitized; untranslated marked as Chinese."""
+            value, ok = tr.lookup(text)
+            html = render_markdown(value, RECORD_TAGS)
+            return html if ok else Markup('<div lang="zh-CN">%s</div>') % html
 
         def dates(span: DateSpan) -> str:
             key = (span.start, span.end, span.precision)
@@ -262,7 +273,7 @@ class Renderer:
 
         env.globals.update(
             lang=lang, other_lang=other, other_lang_name=LANG_NAMES[other], html_lang=HTML_LANG[lang], other_html_lang=HTML_LANG[other],
-            model=self.model, t=t, tp=tp, url=url, asset=asset, field_of=field_of,
+            model=self.model, t=t, tp=tp, md=md, url=url, asset=asset, field_of=field_of,
             unit_group=unit_group, by_letter=by_letter, conference_key=conference_key,
             unit_slug=unit_slug, today=self.model.today, list_item=list_item, search_facets=search_facets,
             calendar_key=calendar_key, field_calendar_key=field_calendar_key,

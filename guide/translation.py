@@ -18,12 +18,15 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 
 from .problems import Problems
+from .yamldoc import read_capped
 from .records import Text
 
 # domain -> (source language, languages it is translated into)
 DOMAINS = {"messages": ("en", ("zh",)), "content": ("zh", ("en",))}
 BABEL_LOCALE = {"zh": "zh_Hans_CN", "en": "en"}
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
+# A catalog of 10,000 conferences is a few MB; refuse what cannot be one.
+MAX_CATALOG_BYTES = 32_000_000
 
 
 def po_path(root: Path, lang: str, domain: str) -> Path:
@@ -57,10 +60,14 @@ def lint_po(data: bytes, path: Path, problems: Problems) -> bool:
 
 
 def read_catalog(path: Path, lang: str, problems: Problems | None) -> Catalog | None:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    if not path.is_file():
         return None
+    if problems is None:
+        data = path.read_bytes()
+    else:
+        data = read_capped(path, problems, MAX_CATALOG_BYTES)
+        if data is None:
+            return None
     if problems is not None and not lint_po(data, path, problems):
         return None
     try:
@@ -86,6 +93,9 @@ class Catalogs:
     translations: dict[tuple[str, str], gettext.NullTranslations] = field(default_factory=dict)
     catalogs: dict[tuple[str, str], Catalog] = field(default_factory=dict)
     paths: dict[tuple[str, str], Path] = field(default_factory=dict)
+    # Catalogs that exist but could not be read (already reported): checking
+    # every text against them would only repeat that one problem.
+    unreadable: set[tuple[str, str]] = field(default_factory=set)
 
     def get(self, lang: str, domain: str) -> gettext.NullTranslations:
         return self.translations.get((lang, domain), gettext.NullTranslations())
@@ -111,6 +121,8 @@ def load_catalogs(root: Path, problems: Problems, messages_base: Path | None = N
             path = po_path(base, lang, domain)
             catalog = read_catalog(path, lang, problems)
             if catalog is None:
+                if path.is_file():
+                    out.unreadable.add((lang, domain))
                 continue
             out.catalogs[(lang, domain)] = catalog
             out.paths[(lang, domain)] = path

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .confidential import Rule, parse_rules
 from .content import LANGS, RawDoc, RawProject
 from .problems import Problems
 from .records import (KINDS, STATUSES, CertificateSettings, Conference, DateSpan, Edition,
@@ -30,6 +31,7 @@ CERTIFICATE_NUMBER = re.compile(r"^[0-9A-Z]+(?:-[0-9A-Z]+)*$")
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Characters that change how text is displayed without being visible.
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+NULL_TAG = "tag:yaml.org,2002:null"
 _TYPE_NAMES = {
     "tag:yaml.org,2002:bool": "a boolean",
     "tag:yaml.org,2002:int": "a number",
@@ -37,6 +39,25 @@ _TYPE_NAMES = {
     "tag:yaml.org,2002:null": "empty",
     "tag:yaml.org,2002:timestamp": "a date",
 }
+
+
+def describe(value) -> str:
+    """What a YAML value is, in the words of the people who write records."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, dt.datetime):
+        return "a date and time"
+    if isinstance(value, dt.date):
+        return "a date"
+    if isinstance(value, bytes):
+        return "binary data (!!binary)"
+    return type(value).__name__
 
 
 @dataclass
@@ -49,6 +70,7 @@ class Content:
     editions: list[Edition]
     pages: dict[tuple[str, str], Page]
     text_uses: dict[Text, list[Source]] = field(default_factory=dict)
+    confidential: list[Rule] = field(default_factory=list)  # never published (confidential.py)
 
 
 class Checker:
@@ -58,8 +80,10 @@ class Checker:
                  what: str, allowed: set[str]):
         self.doc, self.path, self.problems, self.content, self.what = doc, path, problems, content, what
         self.rel = problems._display(path)
+        self.unreadable = False  # a value YAML could not read (see present)
+        secret = {r.field for r in content.confidential if r.field}
         for key in doc:
-            if key not in allowed:
+            if key not in allowed and key not in secret:  # secret keys: reported by confidential.py
                 hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
                 more = f"; did you mean '{hint[0]}'?" if hint else f"; known keys: {', '.join(sorted(allowed))}"
                 problems.error(path, doc.key_where(key), "unknown-key",
@@ -74,6 +98,12 @@ class Checker:
 
     def present(self, key, required: bool) -> bool:
         if key not in self.doc or self.doc[key] is None:
+            tag = self.doc.raw.get(key, (NULL_TAG, None))[0] if key in self.doc else NULL_TAG
+            if tag != NULL_TAG:
+                # Written but unreadable (yaml-value): reported already; the
+                # record is not usable without it either way.
+                self.unreadable = True
+                return False
             if required:
                 where = self.doc.key_where(key) if key in self.doc else self.doc.mark
                 self.problems.error(self.path, where, "missing-field",
@@ -89,7 +119,7 @@ class Checker:
                          f"'{text}' was read as {_TYPE_NAMES[tag]}, not text "
                          f"(YAML 1.1 rules); put it in quotes: \"{text}\"")
             else:
-                self.err(key, "type", f"expected text, found {type(value).__name__}")
+                self.err(key, "type", f"expected text, found {describe(value)}")
             return True
         return False
 
@@ -265,8 +295,9 @@ def validate_guide(doc, problems, content) -> GuideInfo | None:
     data = _mapping(doc, problems, "the guide's settings")
     if data is None:
         return None
+    content.confidential += parse_rules(data.get("confidential"), doc.path, data.where("confidential"), problems)
     c = Checker(data, doc.path, problems, content, "guide.yaml",
-                {"title", "publisher", "base_url", "current_edition", "unit_groups"})
+                {"title", "publisher", "base_url", "current_edition", "unit_groups", "confidential"})
     groups = []
     raw_groups = data.get("unit_groups")
     if isinstance(raw_groups, MarkedMap):
@@ -323,12 +354,12 @@ def validate_units(doc, problems, content, groups: set[str]) -> dict[str, Unit]:
 
 
 EDITION_KEYS = {"year", "title", "sample", "window", "recurring_cutoff", "fields", "rules", "plans",
-                "certificates", "published"}
+                "certificates", "published", "confidential"}
 CONFERENCE_KEYS = {"id", "series", "name", "kind", "edition_number", "field", "start", "end",
                    "city", "venue", "organizers", "hosts", "recommender", "co_recommenders",
                    "website", "status", "sources", "format", "editions_held", "status_date",
                    "postponed_from", "confirmed", "resources", "exceptions", "certificate",
-                   "updated"}
+                   "updated", "description"}
 RULES_KEYS = {"recurring", "ineligible_formats", "review_name_patterns", "allowed_cities",
               "quotas", "freshness"}
 # Rules staff may approve exceptions to: the call's "in principle" (原则上) rules
@@ -454,6 +485,7 @@ def validate_edition(raw, problems, content) -> Edition | None:
     if data is None:
         return None
     path = raw.meta.path
+    content.confidential += parse_rules(data.get("confidential"), path, data.where("confidential"), problems)
     c = Checker(data, path, problems, content, "edition.yaml", EDITION_KEYS)
     eid = raw.dir.name
     if not SLUG.match(eid):
@@ -559,6 +591,7 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
               f"'{recommender}' is not a unit of units.yaml" + (f"; did you mean '{hint[0]}'?" if hint else ""))
     co = c.text_list("co_recommenders")
     website = c.url("website")
+    description = c.text("description", required=False)
     status = c.choice("status", STATUSES, required=False, default="accredited")
     formats = ("conference", *edition.rules.ineligible_formats)
     fmt = c.choice("format", formats, required=False, default="conference")
@@ -622,14 +655,14 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     if updated is not None and edition.published is not None and updated < edition.published:
         c.err("updated", "date-order",
               f"{updated.isoformat()} is before the edition was published ({edition.published.isoformat()})")
-    if len(problems.errors) != before:
+    if len(problems.errors) != before or c.unreadable:
         return None
     return Conference(
         id=cid, edition=edition.id, series=series, name=name, kind=kind,
         edition_number=number, field=fid, dates=dates, city=city, venue=venue,
         organizers=organizers, hosts=hosts, recommender=recommender,
         co_recommenders=co, website=website, status=status or "accredited",
-        sources=sources, source=c.source(), format=fmt or "conference", editions_held=held,
+        sources=sources, source=c.source(), description=description, format=fmt or "conference", editions_held=held,
         status_date=status_date, postponed_from=postponed_from, confirmed=confirmed,
         resources=resources, exceptions=exceptions,
         marks={k: data.where(k) for k in data},
@@ -640,6 +673,8 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
 def validate_pages(raw: RawProject, problems: Problems) -> dict[tuple[str, str], Page]:
     pages = {}
     for (slug, lang), (path, text) in raw.pages.items():
+        if text is None:
+            continue  # unreadable: reported when it was read
         lines = text.splitlines()
         title_line = next((i for i, l in enumerate(lines) if l.strip()), None)
         if title_line is None or not lines[title_line].startswith("# "):
@@ -652,7 +687,7 @@ def validate_pages(raw: RawProject, problems: Problems) -> dict[tuple[str, str],
     slugs = {s for s, _ in pages}
     for slug in sorted(slugs):
         for lang in LANGS:
-            if (slug, lang) not in pages:
+            if (slug, lang) not in raw.pages:
                 other = next(p for (s, l), p in pages.items() if s == slug)
                 problems.error(other.source.path, (1, 1), "page-missing-language",
                                f"page '{slug}' has no {lang} version ({slug}.{lang}.md)")

@@ -1,9 +1,11 @@
 """Reads YAML into plain values that remember where each came from.
 
 PyYAML keeps the last of two equal keys silently, resolves YAML 1.1 words such
-as ``NO`` to booleans and expands aliases without limit. We compose the node
-graph ourselves so that each of those becomes a reported problem with a line
-and column, instead of a surprise in the published site.
+as ``NO`` to booleans and expands aliases without limit. We build values from
+the parser's events ourselves so that each of those becomes a reported problem
+with a line and column, instead of a surprise in the published site, and so
+that no input (an alias bomb, 100,000 nested brackets, a 50 MB file) costs
+more than a bounded amount of time and memory.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-try:  # the C composer is several times faster and keeps the same marks
+try:  # the C parser is several times faster and keeps the same marks
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - libyaml missing
     from yaml import SafeLoader as _Loader
@@ -21,9 +23,9 @@ from .problems import Problems
 
 MAX_FILE_BYTES = 1_000_000  # a record is a few hundred bytes; refuse giants early
 MAX_NODES = 50_000
+MAX_DEPTH = 32  # records nest two or three levels; libyaml's composer crashes near 100,000
 
 STR_TAG = "tag:yaml.org,2002:str"
-_constructor = yaml.constructor.SafeConstructor()
 
 
 class Where:
@@ -58,73 +60,151 @@ class MarkedList(list, Where):
         return self.marks[index] if index < len(self.marks) else self.mark
 
 
-def _pos(node) -> tuple[int, int]:
-    return (node.start_mark.line + 1, node.start_mark.column + 1)
+def _pos(node_or_event) -> tuple[int, int]:
+    return (node_or_event.start_mark.line + 1, node_or_event.start_mark.column + 1)
+
+
+class _Refused(Exception):
+    """A document the reader will not build: code, message, and where."""
+
+    def __init__(self, where, code: str, message: str):
+        self.where, self.code, self.message = where, code, message
+
+
+_MAP_TAGS = (None, "!", "tag:yaml.org,2002:map")
+_SEQ_TAGS = (None, "!", "tag:yaml.org,2002:seq")
+MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class _Builder:
+    """Builds marked values straight from the parser's events.
+
+    Composing a node graph first would expand nothing (aliases share nodes),
+    but libyaml's composer recurses once per nesting level and crashes the
+    interpreter on a file of 100,000 '[' (a segfault, not an exception); a
+    recursive builder hits Python's recursion limit. Events keep memory flat
+    and let us refuse aliases, tags, depth and size before building anything.
+    """
+
     def __init__(self, path, problems: Problems):
         self.path = path
         self.problems = problems
-        self.seen: set[int] = set()
-        self.count = 0
+        # One constructor per file: SafeConstructor caches every node it
+        # constructs until construct_document() resets it, which we never call.
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.resolver = yaml.resolver.Resolver()
 
-    def build(self, node):
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise _TooBig(node)
-        if id(node) in self.seen:
-            # The composer hands aliases back as the very same node object.
-            raise _Alias(node)
-        self.seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            out = MarkedMap()
-            out.mark = _pos(node)
-            for key_node, value_node in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise _Alias(key_node)
-                key = self.build(key_node)
-                if not isinstance(key, (str, int)) or isinstance(key, bool):
-                    self.problems.error(self.path, _pos(key_node), "yaml-key-type",
-                                        f"keys must be plain text, not {key!r}")
-                    continue
-                if key in out:
-                    first = out.key_marks[key]
-                    self.problems.error(
-                        self.path, _pos(key_node), "yaml-duplicate-key",
-                        f"key '{key}' appears twice in one mapping "
-                        f"(first at line {first[0]}); YAML would keep only the last")
-                    continue
-                out[key] = self.build(value_node)
-                out.key_marks[key] = _pos(key_node)
-                out.value_marks[key] = _pos(value_node)
-                if isinstance(value_node, yaml.ScalarNode):
-                    out.raw[key] = (value_node.tag, value_node.value)
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            out = MarkedList()
-            out.mark = _pos(node)
-            for item in node.value:
-                out.append(self.build(item))
-                out.marks.append(_pos(item))
-                out.raw.append((item.tag, item.value) if isinstance(item, yaml.ScalarNode) else None)
-            return out
+    def scalar(self, event):
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+        if tag == MERGE_TAG:
+            raise _Refused(_pos(event), "yaml-alias",
+                           "anchors, aliases and merge keys are not allowed in content files")
         try:
-            return _constructor.construct_object(node, deep=True)
+            return tag, self.constructor.construct_object(node, deep=True)
         except (ValueError, yaml.constructor.ConstructorError) as exc:
-            self.problems.error(self.path, _pos(node), "yaml-value",
-                                f"cannot read '{node.value}': {exc}")
-            return None
+            reason = getattr(exc, "problem", None) or str(exc)
+            self.problems.error(self.path, _pos(event), "yaml-value",
+                                f"cannot read '{event.value[:80]}': {reason}")
+            return tag, None
+        finally:
+            self.constructor.constructed_objects.clear()
+
+    def build(self, events):
+        """The single document of ``events`` as MarkedMap/MarkedList/scalar, or None."""
+        # Each open collection: [container, pending key (maps), key mark, key is bad].
+        stack: list[list] = []
+        root = None
+        documents = count = 0
+        for event in events:
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise _Refused(_pos(event), "yaml-syntax",
+                                   "more than one YAML document ('---') in one file")
+                continue
+            if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                raise _Refused(_pos(event), "yaml-alias",
+                               "anchors, aliases and merge keys are not allowed in content files")
+            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                done = stack.pop()[0]
+                self._place(stack, done, None, None)
+                if not stack:
+                    root = done
+                continue
+            count += 1
+            if count > MAX_NODES:
+                raise _Refused(_pos(event), "yaml-too-large", f"more than {MAX_NODES:,} values in one file")
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                is_map = isinstance(event, yaml.MappingStartEvent)
+                if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
+                    raise _Refused(_pos(event), "yaml-tag",
+                                   f"the YAML tag '{event.tag}' is not allowed in content files")
+                if len(stack) >= MAX_DEPTH:
+                    raise _Refused(_pos(event), "yaml-too-deep",
+                                   f"values nested more than {MAX_DEPTH} levels deep")
+                out = MarkedMap() if is_map else MarkedList()
+                out.mark = _pos(event)
+                if stack and isinstance(stack[-1][0], MarkedMap) and stack[-1][1] is _NO_KEY:
+                    # A mapping or list used as a key.
+                    stack[-1][3] = True
+                stack.append([out, _NO_KEY, None, False])
+                continue
+            tag, value = self.scalar(event)
+            if not stack:
+                root = value
+                continue
+            self._place(stack, value, (tag, event.value), _pos(event))
+        return root
+
+    def _place(self, stack, value, raw, where):
+        """Put a finished value into the collection on top of the stack."""
+        if not stack:
+            return
+        top = stack[-1]
+        container = top[0]
+        if where is None:
+            where = value.mark
+        if isinstance(container, MarkedList):
+            container.append(value)
+            container.marks.append(where)
+            container.raw.append(raw)
+            return
+        if top[1] is _NO_KEY:  # this value is a key
+            top[1], top[2] = value, where
+            if top[3] or not isinstance(value, (str, int)) or isinstance(value, bool):
+                self.problems.error(self.path, where, "yaml-key-type",
+                                    f"keys must be plain text, not {_short(value)}")
+                top[3] = True
+            return
+        key, key_mark, bad = top[1], top[2], top[3]
+        top[1], top[2], top[3] = _NO_KEY, None, False
+        if bad:
+            return
+        if key in container:
+            first = container.key_marks[key]
+            self.problems.error(
+                self.path, key_mark, "yaml-duplicate-key",
+                f"key '{key}' appears twice in one mapping "
+                f"(first at line {first[0]}); YAML would keep only the last")
+            return
+        container[key] = value
+        container.key_marks[key] = key_mark
+        container.value_marks[key] = where
+        if raw is not None:
+            container.raw[key] = raw
 
 
-class _Alias(Exception):
-    def __init__(self, node):
-        self.node = node
+_NO_KEY = object()
 
 
-class _TooBig(Exception):
-    def __init__(self, node):
-        self.node = node
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def decode(data: bytes, path, problems: Problems) -> str | None:
@@ -146,41 +226,51 @@ def decode(data: bytes, path, problems: Problems) -> str | None:
 
 def load_text(text: str, path, problems: Problems):
     """Parse one YAML document; returns None (with problems) when it cannot."""
+    builder = _Builder(path, problems)
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        return builder.build(yaml.parse(text, Loader=_Loader))
+    except _Refused as exc:
+        problems.error(path, exc.where, exc.code, exc.message)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        reason = exc.problem or str(exc)
+        reason = exc.problem or str(exc).splitlines()[0]
         problems.error(path, where, "yaml-syntax", f"YAML syntax: {reason}")
-        return None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        before = text[: exc.position]
+        where = (before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
+        ch = exc.character
+        code = ch if isinstance(ch, int) else ord(ch[:1] or "\0")
+        problems.error(path, where, "yaml-syntax",
+                       f"YAML syntax: the character U+{code:04X} is not allowed")
     except yaml.YAMLError as exc:
-        problems.error(path, (1, 1), "yaml-syntax", f"YAML syntax: {exc}")
-        return None
-    if node is None:
-        return None
-    builder = _Builder(path, problems)
-    try:
-        return builder.build(node)
-    except _Alias as exc:
-        problems.error(path, _pos(exc.node), "yaml-alias",
-                       "anchors, aliases and merge keys are not allowed in content files")
-    except _TooBig as exc:
-        problems.error(path, _pos(exc.node), "yaml-too-large",
-                       f"more than {MAX_NODES} values in one file")
+        problems.error(path, (1, 1), "yaml-syntax", f"YAML syntax: {str(exc).splitlines()[0]}")
     return None
 
 
-def load_file(path: Path, problems: Problems):
+def read_capped(path: Path, problems: Problems, limit: int = MAX_FILE_BYTES) -> bytes | None:
+    """The file's bytes, or None (with a problem) when it is larger than ``limit``.
+
+    Reads at most ``limit + 1`` bytes whatever the file system says its size
+    is, so a 50 MB file costs no more memory or time than a 1 MB one.
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            problems.error(path, (1, 1), "file-too-large",
-                           f"{size:,} bytes; a content file may hold at most {MAX_FILE_BYTES:,}")
-            return None
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+            if len(data) > limit:
+                size = max(path.stat().st_size, len(data))
+                problems.error(path, (1, 1), "file-too-large",
+                               f"{size:,} bytes; a content file may hold at most {limit:,}")
+                return None
     except OSError as exc:
-        problems.error(path, (1, 1), "file-unreadable", str(exc))
+        problems.error(path, (1, 1), "file-unreadable", exc.strerror or str(exc))
+        return None
+    return data
+
+
+def load_file(path: Path, problems: Problems):
+    data = read_capped(path, problems)
+    if data is None:
         return None
     text = decode(data, path, problems)
     if text is None:

@@ -37,12 +37,6 @@ def test_errors_on_fuzzy_translation_in_strict_mode(project):
     assert '<span lang="zh-CN">重庆</span>' in project.page("en/2023/conferences/ccs-2023/index.html")
 
 
-def test_errors_on_po_syntax(project):
-    project.write("locales/en/LC_MESSAGES/content.po", 'msgid "a"\nmsgstr "b\n')
-    result = project.build()
-    assert "po-syntax" in [p.code for p in result.problems.errors]
-
-
 def test_translation_context_distinguishes_one_chinese_string(project):
     project.conference("ctx-2023", """\
         id: ctx-2023

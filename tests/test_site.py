@@ -68,13 +68,26 @@ def test_html_lang_and_language_switch_point_to_the_same_page(built):
 
 
 def test_every_internal_link_resolves(built):
-    site = built.root / "site"
-    for rel in html_pages(built):
-        for href in parse((site / rel).read_text(encoding="utf-8")).hrefs:
-            if href.startswith(("http://", "https://", "mailto:")) or href.startswith("#"):
-                continue
-            target = site / href.split("#")[0].lstrip("/")
-            assert target.is_file() or (target / "index.html").is_file(), f"{rel} -> {href}"
+    from linkcheck import check_site
+    assert check_site(built.root / "site", "https://guide.test/") == []
+
+
+def test_the_link_checker_finds_broken_links(tmp_path):
+    from linkcheck import check_site
+    site = tmp_path / "site"
+    (site / "zh/a").mkdir(parents=True)
+    (site / "en").mkdir(parents=True)
+    (site / "zh/a/index.html").write_text(
+        '<html><a class="lang-switch" href="/en/a/">English</a><a href="/zh/b/">b</a>'
+        '<a href="/zh/a/#nowhere">x</a><link rel="canonical" href="https://guide.test/zh/c/">'
+        '<img src="../../assets/x.png"><a href="https://elsewhere.test/">ok</a></html>', encoding="utf-8")
+    assert check_site(site, "https://guide.test/") == [
+        "zh/a/index.html: <a> /en/a/ does not resolve",
+        "zh/a/index.html: <a> /zh/b/ does not resolve",
+        "zh/a/index.html: <a> /zh/a/#nowhere: no id 'nowhere' in zh/a/index.html",
+        "zh/a/index.html: <link> https://guide.test/zh/c/ does not resolve",
+        "zh/a/index.html: <img> ../../assets/x.png does not resolve",
+    ]
 
 
 def test_sitemap_lists_every_page_with_hreflang_alternates(built):

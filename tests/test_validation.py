@@ -1,7 +1,10 @@
-"""One negative test per validation rule, named for the error it expects.
+"""Negative tests of validation rules, named for the error they expect.
 
 Each breaks the small project in one way and checks the problem code, its
 file:line:column, and that the previously built site/ is left untouched.
+Broken and hostile files (syntax, types, YAML 1.1, duplicates, ids, dates,
+encodings, invisible characters, aliases, sizes) are the table-driven corpus
+of tests/hostile/ (test_hostile.py).
 """
 
 import json
@@ -65,100 +68,22 @@ def test_errors_on_missing_field(published):
     expect(published, "missing-field", f"{BAD}:1:1")
 
 
-def test_errors_on_type_coerced_yaml11_boolean(published):
-    record(published, replace(GOOD, "city: 厦门", "city: NO").replace("cms-2023", "bad-2023"))
-    hits = expect(published, "type-coerced", f"{BAD}:9:7")
-    assert '"NO"' in hits[0]
-
-
-def test_errors_on_type_coerced_code_read_as_number(published):
-    record(published, replace(GOOD, "recommender: A-01", "recommender: 0101").replace("cms-2023", "bad-2023"))
-    expect(published, "type-coerced", f"{BAD}:13:14")
-
-
-def test_errors_on_yaml_duplicate_key(published):
-    record(published, replace(GOOD, "city: 厦门\n", "city: 厦门\ncity: 福州\n").replace("cms-2023", "bad-2023"))
-    hits = expect(published, "yaml-duplicate-key", f"{BAD}:10:1")
-    assert "first at line 9" in hits[0]
-
-
-@pytest.mark.parametrize("bad_id", ["a/b", "..", "has space", "会议", "UPPER", "a--b"])
+@pytest.mark.parametrize("bad_id", ["UPPER", "a--b"])  # more in the hostile corpus
 def test_errors_on_bad_id(published, bad_id):
     record(published, replace(GOOD, "id: cms-2023", f'id: "{bad_id}"'))
     expect(published, "bad-id", f"{BAD}:1:5")
 
 
-def test_errors_on_duplicate_id_across_editions(published):
-    record(published, GOOD.replace("2023-", "2022-"), cid="again")
-    published.write("content/editions/2022/conferences/again.yaml",
-                    (published.root / "content/editions/2023/conferences/again.yaml").read_text())
-    (published.root / "content/editions/2023/conferences/again.yaml").unlink()
-    hits = expect(published, "duplicate-id", "content/editions/2023/conferences/cms-2023.yaml:1:5")
-    assert "content/editions/2022/conferences/again.yaml:1" in hits[0]
-
-
-def test_errors_on_unknown_field(published):
-    record(published, replace(GOOD, "field: math-physics", "field: math-physic").replace("cms-2023", "bad-2023"))
-    hits = expect(published, "unknown-field", f"{BAD}:6:8")
-    assert "did you mean 'math-physics'" in hits[0]
-
-
-def test_errors_on_unknown_unit(published):
-    record(published, replace(GOOD, "recommender: A-01", "recommender: A-99").replace("cms-2023", "bad-2023"))
-    expect(published, "unknown-unit", f"{BAD}:13:14")
-
-
-def test_errors_on_unknown_key(published):
-    record(published, replace(GOOD, "city: 厦门", "citty: 厦门").replace("cms-2023", "bad-2023"))
-    hits = expect(published, "unknown-key", f"{BAD}:9:1")
-    assert "did you mean 'city'" in hits[0]
-
-
-def test_errors_on_date_order(published):
-    record(published, replace(GOOD, "end: 2023-06-02", "end: 2023-05-02").replace("cms-2023", "bad-2023"))
-    expect(published, "date-order", f"{BAD}:8:6")
-
-
-@pytest.mark.parametrize("value", ["next spring", "2023-5", "2023-13"])
+@pytest.mark.parametrize("value", ["2023-5", "2023-13"])  # more in the hostile corpus
 def test_errors_on_bad_date(published, value):
     record(published, replace(GOOD, "start: 2023-05-30", f"start: {value}").replace("cms-2023", "bad-2023"))
     expect(published, "bad-date", f"{BAD}:7:8")
-
-
-def test_errors_on_yaml_value_impossible_date(published):
-    record(published, replace(GOOD, "start: 2023-05-30", "start: 2023-02-30").replace("cms-2023", "bad-2023"))
-    expect(published, "yaml-value", f"{BAD}:7:8")
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://x.org/", "www.cms.org.cn", "data:text/html,x"])
 def test_errors_on_bad_url(published, url):
     record(published, replace(GOOD, "website: https://www.cms.org.cn/", f'website: "{url}"').replace("cms-2023", "bad-2023"))
     expect(published, "bad-url", f"{BAD}:14:10")
-
-
-def test_errors_on_yaml_syntax(published):
-    record(published, "id: bad\nname: [unclosed\nkind: recurring\n")
-    expect(published, "yaml-syntax", BAD)
-
-
-def test_errors_on_not_a_mapping(published):
-    record(published, "- id: bad\n- name: x\n")
-    expect(published, "not-a-mapping", f"{BAD}:1:1")
-
-
-def test_errors_on_yaml_alias(published):
-    record(published, "id: &a bad-2023\nseries: *a\n")
-    expect(published, "yaml-alias", f"{BAD}:1:5")
-
-
-def test_errors_on_encoding(published):
-    published.conference("bad", GOOD.replace("cms-2023", "bad-2023").encode("utf-8").replace("厦门".encode(), b"\xcf\xc3\xc3\xc5", 1))
-    expect(published, "encoding", f"{BAD}:9")
-
-
-def test_errors_on_invisible_character(published):
-    record(published, replace(GOOD, "name: 2023年中国数学会学术年会", "name: 2023年中国数学会\u202e学术年会").replace("cms-2023", "bad-2023"))
-    expect(published, "invisible-character", f"{BAD}:3:7")
 
 
 def test_errors_on_unknown_edition(published):
