@@ -12,11 +12,16 @@ used rather than Pagefind's Python API, which waits about 100 ms per page.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
 import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import cbor2
 
 BUNDLE = "pagefind/"
 # Pagefind's ready-made interfaces: the site has its own search page
@@ -52,4 +57,54 @@ def index_site(site_dir: Path) -> tuple[dict[str, bytes], int]:
         files = {BUNDLE + p.relative_to(root).as_posix(): p.read_bytes()
                  for p in sorted(root.rglob("*"))
                  if p.is_file() and not UNUSED.match(p.name)}
-    return files, pages
+    return canonical_bundle(files), pages
+
+
+# Pagefind writes each filter's values in hash-map order, different on every
+# run (Pagefind#638), and names filter and meta files after their bytes: the
+# same site would publish a different bundle each time, and every rebuild
+# would rewrite it. We sort the values and rename the files after the sorted
+# bytes, so the bundle depends on the pages only.
+DCD = b"pagefind_dcd"
+
+
+def _decode(data: bytes):
+    raw = gzip.decompress(data)
+    if not raw.startswith(DCD):
+        raise SearchIndexError("unexpected Pagefind file format")
+    return cbor2.loads(raw[len(DCD):])
+
+
+def _encode(value) -> bytes:
+    # mtime=0: gzip would otherwise stamp the time of the build.
+    return gzip.compress(DCD + cbor2.dumps(value), compresslevel=9, mtime=0)
+
+
+def _rename(old: str, payload: bytes) -> str:
+    lang, _, digest = old.rpartition("_")
+    return f"{lang}_{hashlib.sha256(payload).hexdigest()[:len(digest)]}"
+
+
+def canonical_bundle(files: dict[str, bytes]) -> dict[str, bytes]:
+    out = {path: data for path, data in files.items()
+           if not path.startswith(BUNDLE + "filter/") and not path.endswith(".pf_meta")
+           and path != BUNDLE + "pagefind-entry.json"}
+    filters: dict[str, str] = {}
+    for path, data in files.items():
+        if path.startswith(BUNDLE + "filter/"):
+            name, values = _decode(data)
+            payload = _encode([name, sorted(values, key=lambda v: v[0])])
+            new = _rename(path.rsplit("/", 1)[1].removesuffix(".pf_filter"), payload)
+            filters[path.rsplit("/", 1)[1].removesuffix(".pf_filter")] = new
+            out[f"{BUNDLE}filter/{new}.pf_filter"] = payload
+    entry = json.loads(files[BUNDLE + "pagefind-entry.json"])
+    for lang in entry["languages"].values():
+        meta = _decode(files[f"{BUNDLE}pagefind.{lang['hash']}.pf_meta"])
+        # meta[3]: [[filter name, filter file], ...] in hash-map order too
+        meta[3] = sorted([name, filters.get(ref, ref)] for name, ref in meta[3])
+        payload = _encode(meta)
+        lang["hash"] = _rename(lang["hash"], payload)
+        out[f"{BUNDLE}pagefind.{lang['hash']}.pf_meta"] = payload
+    entry["languages"] = dict(sorted(entry["languages"].items()))  # hash-map order as well
+    out[BUNDLE + "pagefind-entry.json"] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return out

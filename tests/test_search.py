@@ -6,6 +6,8 @@ import gzip
 import json
 import re
 
+from conftest import TODAY
+
 ZH_FILTERS = {"学科领域", "月份", "会议类型", "推荐单位", "举办城市"}
 EN_FILTERS = {"Field", "Month", "Kind", "Recommending unit", "City"}
 
@@ -78,10 +80,13 @@ def test_only_the_search_page_allows_webassembly(built):
 
 def test_every_page_has_a_search_form_leading_to_its_language(built):
     for lang in ("zh", "en"):
-        for rel in ("index.html", "2023/conferences/cms-2023/index.html", "404.html", "search/index.html"):
+        for rel in ("index.html", "2023/conferences/cms-2023/index.html", "404.html"):
             html = built.page(f"{lang}/{rel}")
             assert f'<form class="site-search" role="search" action="/{lang}/search/" method="get">' in html
             assert 'name="q"' in html
+        # The search page has its own form, and only one search landmark.
+        search = built.page(f"{lang}/search/index.html")
+        assert search.count('role="search"') == 1 and 'name="q"' in search
 
 
 def test_search_page_interface_is_in_its_language(built):
@@ -127,3 +132,16 @@ def test_cli_summary_names_the_index_stage(project):
     run = project.cli("build")
     assert run.returncode == 0, run.stderr
     assert "10 searchable" in run.stdout and " index " in run.stdout, run.stdout
+
+
+def test_search_bundle_is_the_same_bytes_when_nothing_changed(project):
+    """Pagefind writes filters in hash-map order (Pagefind#638); the bundle we
+    publish is put in a stable order, so identical inputs give identical bytes."""
+    bundles = []
+    for out in ("site-a", "site-b"):
+        from guide.pipeline import Build
+        assert Build(project.root, out=project.root / out, today=TODAY).run().ok
+        root = project.root / out / "pagefind"
+        bundles.append({p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()})
+    assert bundles[0] == bundles[1]
+    assert any(p.startswith("filter/") for p in bundles[0])
