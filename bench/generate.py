@@ -83,6 +83,8 @@ def generate(n: int, root: Path, seed: int = 2023) -> None:
     shutil.copy(REPO / "content" / "guide.yaml", content / "guide.yaml")
     shutil.copy(REPO / "content" / "units.yaml", content / "units.yaml")
     shutil.copytree(REPO / "content" / "pages", content / "pages")
+    # The project's own templates, so the benchmark can change one of them.
+    shutil.copytree(REPO / "templates", root / "templates")
     units = [line.split("code: ")[1].split(",")[0] for line in (content / "units.yaml").read_text(encoding="utf-8").splitlines()
              if line.startswith("- {code: ") and "group: provincial" not in line]
     unit_names = {line.split("code: ")[1].split(",")[0]: line.split("name: ")[1].split(",")[0]

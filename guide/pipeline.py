@@ -42,7 +42,7 @@ class BuildResult:
     indexed: int = 0
     written: int = 0             # files of pages and data
     removed: int = 0
-    index_written: int = 0       # files of the search index (some change every run: Pagefind#638)
+    index_written: int = 0       # files of the search index that changed
     model: SiteModel | None = None
     pdfs: PdfResult | None = None
 

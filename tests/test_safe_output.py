@@ -9,6 +9,7 @@ Content-Security-Policy, watching for dialogs and a console marker.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import textwrap
@@ -119,18 +120,26 @@ class Elements(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, dict]] = []
         self.in_script = False
+        self.in_data = False
         self.script_text = ""
+        self.data_blocks: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, {k: (v or "") for k, v in attrs}))
-        self.in_script = tag == "script"
+        attrs = {k: (v or "") for k, v in attrs}
+        self.tags.append((tag, attrs))
+        # A JSON data block (the search page's strings) is not executed; its
+        # text must still be valid JSON, checked below.
+        self.in_script = tag == "script" and attrs.get("type") != "application/json"
+        self.in_data = tag == "script" and attrs.get("type") == "application/json"
 
     def handle_endtag(self, tag):
-        self.in_script = False
+        self.in_script = self.in_data = False
 
     def handle_data(self, data):
         if self.in_script:
             self.script_text += data
+        elif self.in_data:
+            self.data_blocks.append(data)
 
 
 def html_files(site: Path) -> list[Path]:
@@ -174,9 +183,11 @@ def test_payloads_publish_as_text_and_markup_stays_on_the_allowlist(hostile):
                 scheme = SCHEME.match(url)
                 assert not scheme or scheme.group(1).lower() in ("http", "https", "mailto"), \
                     f"{rel}: {name}={attrs[name]!r}"
-            if tag == "script":
+            if tag == "script" and attrs.get("type") != "application/json":
                 assert attrs.get("src", "").startswith("/assets/"), f"{rel}: inline or foreign script"
         assert not parsed.script_text.strip(), f"{rel}: inline script"
+        for block in parsed.data_blocks:
+            json.loads(block)  # data, whole: a payload cannot close the element early
     zh = hostile.page("zh/2023/conferences/xss-0/index.html")
     en = hostile.page("en/2023/conferences/xss-0/index.html")
     # Shown, escaped, exactly as written: nothing dropped from plain text.

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Build benchmark: cold, unchanged, one record edited, one template changed, preview.
+
+    python3 bench/run.py                     # N = 1,000 and 10,000, 3 runs each
+    python3 bench/run.py --sizes 1000 --runs 5
+
+Each case runs a full publication build (pages, certificates, catalog PDF,
+search index) in a fresh process and reports the median wall time of the
+runs, the median of each stage, and the peak memory (the largest resident
+set of the build process or any process it started: Pagefind, PDF workers).
+"Cold" moves the output, the staging tree and the cache aside first (moving
+is instant; deleting many files just before writing many is slow on these
+disks) and deletes them after the benchmark. The table is printed and
+written to bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+from generate import generate  # noqa: E402
+
+TODAY = "2023-06-01"
+# The issue's targets (seconds; memory in MB), by case and N.
+TARGETS = {
+    "cold full build": {1000: 15, 10000: 150},
+    "nothing changed": {1000: 2, 10000: 10},
+    "one record edited": {1000: 8, 10000: 80},
+    "one template changed": {},
+    "one record edited, preview (serve)": {1000: 0.5, 10000: 1},
+    "HTML pages alone (load to write)": {1000: 1, 10000: 7},
+}
+MEMORY_TARGET = {1000: 1024, 10000: 3072}
+
+DRIVER = r"""
+import datetime as dt, json, resource, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+mode, root = sys.argv[2], Path(sys.argv[3])
+start = time.perf_counter()
+if mode == "preview":
+    from guide.preview import Preview
+    preview = Preview(root, None, dt.date.fromisoformat(sys.argv[4]), False, True)
+    preview.build()  # what serve does on start
+    # the measured part: an edit, as serve would see it after a save
+    path = root / "content/editions/2023/conferences/conf-00001.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "confirmed: 2023-05-02\n", encoding="utf-8")
+    start = time.perf_counter()
+    preview.build()
+    timings, ok = {}, preview.state.snapshot()[1] == []
+    path.write_text(text, encoding="utf-8")
+else:
+    from guide.pipeline import Build
+    build = Build(root, today=dt.date.fromisoformat(sys.argv[4]))
+    result = build.run()
+    timings, ok = result.timings, result.ok
+wall = time.perf_counter() - start
+me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"wall": wall, "timings": timings, "ok": ok, "peak_mb": max(me, kids) / 1024}))
+"""
+
+
+def run_driver(root: Path, mode: str = "build") -> dict:
+    out = subprocess.run([sys.executable, "-c", DRIVER, str(REPO), mode, str(root), TODAY],
+                         capture_output=True, text=True, cwd=REPO)
+    if out.returncode != 0:
+        raise SystemExit(f"build failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    if not data["ok"]:
+        raise SystemExit(f"build reported errors:\n{out.stderr[-2000:]}")
+    return data
+
+
+def move_aside(root: Path, trash: Path) -> None:
+    trash.mkdir(exist_ok=True)
+    for name in ("site", ".site.staging", ".cache"):
+        if (root / name).exists():
+            (root / name).rename(trash / f"{name}-{time.time_ns()}")
+
+
+def edit_record(root: Path, i: int) -> None:
+    path = root / "content/editions/2023/conferences/conf-00000.yaml"
+    lines = [l for l in path.read_text(encoding="utf-8").splitlines() if not l.startswith("venue:")]
+    lines.insert(5, f"venue: 基准测试会场{i}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def edit_template(root: Path, i: int) -> None:
+    path = root / "templates/conference.html"
+    text = path.read_text(encoding="utf-8").split("\n<!-- bench")[0]
+    path.write_text(text + f"\n<!-- bench {i} -->\n", encoding="utf-8")
+
+
+def measure(n: int, runs: int, work: Path) -> dict[str, list[dict]]:
+    root = work / f"guide-{n}"
+    generate(n, root)
+    # The generated project's English strings for the edited venue.
+    trash = work / "trash"
+    results: dict[str, list[dict]] = {case: [] for case in TARGETS}
+    for i in range(runs):
+        move_aside(root, trash)
+        cold = run_driver(root)
+        results["cold full build"].append(cold)
+        results["HTML pages alone (load to write)"].append(
+            {"wall": sum(v for k, v in cold["timings"].items() if k not in ("pdf", "index", "swap")),
+             "timings": {}, "peak_mb": cold["peak_mb"]})
+        results["nothing changed"].append(run_driver(root))
+        edit_record(root, i)
+        results["one record edited"].append(run_driver(root))
+        edit_template(root, i)
+        results["one template changed"].append(run_driver(root))
+        results["one record edited, preview (serve)"].append(run_driver(root, "preview"))
+        print(f"N={n} run {i + 1}/{runs}: cold {cold['wall']:.1f}s", flush=True)
+    return results
+
+
+def table(all_results: dict[int, dict[str, list[dict]]], runs: int) -> str:
+    lines = [f"# Build benchmark", "",
+             f"Measured {dt.date.today().isoformat()} on {os.cpu_count()} cores "
+             f"({platform.machine()}, Python {platform.python_version()}), {runs} run(s) per case, "
+             "medians; publication build (pages, certificates, catalog PDF, search index). "
+             "Rerun: `python3 bench/run.py`.", "",
+             "| case | N | median s | min–max s | target s | peak MB | stages (median s) |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for n, results in all_results.items():
+        for case, rows in results.items():
+            walls = [r["wall"] for r in rows]
+            stages = {k: statistics.median(r["timings"].get(k, 0) for r in rows)
+                      for k in rows[0]["timings"]}
+            target = TARGETS[case].get(n)
+            med = statistics.median(walls)
+            verdict = "" if target is None else (" ✓" if med <= target else " ✗")
+            lines.append(f"| {case} | {n:,} | {med:.2f} | {min(walls):.2f}–{max(walls):.2f} | "
+                         f"{'' if target is None else target}{verdict} | "
+                         f"{max(r['peak_mb'] for r in rows):.0f} | "
+                         + " · ".join(f"{k} {v:.2f}" for k, v in stages.items()) + " |")
+        peak = max(r["peak_mb"] for rows in results.values() for r in rows)
+        lines.append(f"| peak memory, any case | {n:,} | | | ≤ {MEMORY_TARGET[n]} MB"
+                     f"{' ✓' if peak <= MEMORY_TARGET[n] else ' ✗'} | {peak:.0f} | |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/guide-bench"))
+    parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    all_results = {n: measure(n, args.runs, args.work) for n in args.sizes}
+    text = table(all_results, args.runs)
+    print(text)
+    args.output.write_text(text, encoding="utf-8")
+    shutil.rmtree(args.work / "trash", ignore_errors=True)  # outside every measurement
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
