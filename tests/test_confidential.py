@@ -114,3 +114,17 @@ def test_the_demo_guide_declares_rules_and_publishes_nothing_they_match():
     content, _ = checked
     labels = {r.label for r in content.confidential}
     assert {"unit invitation code", "mobile phone number"} <= labels
+
+
+def test_demo_rules_match_numbers_but_not_digests():
+    """A SHA-256 in hex holds runs of digits (certificates.json, verify pages):
+    found at random in a 1,000-conference benchmark. The rules must not fire on them."""
+    from guide.confidential import scan_text
+    from guide.problems import Problems
+    from guide.pipeline import Build
+    content, _ = Build(REPO, out=REPO / "build" / "unused").check()
+    for text, hits in [("sha256 a13812345678b0c1", 0), ('"13812345678ab09f"', 0), ("5113812345678", 0),
+                       ("联系电话 13812345678。", 1), ("(13812345678)", 1)]:
+        problems = Problems()
+        scan_text(text, "page.html", problems, content.confidential)
+        assert len(problems.errors) == hits, text
