@@ -118,9 +118,16 @@ def _calendar(model: SiteModel, fmt: LangFormats, name: str, confs: list[Confere
     if subscription:
         cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
         cal.add("x-published-ttl", REFRESH)
+    head = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    assert head.endswith(end)
+    events = []
     for c in confs:
-        cal.add_component(event(model, c, fmt))
-    return cal.to_ical()
+        if c.id not in fmt.events:
+            fmt.events[c.id] = event(model, c, fmt).to_ical()
+        events.append(fmt.events[c.id])
+    # The same bytes icalendar writes for a calendar holding these events.
+    return head[: -len(end)] + b"".join(events) + end
 
 
 def conference_calendar(model: SiteModel, c: Conference, fmt: LangFormats) -> bytes:

@@ -53,6 +53,9 @@ class LangFormats:
     gettext: Callable[[str], str]
     pgettext: Callable[[str, str], str]
     page_url: Callable[[str], str]                     # absolute URL of a page key
+    # A conference's calendar event, serialized once: it goes into its own
+    # calendar, the whole guide's and its field's.
+    events: dict[str, bytes] = field(default_factory=dict)
 
     def conference_url(self, c: Conference) -> str:
         return self.page_url(conference_key(c))
