@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -101,9 +102,12 @@ def edit_record(root: Path, i: int) -> None:
 
 
 def edit_template(root: Path, i: int) -> None:
+    """Change what every conference page shows (inside its main block)."""
     path = root / "templates/conference.html"
-    text = path.read_text(encoding="utf-8").split("\n<!-- bench")[0]
-    path.write_text(text + f"\n<!-- bench {i} -->\n", encoding="utf-8")
+    text = re.sub(r"\n<!-- bench \d+ -->", "", path.read_text(encoding="utf-8"))
+    marker = "{% block main %}"
+    assert marker in text
+    path.write_text(text.replace(marker, f"{marker}\n<!-- bench {i} -->", 1), encoding="utf-8")
 
 
 def measure(n: int, runs: int, work: Path) -> dict[str, list[dict]]:

@@ -25,7 +25,8 @@ from .output import Output, OutputCollision, stage, swap, sync_tree
 from .pdfs import PdfResult, build_pdfs
 from .problems import Problems
 from .rendering import Renderer
-from .searchindex import BUNDLE, SearchIndexError, index_site
+from .searchindex import (BUNDLE, SearchIndexError, index_site, remember_search_inputs,
+                          reusable_bundle, search_inputs)
 from .translation import Catalogs, load_catalogs
 from .validation import Content, validate
 from .rules import check_rules
@@ -135,6 +136,7 @@ class Build:
         html = [data for p, data in output.files.items() if p.endswith(".html")]
         self.result.pages = len(html)
         searchable = sum(1 for data in html if b"data-pagefind-body" in data)
+        inputs = search_inputs(output.files)
         with self.stage("write"):
             # The bundle of the previous build stays until the index stage has
             # the new one, so that unchanged index files are not rewritten.
@@ -142,7 +144,13 @@ class Build:
         with self.stage("index"):
             try:
                 # Pagefind indexes every page when none is marked: nothing to search then.
-                bundle, indexed = index_site(staging) if searchable else ({}, 0)
+                # The bundle is a function of the searchable pages alone: when
+                # none changed since the published build, it is the same.
+                reused = reusable_bundle(self.root, self.out, inputs)
+                if reused is not None:
+                    bundle, indexed = reused, searchable
+                else:
+                    bundle, indexed = index_site(staging) if searchable else ({}, 0)
                 if indexed != searchable:
                     raise SearchIndexError(f"Pagefind indexed {indexed} pages, expected {searchable} "
                                            "(pages with data-pagefind-body)")
@@ -155,6 +163,7 @@ class Build:
             self.result.index_written, _ = sync_tree(staging, bundle, under=BUNDLE)
         with self.stage("swap"):
             swap(self.out)
+        remember_search_inputs(self.root, self.out, inputs)
         self.result.written, self.result.removed = written, removed
         return self.result
 

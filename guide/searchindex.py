@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib.metadata
 import json
 import re
 import subprocess
@@ -108,3 +109,38 @@ def canonical_bundle(files: dict[str, bytes]) -> dict[str, bytes]:
     entry["languages"] = dict(sorted(entry["languages"].items()))  # hash-map order as well
     out[BUNDLE + "pagefind-entry.json"] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return out
+
+
+# -- reuse: the index depends on the searchable pages only ---------------------
+INPUTS = Path(".cache") / "search-inputs"
+
+
+def search_inputs(files: dict[str, bytes]) -> str:
+    """A digest of every searchable page (path and bytes) and of Pagefind's version."""
+    digest = hashlib.sha256(f"pagefind {importlib.metadata.version('pagefind')}\n".encode())
+    for path in sorted(files):
+        data = files[path]
+        if path.endswith(".html") and b"data-pagefind-body" in data:
+            digest.update(path.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def reusable_bundle(root: Path, site: Path, inputs: str) -> dict[str, bytes] | None:
+    """The published bundle, when it was made from exactly these pages."""
+    try:
+        if (root / INPUTS).read_text(encoding="utf-8").strip() != f"{site.resolve()} {inputs}":
+            return None
+    except OSError:
+        return None
+    bundle_dir = site / BUNDLE
+    if not (bundle_dir / "pagefind-entry.json").is_file():
+        return None
+    return {BUNDLE + p.relative_to(bundle_dir).as_posix(): p.read_bytes()
+            for p in sorted(bundle_dir.rglob("*")) if p.is_file()}
+
+
+def remember_search_inputs(root: Path, site: Path, inputs: str) -> None:
+    """Called after a swap: the bundle published in ``site`` belongs to these inputs."""
+    path = root / INPUTS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{site.resolve()} {inputs}\n", encoding="utf-8")

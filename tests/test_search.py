@@ -145,3 +145,27 @@ def test_search_bundle_is_the_same_bytes_when_nothing_changed(project):
         bundles.append({p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()})
     assert bundles[0] == bundles[1]
     assert any(p.startswith("filter/") for p in bundles[0])
+
+
+def test_index_is_reused_only_while_no_searchable_page_changed(project, monkeypatch):
+    """Pagefind runs only when a searchable page changed; the reused bundle is
+    the published one, byte for byte."""
+    from guide import pipeline
+    from guide.pipeline import Build
+    calls = []
+    real = pipeline.index_site
+    monkeypatch.setattr(pipeline, "index_site", lambda staging: calls.append(1) or real(staging))
+    assert Build(project.root, today=TODAY).run().ok
+    first = {p.relative_to(project.root / "site").as_posix(): p.read_bytes()
+             for p in (project.root / "site/pagefind").rglob("*") if p.is_file()}
+    assert Build(project.root, today=TODAY).run().ok          # nothing changed
+    assert len(calls) == 1
+    assert {p.relative_to(project.root / "site").as_posix(): p.read_bytes()
+            for p in (project.root / "site/pagefind").rglob("*") if p.is_file()} == first
+    about = project.root / "content/pages/about.en.md"
+    about.write_text(about.read_text(encoding="utf-8") + "\nMore words.\n", encoding="utf-8")
+    assert Build(project.root, today=TODAY).run().ok          # a searchable page changed
+    assert len(calls) == 2
+    # Another output folder has no bundle of its own yet: it is indexed.
+    assert Build(project.root, out=project.root / "other", today=TODAY).run().ok
+    assert len(calls) == 3 and (project.root / "other/pagefind/pagefind-entry.json").is_file()
