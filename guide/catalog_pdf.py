@@ -23,11 +23,7 @@ from .linebreaking import wrap
 from .model import EditionView, SiteModel
 from .pdfcanvas import ACCENT, CREATOR, INK, MUTED, draw_text, fix_document, font_name, text_width
 from .rendering import format_dates, format_number
-from .translation import ContentTranslator
-
-
-def N_(message: str) -> str:
-    return message
+from .translation import N_, ContentTranslator
 
 
 SUBTITLE = N_("Bilingual brief catalog")

@@ -16,12 +16,7 @@ from .fonts import printable
 from .model import LANGS, Certificate, SiteModel
 from .pdfcanvas import ACCENT, INK, MUTED, Column, draw_qr, draw_text, make_canvas, text_width
 from .rendering import format_dates, format_day, format_number
-from .translation import ContentTranslator
-
-
-def N_(message: str) -> str:
-    """Marks an interface string for extraction; it is translated where it is used."""
-    return message
+from .translation import N_, ContentTranslator
 
 
 # Interface strings of the certificate (messages domain, English source).

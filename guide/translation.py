@@ -29,6 +29,11 @@ HTML_LANG = {"zh": "zh-CN", "en": "en"}
 MAX_CATALOG_BYTES = 32_000_000
 
 
+def N_(message: str) -> str:
+    """Marks an interface string for extraction; it is translated where it is used."""
+    return message
+
+
 def po_path(root: Path, lang: str, domain: str) -> Path:
     return root / "locales" / lang / "LC_MESSAGES" / f"{domain}.po"
 
