@@ -22,13 +22,14 @@ from tqdm import tqdm
 from .confidential import scan_output, scan_sources
 from .content import load_project
 from .changes import read_snapshot
-from .model import SiteModel, build_model
+from .model import SiteModel, build_model, load_pinyin, save_pinyin
 from .fingerprint import Fingerprints
 from .model import LANGS
 from .output import (BuildState, Output, OutputCollision, OutputRecord, TreeWriter, digest_bytes,
                      swap)
 from .pdfs import CACHE_DIR, PdfResult, build_pdfs
 from .problems import Problems
+from .recordcache import RecordCache
 from .rendering import OutputJob, Renderer
 from .searchindex import BUNDLE, SearchIndexError, index_pages, is_searchable, search_inputs
 from .translation import Catalogs, load_catalogs
@@ -50,6 +51,7 @@ class BuildResult:
     index_written: int = 0       # files of the search index that changed
     rendered: int = 0            # outputs made by this build
     reused: int = 0              # outputs carried over: their inputs did not change
+    index_stale: bool = False    # serve kept the last build's search index
     model: SiteModel | None = None
     pdfs: PdfResult | None = None
 
@@ -62,13 +64,17 @@ class Build:
     """One run over a project; ``run`` names every stage in order."""
 
     def __init__(self, root: Path, out: Path | None = None, today: dt.date | None = None,
-                 strict: bool = False, progress: bool = False, verbose: bool = False):
+                 strict: bool = False, progress: bool = False, verbose: bool = False,
+                 records: RecordCache | None = None, preview: bool = False):
         self.root = Path(root)
         self.out = Path(out) if out else self.root / "site"
         self.today = today or dt.date.today()
         self.strict = strict
         self.progress = progress    # progress bars: on a terminal, never in CI or a pipe
         self.verbose = verbose
+        self.records = records      # serve keeps one in memory between builds
+        # serve: the search index may lag behind a save (the next build brings it up to date)
+        self.preview = preview
         self.result = BuildResult(Problems(root=self.root))
 
     @contextmanager
@@ -86,10 +92,11 @@ class Build:
     def problems(self) -> Problems:
         return self.result.problems
 
-    def check(self) -> tuple[Content, Catalogs] | None:
-        """load → validate; nothing is written."""
+    def check(self, keep_cache: bool = False) -> tuple[Content, Catalogs] | None:
+        """load → validate; nothing is written (``keep_cache``: but the record cache)."""
         with self.stage("load"):
-            raw = load_project(self.root, self.problems)
+            cache = self.records if self.records is not None else RecordCache.load(self.root)
+            raw = load_project(self.root, self.problems, cache)
             catalogs = load_catalogs(self.root, self.problems, messages_root(self.root))
             self.previous = read_snapshot(self.out)
         with self.stage("validate"):
@@ -99,32 +106,38 @@ class Build:
             check_rules(content, self.problems, self.today)
             if self.strict:
                 self.problems.escalate_warnings(STRICT_CODES)
+            if keep_cache:
+                cache.save(self.root)
         if self.problems.errors or content.guide is None or not content.editions:
             return None
         return content, catalogs
 
     def run(self, write: bool = True) -> BuildResult:
-        checked = self.check()
+        checked = self.check(keep_cache=write)
         if checked is None or not write:
             return self.result
         content, catalogs = checked
         with self.stage("model"):
+            pinyin = self.root / CACHE_DIR / "pinyin.pickle"
+            load_pinyin(pinyin)
             model = build_model(content, catalogs, self.today, self.previous)
+            save_pinyin(pinyin)
             self.result.model = model
+            templates = templates_dir(self.root)
+            fps = Fingerprints(model, templates, LANGS)
         # PDFs come first: the verification pages print their SHA-256.
         with self.stage("pdf"):
-            pdfs = build_pdfs(model, self.root, self.problems)
+            pdfs = build_pdfs(model, self.root, self.problems, fps=fps)
             self.result.pdfs = pdfs
         if pdfs is None:
             return self.result
         state_path = BuildState.path_for(self.root / CACHE_DIR, self.out)
         state = BuildState.load(state_path)
-        templates = templates_dir(self.root)
         output = Output()
         outputs: dict[str, OutputRecord] = {}
         with self.stage("plan"):
-            renderer = Renderer(model, templates, pdfs.sha256)
-            jobs = renderer.plan(Fingerprints(model, templates, LANGS))
+            renderer = Renderer(model, templates, pdfs.sha256, cache=self.root / CACHE_DIR)
+            jobs = renderer.plan(fps)
             try:
                 for path in [*(job.path for job in jobs), *pdfs.pdfs, *pdfs.files]:
                     output.claim(path)
@@ -176,13 +189,16 @@ class Build:
                 # The bundle is a function of the searchable pages alone: when
                 # none changed since the published build, it is the same.
                 previous = {p: r for p, r in state.outputs.items() if p.startswith(BUNDLE)}
-                if (previous and state.search_inputs == inputs
+                if (previous and (state.search_inputs == inputs or self.preview)
                         and all(writer.can_reuse(p, r.digest) for p, r in previous.items())):
                     for path, record in previous.items():
                         output.claim(path)
                         writer.carry(path, record.digest)
                         outputs[path] = record
                     indexed = len(searchable)
+                    if state.search_inputs != inputs:  # a preview: still the last build's index
+                        inputs = state.search_inputs
+                        self.result.index_stale = True
                 else:
                     # Pagefind indexes every page when none is marked: nothing to search then.
                     bundle, indexed = index_pages(writer.staging, sorted(searchable)) if searchable else ({}, 0)
@@ -222,7 +238,8 @@ class Build:
                 f"{r.indexed} searchable) "
                 f"into {self.out}: {r.written} written, {r.removed} removed, {r.index_written} index files written, "
                 f"in {total:.2f}s "
-                f"({stages}); {self.problems.summary()}")
+                f"({stages}); {self.problems.summary()}"
+                + ("; search index of the previous build (build.py brings it up to date)" if r.index_stale else ""))
 
 
 def _template_frame(exc: Exception, templates: Path) -> tuple[Path, int]:

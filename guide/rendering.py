@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
@@ -18,7 +19,7 @@ from markupsafe import Markup, escape
 
 from . import calendars, opendata
 from .changes import REPORT, SNAPSHOT, snapshot_json
-from .fingerprint import Fingerprints
+from .fingerprint import Fingerprints, code_digest
 from .model import LANGS, SiteModel, index_letter, name_key, pinyin_key
 from .records import Conference, DateSpan, Text
 from .translation import BABEL_LOCALE, HTML_LANG, ContentTranslator
@@ -174,8 +175,23 @@ def render_markdown(text: str, tags: set[str] | None = None) -> Markup:
 class Renderer:
     """One Jinja environment per language, sharing the model."""
 
-    def __init__(self, model: SiteModel, templates: Path, pdf_sha256: dict[str, str] | None = None):
+    def __init__(self, model: SiteModel, templates: Path, pdf_sha256: dict[str, str] | None = None,
+                 cache: Path | None = None):
         self.model = model
+        # Compiled templates, kept between builds (compiling is most of a
+        # small rebuild); the folder is per code version, since the options
+        # below change the compiled code but not Jinja's cache key.
+        self.bytecode = None
+        if cache is not None:
+            folder = cache / "jinja" / code_digest()[:16]
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                for old in folder.parent.iterdir():
+                    if old != folder:
+                        shutil.rmtree(old, ignore_errors=True)
+                self.bytecode = jinja2.FileSystemBytecodeCache(str(folder))
+            except OSError:
+                pass
         self.templates = templates
         self.pdf_sha256 = pdf_sha256 or {}
         base = model.guide.base_url
@@ -190,7 +206,7 @@ class Renderer:
             loader=jinja2.FileSystemLoader(str(self.templates)),
             autoescape=True, extensions=["jinja2.ext.i18n"],
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-            keep_trailing_newline=True, auto_reload=False, cache_size=-1)
+            keep_trailing_newline=True, auto_reload=False, cache_size=-1, bytecode_cache=self.bytecode)
         # auto_reload=False: one build renders thousands of pages; checking every
         # template's mtime on each get_template cost more than rendering some pages.
         # Extraction passes the same setting (see i18n.TEMPLATE_OPTIONS): jinja#1925.
