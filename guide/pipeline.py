@@ -26,7 +26,7 @@ from .model import SiteModel, build_model, load_pinyin, save_pinyin
 from .fingerprint import Fingerprints
 from .model import LANGS
 from .output import (BuildState, Output, OutputCollision, OutputRecord, TreeWriter, digest_bytes,
-                     swap)
+                     precompressed, swap)
 from .pdfs import CACHE_DIR, PdfResult, build_pdfs
 from .problems import Problems
 from .recordcache import RecordCache
@@ -150,21 +150,33 @@ class Build:
             todo, reused = [], []
             for job in jobs:
                 prev = state.outputs.get(job.path)
+                gz = state.outputs.get(job.path + ".gz")
                 if (job.fingerprint is not None and prev is not None and prev.fingerprint == job.fingerprint
-                        and writer.can_reuse(job.path, prev.digest)):
+                        and writer.can_reuse(job.path, prev.digest)
+                        and (gz is None or writer.can_reuse(job.path + ".gz", gz.digest))):
                     reused.append(prev)
                     outputs[job.path] = prev
+                    if gz is not None:
+                        outputs[job.path + ".gz"] = gz
                 else:
                     todo.append(job)
         with self.stage("render"):
             made = render_outputs(todo, writer, self.out, content.confidential, self.problems,
                                   templates, self.progress)
-            for job, (digest, searchable) in zip(todo, made):
+            for job, (digest, searchable, gz) in zip(todo, made):
                 outputs[job.path] = OutputRecord(job.fingerprint, digest, searchable)
+                if gz is not None:
+                    outputs[job.path + ".gz"] = OutputRecord(job.fingerprint, gz)
             self.result.rendered = len(todo)
             self.result.reused = len(reused)
             # The last line of defence: what would be published, whatever put it there.
             scan_output(pdfs.files, self.out, self.problems, content.confidential)
+            try:
+                for path in outputs:
+                    if path.endswith(".gz"):
+                        output.claim(path)
+            except OutputCollision as exc:
+                self.problems.error(self.root / "content", (1, 1), "output-collision", str(exc))
         if self.problems.errors:
             return self.result  # site/ untouched: only the staging tree changed
         with self.stage("write"):
@@ -175,9 +187,8 @@ class Build:
                 writer.link(path, source, pdfs.sha256[path])
                 outputs[path] = OutputRecord(None, pdfs.sha256[path])
             for path, data in pdfs.files.items():
-                digest = digest_bytes(data)
-                writer.put(path, data, digest)
-                outputs[path] = OutputRecord(None, digest)
+                for staged, digest in writer.put_text(path, data).items():
+                    outputs[staged] = OutputRecord(None, digest)
             # The bundle of the published build stays until the index stage
             # knows whether it is still right.
             removed = writer.remove_others(outputs, keep=(BUNDLE,))
@@ -207,10 +218,9 @@ class Build:
                                                "(pages with data-pagefind-body)")
                     before = writer.written
                     for path, data in bundle.items():
-                        output.claim(path)
-                        digest = digest_bytes(data)
-                        writer.put(path, data, digest)
-                        outputs[path] = OutputRecord(None, digest)
+                        for staged, digest in writer.put_text(path, data).items():
+                            output.claim(staged)
+                            outputs[staged] = OutputRecord(None, digest)
                     self.result.index_written = writer.written - before
             except (SearchIndexError, OutputCollision) as exc:
                 self.problems.error(self.out, (1, 1), "search-index", str(exc))
@@ -285,7 +295,14 @@ def _make_chunk(bounds: tuple[int, int]):
         scan_output({job.path: data}, out, problems, rules)
         digest = digest_bytes(data)
         written = writer.put(job.path, data, digest)
-        made.append((digest, is_searchable(job.path, data), writer.in_staging[job.path] if written else None))
+        gz = precompressed(job.path, data)
+        gz_row = None
+        if gz is not None:
+            gz_digest = digest_bytes(gz)
+            gz_written = writer.put(job.path + ".gz", gz, gz_digest)
+            gz_row = (gz_digest, writer.in_staging[job.path + ".gz"] if gz_written else None)
+        made.append((digest, is_searchable(job.path, data), writer.in_staging[job.path] if written else None,
+                     gz_row))
     return bounds, made, problems.items
 
 
@@ -293,7 +310,7 @@ def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, 
                    templates: Path, progress: bool = False, workers: int | None = None):
     """Make every job and stage the files whose bytes changed, on all cores when there are many.
 
-    Returns per job (SHA-256, searchable); problems (template errors, confidential
+    Returns per job (SHA-256, searchable, SHA-256 of its gzip copy or None); problems (template errors, confidential
     text) are added to ``problems``.
     """
     global _work
@@ -327,14 +344,20 @@ def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, 
         bar.close()
     problems.recount()
     out_rows = []
-    for job, item in zip(jobs, results):
-        if item is None:
-            out_rows.append(("", False))
-            continue
-        digest, searchable, key = item
-        if key is not None and writer.in_staging.get(job.path) != key:
-            writer.in_staging[job.path] = key
+
+    def staged(rel, key, digest):  # what a worker process wrote
+        if key is not None and writer.in_staging.get(rel) != key:
+            writer.in_staging[rel] = key
             writer.known[key] = digest
             writer.written += 1
-        out_rows.append((digest, searchable))
+
+    for job, item in zip(jobs, results):
+        if item is None:
+            out_rows.append(("", False, None))
+            continue
+        digest, searchable, key, gz_row = item
+        staged(job.path, key, digest)
+        if gz_row is not None:
+            staged(job.path + ".gz", gz_row[1], gz_row[0])
+        out_rows.append((digest, searchable, gz_row[0] if gz_row else None))
     return out_rows
