@@ -39,6 +39,7 @@ import http.server
 import io
 import os
 import platform
+import re
 import sys
 import tempfile
 import threading
@@ -410,7 +411,9 @@ def details(m: Measurement) -> str:
              "| request | type | status | encoding | bytes | browser's count |",
              "| --- | --- | --- | --- | --- | --- |"]
     for t in sorted(m.transfers, key=lambda t: (-t.bytes, t.path)):
-        lines.append(f"| `{t.path}` | {t.resource} | {t.status} | {t.encoding or '—'} | "
+        # Pagefind's cache-busting timestamp would change the report on every run.
+        path = re.sub(r"([?&]ts=)[0-9]+", r"\1…", t.path)
+        lines.append(f"| `{path}` | {t.resource} | {t.status} | {t.encoding or '—'} | "
                      f"{t.bytes:,} | {'—' if t.reported is None else f'{t.reported:,}'} |")
     lines += [f"| total | | | | {m.total:,} | |"]
     for url in m.foreign:
