@@ -95,6 +95,7 @@ def accepts_gzip(header: str | None) -> bool:
 @dataclasses.dataclass
 class Served:
     """One response as the server wrote it to the socket."""
+    seq: int                  # the order in which the requests arrived
     path: str                 # URL path and query, as asked
     status: int
     encoding: str             # Content-Encoding sent ("" for none)
@@ -135,13 +136,24 @@ class GzipHandler(http.server.SimpleHTTPRequestHandler):
         super().setup()
         self.wfile = _CountingWriter(self.wfile)
 
+    def parse_request(self):
+        # A request has arrived: the server is busy until it is logged (the
+        # client may read the whole response before that).
+        self._seq = self.server.begin()
+        self._busy = True
+        return super().parse_request()
+
     def handle_one_request(self):
         before = self.wfile.count
-        self._status, self._encoding, self.command = 0, "", None
-        super().handle_one_request()
-        if self.command:
-            self.server.note(Served(self.path, self._status, self._encoding,
-                                    self.wfile.count - before, time.monotonic()))
+        self._status, self._encoding, self.command, self._busy = 0, "", None, False
+        try:
+            super().handle_one_request()
+            if self.command:
+                self.server.note(Served(self._seq, self.path, self._status, self._encoding,
+                                        self.wfile.count - before, time.monotonic()))
+        finally:
+            if self._busy:
+                self.server.end()
 
     def send_response(self, code, message=None):
         self._status = code
@@ -193,6 +205,9 @@ class GzipServer(http.server.ThreadingHTTPServer):
 
     def __init__(self, root: Path):
         self.lock = threading.Lock()
+        self.quiet = threading.Condition(self.lock)
+        self.active = 0                       # requests arrived and not yet logged
+        self.arrived = 0                      # requests arrived so far
         self.log: list[Served] = []
         self.precompressed: set[str] = set()  # URL paths served from a .gz sibling
         self.stale: set[str] = set()          # ... whose .gz differs from the file
@@ -206,9 +221,28 @@ class GzipServer(http.server.ThreadingHTTPServer):
         with self.lock:
             self.log.append(served)
 
-    def since(self, mark: int) -> list[Served]:
+    def begin(self) -> int:
         with self.lock:
-            return self.log[mark:]
+            self.active += 1
+            self.arrived += 1
+            return self.arrived - 1
+
+    def end(self) -> None:
+        with self.lock:
+            self.active -= 1
+            if not self.active:
+                self.quiet.notify_all()
+
+    def idle(self, timeout: float = 10.0) -> bool:
+        """Wait until every request that arrived is answered and logged."""
+        with self.lock:
+            return self.quiet.wait_for(lambda: self.active == 0, timeout)
+
+    def since(self, mark: int) -> list[Served]:
+        """The responses logged so far to requests that arrived after ``mark``
+        (a count of ``arrived``), in the order they arrived."""
+        with self.lock:
+            return sorted((s for s in self.log if s.seq >= mark), key=lambda s: s.seq)
 
 
 @contextlib.contextmanager
@@ -287,8 +321,8 @@ def settle(page, server: GzipServer, mark: int, quiet: float = 1.0, limit: float
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         log = server.since(mark)
-        last = log[-1].at if log else 0.0
-        if time.monotonic() - last >= quiet:
+        last = max((s.at for s in log), default=0.0)
+        if time.monotonic() - last >= quiet and server.idle(0):
             return
         page.wait_for_timeout(100)  # lets Playwright dispatch the browser's events
 
@@ -322,7 +356,7 @@ def record(browser, server: GzipServer, name: str, path: str, budget: int,
         cdp.on("Network.loadingFailed", lambda e: failed.append(
             f"{e['errorText']} {urls.get(e['requestId'], '?')}"))
         cdp.send("Network.enable")
-        mark = len(server.since(0))
+        mark = server.arrived
         page.goto(origin + path, wait_until="load")
         page.wait_for_load_state("networkidle")
         if then:
