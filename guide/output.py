@@ -29,10 +29,14 @@ class Output:
         self.files: dict[str, bytes] = {}
 
     def add(self, path: str, data: bytes) -> None:
-        norm = PurePosixPath(path)
-        if norm.is_absolute() or ".." in norm.parts or not norm.parts:
-            raise ValueError(f"output path outside the site: {path!r}")
-        key = norm.as_posix()
+        if path and path[0] != "/" and "//" not in path and "/./" not in f"/{path}/" \
+                and "/../" not in f"/{path}/" and not path.endswith("/"):
+            key = path  # already normal: the usual case, checked cheaply
+        else:
+            norm = PurePosixPath(path)
+            if norm.is_absolute() or ".." in norm.parts or not norm.parts:
+                raise ValueError(f"output path outside the site: {path!r}")
+            key = norm.as_posix()
         if key in self.files:
             raise OutputCollision(f"two outputs would be written to {key}")
         self.files[key] = data

@@ -30,7 +30,7 @@ from .output import (BuildState, Output, OutputCollision, OutputRecord, TreeWrit
 from .pdfs import CACHE_DIR, PdfResult, build_pdfs
 from .problems import Problems
 from .recordcache import RecordCache
-from .rendering import OutputJob, Renderer
+from .rendering import Fragments, OutputJob, Renderer
 from .searchindex import BUNDLE, SearchIndexError, index_pages, is_searchable, search_inputs
 from .translation import Catalogs, load_catalogs
 from .validation import Content, validate
@@ -65,7 +65,8 @@ class Build:
 
     def __init__(self, root: Path, out: Path | None = None, today: dt.date | None = None,
                  strict: bool = False, progress: bool = False, verbose: bool = False,
-                 records: RecordCache | None = None, preview: bool = False):
+                 records: RecordCache | None = None, preview: bool = False,
+                 fragments: Fragments | None = None):
         self.root = Path(root)
         self.out = Path(out) if out else self.root / "site"
         self.today = today or dt.date.today()
@@ -73,6 +74,7 @@ class Build:
         self.progress = progress    # progress bars: on a terminal, never in CI or a pipe
         self.verbose = verbose
         self.records = records      # serve keeps one in memory between builds
+        self.fragments = fragments  # likewise
         # serve: the search index may lag behind a save (the next build brings it up to date)
         self.preview = preview
         self.result = BuildResult(Problems(root=self.root))
@@ -136,7 +138,8 @@ class Build:
         output = Output()
         outputs: dict[str, OutputRecord] = {}
         with self.stage("plan"):
-            renderer = Renderer(model, templates, pdfs.sha256, cache=self.root / CACHE_DIR)
+            renderer = Renderer(model, templates, pdfs.sha256, cache=self.root / CACHE_DIR, fps=fps,
+                                fragments=self.fragments)
             jobs = renderer.plan(fps)
             try:
                 for path in [*(job.path for job in jobs), *pdfs.pdfs, *pdfs.files]:
