@@ -246,7 +246,7 @@ class TreeWriter:
     hard-linked from ``site/`` rather than rendered again.
     """
 
-    def __init__(self, site: Path, known: dict[StatKey, str]):
+    def __init__(self, site: Path, known: dict[StatKey, str], trees: tuple | None = None):
         self.site = site.resolve()
         self.staging = staging_dir(self.site)
         if not self.staging.exists() and self.site.exists():
@@ -255,10 +255,29 @@ class TreeWriter:
             shutil.copytree(self.site, self.staging, copy_function=os.link)
         self.staging.mkdir(parents=True, exist_ok=True)
         self.known = known
-        self.in_staging = scan_tree(self.staging)
-        self.in_site = scan_tree(self.site) if self.site != self.staging else {}
+        if trees is not None and trees[0] == self.identity():
+            # serve: what this process wrote in the last build, trusted
+            # without walking the trees again (they swapped since).
+            self.in_staging, self.in_site = trees[1], trees[2]
+        else:
+            self.in_staging = scan_tree(self.staging)
+            self.in_site = scan_tree(self.site) if self.site != self.staging else {}
         self.written = 0
         self._dirs: set[str] = set()
+
+    def identity(self) -> tuple:
+        """The two tree folders, by inode: a swap exchanges them, a deletion changes them."""
+        def ino(p: Path):
+            try:
+                return os.stat(p).st_ino
+            except OSError:
+                return None
+        return (ino(self.site), ino(self.staging))
+
+    def trees_after_swap(self) -> tuple:
+        """Called after ``swap``: what each tree now holds, for the next TreeWriter
+        (the staging folder holds what was published, and the reverse)."""
+        return (self.identity(), self.in_site, self.in_staging)
 
     # -- what is there ----------------------------------------------------------
     def staged_digest(self, rel: str) -> str | None:

@@ -38,6 +38,7 @@ class Job:
     doc: object    # CertificateDoc or CatalogDoc; None until needed
     key: str = ""
     source: object = None  # the Certificate or EditionView it is made from
+    lagging: bool = False  # serve: the last build's catalog, kept
 
 
 @dataclass
@@ -51,6 +52,7 @@ class PdfResult:
     catalog_seconds: list[float] = field(default_factory=list)
     font_seconds: float = 0.0
     signed: bool = False
+    lagging: int = 0
 
 
 def engine_version(signing: SigningKey | None) -> str:
@@ -131,7 +133,7 @@ def check_glyphs(model: SiteModel, jobs: list[Job], problems: Problems) -> bool:
 
 
 def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | None = None,
-               fps=None) -> PdfResult | None:
+               fps=None, lag_catalogs: bool = False) -> PdfResult | None:
     """``fps`` (fingerprint.Fingerprints): documents of unchanged records are not made again;
     their keys and characters come from the cache's memo."""
     result = PdfResult()
@@ -146,7 +148,8 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
     try:
         engine = engine_version(signing)
         memo = _load_memo(memo_path, engine)
-        jobs, chars, new_memo = _plan_with_memo(model, fps, memo, cache, engine)
+        jobs, chars, new_memo = _plan_with_memo(model, fps, memo, cache, engine, lag_catalogs)
+        result.lagging = sum(1 for j in jobs if j.lagging)
         if not check_glyphs(model, [j for j in jobs if j.doc is not None], problems):
             return None
     except fonts.FontError as exc:
@@ -231,7 +234,7 @@ def _make_doc(model: SiteModel, job: Job):
     return catalog_doc(model, job.source)
 
 
-def _plan_with_memo(model: SiteModel, fps, memo: dict, cache: Path, engine: str):
+def _plan_with_memo(model: SiteModel, fps, memo: dict, cache: Path, engine: str, lag_catalogs: bool = False):
     """Every PDF job, with its document made only when its inputs are new.
 
     A document is a function of the guide-wide data and its records, which
@@ -248,9 +251,18 @@ def _plan_with_memo(model: SiteModel, fps, memo: dict, cache: Path, engine: str)
     for kind, path, source, inputs in sources:
         memo_key = None if inputs is None else hashlib.sha256(f"{fps.base}\0{kind}\0{inputs}".encode()).hexdigest()
         hit = memo.get(memo_key) if memo_key else None
+        latest = memo.get(("latest", path))
         if hit is not None and (cache / f"{hit[0]}.pdf").is_file():
             job = Job(kind, path, None, hit[0], source)
             chars.append(hit[1])
+        elif lag_catalogs and kind == "catalog" and latest is not None and (cache / f"{latest[0]}.pdf").is_file():
+            # serve: the edition's catalog (a whole-edition download) stays the
+            # last build's; the memo keeps no entry for it, so the next build makes it.
+            job = Job(kind, path, None, latest[0], source, lagging=True)
+            chars.append(latest[1])
+            new_memo[("latest", path)] = latest
+            jobs.append(job)
+            continue
         else:
             job = Job(kind, path, None, "", source)
             job.doc = _make_doc(model, job)
@@ -259,6 +271,7 @@ def _plan_with_memo(model: SiteModel, fps, memo: dict, cache: Path, engine: str)
             chars.append(hit[1])
         if memo_key:
             new_memo[memo_key] = hit
+        new_memo[("latest", path)] = hit
         jobs.append(job)
     return jobs, chars, new_memo
 

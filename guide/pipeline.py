@@ -52,6 +52,7 @@ class BuildResult:
     rendered: int = 0            # outputs made by this build
     reused: int = 0              # outputs carried over: their inputs did not change
     index_stale: bool = False    # serve kept the last build's search index
+    lagging: int = 0             # bulk files serve left as the last build made them
     model: SiteModel | None = None
     pdfs: PdfResult | None = None
 
@@ -66,7 +67,7 @@ class Build:
     def __init__(self, root: Path, out: Path | None = None, today: dt.date | None = None,
                  strict: bool = False, progress: bool = False, verbose: bool = False,
                  records: RecordCache | None = None, preview: bool = False,
-                 fragments: Fragments | None = None):
+                 fragments: Fragments | None = None, session: dict | None = None):
         self.root = Path(root)
         self.out = Path(out) if out else self.root / "site"
         self.today = today or dt.date.today()
@@ -75,6 +76,7 @@ class Build:
         self.verbose = verbose
         self.records = records      # serve keeps one in memory between builds
         self.fragments = fragments  # likewise
+        self.session = session      # likewise: the build state and what each tree holds
         # serve: the search index may lag behind a save (the next build brings it up to date)
         self.preview = preview
         self.result = BuildResult(Problems(root=self.root))
@@ -129,12 +131,17 @@ class Build:
             fps = Fingerprints(model, templates, LANGS)
         # PDFs come first: the verification pages print their SHA-256.
         with self.stage("pdf"):
-            pdfs = build_pdfs(model, self.root, self.problems, fps=fps)
+            pdfs = build_pdfs(model, self.root, self.problems, fps=fps, lag_catalogs=self.preview)
             self.result.pdfs = pdfs
         if pdfs is None:
             return self.result
+        self.result.lagging += pdfs.lagging
         state_path = BuildState.path_for(self.root / CACHE_DIR, self.out)
-        state = BuildState.load(state_path)
+        session = self.session
+        if session is not None and session.get("state_path") == state_path:
+            state = session["state"]
+        else:
+            state = BuildState.load(state_path)
         output = Output()
         outputs: dict[str, OutputRecord] = {}
         with self.stage("plan"):
@@ -147,18 +154,23 @@ class Build:
             except OutputCollision as exc:
                 self.problems.error(self.root / "content", (1, 1), "output-collision", str(exc))
                 return self.result
-            writer = TreeWriter(self.out, state.known)
+            writer = TreeWriter(self.out, state.known, session.get("trees") if session is not None else None)
             # An output whose inputs did not change since the published build
             # is that build's file: it is carried over, not rendered.
             todo, reused = [], []
             for job in jobs:
                 prev = state.outputs.get(job.path)
                 gz = state.outputs.get(job.path + ".gz")
-                if (job.fingerprint is not None and prev is not None and prev.fingerprint == job.fingerprint
+                # serve: a bulk file may stay as the last build left it (its
+                # record keeps the old fingerprint, so the next build makes it).
+                lag = self.preview and job.bulk
+                if (job.fingerprint is not None and prev is not None
+                        and (prev.fingerprint == job.fingerprint or lag)
                         and writer.can_reuse(job.path, prev.digest)
                         and (gz is None or writer.can_reuse(job.path + ".gz", gz.digest))):
                     reused.append(prev)
                     outputs[job.path] = prev
+                    self.result.lagging += prev.fingerprint != job.fingerprint
                     if gz is not None:
                         outputs[job.path + ".gz"] = gz
                 else:
@@ -232,7 +244,13 @@ class Build:
             removed += writer.remove_others(outputs)
         with self.stage("swap"):
             swap(self.out)
-        BuildState(outputs, writer.known_after_swap(), inputs).save(state_path)
+        new_state = BuildState(outputs, writer.known_after_swap(), inputs)
+        if session is not None:
+            # serve keeps the state in memory and writes it when it stops.
+            trees = writer.trees_after_swap()
+            session.update(state=new_state, state_path=state_path, trees=trees)
+        else:
+            new_state.save(state_path)
         self.result.written, self.result.removed = writer.written - self.result.index_written, removed
         return self.result
 
@@ -252,7 +270,9 @@ class Build:
                 f"into {self.out}: {r.written} written, {r.removed} removed, {r.index_written} index files written, "
                 f"in {total:.2f}s "
                 f"({stages}); {self.problems.summary()}"
-                + ("; search index of the previous build (build.py brings it up to date)" if r.index_stale else ""))
+                + ("; search index of the previous build (build.py brings it up to date)" if r.index_stale else "")
+                + (f"; {r.lagging} download files (calendars, feeds, open data, sitemap, catalog) of the previous "
+                   "build (build.py brings them up to date)" if r.lagging else ""))
 
 
 def _template_frame(exc: Exception, templates: Path) -> tuple[Path, int]:

@@ -238,6 +238,7 @@ class Preview:
         # Kept between builds: a save reads and checks only the records it changed.
         self.records = RecordCache.load(root)
         self.fragments = Fragments()
+        self.session: dict = {}
 
     def say(self, text: str) -> None:
         if not self.quiet:
@@ -245,7 +246,8 @@ class Preview:
 
     def build(self) -> None:
         build = Build(self.root, out=self.out, today=self.today, strict=self.strict,
-                      records=self.records, preview=True, fragments=self.fragments)
+                      records=self.records, preview=True, fragments=self.fragments, session=self.session)
+        self.last = build.result
         try:
             result = build.run()
         except Exception as exc:  # a bug must not stop the preview; show it like a problem
@@ -292,8 +294,14 @@ class Preview:
             if server is not None:
                 server.shutdown()
                 server.server_close()
+            self.save_state()
         print("serve: stopped", flush=True)
         return 0
+
+    def save_state(self) -> None:
+        """The build state serve kept in memory, for the next build (build.py or serve)."""
+        if self.session.get("state") is not None:
+            self.session["state"].save(self.session["state_path"])
 
     def watch(self) -> None:
         dirs = watched_dirs(self.root)

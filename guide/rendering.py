@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -54,6 +55,9 @@ class OutputJob:
     path: str
     fingerprint: str | None      # None: made on every build
     make: Callable[[], bytes]
+    # A file of the whole guide for download or machines (calendars, feeds,
+    # open data, sitemap): serve may leave it behind a save, like the search index.
+    bulk: bool = False
 
 
 @dataclass
@@ -392,11 +396,11 @@ class Renderer:
         """Every output file with its fingerprint (None without ``fps``) and its maker."""
         jobs = []
 
-        def add(path: str, make: Callable[[], bytes], template: str | None = None, inputs=()):
+        def add(path: str, make: Callable[[], bytes], template: str | None = None, inputs=(), bulk=False):
             fp = None
             if fps is not None and inputs is not None:
                 fp = fps.output(path, template, *self._input_digests(fps, inputs))
-            jobs.append(OutputJob(path, fp, make))
+            jobs.append(OutputJob(path, fp, make, bulk))
 
         for lang in LANGS:
             for spec in self.page_specs:
@@ -412,15 +416,19 @@ class Renderer:
                 for c in view.conferences:
                     add(f"{lang}/{calendar_key(c)}", partial(calendars.conference_calendar, model, c, fmt),
                         None, [c])
-            add(f"{lang}/{GUIDE_CALENDAR_KEY}", partial(calendars.guide_calendar, model, fmt), None, "all")
+            add(f"{lang}/{GUIDE_CALENDAR_KEY}", partial(calendars.guide_calendar, model, fmt), None, "all", True)
             for field_id in calendars.field_ids(model):
                 add(f"{lang}/{field_calendar_key(field_id)}",
-                    partial(calendars.field_calendar, model, field_id, fmt), None, field_confs.get(field_id, []))
-            add(f"{lang}/{FEED_KEY}", partial(self.render_feed, lang), "feed.xml", "all")
+                    partial(calendars.field_calendar, model, field_id, fmt), None, field_confs.get(field_id, []),
+                    True)
+            add(f"{lang}/{FEED_KEY}", partial(self.render_feed, lang), "feed.xml", "all", True)
         for path, make in opendata.makers(model, self.formats):
-            add(path, make, None, "all")
-        for path, make in self.root_makers():
-            add(path, make, None, None)
+            add(path, make, None, "all", True)
+        # The sitemap lists every page: it changes when a page comes or goes.
+        keys = "\n".join(s.key for s in self.page_specs if s.sitemap)
+        add("sitemap.xml", self.render_sitemap, "sitemap.xml", ("keys", keys), True)
+        for path, make, template, inputs in self.root_makers(fps):
+            add(path, make, template, inputs)
         return jobs
 
     def _input_digests(self, fps: Fingerprints, inputs) -> list[str]:
@@ -428,6 +436,8 @@ class Renderer:
             return [fps.everything()]
         if isinstance(inputs, tuple) and inputs and inputs[0] == "view":
             return [fps.view(inputs[1])]
+        if isinstance(inputs, tuple) and inputs and inputs[0] == "keys":
+            return [inputs[1]]
         if isinstance(inputs, tuple) and inputs and inputs[0] == "verify":
             cert = inputs[1]
             return [fps.conferences([cert.conference]), self.pdf_sha256.get(cert.pdf_path, "")]
@@ -450,20 +460,28 @@ class Renderer:
             pages=[s for s in self.page_specs if s.sitemap], base=self.model.guide.base_url,
             page_url_path=page_url_path).encode("utf-8")
 
-    def root_makers(self) -> list[tuple[str, Callable[[], bytes]]]:
-        """Files outside the language folders: cheap, made on every build."""
+    def root_makers(self, fps: Fingerprints | None = None) -> list[tuple]:
+        """Files outside the language folders: (path, maker, template, inputs)."""
         robots = (f"User-agent: *\nDisallow: {self.base_path}staff/\nDisallow: {self.base_path}zh/staff/\n"
                   f"Disallow: {self.base_path}en/staff/\nSitemap: {self.model.guide.base_url}sitemap.xml\n")
+
+        def part(name):  # the halves are rendered by name, not referenced from root.html
+            return ("keys", fps.templates.digest(name) if fps is not None else "")
+
         makers = [
-            ("index.html", partial(self.render_root_page, "index.html", "root_part.html")),
-            ("404.html", partial(self.render_root_page, "404.html", "404_part.html")),
-            ("sitemap.xml", self.render_sitemap),
-            (SNAPSHOT, lambda: snapshot_json(self.model.snapshot).encode("utf-8")),
-            (REPORT, lambda: self.model.changes.to_json().encode("utf-8")),
-            ("robots.txt", lambda: robots.encode("utf-8")),
+            ("index.html", partial(self.render_root_page, "index.html", "root_part.html"), "root.html",
+             part("root_part.html")),
+            ("404.html", partial(self.render_root_page, "404.html", "404_part.html"), "root.html",
+             part("404_part.html")),
+            # The snapshot and the change report compare with the build before.
+            (SNAPSHOT, lambda: snapshot_json(self.model.snapshot).encode("utf-8"), None, None),
+            (REPORT, lambda: self.model.changes.to_json().encode("utf-8"), None, None),
+            ("robots.txt", lambda: robots.encode("utf-8"), None, ("keys", robots)),
         ]
         assets = self.templates / "assets"
         for path in sorted(assets.rglob("*")) if assets.is_dir() else []:
             if path.is_file():
-                makers.append(("assets/" + path.relative_to(assets).as_posix(), path.read_bytes))
+                data = path.read_bytes()
+                makers.append(("assets/" + path.relative_to(assets).as_posix(), lambda data=data: data, None,
+                               ("keys", hashlib.sha256(data).hexdigest())))
         return makers

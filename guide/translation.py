@@ -117,6 +117,31 @@ class Catalogs:
         return "fuzzy" if message.fuzzy else "translated"
 
 
+# serve rebuilds after every save: a catalog whose file did not change is not
+# parsed again (its problems are reported again).
+_READ: dict[str, tuple] = {}
+_COMPILED: dict[int, tuple] = {}
+
+
+def _read_catalog_once(path: Path, lang: str, problems: Problems):
+    try:
+        st = path.stat()
+        stat = (st.st_size, st.st_mtime_ns, st.st_ino)
+    except OSError:
+        return read_catalog(path, lang, problems)
+    hit = _READ.get(str(path))
+    if hit is not None and hit[0] == stat:
+        problems.replay(hit[2])
+        return hit[1]
+    start = len(problems.items)
+    catalog = read_catalog(path, lang, problems)
+    old = _READ.get(str(path))
+    if old is not None:
+        _COMPILED.pop(id(old[1]), None)
+    _READ[str(path)] = (stat, catalog, problems.items[start:])
+    return catalog
+
+
 def load_catalogs(root: Path, problems: Problems, messages_base: Path | None = None) -> Catalogs:
     """Read and compile every catalog; the interface one may come from the tool."""
     out = Catalogs()
@@ -124,14 +149,17 @@ def load_catalogs(root: Path, problems: Problems, messages_base: Path | None = N
         base = (messages_base or root) if domain == "messages" else root
         for lang in targets:
             path = po_path(base, lang, domain)
-            catalog = read_catalog(path, lang, problems)
+            catalog = _read_catalog_once(path, lang, problems)
             if catalog is None:
                 if path.is_file():
                     out.unreadable.add((lang, domain))
                 continue
             out.catalogs[(lang, domain)] = catalog
             out.paths[(lang, domain)] = path
-            out.translations[(lang, domain)] = compile_catalog(catalog)
+            compiled = _COMPILED.get(id(catalog))
+            if compiled is None or compiled[0] is not catalog:
+                compiled = _COMPILED[id(catalog)] = (catalog, compile_catalog(catalog))
+            out.translations[(lang, domain)] = compiled[1]
     return out
 
 
