@@ -163,10 +163,13 @@ def scan_sources(raw, rules: list[Rule], catalog_paths, problems: Problems) -> N
         docs.extend((doc, None) for doc in edition.conferences)
     for doc, skip in docs:
         if doc is not None and doc.data is not None:
+            start = len(problems.items)
             if isinstance(doc.data, str):
                 scan_text(doc.data, doc.path, problems, rules)
             else:
                 scan_document(doc.data, doc.path, problems, rules, skip)
+            if doc.entry is not None:  # a record cached with what was found in it
+                doc.entry.problems.extend(problems.items[start:])
     for path, text in raw.pages.values():
         if text is not None:
             scan_text(text, path, problems, rules)

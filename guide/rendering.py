@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -18,6 +19,7 @@ from markupsafe import Markup, escape
 
 from . import calendars, opendata
 from .changes import REPORT, SNAPSHOT, snapshot_json
+from .fingerprint import Fingerprints, code_digest
 from .model import LANGS, SiteModel, index_letter, name_key, pinyin_key
 from .records import Conference, DateSpan, Text
 from .translation import BABEL_LOCALE, HTML_LANG, ContentTranslator
@@ -39,6 +41,19 @@ class PageSpec:
     context: dict = field(default_factory=dict)
     edition: str | None = None   # the edition the page belongs to, for the sample banner
     sitemap: bool = True
+    # What the page shows besides the guide-wide data (see fingerprint.py):
+    # "all", ("view", id), or the conferences it lists. None: made on every
+    # build (it depends on the previous build).
+    inputs: object = ()
+
+
+@dataclass
+class OutputJob:
+    """One file of the site: its path, its fingerprint, and how to make it."""
+
+    path: str
+    fingerprint: str | None      # None: made on every build
+    make: Callable[[], bytes]
 
 
 @dataclass
@@ -55,7 +70,7 @@ class LangFormats:
     page_url: Callable[[str], str]                     # absolute URL of a page key
     # A conference's calendar event, serialized once: it goes into its own
     # calendar, the whole guide's and its field's.
-    events: dict[str, bytes] = field(default_factory=dict)
+    events: dict = field(default_factory=dict)       # conference id -> bytes
 
     def conference_url(self, c: Conference) -> str:
         return self.page_url(conference_key(c))
@@ -88,32 +103,74 @@ FEED_KEY = "feed.xml"
 
 def plan_pages(model: SiteModel) -> Iterator[PageSpec]:
     """Every page of the site, language-independent."""
-    yield PageSpec("index.html", "home.html", {"view": model.current}, model.current.id)
+    yield PageSpec("index.html", "home.html", {"view": model.current}, model.current.id, inputs="all")
     for slug in sorted({s for s, _ in model.pages}):
         yield PageSpec(f"{slug}/index.html", "page.html", {"slug": slug}, model.current.id)
-    yield PageSpec("404.html", "404.html", {}, model.current.id, sitemap=False)
-    yield PageSpec("search/index.html", "search.html", {}, model.current.id, sitemap=False)
+    yield PageSpec("404.html", "404.html", {}, model.current.id, sitemap=False, inputs="all")
+    yield PageSpec("search/index.html", "search.html", {}, model.current.id, sitemap=False, inputs="all")
     # For staff after each round; not linked from public navigation nor indexed.
     yield PageSpec("staff/changes/index.html", "changes.html", {"report": model.changes},
-                   model.current.id, sitemap=False)
+                   model.current.id, sitemap=False, inputs=None)
     for view in model.editions:
         e = view.id
-        yield PageSpec(f"{e}/index.html", "edition.html", {"view": view}, e)
-        yield PageSpec(f"{e}/conferences/index.html", "names.html", {"view": view}, e)
+        yield PageSpec(f"{e}/index.html", "edition.html", {"view": view}, e, inputs=("view", e))
+        yield PageSpec(f"{e}/conferences/index.html", "names.html", {"view": view}, e, inputs=("view", e))
         for f in view.edition.fields:
+            confs = view.by_field[f.id]
             yield PageSpec(f"{e}/fields/{f.id}/index.html", "field.html",
-                           {"view": view, "field": f, "conferences": view.by_field[f.id]}, e)
+                           {"view": view, "field": f, "conferences": confs}, e, inputs=confs)
         for month, confs in view.by_month.items():
             yield PageSpec(f"{e}/months/{month}/index.html", "month.html",
-                           {"view": view, "month": month, "conferences": confs}, e)
+                           {"view": view, "month": month, "conferences": confs}, e, inputs=confs)
         for code, confs in view.by_unit.items():
             yield PageSpec(f"{e}/units/{unit_slug(code)}/index.html", "unit.html",
-                           {"view": view, "unit": model.units[code], "conferences": confs}, e)
+                           {"view": view, "unit": model.units[code], "conferences": confs}, e, inputs=confs)
         for c in view.conferences:
-            yield PageSpec(conference_key(c), "conference.html", {"view": view, "c": c}, e)
+            yield PageSpec(conference_key(c), "conference.html", {"view": view, "c": c}, e,
+                           inputs=[c, *model.other_editions(c)])
         for cert in view.certificates:
             # Found through a certificate's QR code or number, not by browsing.
-            yield PageSpec(cert.verify_key(), "verify.html", {"view": view, "cert": cert}, e, sitemap=False)
+            yield PageSpec(cert.verify_key(), "verify.html", {"view": view, "cert": cert}, e, sitemap=False,
+                           inputs=("verify", cert))
+
+
+class Fragments:
+    """Pieces made per conference (list items, calendar events), kept under the
+    conference's fingerprint: serve keeps them between builds, so a save
+    re-renders the listings around one record without re-rendering every item."""
+
+    def __init__(self):
+        self.base: str | None = None
+        self.items: dict[tuple, object] = {}
+
+    def view(self, fps: Fingerprints | None, lang: str, kind: str) -> "FragmentView | dict":
+        if fps is None:
+            return {}
+        # Anything guide-wide (templates, catalogs, code) changes every fragment.
+        base = fps.base + fps.templates.digest("_item.html")
+        if base != self.base:
+            self.base, self.items = base, {}
+        return FragmentView(self.items, fps.conf, (lang, kind))
+
+
+class FragmentView:
+    """A dict keyed by conference id (and extra parts) over a Fragments store."""
+
+    def __init__(self, items: dict, conf: dict[str, str], prefix: tuple):
+        self.items, self.conf, self.prefix = items, conf, prefix
+
+    def _key(self, key):
+        cid, *rest = key if isinstance(key, tuple) else (key,)
+        return (*self.prefix, self.conf.get(cid, cid), *rest)
+
+    def __contains__(self, key) -> bool:
+        return self._key(key) in self.items
+
+    def __getitem__(self, key):
+        return self.items[self._key(key)]
+
+    def __setitem__(self, key, value) -> None:
+        self.items[self._key(key)] = value
 
 
 @lru_cache(maxsize=None)
@@ -157,8 +214,26 @@ def render_markdown(text: str, tags: set[str] | None = None) -> Markup:
 class Renderer:
     """One Jinja environment per language, sharing the model."""
 
-    def __init__(self, model: SiteModel, templates: Path, pdf_sha256: dict[str, str] | None = None):
+    def __init__(self, model: SiteModel, templates: Path, pdf_sha256: dict[str, str] | None = None,
+                 cache: Path | None = None, fps: Fingerprints | None = None,
+                 fragments: Fragments | None = None):
         self.model = model
+        self.fps = fps
+        self.fragments = fragments or Fragments()
+        # Compiled templates, kept between builds (compiling is most of a
+        # small rebuild); the folder is per code version, since the options
+        # below change the compiled code but not Jinja's cache key.
+        self.bytecode = None
+        if cache is not None:
+            folder = cache / "jinja" / code_digest()[:16]
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                for old in folder.parent.iterdir():
+                    if old != folder:
+                        shutil.rmtree(old, ignore_errors=True)
+                self.bytecode = jinja2.FileSystemBytecodeCache(str(folder))
+            except OSError:
+                pass
         self.templates = templates
         self.pdf_sha256 = pdf_sha256 or {}
         base = model.guide.base_url
@@ -173,7 +248,7 @@ class Renderer:
             loader=jinja2.FileSystemLoader(str(self.templates)),
             autoescape=True, extensions=["jinja2.ext.i18n"],
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-            keep_trailing_newline=True, auto_reload=False, cache_size=-1)
+            keep_trailing_newline=True, auto_reload=False, cache_size=-1, bytecode_cache=self.bytecode)
         # auto_reload=False: one build renders thousands of pages; checking every
         # template's mtime on each get_template cost more than rendering some pages.
         # Extraction passes the same setting (see i18n.TEMPLATE_OPTIONS): jinja#1925.
@@ -184,7 +259,7 @@ class Renderer:
         locale = babel_locale(lang)
         other = "en" if lang == "zh" else "zh"
         date_cache: dict[tuple, str] = {}
-        item_cache: dict[tuple, Markup] = {}
+        item_cache = self.fragments.view(self.fps, lang, "item")
 
         def t(text: Text | None) -> Markup:
             value, ok = tr.lookup(text)
@@ -288,7 +363,8 @@ class Renderer:
             lang=lang, html_lang=HTML_LANG[lang], tp=tp,
             translated=lambda text: (lambda v: v[0] if v[1] else None)(tr.lookup(text)),
             dates=dates, gettext=gt.gettext, pgettext=gt.pgettext,
-            page_url=lambda key: self.model.guide.base_url + f"{lang}/" + page_url_path(key))
+            page_url=lambda key: self.model.guide.base_url + f"{lang}/" + page_url_path(key),
+            events=self.fragments.view(self.fps, lang, "event"))
         return env
 
     # -- pages ---------------------------------------------------------------
@@ -309,45 +385,85 @@ class Renderer:
         return len(LANGS) * (len(self.page_specs) + calendars_per_lang + 1) + 2 + 6
 
     def render_all(self) -> Iterator[tuple[str, bytes]]:
+        for job in self.plan():
+            yield job.path, job.make()
+
+    def plan(self, fps: Fingerprints | None = None) -> list[OutputJob]:
+        """Every output file with its fingerprint (None without ``fps``) and its maker."""
+        jobs = []
+
+        def add(path: str, make: Callable[[], bytes], template: str | None = None, inputs=()):
+            fp = None
+            if fps is not None and inputs is not None:
+                fp = fps.output(path, template, *self._input_digests(fps, inputs))
+            jobs.append(OutputJob(path, fp, make))
+
         for lang in LANGS:
             for spec in self.page_specs:
-                yield f"{lang}/{spec.key}", self.render_page(spec, lang)
-        yield from self.render_data()
-        yield from self.render_root()
-
-    def render_data(self) -> Iterator[tuple[str, bytes]]:
-        """Calendars and the Atom feed per language; open data once for both."""
+                add(f"{lang}/{spec.key}", partial(self.render_page, spec, lang), spec.template, spec.inputs)
         model = self.model
+        field_confs: dict[str, list[Conference]] = {}
+        for view in model.editions:
+            for c in view.listed:
+                field_confs.setdefault(c.field, []).append(c)
         for lang in LANGS:
             fmt = self.formats[lang]
             for view in model.editions:
                 for c in view.conferences:
-                    yield f"{lang}/{calendar_key(c)}", calendars.conference_calendar(model, c, fmt)
-            yield f"{lang}/{GUIDE_CALENDAR_KEY}", calendars.guide_calendar(model, fmt)
+                    add(f"{lang}/{calendar_key(c)}", partial(calendars.conference_calendar, model, c, fmt),
+                        None, [c])
+            add(f"{lang}/{GUIDE_CALENDAR_KEY}", partial(calendars.guide_calendar, model, fmt), None, "all")
             for field_id in calendars.field_ids(model):
-                yield f"{lang}/{field_calendar_key(field_id)}", calendars.field_calendar(model, field_id, fmt)
-            yield f"{lang}/{FEED_KEY}", self.envs[lang].get_template("feed.xml").render(
-                key=FEED_KEY, base=model.guide.base_url, entries=model.feed_entries()).encode("utf-8")
-        yield from opendata.render(model, self.formats)
+                add(f"{lang}/{field_calendar_key(field_id)}",
+                    partial(calendars.field_calendar, model, field_id, fmt), None, field_confs.get(field_id, []))
+            add(f"{lang}/{FEED_KEY}", partial(self.render_feed, lang), "feed.xml", "all")
+        for path, make in opendata.makers(model, self.formats):
+            add(path, make, None, "all")
+        for path, make in self.root_makers():
+            add(path, make, None, None)
+        return jobs
 
-    def render_root(self) -> Iterator[tuple[str, bytes]]:
+    def _input_digests(self, fps: Fingerprints, inputs) -> list[str]:
+        if inputs == "all":
+            return [fps.everything()]
+        if isinstance(inputs, tuple) and inputs and inputs[0] == "view":
+            return [fps.view(inputs[1])]
+        if isinstance(inputs, tuple) and inputs and inputs[0] == "verify":
+            cert = inputs[1]
+            return [fps.conferences([cert.conference]), self.pdf_sha256.get(cert.pdf_path, "")]
+        return [fps.conferences(list(inputs))]
+
+    def render_feed(self, lang: str) -> bytes:
+        return self.envs[lang].get_template("feed.xml").render(
+            key=FEED_KEY, base=self.model.guide.base_url, entries=self.model.feed_entries()).encode("utf-8")
+
+    def render_root_page(self, name: str, part: str) -> bytes:
         # The root pages speak both languages: each half is rendered in its own.
-        for name, part in (("index.html", "root_part.html"), ("404.html", "404_part.html")):
-            parts = [Markup(self.envs[lang].get_template(part).render(
-                banner_edition=self.model.current.edition)) for lang in LANGS]
-            yield name, self.envs["zh"].get_template("root.html").render(
-                parts=parts, is_404=name == "404.html",
-                banner_edition=self.model.current.edition).encode("utf-8")
-        env = self.envs["en"]
-        yield "sitemap.xml", env.get_template("sitemap.xml").render(
+        parts = [Markup(self.envs[lang].get_template(part).render(
+            banner_edition=self.model.current.edition)) for lang in LANGS]
+        return self.envs["zh"].get_template("root.html").render(
+            parts=parts, is_404=name == "404.html",
+            banner_edition=self.model.current.edition).encode("utf-8")
+
+    def render_sitemap(self) -> bytes:
+        return self.envs["en"].get_template("sitemap.xml").render(
             pages=[s for s in self.page_specs if s.sitemap], base=self.model.guide.base_url,
             page_url_path=page_url_path).encode("utf-8")
-        yield SNAPSHOT, snapshot_json(self.model.snapshot).encode("utf-8")
-        yield REPORT, self.model.changes.to_json().encode("utf-8")
+
+    def root_makers(self) -> list[tuple[str, Callable[[], bytes]]]:
+        """Files outside the language folders: cheap, made on every build."""
         robots = (f"User-agent: *\nDisallow: {self.base_path}staff/\nDisallow: {self.base_path}zh/staff/\n"
                   f"Disallow: {self.base_path}en/staff/\nSitemap: {self.model.guide.base_url}sitemap.xml\n")
-        yield "robots.txt", robots.encode("utf-8")
+        makers = [
+            ("index.html", partial(self.render_root_page, "index.html", "root_part.html")),
+            ("404.html", partial(self.render_root_page, "404.html", "404_part.html")),
+            ("sitemap.xml", self.render_sitemap),
+            (SNAPSHOT, lambda: snapshot_json(self.model.snapshot).encode("utf-8")),
+            (REPORT, lambda: self.model.changes.to_json().encode("utf-8")),
+            ("robots.txt", lambda: robots.encode("utf-8")),
+        ]
         assets = self.templates / "assets"
         for path in sorted(assets.rglob("*")) if assets.is_dir() else []:
             if path.is_file():
-                yield "assets/" + path.relative_to(assets).as_posix(), path.read_bytes()
+                makers.append(("assets/" + path.relative_to(assets).as_posix(), path.read_bytes))
+        return makers
