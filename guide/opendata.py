@@ -6,6 +6,12 @@ Chinese, so users of the data can tell the two apart. The CSV starts with a
 byte order mark: spreadsheet programs then read it as UTF-8. The columns are
 documented on the About page (content/pages/about.*.md); a test keeps the two
 in step.
+
+Spreadsheet programs run a cell that starts with = + - or @ (or a tab or a
+carriage return) as a formula, which can fetch URLs or start programs (CSV
+injection). As OWASP advises, such a cell of the CSV starts with a single
+quote instead, which they read as "this is text"; the JSON keeps the text as
+it is.
 """
 
 from __future__ import annotations
@@ -33,6 +39,13 @@ CSV_COLUMNS = (
     "co_recommenders_zh", "co_recommenders_en",
     "website", "status", "updated", "url_zh", "url_en",
 )
+# The columns of free text. The others hold values that validation restricts
+# to forms that cannot start a formula: ids, unit codes, fixed words, ISO
+# dates, numbers from 1 and http(s) addresses; so dates and numbers are never
+# altered.
+TEXT_COLUMNS = frozenset(f"{key}_{lang}" for lang in ("zh", "en") for key in (
+    "name", "field", "city", "venue", "organizers", "hosts", "recommender", "co_recommenders"))
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _both(text: Text | None, formats: dict[str, LangFormats]) -> dict | None:
@@ -116,12 +129,19 @@ def _row(r: dict) -> dict:
     return row
 
 
+def spreadsheet_text(value: str) -> str:
+    """Free text as a spreadsheet program shows it rather than runs it (OWASP CSV injection)."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
 def guide_csv(records: list[dict]) -> bytes:
     buf = io.StringIO(newline="")
     writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for r in records:
-        writer.writerow(_row(r))
+        row = _row(r)
+        writer.writerow({key: spreadsheet_text(value) if key in TEXT_COLUMNS else value
+                         for key, value in row.items()})
     return buf.getvalue().encode("utf-8-sig")
 
 

@@ -15,7 +15,7 @@ from icalendar.prop import vDuration
 
 from conftest import EN, make_project
 from guide.calendars import _line, _text
-from guide.opendata import CSV_COLUMNS
+from guide.opendata import CSV_COLUMNS, TEXT_COLUMNS, spreadsheet_text
 
 PUBLISHED = dt.date(2023, 5, 1)
 CHANGED = dt.date(2023, 7, 1)
@@ -269,6 +269,44 @@ def test_csv_opens_in_spreadsheets_with_documented_columns(dated):
     assert (cms["city_zh"], cms["city_en"], cms["hosts_en"]) == ("厦门", "Xiamen", "Xiamen University")
     assert (cms["recommender"], cms["recommender_en"]) == ("A-01", "Chinese Mathematical Society")
     assert by_id["wlsc-2023"]["date_precision"] == "month" and by_id["wlsc-2023"]["end"] == "2023-10-31"
+
+
+def test_csv_text_that_a_spreadsheet_would_run_as_a_formula_starts_with_a_quote(project):
+    cms = project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    cms.write_text(cms.read_text(encoding="utf-8")
+                   .replace("name: 2023年中国数学会学术年会", "name: '=HYPERLINK(\"https://evil.example/\",\"年会\")'")
+                   .replace("venue: 厦门大学", "venue: '-196 ℃ 低温实验室'")
+                   .replace("organizers: [中国数学会]", "organizers: ['@中国数学会', '+86 学会']"), encoding="utf-8")
+    project.translations(dict(EN, **{'=HYPERLINK(\\"https://evil.example/\\",\\"年会\\")': "+1 Annual Meeting"}))
+    assert project.build().ok
+    rows = list(csv.DictReader(io.StringIO((project.root / "site/data/guide.csv").read_text(encoding="utf-8-sig"))))
+    row = next(r for r in rows if r["id"] == "cms-2023")
+    assert row["name_zh"] == "'" + '=HYPERLINK("https://evil.example/","年会")'
+    assert row["name_en"] == "'+1 Annual Meeting"
+    assert (row["venue_zh"], row["organizers_zh"]) == ("'-196 ℃ 低温实验室", "'@中国数学会; +86 学会")
+    assert row["city_zh"] == "厦门"  # nothing to neutralize
+    # Dates and numbers as they are; every other row untouched.
+    assert (row["start"], row["end"], row["updated"], row["edition_number"]) == ("2023-05-30", "2023-06-02",
+                                                                                  "2023-01-01", "15")
+    assert not any(v.startswith("'") for r in rows if r["id"] != "cms-2023" for v in r.values())
+    # The JSON keeps the text as it is.
+    data = json.loads((project.root / "site/data/guide.json").read_text(encoding="utf-8"))
+    cms_json = next(c for c in data["conferences"] if c["id"] == "cms-2023")
+    assert cms_json["name"] == {"zh": '=HYPERLINK("https://evil.example/","年会")', "en": "+1 Annual Meeting"}
+    assert cms_json["venue"]["zh"] == "-196 ℃ 低温实验室"
+
+
+@pytest.mark.parametrize("value, shown", [
+    ("=1+2", "'=1+2"), ("+86 10", "'+86 10"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("1-2", "1-2"), ("a=b", "a=b"), ("", ""), ("'quoted", "'quoted"),
+])
+def test_spreadsheet_text(value, shown):
+    assert spreadsheet_text(value) == shown
+
+
+def test_text_columns_are_csv_columns():
+    assert TEXT_COLUMNS < set(CSV_COLUMNS)
+    assert not {"start", "end", "updated", "edition_number", "website"} & TEXT_COLUMNS
 
 
 def test_home_page_links_the_open_data(dated):
