@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from reportlab.lib.colors import HexColor
+from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -110,6 +112,61 @@ def draw_text(canvas, x: float, y: float, text: str, size: float, color=INK, ali
     draw(x, y, text, mode=mode, charSpace=char_space)
 
 
+class TextBlock:
+    """Lines of text gathered and drawn as one PDF text object, setting font, colour,
+    render mode and spacing only when they change: a certificate's forty lines
+    cost one pass instead of forty ReportLab text objects.
+
+    ``add`` takes the arguments of ``draw_text``; ``bold`` > 0 emboldens with
+    fill-and-stroke at that line width.
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[tuple] = []
+
+    def add(self, x: float, y: float, text: str, size: float, color=INK, align: str = "left",
+            bold: float = 0.0, char_space: float = 0.0) -> None:
+        if align != "left":
+            width = text_width(text, size) + (len(text) - 1) * char_space if char_space else text_width(text, size)
+            x -= width if align == "right" else width / 2
+        self.lines.append((x, y, text, size, color, bold, char_space))
+
+    def draw(self, canvas) -> None:
+        if not self.lines:
+            return
+        font = pdfmetrics.getFont(font_name())
+        doc = canvas._doc
+        ops = ["q BT"]
+        face = size_now = fill = stroke = width = None
+        mode = spacing = 0
+        for x, y, text, size, color, bold, char_space in self.lines:
+            if color != fill:
+                ops.append(f"{fp_str(color.red, color.green, color.blue)} rg")
+                fill = color
+            if bold:
+                if color != stroke:
+                    ops.append(f"{fp_str(color.red, color.green, color.blue)} RG")
+                    stroke = color
+                if bold != width:
+                    ops.append(f"{fp_str(bold)} w")
+                    width = bold
+            if (2 if bold else 0) != mode:
+                mode = 2 if bold else 0
+                ops.append(f"{mode} Tr")
+            if char_space != spacing:
+                ops.append(f"{fp_str(char_space)} Tc")
+                spacing = char_space
+            ops.append(f"1 0 0 1 {fp_str(x, y)} Tm")
+            for subset, encoded in font.splitString(text, doc):
+                name = font.getSubsetInternalName(subset, doc)
+                if (name, size) != (face, size_now):
+                    ops.append(f"{name} {fp_str(size)} Tf")
+                    face, size_now = name, size
+                ops.append(f"({escapePDF(encoded)}) Tj")
+        ops.append("ET Q")
+        canvas.addLiteral("\n".join(ops))
+
+
 @dataclass
 class _Block:
     lines: list[str]
@@ -137,7 +194,7 @@ class Column:
         self.items.append(points)
         self.height += points
 
-    def draw(self, canvas, x: float, top: float) -> None:
+    def draw(self, text: TextBlock, x: float, top: float) -> None:
         y = top
         for item in self.items:
             if not isinstance(item, _Block):
@@ -146,30 +203,149 @@ class Column:
             for line in item.lines:
                 y -= item.leading
                 baseline = y + (item.leading - item.size) / 2 + item.size * 0.18
-                draw_text(canvas, x, baseline, line, item.size, item.color,
-                          bold=item.size / 40 if item.bold else 0.0)
+                text.add(x, baseline, line, item.size, item.color, bold=item.size / 40 if item.bold else 0.0)
+
+
+# -- QR codes ------------------------------------------------------------------
+# segno encodes the data; choosing the mask is its slow part (eight masked
+# copies scored module by module in Python: ~4 of the ~5 ms of a code). We let
+# segno encode with mask 0, undo that mask, and score the eight candidates with
+# exactly segno's penalty rules, on the whole matrix held as one integer (its
+# rows, then its columns: bit operations and C string searches), so the chosen
+# mask, and so the matrix, are the ones segno.make gives (a test compares them
+# on many URLs).
+_N3_PATTERN = "1011101"
+_BITS_TO_DIGITS = bytes.maketrans(b"\0\1", b"01")
+_DIGITS_TO_BITS = bytes.maketrans(b"01", b"\0\1")
+
+
+def _bits(rows) -> int:
+    """Rows of 0 and 1, concatenated into one integer, the first module the highest bit."""
+    return int(b"".join(bytes(row) for row in rows).translate(_BITS_TO_DIGITS), 2)
+
+
+@dataclass(frozen=True)
+class _QrLayout:
+    """Per version, as bits of the rows and then the columns of the matrix
+    (2 n² bits): the encoding region, the function patterns, each mask's bits."""
+
+    size: int
+    region: int
+    fixed: int                 # finder, timing and alignment patterns; reserved areas 0
+    masks: tuple[int, ...]
+    runs: int                  # bit p set: modules p and p + 1 are in the same line
+    blocks: int                # bit p set: p, p + 1, p + n, p + n + 1 form a 2×2 block of rows
+
+
+def _with_columns(matrix) -> int:
+    return _bits(list(matrix) + [bytes(col) for col in zip(*matrix)])
+
+
+@lru_cache(maxsize=64)
+def _qr_layout(version: int) -> _QrLayout:
+    from segno import encoder
+    n = version * 4 + 17
+    # As segno's find_and_apply_best_mask builds it: the function patterns over
+    # a matrix whose still unset modules (0x2) are the encoding region.
+    template = encoder.make_matrix(n, n)
+    encoder.add_finder_patterns(template, n, n)
+    encoder.add_alignment_patterns(template, n, n)
+    region = [[v == 0x2 for v in row] for row in template]
+    region[-8][8] = False  # the dark module
+    fixed = [[v == 0x1 for v in row] for row in template]
+    masks = tuple(_with_columns([[region[i][j] and bool(fn(i, j)) for j in range(n)] for i in range(n)])
+                  for fn in encoder.get_data_mask_functions(False))
+    lines = 2 * n
+    runs = sum(1 << p for p in range(lines * n) if (p + 1) % n)
+    rows_low = n * n  # the rows are the high half: blocks need a row below (p + n) in the rows
+    blocks = sum(1 << p for p in range(rows_low, 2 * rows_low - n) if (p + 1) % n)
+    return _QrLayout(n, _with_columns(region), _with_columns(fixed), masks, runs, blocks)
+
+
+def _n3_score(lines: str, n: int) -> int:
+    """segno's N3 over rows and columns of n modules, concatenated: 1:1:3:1:1 with
+    four light modules on one side within the line (or the pattern at an edge).
+    Matches across two lines are skipped; within a line the scan goes as segno's."""
+    count = 0
+    idx = lines.find(_N3_PATTERN)
+    while idx != -1:
+        col = idx % n
+        if col > n - 7:
+            idx = lines.find(_N3_PATTERN, idx + 1)
+            continue
+        start = idx - col
+        offset = idx + 7
+        if col in (0, n - 7) or "1" not in lines[start + max(col - 4, 0):idx] \
+                or "1" not in lines[offset:min(offset + 4, start + n)]:
+            count += 40
+        else:
+            offset = idx + 4
+        idx = lines.find(_N3_PATTERN, offset)
+    return count
+
+
+def _qr_penalty(bits: int, layout: _QrLayout, form: str) -> int:
+    """segno's mask_scores (N1 + N2 + N3 + N4) of a matrix given as its rows and columns."""
+    n = layout.size
+    same = ~(bits ^ (bits >> 1)) & layout.runs
+    fives = same & (same >> 1) & (same >> 2) & (same >> 3)
+    # A run of k ≥ 5 alike modules costs k - 2: its k - 4 windows of five, plus 2.
+    n1 = fives.bit_count() + 2 * (fives & ~(fives << 1)).bit_count()
+    vertical = ~(bits ^ (bits >> n))
+    n2 = (vertical & (vertical >> 1) & same & layout.blocks).bit_count()
+    n3 = _n3_score(format(bits, form), n)
+    percent = float((bits >> (n * n)).bit_count()) / (n ** 2)
+    n4 = 10 * int(abs(percent * 100 - 50) / 5)
+    return n1 + 3 * n2 + n3 + n4
+
+
+def qr_matrix(data: str) -> list[str]:
+    """The QR code segno.make(data, error="m", micro=False) draws, as rows of "0"/"1"."""
+    from segno import consts, encoder
+    code = encoder.encode(data, error=consts.ERROR_LEVEL_M, mask=0, micro=False)
+    layout = _qr_layout(code.version)
+    n = layout.size
+    unmasked = (_with_columns(code.matrix) ^ layout.masks[0]) & layout.region | layout.fixed
+    form = f"0{2 * n * n}b"
+    scores = [_qr_penalty(unmasked ^ mask, layout, form) for mask in layout.masks]
+    best = scores.index(min(scores))  # the first of the lowest, as segno
+    if best == 0:
+        matrix = code.matrix
+    else:
+        digits = format((unmasked ^ layout.masks[best]) >> (n * n), f"0{n * n}b").encode()
+        matrix = tuple(bytearray(digits[i:i + n].translate(_DIGITS_TO_BITS)) for i in range(0, n * n, n))
+        encoder.add_format_info(matrix, code.version, code.error, best)
+        encoder.add_version_info(matrix, code.version)
+    return [bytes(row).translate(_BITS_TO_DIGITS).decode() for row in matrix]
 
 
 def draw_qr(canvas, data: str, x: float, y: float, size: float) -> None:
-    """A QR code as vector modules (no image), one rectangle per dark run of a row."""
-    import segno
-    qr = segno.make(data, error="m", micro=False)
-    matrix = qr.matrix
-    n = len(matrix)
+    """A QR code as vector modules (no image): one rectangle per dark run of a
+    row, stacked with the same run of the rows below into one taller rectangle."""
+    rows = qr_matrix(data)
+    n = len(rows)
     module = size / n
+    rects = []       # (first row, last row, start column, end column)
+    open_runs = {}   # (start, end) -> index into rects, for runs of the previous row
+    for row_index, row in enumerate(rows):
+        now = {}
+        for run in _DARK_RUN.finditer(row):
+            span = run.span()
+            i = open_runs.get(span)
+            if i is None:
+                i = len(rects)
+                rects.append([row_index, row_index, *span])
+            else:
+                rects[i][1] = row_index
+            now[span] = i
+        open_runs = now
+    ops = [fp_str(x + start * module, y + size - (last + 1) * module,
+                  (end - start) * module, (last - first + 1) * module) + " re"
+           for first, last, start, end in rects]
     canvas.saveState()
     canvas.setFillColor(INK)
-    path = canvas.beginPath()
-    for row_index, row in enumerate(matrix):
-        top = y + size - (row_index + 1) * module
-        col = 0
-        while col < n:
-            if row[col]:
-                start = col
-                while col < n and row[col]:
-                    col += 1
-                path.rect(x + start * module, top, (col - start) * module, module)
-            else:
-                col += 1
-    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.addLiteral("\n".join(ops) + "\nf")
     canvas.restoreState()
+
+
+_DARK_RUN = re.compile("1+")
