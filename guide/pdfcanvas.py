@@ -44,7 +44,7 @@ def register_font(path: Path) -> None:
     if _font == name:
         return
     if name not in pdfmetrics.getRegisteredFontNames():
-        font = TTFont(name, str(path))
+        font = TTFont(name, str(path), asciiReadable=False)
         # ReportLab aliases a new name to the font first registered with the
         # same face (PostScript) name, which every trimmed font shares: forget
         # that face so this file, with its own characters, is the one used.
@@ -52,6 +52,7 @@ def register_font(path: Path) -> None:
         pdfmetrics.registerFont(font)
     _font = name
     text_width.cache_clear()
+    wrapped.cache_clear()
 
 
 def font_name() -> str:
@@ -63,6 +64,13 @@ def font_name() -> str:
 @lru_cache(maxsize=65536)
 def text_width(text: str, size: float) -> float:
     return pdfmetrics.stringWidth(text, _font, size)
+
+
+@lru_cache(maxsize=4096)
+def wrapped(text: str, lang: str, width: float, size: float) -> tuple[str, ...]:
+    """``text`` wrapped to ``width`` at ``size``: the labels and the statement of an
+    edition are the same on each of its certificates, and wrapped once."""
+    return tuple(wrap(text, lang, width, lambda s: text_width(s, size)))
 
 
 def _timestamp(day: dt.date):
@@ -169,7 +177,7 @@ class TextBlock:
 
 @dataclass
 class _Block:
-    lines: list[str]
+    lines: tuple[str, ...]
     size: float
     color: object
     leading: float
@@ -186,7 +194,7 @@ class Column:
     height: float = 0.0
 
     def paragraph(self, text: str, size: float, color, leading: float = 1.3, bold: bool = False) -> None:
-        lines = wrap(text, self.lang, self.width, lambda s: text_width(s, size))
+        lines = wrapped(text, self.lang, self.width, size)
         self.items.append(_Block(lines, size, color, size * leading, bold))
         self.height += size * leading * len(lines)
 
@@ -321,11 +329,11 @@ def qr_matrix(data: str) -> list[str]:
 
 def draw_qr(canvas, data: str, x: float, y: float, size: float) -> None:
     """A QR code as vector modules (no image): one rectangle per dark run of a
-    row, stacked with the same run of the rows below into one taller rectangle."""
+    row, stacked with the same run of the rows below into one taller rectangle.
+    Drawn in module units (whole numbers) under one scaling transform."""
     rows = qr_matrix(data)
     n = len(rows)
-    module = size / n
-    rects = []       # (first row, last row, start column, end column)
+    rects = []       # [first row, last row, start column, end column]
     open_runs = {}   # (start, end) -> index into rects, for runs of the previous row
     for row_index, row in enumerate(rows):
         now = {}
@@ -339,13 +347,11 @@ def draw_qr(canvas, data: str, x: float, y: float, size: float) -> None:
                 rects[i][1] = row_index
             now[span] = i
         open_runs = now
-    ops = [fp_str(x + start * module, y + size - (last + 1) * module,
-                  (end - start) * module, (last - first + 1) * module) + " re"
-           for first, last, start, end in rects]
-    canvas.saveState()
-    canvas.setFillColor(INK)
-    canvas.addLiteral("\n".join(ops) + "\nf")
-    canvas.restoreState()
+    # PDF's y axis points up: row r spans n - r - 1 .. n - r.
+    ops = [f"{start} {n - last - 1} {end - start} {last - first + 1} re" for first, last, start, end in rects]
+    module = size / n
+    canvas.addLiteral(f"q {fp_str(INK.red, INK.green, INK.blue)} rg {fp_str(module, 0, 0, module, x, y)} cm\n"
+                      + "\n".join(ops) + "\nf Q")
 
 
 _DARK_RUN = re.compile("1+")
