@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import operator
 import re
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from reportlab.lib.colors import HexColor
 from reportlab.lib.rl_accel import escapePDF, fp_str
@@ -215,13 +217,14 @@ class Column:
 
 
 # -- QR codes ------------------------------------------------------------------
-# segno encodes the data; choosing the mask is its slow part (eight masked
-# copies scored module by module in Python: ~4 of the ~5 ms of a code). We let
-# segno encode with mask 0, undo that mask, and score the eight candidates with
-# exactly segno's penalty rules, on the whole matrix held as one integer (its
-# rows, then its columns: bit operations and C string searches), so the chosen
-# mask, and so the matrix, are the ones segno.make gives (a test compares them
-# on many URLs).
+# segno makes the codewords (segments, version, error correction); placing them
+# and choosing the mask is most of its time (eight masked copies scored module
+# by module in Python). Here the placement is one precomputed permutation per
+# version, found by segno's own add_codewords, and the eight candidates are
+# scored with exactly segno's penalty rules on the whole matrix held as one
+# integer (its rows, then its columns: bit operations and C string searches),
+# so the chosen mask, and so the matrix, are the ones segno.make gives (a test
+# compares them on many URLs).
 _N3_PATTERN = "1011101"
 _BITS_TO_DIGITS = bytes.maketrans(b"\0\1", b"01")
 _DIGITS_TO_BITS = bytes.maketrans(b"01", b"\0\1")
@@ -235,11 +238,12 @@ def _bits(rows) -> int:
 @dataclass(frozen=True)
 class _QrLayout:
     """Per version, as bits of the rows and then the columns of the matrix
-    (2 n² bits): the encoding region, the function patterns, each mask's bits."""
+    (2 n² bits): where each codeword bit goes, each mask's bits, and where
+    runs and blocks may be."""
 
     size: int
-    region: int
-    fixed: int                 # finder, timing and alignment patterns; reserved areas 0
+    data_bits: int             # modules of the encoding region
+    place: Callable            # codeword bits + b"\0\1" -> every module of rows and columns
     masks: tuple[int, ...]
     runs: int                  # bit p set: modules p and p + 1 are in the same line
     blocks: int                # bit p set: p, p + 1, p + n, p + n + 1 form a 2×2 block of rows
@@ -260,14 +264,38 @@ def _qr_layout(version: int) -> _QrLayout:
     encoder.add_alignment_patterns(template, n, n)
     region = [[v == 0x2 for v in row] for row in template]
     region[-8][8] = False  # the dark module
-    fixed = [[v == 0x1 for v in row] for row in template]
     masks = tuple(_with_columns([[region[i][j] and bool(fn(i, j)) for j in range(n)] for i in range(n)])
                   for fn in encoder.get_data_mask_functions(False))
+    # Where segno puts codeword bit k: let it place the markers 3, 4, ... instead.
+    marked = [list(row) for row in template]
+    data_bits = sum(row.count(0x2) for row in marked)
+    encoder.add_codewords(marked, range(3, 3 + data_bits), version)
+    # Index k < data_bits takes codeword bit k; data_bits and data_bits + 1 give
+    # the fixed modules 0 and 1 (the reserved format areas are 0 while scoring).
+    source = [[v - 3 if v >= 3 else data_bits + v for v in row] for row in marked]
+    order = [k for row in source for k in row] + [k for col in zip(*source) for k in col]
     lines = 2 * n
     runs = sum(1 << p for p in range(lines * n) if (p + 1) % n)
     rows_low = n * n  # the rows are the high half: blocks need a row below (p + n) in the rows
     blocks = sum(1 << p for p in range(rows_low, 2 * rows_low - n) if (p + 1) % n)
-    return _QrLayout(n, _with_columns(region), _with_columns(fixed), masks, runs, blocks)
+    return _QrLayout(n, data_bits, operator.itemgetter(*order), masks, runs, blocks)
+
+
+def _qr_codewords(data: str) -> tuple[int, int, bytearray]:
+    """(version, error level, final message bits) as segno.make(data, error="m",
+    micro=False) makes them: segno's encode up to its codeword placement."""
+    from segno import consts, encoder
+    segments = encoder.prepare_data(data, None, None)
+    version = encoder.find_version(segments, consts.ERROR_LEVEL_M, eci=False, micro=False)
+    error = encoder.boost_error_level(version, consts.ERROR_LEVEL_M, segments, False)
+    buff = encoder.Buffer()
+    for segment in segments:
+        encoder.write_segment(buff, segment, None, encoder.version_range(version), False)
+    capacity = consts.SYMBOL_CAPACITY[version][error]
+    encoder.write_terminator(buff, capacity, None, len(buff))
+    encoder.write_padding_bits(buff, version, len(buff))
+    encoder.write_pad_codewords(buff, version, capacity, len(buff))
+    return version, error, encoder.make_final_message(version, error, buff).getbits()
 
 
 def _n3_score(lines: str, n: int) -> int:
@@ -309,21 +337,20 @@ def _qr_penalty(bits: int, layout: _QrLayout, form: str) -> int:
 
 def qr_matrix(data: str) -> list[str]:
     """The QR code segno.make(data, error="m", micro=False) draws, as rows of "0"/"1"."""
-    from segno import consts, encoder
-    code = encoder.encode(data, error=consts.ERROR_LEVEL_M, mask=0, micro=False)
-    layout = _qr_layout(code.version)
+    from segno import encoder
+    version, error, bits = _qr_codewords(data)
+    layout = _qr_layout(version)
+    if len(bits) != layout.data_bits:
+        raise ValueError(f"QR version {version}: {len(bits)} bits for {layout.data_bits} modules")
     n = layout.size
-    unmasked = (_with_columns(code.matrix) ^ layout.masks[0]) & layout.region | layout.fixed
+    unmasked = int(bytes(layout.place(bits + b"\0\1")).translate(_BITS_TO_DIGITS), 2)
     form = f"0{2 * n * n}b"
     scores = [_qr_penalty(unmasked ^ mask, layout, form) for mask in layout.masks]
     best = scores.index(min(scores))  # the first of the lowest, as segno
-    if best == 0:
-        matrix = code.matrix
-    else:
-        digits = format((unmasked ^ layout.masks[best]) >> (n * n), f"0{n * n}b").encode()
-        matrix = tuple(bytearray(digits[i:i + n].translate(_DIGITS_TO_BITS)) for i in range(0, n * n, n))
-        encoder.add_format_info(matrix, code.version, code.error, best)
-        encoder.add_version_info(matrix, code.version)
+    digits = format((unmasked ^ layout.masks[best]) >> (n * n), f"0{n * n}b").encode()
+    matrix = tuple(bytearray(digits[i:i + n].translate(_DIGITS_TO_BITS)) for i in range(0, n * n, n))
+    encoder.add_format_info(matrix, version, error, best)
+    encoder.add_version_info(matrix, version)
     return [bytes(row).translate(_BITS_TO_DIGITS).decode() for row in matrix]
 
 
