@@ -165,15 +165,16 @@ class TextBlock:
             return
         font = pdfmetrics.getFont(font_name())
         doc = canvas._doc
+        encode = self._encoder(font, doc)
         ops = ["q BT"]
         face = size_now = fill = stroke = width = None
         mode = spacing = 0
         for x, y, text, size, color, bold, char_space in self.lines:
-            if color != fill:
+            if color is not fill:
                 ops.append(f"{fp_str(color.red, color.green, color.blue)} rg")
                 fill = color
             if bold:
-                if color != stroke:
+                if color is not stroke:
                     ops.append(f"{fp_str(color.red, color.green, color.blue)} RG")
                     stroke = color
                 if bold != width:
@@ -186,14 +187,31 @@ class TextBlock:
                 ops.append(f"{fp_str(char_space)} Tc")
                 spacing = char_space
             ops.append(f"1 0 0 1 {fp_str(x, y)} Tm")
-            for subset, encoded in font.splitString(text, doc):
-                name = font.getSubsetInternalName(subset, doc)
-                if (name, size) != (face, size_now):
+            for name, encoded in encode(text):
+                if name != face or size != size_now:
                     ops.append(f"{name} {fp_str(size)} Tf")
                     face, size_now = name, size
                 ops.append(f"({escapePDF(encoded)}) Tj")
         ops.append("ET Q")
         canvas.addLiteral("\n".join(ops))
+
+    def _encoder(self, font, doc):
+        """text -> [(font resource, bytes)] in the document's font subsets.
+
+        ReportLab numbers characters in the order they first appear; handing it
+        each distinct character once, in that order, gives the same numbers
+        without walking every line in Python, and then a line is one
+        str.translate. More than one subset (over 255 distinct characters): line
+        by line through ReportLab."""
+        distinct = "".join(dict.fromkeys("".join(line[2] for line in self.lines)))
+        chunks = font.splitString(distinct, doc)
+        if len(chunks) != 1:
+            return lambda text: [(font.getSubsetInternalName(subset, doc), encoded)
+                                 for subset, encoded in font.splitString(text, doc)]
+        subset, codes = chunks[0]
+        name = font.getSubsetInternalName(subset, doc)
+        table = dict(zip(map(ord, distinct), codes))
+        return lambda text: [(name, text.translate(table).encode("latin-1"))]
 
 
 @dataclass
