@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .records import Conference, Text
 
@@ -129,3 +129,16 @@ def render(model: SiteModel, formats: dict[str, LangFormats]) -> Iterator[tuple[
     records = _records(model, formats)
     yield FILES["json"], guide_json(model, formats, records)
     yield FILES["csv"], guide_csv(records)
+
+
+def makers(model: SiteModel, formats: dict[str, LangFormats]) -> list[tuple[str, Callable[[], bytes]]]:
+    """The open-data files, each made on demand (a build skips unchanged ones)."""
+    memo: list[list[dict]] = []
+
+    def records() -> list[dict]:
+        if not memo:
+            memo.append(_records(model, formats))
+        return memo[0]
+
+    return [(FILES["json"], lambda: guide_json(model, formats, records())),
+            (FILES["csv"], lambda: guide_csv(records()))]

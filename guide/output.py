@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import hashlib
 import os
+import pickle
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 
@@ -32,6 +35,10 @@ class Output:
         if key in self.files:
             raise OutputCollision(f"two outputs would be written to {key}")
         self.files[key] = data
+
+    def claim(self, path: str) -> None:
+        """Reserve ``path`` for a file that is not held in memory."""
+        self.add(path, b"")
 
     def __len__(self) -> int:
         return len(self.files)
@@ -141,3 +148,184 @@ def publish(site: Path, files: dict[str, bytes]) -> tuple[int, int]:
     _, written, removed = stage(site, files)
     swap(site)
     return written, removed
+
+
+# -- incremental writing ------------------------------------------------------
+# A file is known by (inode, size, mtime in ns): the digest recorded for that
+# key when the build wrote or linked it. Anything that touches a file
+# (another program, an interrupted build) gives it a new key, and an unknown
+# key is never trusted: the file is written again.
+StatKey = tuple[int, int, int]
+
+
+def digest_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def scan_tree(root: Path) -> dict[str, StatKey]:
+    """Every file below ``root`` (relative POSIX path -> stat key)."""
+    out: dict[str, StatKey] = {}
+    if not root.is_dir():
+        return out
+    stack = [("", str(root))]
+    while stack:
+        prefix, d = stack.pop()
+        with os.scandir(d) as entries:
+            for e in entries:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append((f"{prefix}{e.name}/", e.path))
+                else:
+                    st = e.stat(follow_symlinks=False)
+                    out[prefix + e.name] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    return out
+
+
+@dataclass
+class OutputRecord:
+    fingerprint: str | None
+    digest: str
+    searchable: bool = False
+
+
+@dataclass
+class BuildState:
+    """What the last successful build published, kept in .cache/build/ per output folder."""
+
+    outputs: dict[str, OutputRecord] = field(default_factory=dict)
+    known: dict[StatKey, str] = field(default_factory=dict)
+    search_inputs: str = ""
+    VERSION = 1
+
+    @staticmethod
+    def path_for(cache: Path, site: Path) -> Path:
+        return cache / "build" / (hashlib.sha256(str(site.resolve()).encode()).hexdigest()[:24] + ".pickle")
+
+    @classmethod
+    def load(cls, path: Path) -> "BuildState":
+        try:
+            with open(path, "rb") as f:
+                version, state = pickle.load(f)
+            if version == cls.VERSION and isinstance(state, cls):
+                return state
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
+            pass
+        return cls()
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump((self.VERSION, self), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+
+
+class TreeWriter:
+    """Brings the staging tree to the new site, touching only files whose bytes change.
+
+    The staging tree holds the build before the published one (the trees swap
+    on every build); a file that did not change since the published build is
+    hard-linked from ``site/`` rather than rendered again.
+    """
+
+    def __init__(self, site: Path, known: dict[StatKey, str]):
+        self.site = site.resolve()
+        self.staging = staging_dir(self.site)
+        if not self.staging.exists() and self.site.exists():
+            # First build on this machine with an old site: start from a copy so
+            # that only changed files are written (hard links cost no data).
+            shutil.copytree(self.site, self.staging, copy_function=os.link)
+        self.staging.mkdir(parents=True, exist_ok=True)
+        self.known = known
+        self.in_staging = scan_tree(self.staging)
+        self.in_site = scan_tree(self.site) if self.site != self.staging else {}
+        self.written = 0
+        self._dirs: set[str] = set()
+
+    # -- what is there ----------------------------------------------------------
+    def staged_digest(self, rel: str) -> str | None:
+        key = self.in_staging.get(rel)
+        return self.known.get(key) if key else None
+
+    def published_digest(self, rel: str) -> str | None:
+        key = self.in_site.get(rel)
+        return self.known.get(key) if key else None
+
+    def can_reuse(self, rel: str, digest: str) -> bool:
+        return self.staged_digest(rel) == digest or self.published_digest(rel) == digest
+
+    # -- changing staging --------------------------------------------------------
+    def _prepare(self, rel: str) -> Path:
+        path = self.staging / rel
+        parent = rel.rpartition("/")[0]
+        if parent and parent not in self._dirs:
+            p = path.parent
+            for up in [p, *p.parents]:  # a file where a folder must go
+                if up == self.staging:
+                    break
+                if up.is_file():
+                    up.unlink()
+            p.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(parent)
+        if path.is_dir():
+            shutil.rmtree(path)
+        return path
+
+    def _record(self, rel: str, path: Path, digest: str) -> None:
+        st = path.stat()
+        key = (st.st_ino, st.st_size, st.st_mtime_ns)
+        self.in_staging[rel] = key
+        self.known[key] = digest
+        self.written += 1
+
+    def put(self, rel: str, data: bytes, digest: str | None = None) -> bool:
+        """Write ``data`` unless staging already holds it; True when written."""
+        digest = digest or digest_bytes(data)
+        if self.staged_digest(rel) == digest:
+            return False
+        path = self._prepare(rel)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        self._record(rel, path, digest)
+        return True
+
+    def link(self, rel: str, source: Path, digest: str) -> bool:
+        """Place ``source`` (a file never changed in place) at ``rel``, by hard link where possible."""
+        if self.staged_digest(rel) == digest:
+            return False
+        path = self._prepare(rel)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(source, tmp)
+        except OSError:
+            shutil.copyfile(source, tmp)
+        os.replace(tmp, path)
+        self._record(rel, path, digest)
+        return True
+
+    def carry(self, rel: str, digest: str) -> bool:
+        """Bring a file unchanged since the published build into staging."""
+        if self.staged_digest(rel) == digest:
+            return False
+        return self.link(rel, self.site / rel, digest)
+
+    def remove_others(self, wanted, keep: tuple[str, ...] = ()) -> int:
+        """Delete staged files that are not ``wanted``; returns how many."""
+        removed = 0
+        dirs = set()
+        for rel in [r for r in self.in_staging if r not in wanted and not r.startswith(keep)]:
+            (self.staging / rel).unlink(missing_ok=True)
+            del self.in_staging[rel]
+            dirs.add((self.staging / rel).parent)
+            removed += 1
+        for d in sorted(dirs, key=lambda p: len(p.parts), reverse=True):
+            while d != self.staging and d.is_dir() and not any(d.iterdir()):
+                d.rmdir()
+                d = d.parent
+        return removed
+
+    def known_after_swap(self) -> dict[StatKey, str]:
+        """The digests worth keeping: files in either tree."""
+        keys = set(self.in_staging.values()) | set(self.in_site.values())
+        return {k: d for k, d in self.known.items() if k in keys}

@@ -40,7 +40,8 @@ class Job:
 
 @dataclass
 class PdfResult:
-    files: dict[str, bytes] = field(default_factory=dict)   # site path -> bytes
+    files: dict[str, bytes] = field(default_factory=dict)   # site path -> bytes (the manifest)
+    pdfs: dict[str, Path] = field(default_factory=dict)     # site path -> its file in the cache
     sha256: dict[str, str] = field(default_factory=dict)    # site path -> SHA-256 hex
     rendered: int = 0
     cached: int = 0
@@ -144,12 +145,21 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
         problems.add(root, 1, 1, "pdf-font", str(exc))
         return None
     cache = root / CACHE_DIR / "pdf"
+    # The SHA-256 of every cached PDF, so that a build need not read them.
+    index_path = cache / "sha256.json"
+    try:
+        index = json.loads(index_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        index = {}
     todo = []
     for job in jobs:
         job.key = doc_key(engine, job)
         cached = cache / f"{job.key}.pdf"
         if cached.is_file():
-            result.files[job.path] = cached.read_bytes()
+            result.pdfs[job.path] = cached
+            if job.key not in index:
+                index[job.key] = hashlib.sha256(cached.read_bytes()).hexdigest()
+            result.sha256[job.path] = index[job.key]
             result.cached += 1
         else:
             todo.append(job)
@@ -169,11 +179,18 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
             tmp = cache / f"{job.key}.{os.getpid()}.tmp"
             tmp.write_bytes(data)
             os.replace(tmp, cache / f"{job.key}.pdf")
-            result.files[job.path] = data
+            result.pdfs[job.path] = cache / f"{job.key}.pdf"
+            result.sha256[job.path] = index[job.key] = hashlib.sha256(data).hexdigest()
             (result.certificate_seconds if job.kind == "certificate" else result.catalog_seconds).append(seconds)
             result.rendered += 1
-    _prune(cache, {job.key for job in jobs})
-    result.sha256 = {path: hashlib.sha256(data).hexdigest() for path, data in result.files.items()}
+    keys = {job.key for job in jobs}
+    _prune(cache, keys)
+    index = {k: v for k, v in index.items() if k in keys}
+    if jobs:
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = index_path.with_name(f"sha256.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(index, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, index_path)
     result.files["certificates.json"] = manifest(model, result)
     return result
 

@@ -8,6 +8,8 @@ as it was.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
 import sys
 import time
 from contextlib import contextmanager
@@ -21,12 +23,14 @@ from .confidential import scan_output, scan_sources
 from .content import load_project
 from .changes import read_snapshot
 from .model import SiteModel, build_model
-from .output import Output, OutputCollision, stage, swap, sync_tree
-from .pdfs import PdfResult, build_pdfs
+from .fingerprint import Fingerprints
+from .model import LANGS
+from .output import (BuildState, Output, OutputCollision, OutputRecord, TreeWriter, digest_bytes,
+                     swap)
+from .pdfs import CACHE_DIR, PdfResult, build_pdfs
 from .problems import Problems
-from .rendering import Renderer
-from .searchindex import (BUNDLE, SearchIndexError, index_site, remember_search_inputs,
-                          reusable_bundle, search_inputs)
+from .rendering import OutputJob, Renderer
+from .searchindex import BUNDLE, SearchIndexError, index_pages, is_searchable, search_inputs
 from .translation import Catalogs, load_catalogs
 from .validation import Content, validate
 from .rules import check_rules
@@ -44,6 +48,8 @@ class BuildResult:
     written: int = 0             # files of pages and data
     removed: int = 0
     index_written: int = 0       # files of the search index that changed
+    rendered: int = 0            # outputs made by this build
+    reused: int = 0              # outputs carried over: their inputs did not change
     model: SiteModel | None = None
     pdfs: PdfResult | None = None
 
@@ -105,66 +111,100 @@ class Build:
         with self.stage("model"):
             model = build_model(content, catalogs, self.today, self.previous)
             self.result.model = model
-        output = Output()
         # PDFs come first: the verification pages print their SHA-256.
         with self.stage("pdf"):
             pdfs = build_pdfs(model, self.root, self.problems)
             self.result.pdfs = pdfs
         if pdfs is None:
             return self.result
-        with self.stage("render"):
+        state_path = BuildState.path_for(self.root / CACHE_DIR, self.out)
+        state = BuildState.load(state_path)
+        templates = templates_dir(self.root)
+        output = Output()
+        outputs: dict[str, OutputRecord] = {}
+        with self.stage("plan"):
+            renderer = Renderer(model, templates, pdfs.sha256)
+            jobs = renderer.plan(Fingerprints(model, templates, LANGS))
             try:
-                for path, data in pdfs.files.items():
-                    output.add(path, data)
-                renderer = Renderer(model, templates_dir(self.root), pdfs.sha256)
-                pages = tqdm(renderer.render_all(), total=renderer.count(), desc="render", unit="file",
-                             disable=not self.progress, leave=False, file=sys.stderr)
-                for path, data in pages:
-                    output.add(path, data)
-            except jinja2.TemplateSyntaxError as exc:
-                self.problems.error(Path(exc.filename or exc.name or "templates"), (exc.lineno or 1, 1),
-                                    "template-syntax", exc.message or str(exc))
-            except jinja2.TemplateError as exc:
-                where, line = _template_frame(exc, templates_dir(self.root))
-                self.problems.error(where, (line, 1), "template-error", f"{type(exc).__name__}: {exc}")
+                for path in [*(job.path for job in jobs), *pdfs.pdfs, *pdfs.files]:
+                    output.claim(path)
             except OutputCollision as exc:
                 self.problems.error(self.root / "content", (1, 1), "output-collision", str(exc))
+                return self.result
+            writer = TreeWriter(self.out, state.known)
+            # An output whose inputs did not change since the published build
+            # is that build's file: it is carried over, not rendered.
+            todo, reused = [], []
+            for job in jobs:
+                prev = state.outputs.get(job.path)
+                if (job.fingerprint is not None and prev is not None and prev.fingerprint == job.fingerprint
+                        and writer.can_reuse(job.path, prev.digest)):
+                    reused.append(prev)
+                    outputs[job.path] = prev
+                else:
+                    todo.append(job)
+        with self.stage("render"):
+            made = render_outputs(todo, writer, self.out, content.confidential, self.problems,
+                                  templates, self.progress)
+            for job, (digest, searchable) in zip(todo, made):
+                outputs[job.path] = OutputRecord(job.fingerprint, digest, searchable)
+            self.result.rendered = len(todo)
+            self.result.reused = len(reused)
             # The last line of defence: what would be published, whatever put it there.
-            scan_output(output.files, self.out, self.problems, content.confidential)
+            scan_output(pdfs.files, self.out, self.problems, content.confidential)
         if self.problems.errors:
-            return self.result  # nothing is written: the previous site stays whole
-        html = [data for p, data in output.files.items() if p.endswith(".html")]
-        self.result.pages = len(html)
-        searchable = sum(1 for data in html if b"data-pagefind-body" in data)
-        inputs = search_inputs(output.files)
+            return self.result  # site/ untouched: only the staging tree changed
         with self.stage("write"):
-            # The bundle of the previous build stays until the index stage has
-            # the new one, so that unchanged index files are not rewritten.
-            staging, written, removed = stage(self.out, output.files, keep=(BUNDLE,))
+            for path, record in outputs.items():
+                if path not in writer.in_staging or writer.staged_digest(path) != record.digest:
+                    writer.carry(path, record.digest)
+            for path, source in pdfs.pdfs.items():
+                writer.link(path, source, pdfs.sha256[path])
+                outputs[path] = OutputRecord(None, pdfs.sha256[path])
+            for path, data in pdfs.files.items():
+                digest = digest_bytes(data)
+                writer.put(path, data, digest)
+                outputs[path] = OutputRecord(None, digest)
+            # The bundle of the published build stays until the index stage
+            # knows whether it is still right.
+            removed = writer.remove_others(outputs, keep=(BUNDLE,))
+        searchable = {path: r.digest for path, r in outputs.items() if r.searchable}
+        self.result.pages = sum(1 for path in outputs if path.endswith(".html"))
+        inputs = search_inputs(searchable)
         with self.stage("index"):
             try:
-                # Pagefind indexes every page when none is marked: nothing to search then.
                 # The bundle is a function of the searchable pages alone: when
                 # none changed since the published build, it is the same.
-                reused = reusable_bundle(self.root, self.out, inputs)
-                if reused is not None:
-                    bundle, indexed = reused, searchable
+                previous = {p: r for p, r in state.outputs.items() if p.startswith(BUNDLE)}
+                if (previous and state.search_inputs == inputs
+                        and all(writer.can_reuse(p, r.digest) for p, r in previous.items())):
+                    for path, record in previous.items():
+                        output.claim(path)
+                        writer.carry(path, record.digest)
+                        outputs[path] = record
+                    indexed = len(searchable)
                 else:
-                    bundle, indexed = index_site(staging) if searchable else ({}, 0)
-                if indexed != searchable:
-                    raise SearchIndexError(f"Pagefind indexed {indexed} pages, expected {searchable} "
-                                           "(pages with data-pagefind-body)")
-                for path, data in bundle.items():
-                    output.add(path, data)
+                    # Pagefind indexes every page when none is marked: nothing to search then.
+                    bundle, indexed = index_pages(writer.staging, sorted(searchable)) if searchable else ({}, 0)
+                    if indexed != len(searchable):
+                        raise SearchIndexError(f"Pagefind indexed {indexed} pages, expected {len(searchable)} "
+                                               "(pages with data-pagefind-body)")
+                    before = writer.written
+                    for path, data in bundle.items():
+                        output.claim(path)
+                        digest = digest_bytes(data)
+                        writer.put(path, data, digest)
+                        outputs[path] = OutputRecord(None, digest)
+                    self.result.index_written = writer.written - before
             except (SearchIndexError, OutputCollision) as exc:
                 self.problems.error(self.out, (1, 1), "search-index", str(exc))
                 return self.result  # site/ is untouched: only the staging tree changed
             self.result.indexed = indexed
-            self.result.index_written, _ = sync_tree(staging, bundle, under=BUNDLE)
+            removed += writer.remove_others(outputs)
         with self.stage("swap"):
             swap(self.out)
-        remember_search_inputs(self.root, self.out, inputs)
-        self.result.written, self.result.removed = written, removed
+        BuildState(outputs, writer.known_after_swap(), inputs).save(state_path)
+        self.result.written, self.result.removed = writer.written - self.result.index_written, removed
         return self.result
 
     def summary(self) -> str:
@@ -197,3 +237,87 @@ def _template_frame(exc: Exception, templates: Path) -> tuple[Path, int]:
             where, line = Path(filename), tb.tb_lineno
         tb = tb.tb_next
     return where, line
+
+
+# -- rendering on every core -------------------------------------------------------
+# Below this many outputs to make, starting processes costs more than it saves.
+PARALLEL_THRESHOLD = 400
+CHUNK = 64
+_work: tuple | None = None   # set before the pool forks: workers inherit it
+
+
+def _make_chunk(bounds: tuple[int, int]):
+    """Make, scan and stage jobs[lo:hi]; returns per job (digest, searchable, stat key, written)
+    and the problems found, as data (a worker's exceptions would not travel well)."""
+    jobs, writer, out, rules, templates, root = _work
+    problems = Problems(root=root)
+    made = []
+    for job in jobs[bounds[0]:bounds[1]]:
+        try:
+            data = job.make()
+        except jinja2.TemplateSyntaxError as exc:
+            problems.error(Path(exc.filename or exc.name or "templates"), (exc.lineno or 1, 1),
+                           "template-syntax", exc.message or str(exc))
+            made.append(None)
+            continue
+        except jinja2.TemplateError as exc:
+            where, line = _template_frame(exc, templates)
+            problems.error(where, (line, 1), "template-error", f"{type(exc).__name__}: {exc}")
+            made.append(None)
+            continue
+        scan_output({job.path: data}, out, problems, rules)
+        digest = digest_bytes(data)
+        written = writer.put(job.path, data, digest)
+        made.append((digest, is_searchable(job.path, data), writer.in_staging[job.path] if written else None))
+    return bounds, made, problems.items
+
+
+def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, problems: Problems,
+                   templates: Path, progress: bool = False, workers: int | None = None):
+    """Make every job and stage the files whose bytes changed, on all cores when there are many.
+
+    Returns per job (SHA-256, searchable); problems (template errors, confidential
+    text) are added to ``problems``.
+    """
+    global _work
+    workers = workers or os.cpu_count() or 1
+    _work = (jobs, writer, out, rules, templates, problems.root)
+    bounds = [(i, min(i + CHUNK, len(jobs))) for i in range(0, len(jobs), CHUNK)]
+    bar = tqdm(total=len(jobs), desc="render", unit="file", disable=not progress, leave=False, file=sys.stderr)
+    results: list = [None] * len(jobs)
+    seen: set = set()
+    try:
+        if workers == 1 or len(jobs) < PARALLEL_THRESHOLD:
+            chunks = map(_make_chunk, bounds)
+            pool = None
+        else:
+            # fork: the workers share the model and the templates as they are.
+            pool = multiprocessing.get_context("fork").Pool(workers)
+            chunks = pool.imap_unordered(_make_chunk, bounds)
+        for (lo, hi), made, found in chunks:
+            for i, item in enumerate(made, lo):
+                results[i] = item
+            for p in found:
+                if p not in seen:  # the same template error in many pages: once
+                    seen.add(p)
+                    problems.items.append(p)
+            bar.update(hi - lo)
+        if pool is not None:
+            pool.close()
+            pool.join()
+    finally:
+        _work = None
+        bar.close()
+    problems.recount()
+    out_rows = []
+    for job, item in zip(jobs, results):
+        if item is None:
+            out_rows.append(("", False))
+            continue
+        digest, searchable, key = item
+        if key is not None and writer.in_staging.get(job.path) != key:
+            writer.in_staging[job.path] = key
+            writer.known[key] = digest
+            writer.written += 1
+        out_rows.append((digest, searchable))
+    return out_rows

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from . import calendars, opendata
 from .changes import REPORT, SNAPSHOT, snapshot_json
+from .fingerprint import Fingerprints
 from .model import LANGS, SiteModel, index_letter, name_key, pinyin_key
 from .records import Conference, DateSpan, Text
 from .translation import BABEL_LOCALE, HTML_LANG, ContentTranslator
@@ -39,6 +40,19 @@ class PageSpec:
     context: dict = field(default_factory=dict)
     edition: str | None = None   # the edition the page belongs to, for the sample banner
     sitemap: bool = True
+    # What the page shows besides the guide-wide data (see fingerprint.py):
+    # "all", ("view", id), or the conferences it lists. None: made on every
+    # build (it depends on the previous build).
+    inputs: object = ()
+
+
+@dataclass
+class OutputJob:
+    """One file of the site: its path, its fingerprint, and how to make it."""
+
+    path: str
+    fingerprint: str | None      # None: made on every build
+    make: Callable[[], bytes]
 
 
 @dataclass
@@ -88,32 +102,35 @@ FEED_KEY = "feed.xml"
 
 def plan_pages(model: SiteModel) -> Iterator[PageSpec]:
     """Every page of the site, language-independent."""
-    yield PageSpec("index.html", "home.html", {"view": model.current}, model.current.id)
+    yield PageSpec("index.html", "home.html", {"view": model.current}, model.current.id, inputs="all")
     for slug in sorted({s for s, _ in model.pages}):
         yield PageSpec(f"{slug}/index.html", "page.html", {"slug": slug}, model.current.id)
-    yield PageSpec("404.html", "404.html", {}, model.current.id, sitemap=False)
-    yield PageSpec("search/index.html", "search.html", {}, model.current.id, sitemap=False)
+    yield PageSpec("404.html", "404.html", {}, model.current.id, sitemap=False, inputs="all")
+    yield PageSpec("search/index.html", "search.html", {}, model.current.id, sitemap=False, inputs="all")
     # For staff after each round; not linked from public navigation nor indexed.
     yield PageSpec("staff/changes/index.html", "changes.html", {"report": model.changes},
-                   model.current.id, sitemap=False)
+                   model.current.id, sitemap=False, inputs=None)
     for view in model.editions:
         e = view.id
-        yield PageSpec(f"{e}/index.html", "edition.html", {"view": view}, e)
-        yield PageSpec(f"{e}/conferences/index.html", "names.html", {"view": view}, e)
+        yield PageSpec(f"{e}/index.html", "edition.html", {"view": view}, e, inputs=("view", e))
+        yield PageSpec(f"{e}/conferences/index.html", "names.html", {"view": view}, e, inputs=("view", e))
         for f in view.edition.fields:
+            confs = view.by_field[f.id]
             yield PageSpec(f"{e}/fields/{f.id}/index.html", "field.html",
-                           {"view": view, "field": f, "conferences": view.by_field[f.id]}, e)
+                           {"view": view, "field": f, "conferences": confs}, e, inputs=confs)
         for month, confs in view.by_month.items():
             yield PageSpec(f"{e}/months/{month}/index.html", "month.html",
-                           {"view": view, "month": month, "conferences": confs}, e)
+                           {"view": view, "month": month, "conferences": confs}, e, inputs=confs)
         for code, confs in view.by_unit.items():
             yield PageSpec(f"{e}/units/{unit_slug(code)}/index.html", "unit.html",
-                           {"view": view, "unit": model.units[code], "conferences": confs}, e)
+                           {"view": view, "unit": model.units[code], "conferences": confs}, e, inputs=confs)
         for c in view.conferences:
-            yield PageSpec(conference_key(c), "conference.html", {"view": view, "c": c}, e)
+            yield PageSpec(conference_key(c), "conference.html", {"view": view, "c": c}, e,
+                           inputs=[c, *model.other_editions(c)])
         for cert in view.certificates:
             # Found through a certificate's QR code or number, not by browsing.
-            yield PageSpec(cert.verify_key(), "verify.html", {"view": view, "cert": cert}, e, sitemap=False)
+            yield PageSpec(cert.verify_key(), "verify.html", {"view": view, "cert": cert}, e, sitemap=False,
+                           inputs=("verify", cert))
 
 
 @lru_cache(maxsize=None)
@@ -309,45 +326,85 @@ class Renderer:
         return len(LANGS) * (len(self.page_specs) + calendars_per_lang + 1) + 2 + 6
 
     def render_all(self) -> Iterator[tuple[str, bytes]]:
+        for job in self.plan():
+            yield job.path, job.make()
+
+    def plan(self, fps: Fingerprints | None = None) -> list[OutputJob]:
+        """Every output file with its fingerprint (None without ``fps``) and its maker."""
+        jobs = []
+
+        def add(path: str, make: Callable[[], bytes], template: str | None = None, inputs=()):
+            fp = None
+            if fps is not None and inputs is not None:
+                fp = fps.output(path, template, *self._input_digests(fps, inputs))
+            jobs.append(OutputJob(path, fp, make))
+
         for lang in LANGS:
             for spec in self.page_specs:
-                yield f"{lang}/{spec.key}", self.render_page(spec, lang)
-        yield from self.render_data()
-        yield from self.render_root()
-
-    def render_data(self) -> Iterator[tuple[str, bytes]]:
-        """Calendars and the Atom feed per language; open data once for both."""
+                add(f"{lang}/{spec.key}", partial(self.render_page, spec, lang), spec.template, spec.inputs)
         model = self.model
+        field_confs: dict[str, list[Conference]] = {}
+        for view in model.editions:
+            for c in view.listed:
+                field_confs.setdefault(c.field, []).append(c)
         for lang in LANGS:
             fmt = self.formats[lang]
             for view in model.editions:
                 for c in view.conferences:
-                    yield f"{lang}/{calendar_key(c)}", calendars.conference_calendar(model, c, fmt)
-            yield f"{lang}/{GUIDE_CALENDAR_KEY}", calendars.guide_calendar(model, fmt)
+                    add(f"{lang}/{calendar_key(c)}", partial(calendars.conference_calendar, model, c, fmt),
+                        None, [c])
+            add(f"{lang}/{GUIDE_CALENDAR_KEY}", partial(calendars.guide_calendar, model, fmt), None, "all")
             for field_id in calendars.field_ids(model):
-                yield f"{lang}/{field_calendar_key(field_id)}", calendars.field_calendar(model, field_id, fmt)
-            yield f"{lang}/{FEED_KEY}", self.envs[lang].get_template("feed.xml").render(
-                key=FEED_KEY, base=model.guide.base_url, entries=model.feed_entries()).encode("utf-8")
-        yield from opendata.render(model, self.formats)
+                add(f"{lang}/{field_calendar_key(field_id)}",
+                    partial(calendars.field_calendar, model, field_id, fmt), None, field_confs.get(field_id, []))
+            add(f"{lang}/{FEED_KEY}", partial(self.render_feed, lang), "feed.xml", "all")
+        for path, make in opendata.makers(model, self.formats):
+            add(path, make, None, "all")
+        for path, make in self.root_makers():
+            add(path, make, None, None)
+        return jobs
 
-    def render_root(self) -> Iterator[tuple[str, bytes]]:
+    def _input_digests(self, fps: Fingerprints, inputs) -> list[str]:
+        if inputs == "all":
+            return [fps.everything()]
+        if isinstance(inputs, tuple) and inputs and inputs[0] == "view":
+            return [fps.view(inputs[1])]
+        if isinstance(inputs, tuple) and inputs and inputs[0] == "verify":
+            cert = inputs[1]
+            return [fps.conferences([cert.conference]), self.pdf_sha256.get(cert.pdf_path, "")]
+        return [fps.conferences(list(inputs))]
+
+    def render_feed(self, lang: str) -> bytes:
+        return self.envs[lang].get_template("feed.xml").render(
+            key=FEED_KEY, base=self.model.guide.base_url, entries=self.model.feed_entries()).encode("utf-8")
+
+    def render_root_page(self, name: str, part: str) -> bytes:
         # The root pages speak both languages: each half is rendered in its own.
-        for name, part in (("index.html", "root_part.html"), ("404.html", "404_part.html")):
-            parts = [Markup(self.envs[lang].get_template(part).render(
-                banner_edition=self.model.current.edition)) for lang in LANGS]
-            yield name, self.envs["zh"].get_template("root.html").render(
-                parts=parts, is_404=name == "404.html",
-                banner_edition=self.model.current.edition).encode("utf-8")
-        env = self.envs["en"]
-        yield "sitemap.xml", env.get_template("sitemap.xml").render(
+        parts = [Markup(self.envs[lang].get_template(part).render(
+            banner_edition=self.model.current.edition)) for lang in LANGS]
+        return self.envs["zh"].get_template("root.html").render(
+            parts=parts, is_404=name == "404.html",
+            banner_edition=self.model.current.edition).encode("utf-8")
+
+    def render_sitemap(self) -> bytes:
+        return self.envs["en"].get_template("sitemap.xml").render(
             pages=[s for s in self.page_specs if s.sitemap], base=self.model.guide.base_url,
             page_url_path=page_url_path).encode("utf-8")
-        yield SNAPSHOT, snapshot_json(self.model.snapshot).encode("utf-8")
-        yield REPORT, self.model.changes.to_json().encode("utf-8")
+
+    def root_makers(self) -> list[tuple[str, Callable[[], bytes]]]:
+        """Files outside the language folders: cheap, made on every build."""
         robots = (f"User-agent: *\nDisallow: {self.base_path}staff/\nDisallow: {self.base_path}zh/staff/\n"
                   f"Disallow: {self.base_path}en/staff/\nSitemap: {self.model.guide.base_url}sitemap.xml\n")
-        yield "robots.txt", robots.encode("utf-8")
+        makers = [
+            ("index.html", partial(self.render_root_page, "index.html", "root_part.html")),
+            ("404.html", partial(self.render_root_page, "404.html", "404_part.html")),
+            ("sitemap.xml", self.render_sitemap),
+            (SNAPSHOT, lambda: snapshot_json(self.model.snapshot).encode("utf-8")),
+            (REPORT, lambda: self.model.changes.to_json().encode("utf-8")),
+            ("robots.txt", lambda: robots.encode("utf-8")),
+        ]
         assets = self.templates / "assets"
         for path in sorted(assets.rglob("*")) if assets.is_dir() else []:
             if path.is_file():
-                yield "assets/" + path.relative_to(assets).as_posix(), path.read_bytes()
+                makers.append(("assets/" + path.relative_to(assets).as_posix(), path.read_bytes))
+        return makers

@@ -16,7 +16,9 @@ import gzip
 import hashlib
 import importlib.metadata
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,6 +35,21 @@ INDEXED = re.compile(r"Indexed (\d+) pages?")
 
 class SearchIndexError(Exception):
     """Pagefind could not index the site."""
+
+
+def index_pages(site_dir: Path, pages: list[str]) -> tuple[dict[str, bytes], int]:
+    """Index only ``pages`` (paths below ``site_dir``): Pagefind reads every HTML file it is
+    given, and most of the site is listings and verification pages it would skip."""
+    with tempfile.TemporaryDirectory(prefix=".guide-index-", dir=site_dir.parent) as tmp:
+        only = Path(tmp) / "site"
+        for rel in pages:
+            target = only / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(site_dir / rel, target)
+            except OSError:
+                shutil.copyfile(site_dir / rel, target)
+        return index_site(only)
 
 
 def index_site(site_dir: Path) -> tuple[dict[str, bytes], int]:
@@ -112,35 +129,17 @@ def canonical_bundle(files: dict[str, bytes]) -> dict[str, bytes]:
 
 
 # -- reuse: the index depends on the searchable pages only ---------------------
-INPUTS = Path(".cache") / "search-inputs"
+# The build keeps the digest below with the bundle's files in its state
+# (output.BuildState) and reuses the published bundle when it matches.
 
 
-def search_inputs(files: dict[str, bytes]) -> str:
-    """A digest of every searchable page (path and bytes) and of Pagefind's version."""
+def is_searchable(path: str, data: bytes) -> bool:
+    return path.endswith(".html") and b"data-pagefind-body" in data
+
+
+def search_inputs(pages: dict[str, str]) -> str:
+    """A digest of every searchable page (path -> SHA-256 of its bytes) and of Pagefind's version."""
     digest = hashlib.sha256(f"pagefind {importlib.metadata.version('pagefind')}\n".encode())
-    for path in sorted(files):
-        data = files[path]
-        if path.endswith(".html") and b"data-pagefind-body" in data:
-            digest.update(path.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
+    for path in sorted(pages):
+        digest.update(path.encode("utf-8") + b"\0" + bytes.fromhex(pages[path]))
     return digest.hexdigest()
-
-
-def reusable_bundle(root: Path, site: Path, inputs: str) -> dict[str, bytes] | None:
-    """The published bundle, when it was made from exactly these pages."""
-    try:
-        if (root / INPUTS).read_text(encoding="utf-8").strip() != f"{site.resolve()} {inputs}":
-            return None
-    except OSError:
-        return None
-    bundle_dir = site / BUNDLE
-    if not (bundle_dir / "pagefind-entry.json").is_file():
-        return None
-    return {BUNDLE + p.relative_to(bundle_dir).as_posix(): p.read_bytes()
-            for p in sorted(bundle_dir.rglob("*")) if p.is_file()}
-
-
-def remember_search_inputs(root: Path, site: Path, inputs: str) -> None:
-    """Called after a swap: the bundle published in ``site`` belongs to these inputs."""
-    path = root / INPUTS
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"{site.resolve()} {inputs}\n", encoding="utf-8")

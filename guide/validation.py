@@ -546,7 +546,7 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     if data is None:
         return None
     c = Checker(data, doc.path, problems, content, "a conference record", CONFERENCE_KEYS)
-    before = len(problems.errors)
+    before = problems.error_count
     cid = c.slug("id")
     series = c.slug("series", required=False)
     name = c.text("name")
@@ -581,7 +581,7 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
                 dates = DateSpan(s, e, precision)
     city, venue = c.text("city", required=False), c.text("venue", required=False)
     organizers = c.text_list("organizers", required=True)
-    if "organizers" in data and not organizers and len(problems.errors) == before:
+    if "organizers" in data and not organizers and problems.error_count == before:
         c.err("organizers", "missing-field", "needs at least one organizer")
     hosts = c.text_list("hosts")
     recommender = c.string("recommender")
@@ -655,7 +655,7 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     if updated is not None and edition.published is not None and updated < edition.published:
         c.err("updated", "date-order",
               f"{updated.isoformat()} is before the edition was published ({edition.published.isoformat()})")
-    if len(problems.errors) != before or c.unreadable:
+    if problems.error_count != before or c.unreadable:
         return None
     return Conference(
         id=cid, edition=edition.id, series=series, name=name, kind=kind,

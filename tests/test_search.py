@@ -153,8 +153,8 @@ def test_index_is_reused_only_while_no_searchable_page_changed(project, monkeypa
     from guide import pipeline
     from guide.pipeline import Build
     calls = []
-    real = pipeline.index_site
-    monkeypatch.setattr(pipeline, "index_site", lambda staging: calls.append(1) or real(staging))
+    real = pipeline.index_pages
+    monkeypatch.setattr(pipeline, "index_pages", lambda staging, pages: calls.append(1) or real(staging, pages))
     assert Build(project.root, today=TODAY).run().ok
     first = {p.relative_to(project.root / "site").as_posix(): p.read_bytes()
              for p in (project.root / "site/pagefind").rglob("*") if p.is_file()}

@@ -1,0 +1,177 @@
+"""Fingerprints: what each output is made of, so unchanged outputs are not rendered again.
+
+An output's fingerprint is a digest of everything that can change its bytes:
+this code and the libraries it renders with, the templates it is rendered
+from (its own, those it extends, includes or imports, and the list item every
+listing uses), the interface catalog, the guide-wide data (guide, units,
+editions without their records, pages, build date), and the records it shows,
+each with its translations. Two builds that give an output the same
+fingerprint give it the same bytes; the build then reuses the published file
+instead of rendering it.
+
+Getting a dependency wrong would publish a stale page, so the rule is: when in
+doubt, depend on more. A page listing conferences depends on every record it
+lists; the pages that summarize a whole edition depend on all its records.
+tests/test_incremental.py changes a template, a translation, edition data and
+a record and checks that the incremental build equals a clean one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import pickle
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+import jinja2
+from jinja2 import meta
+
+from .records import Conference, Text
+from .translation import ContentTranslator
+
+# Libraries whose version can change rendered bytes.
+LIBRARIES = ("jinja2", "markupsafe", "babel", "markdown", "nh3", "pypinyin", "icalendar")
+# Not referenced by name in templates: the list_item() global renders it.
+IMPLICIT_TEMPLATES = ("_item.html",)
+
+
+def _h(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=None)
+def code_digest() -> str:
+    here = Path(__file__).resolve().parent
+    parts = [p.read_bytes() for p in sorted(here.glob("*.py"))]
+    for dist in LIBRARIES:
+        try:
+            parts.append(f"{dist}={metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{dist}=none")
+    return _h(*parts)
+
+
+class TemplateDigests:
+    """The digest of a template and every template it can pull in."""
+
+    def __init__(self, templates: Path):
+        self.dir = templates
+        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)),
+                                      extensions=["jinja2.ext.i18n"])
+        self._own: dict[str, bytes] = {}
+        self._closure: dict[str, str] = {}
+
+    def _source(self, name: str) -> bytes:
+        if name not in self._own:
+            path = self.dir / name
+            self._own[name] = path.read_bytes() if path.is_file() else b"\0missing"
+        return self._own[name]
+
+    def _references(self, name: str) -> set[str] | None:
+        """Templates ``name`` names; None when one is computed at run time."""
+        try:
+            ast = self.env.parse(self._source(name).decode("utf-8", "replace"))
+        except jinja2.TemplateSyntaxError:
+            return set()  # the render reports it
+        refs = set()
+        for ref in meta.find_referenced_templates(ast):
+            if ref is None:
+                return None
+            refs.add(ref)
+        return refs
+
+    def digest(self, name: str) -> str:
+        if name in self._closure:
+            return self._closure[name]
+        seen: set[str] = set()
+        todo = [name, *IMPLICIT_TEMPLATES]
+        while todo:
+            t = todo.pop()
+            if t in seen:
+                continue
+            seen.add(t)
+            refs = self._references(t)
+            if refs is None:  # depend on every template
+                seen.update(p.relative_to(self.dir).as_posix() for p in self.dir.rglob("*")
+                            if p.is_file() and "assets" not in p.relative_to(self.dir).parts)
+                break
+            todo.extend(refs)
+        self._closure[name] = _h(*(f"{t}\0".encode() + self._source(t) for t in sorted(seen)))
+        return self._closure[name]
+
+
+def _texts(obj) -> list[Text]:
+    """The content texts directly in a record (fields and lists of texts)."""
+    out = []
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, Text):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend(v for v in value if isinstance(v, Text))
+    return out
+
+
+def _walk_texts(obj, out: list[Text]) -> None:
+    if isinstance(obj, Text):
+        out.append(obj)
+    elif dataclasses.is_dataclass(obj):
+        for f in dataclasses.fields(obj):
+            if f.name != "conferences":
+                _walk_texts(getattr(obj, f.name), out)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            _walk_texts(v, out)
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            _walk_texts(v, out)
+
+
+class Fingerprints:
+    """Fingerprints of a model's outputs; rendering is a function of (model, language, template)."""
+
+    def __init__(self, model, templates: Path, langs: tuple[str, ...]):
+        self.model = model
+        self.templates = TemplateDigests(templates)
+        translators = [ContentTranslator(model.catalogs, lang) for lang in langs]
+        catalogs = [Path(p).read_bytes() for (lang, domain), p in sorted(model.catalogs.paths.items())
+                    if domain == "messages" and Path(p).is_file()]
+        editions = [dataclasses.replace(v.edition, conferences=[]) for v in model.editions]
+        shared = [model.guide, model.units, editions, sorted(model.pages.items()), model.today]
+        texts: list[Text] = []
+        _walk_texts(shared, texts)
+        self.base = _h(code_digest(), *catalogs, pickle.dumps(shared, 4),
+                       repr([tr.lookup(t) for tr in translators for t in texts]),
+                       repr([(v.id, v.is_current) for v in model.editions]))
+        self.conf: dict[str, str] = {}
+        for view in model.editions:
+            for c in view.conferences:
+                self.conf[c.id] = _h(pickle.dumps(c, 4),
+                                     repr([tr.lookup(t) for tr in translators for t in _texts(c)]))
+        self._views: dict[str, str] = {}
+        self._all: str | None = None
+
+    def conferences(self, confs: list[Conference]) -> str:
+        return _h(*(f"{c.id}\0{self.conf[c.id]}" for c in confs))
+
+    def view(self, view_id: str) -> str:
+        """Every record of an edition, in order: for pages that summarize it."""
+        if view_id not in self._views:
+            self._views[view_id] = self.conferences(self.model.edition(view_id).conferences)
+        return self._views[view_id]
+
+    def everything(self) -> str:
+        if self._all is None:
+            self._all = _h(*(self.view(v.id) for v in self.model.editions))
+        return self._all
+
+    def output(self, path: str, template: str | None, *inputs: str) -> str:
+        """The fingerprint of one output file from its template and inputs."""
+        return _h(self.base, path, self.templates.digest(template) if template else "", *inputs)

@@ -1,0 +1,190 @@
+"""Incremental builds never publish a stale file.
+
+A build reuses every output whose fingerprint (fingerprint.py) did not
+change. Each test here changes one kind of input (a template, a translation,
+the interface catalog, edition data, a record, a page, the build date), builds
+incrementally, builds the same project from scratch elsewhere, and checks
+that the two sites are byte-identical, that exactly the outputs whose bytes
+had to change were rewritten, and that unaffected outputs were not rendered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from guide.changes import SNAPSHOT
+from guide.pipeline import Build
+
+from conftest import REPO, TODAY, make_project
+
+
+def tree(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def clean_build(project, tmp: Path, previous: bytes, today=TODAY) -> dict[str, bytes]:
+    """The project built from scratch: no cache, no earlier output, the same previous snapshot."""
+    root = tmp / "clean"
+    if root.exists():
+        shutil.rmtree(root)
+    shutil.copytree(project.root, root, ignore=shutil.ignore_patterns("site", ".site.staging", ".cache"))
+    fonts = project.root / ".cache" / "fonts"   # trimmed fonts depend on characters only
+    if fonts.exists():
+        (root / ".cache").mkdir()
+        (root / ".cache" / "fonts").symlink_to(fonts.resolve(), target_is_directory=True)
+    out = root / "site"
+    out.mkdir()
+    # The change report compares with the previous build: give it the same one.
+    (out / SNAPSHOT).parent.mkdir(parents=True, exist_ok=True)
+    (out / SNAPSHOT).write_bytes(previous)
+    result = Build(root, out=out, today=today).run()
+    assert result.ok, [p.format() for p in result.problems.errors]
+    return tree(out)
+
+
+@pytest.fixture(scope="module")
+def inc(tmp_path_factory):
+    """A project with its own templates, built three times: the staging tree
+    (one build behind) then holds what the published one does."""
+    root = tmp_path_factory.mktemp("inc") / "guide"
+    project = make_project(root)
+    project.issue_certificates()
+    shutil.copytree(REPO / "templates", root / "templates")
+    for _ in range(3):
+        assert project.build().ok
+    return project
+
+
+def rebuild(project, tmp_path, today=TODAY):
+    before = tree(project.root / "site")
+    result = Build(project.root, today=today).run()
+    assert result.ok, [p.format() for p in result.problems.errors]
+    after = tree(project.root / "site")
+    clean = clean_build(project, tmp_path, before[SNAPSHOT], today)
+    assert after == clean, "the incremental build differs from a clean one"
+    changed = {p for p in after.keys() | before.keys() if before.get(p) != after.get(p)}
+    return result, changed
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# Made on every build: they depend on the previous build, or cost nothing.
+ALWAYS = {"index.html", "404.html", "sitemap.xml", "robots.txt", "staff/records.json", "staff/changes.json",
+          "zh/staff/changes/index.html", "en/staff/changes/index.html"}
+
+
+def test_nothing_changed_renders_only_what_is_made_every_time(inc, tmp_path):
+    result, changed = rebuild(inc, tmp_path)
+    assert changed == set()
+    assert result.rendered <= len(ALWAYS) + 8   # + assets
+    assert result.written == 0
+
+
+def test_a_template_change_rerenders_only_the_pages_using_it(inc, tmp_path):
+    edit(inc.root / "templates/conference.html", "{% block main %}", "{% block main %}\n<!-- edited -->")
+    result, changed = rebuild(inc, tmp_path)
+    conference_pages = {p for p in changed if "/conferences/" in p and p.endswith("/index.html")
+                        and not p.endswith("/conferences/index.html")}
+    assert changed == conference_pages and len(conference_pages) == 2 * 4
+    assert result.rendered <= len(conference_pages) + len(ALWAYS) + 8
+
+
+def test_a_record_change_changes_its_pages_listings_and_calendars(inc, tmp_path):
+    edit(inc.root / "content/editions/2023/conferences/ccs-2023.yaml", "city: 重庆", "city: 厦门")
+    result, changed = rebuild(inc, tmp_path)
+    for lang in ("zh", "en"):
+        assert f"{lang}/2023/conferences/ccs-2023/index.html" in changed
+        assert f"{lang}/2023/conferences/ccs-2023/ccs-2023.ics" in changed
+        assert f"{lang}/2023/fields/chemistry/index.html" in changed
+        assert f"{lang}/2023/conferences/cms-2023/index.html" not in changed
+        assert f"{lang}/2022/conferences/cms-2022/index.html" not in changed
+    assert any(p.startswith("certificates/") for p in changed)      # the city is printed on it
+    assert any(p.startswith("pagefind/") for p in changed)          # the page is searchable
+    # Neither the other records' pages nor the other edition were rendered again.
+    assert result.rendered < result.reused
+
+
+def test_a_series_sibling_change_reaches_the_other_editions_page(inc, tmp_path):
+    edit(inc.root / "content/editions/2022/conferences/cms-2022.yaml", "start: 2022-11-04", "start: 2022-11-03")
+    result, changed = rebuild(inc, tmp_path)
+    # The 2023 page lists the 2022 meeting with its dates.
+    assert "zh/2023/conferences/cms-2023/index.html" in changed
+
+
+def test_a_content_translation_change_changes_the_english_side(inc, tmp_path):
+    edit(inc.root / "locales/en/LC_MESSAGES/content.po", 'msgstr "33rd CCS Congress"',
+         'msgstr "The 33rd CCS Congress"')
+    result, changed = rebuild(inc, tmp_path)
+    assert "en/2023/conferences/ccs-2023/index.html" in changed
+    assert "en/2023/conferences/index.html" in changed              # the name index
+    assert "data/guide.json" in changed
+    assert "zh/2023/conferences/cms-2023/index.html" not in changed
+
+
+def test_a_guide_text_translation_change_changes_every_english_page(inc, tmp_path):
+    edit(inc.root / "locales/en/LC_MESSAGES/content.po", 'msgstr "Chemical Sciences"',
+         'msgstr "Chemistry"')
+    result, changed = rebuild(inc, tmp_path)
+    assert "en/2023/fields/chemistry/index.html" in changed
+    assert "en/2023/conferences/ccs-2023/index.html" in changed
+
+
+def test_an_interface_translation_change_changes_the_chinese_pages(inc, tmp_path):
+    catalog = inc.root / "locales/zh/LC_MESSAGES/messages.po"
+    catalog.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(REPO / "locales/zh/LC_MESSAGES/messages.po", catalog)
+    # A project that brings its own catalog: same text, so nothing changes yet...
+    result, changed = rebuild(inc, tmp_path)
+    assert changed == set()
+    edit(catalog, 'msgid "Skip to content"\nmsgstr "', 'msgid "Skip to content"\nmsgstr "直接')
+    result, changed = rebuild(inc, tmp_path)
+    assert "zh/2023/conferences/ccs-2023/index.html" in changed
+    assert "en/2023/conferences/ccs-2023/index.html" not in changed
+
+
+def test_an_edition_change_changes_that_editions_pages(inc, tmp_path):
+    edit(inc.root / "content/editions/2023/edition.yaml", "title: 重要学术会议指南（2023）",
+         "title: 重要学术会议指南（2023年）")
+    result, changed = rebuild(inc, tmp_path)
+    assert "zh/2023/index.html" in changed and "zh/2023/conferences/ccs-2023/index.html" in changed
+
+
+def test_added_and_removed_records(inc, tmp_path):
+    path = inc.root / "content/editions/2023/conferences/extra-2023.yaml"
+    path.write_text((inc.root / "content/editions/2023/conferences/ccs-2023.yaml").read_text(encoding="utf-8")
+                    .replace("ccs-2023", "extra-2023").replace("series: ccs", "series: extra")
+                    .replace("第33届", "第34届"), encoding="utf-8")
+    result, changed = rebuild(inc, tmp_path)
+    assert "zh/2023/conferences/extra-2023/index.html" in changed
+    path.unlink()
+    result, changed = rebuild(inc, tmp_path)
+    assert "zh/2023/conferences/extra-2023/index.html" in changed    # removed
+    assert not (inc.root / "site/zh/2023/conferences/extra-2023").exists()
+
+
+def test_an_about_page_change(inc, tmp_path):
+    edit(inc.root / "content/pages/about.en.md", "This is", "This was")
+    result, changed = rebuild(inc, tmp_path)
+    assert "en/about/index.html" in changed and "zh/about/index.html" not in changed
+
+
+def test_the_build_date_moves_the_home_page(inc, tmp_path):
+    result, changed = rebuild(inc, tmp_path, today=dt.date(2023, 6, 18))
+    assert "zh/index.html" in changed          # the next conferences
+
+
+def test_a_file_changed_behind_the_builds_back_is_repaired(inc, tmp_path):
+    page = inc.root / "site/zh/2023/conferences/ccs-2023/index.html"
+    page.write_text("tampered", encoding="utf-8")
+    staged = inc.root / ".site.staging/zh/2023/conferences/cms-2023/index.html"
+    staged.write_text("tampered", encoding="utf-8")
+    rebuild(inc, tmp_path)
+    rebuild(inc, tmp_path)
