@@ -128,17 +128,11 @@ def describe(canvas, title: str, subject: str = "", author: str = "") -> None:
 def draw_text(canvas, x: float, y: float, text: str, size: float, color=INK, align: str = "left",
               bold: float = 0.0, char_space: float = 0.0) -> None:
     """One line of text; ``bold`` > 0 emboldens with fill-and-stroke (Noto Serif SC
-    ships one weight here)."""
-    canvas.setFont(font_name(), size)
-    canvas.setFillColor(color)
-    mode = None
-    if bold:
-        canvas.setStrokeColor(color)
-        canvas.setLineWidth(bold)
-        mode = 2
-    draw = {"left": canvas.drawString, "center": canvas.drawCentredString,
-            "right": canvas.drawRightString}[align]
-    draw(x, y, text, mode=mode, charSpace=char_space)
+    ships one weight here). Leaves the canvas's graphics state as it was.
+    Many lines at once: a TextBlock."""
+    block = TextBlock()
+    block.add(x, y, text, size, color, align, bold, char_space)
+    block.draw(canvas)
 
 
 class TextBlock:
