@@ -145,6 +145,24 @@ def test_summary_names_the_pdfs(certified):
     assert "pdf" in certified.result.timings
 
 
+def test_certificate_bytes_do_not_depend_on_what_the_process_drew_before(certified):
+    # Workers draw certificates in any order, with caches (wrapped lines, widths,
+    # QR layouts, the font's numbering) warmed by whatever came before: in
+    # reverse order, twice, in this process, every PDF equals the build's.
+    from guide import fonts
+    from guide.certificates import draw_certificate
+    from guide.pdfcanvas import register_font
+    from guide.pdfs import plan_jobs
+    model = certified.result.model
+    jobs = plan_jobs(model)
+    register_font(fonts.trimmed_font(fonts.needed_characters(t for j in jobs for t in j.doc.texts()),
+                                     certified.root / ".cache" / "fonts"))
+    certs = [j for j in jobs if j.kind == "certificate"]
+    for _ in range(2):
+        for job in reversed(certs):
+            assert draw_certificate(job.doc) == (certified.root / "site" / job.path).read_bytes(), job.path
+
+
 def test_pdfs_and_numbers_are_stable_and_unaffected_by_other_conferences(project):
     project.issue_certificates()
     assert project.build().ok
