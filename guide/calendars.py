@@ -4,15 +4,23 @@ Every value comes from the content: UIDs from conference ids, DTSTAMP and
 LAST-MODIFIED from the record's ``updated`` date (or its edition's
 publication), so a rebuild of unchanged content writes the same bytes and
 calendar clients see a change only when a record changed.
+
+The text is written here, not with the ``icalendar`` package: at 1,000
+conferences its serializer took 2 s of a 7 s render (4,000 events); these
+string operations take a tenth of that (the tests read every file back with
+``icalendar``). The bytes are those icalendar 7.3 wrote (the same properties
+in the same order, folded the same way) but for commas in NAME and
+X-WR-CALNAME, now escaped as in any TEXT value; X-PUBLISHED-TTL, now a
+duration (it was "1 day, 0:00:00"); and, rarely, a fold after a caret or
+after an escaped backslash.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
-
-from icalendar import Calendar, Event
+from urllib.parse import quote, urlsplit
 
 from .records import Conference
 
@@ -26,8 +34,74 @@ STATUS = {"accredited": "CONFIRMED", "postponed": "CONFIRMED",
           "cancelled": "CANCELLED", "withdrawn": "CANCELLED"}
 
 
-def _stamp(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+# -- RFC 5545 syntax ----------------------------------------------------------
+CRLF = b"\r\n"
+# A content line holds at most 75 octets; a folded one continues after CRLF and
+# a space. Each piece here holds at most 74 octets besides that space, as
+# icalendar writes them.
+FOLD_OCTETS = 74
+_NOT_URI = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _text(value: str) -> str:
+    """A TEXT value (3.3.11): backslash, semicolon, comma and line breaks escaped."""
+    # Backslash first, so that the escapes added after it stay single. (Chained
+    # replace: str.translate with a mapping is some ten times slower here.)
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+
+
+def _uri(value: str) -> str:
+    """A URI value (3.3.13) is not escaped: controls and spaces have no place in it."""
+    return _NOT_URI.sub(lambda m: quote(m.group()), value)
+
+
+def _date(day: dt.date) -> str:
+    """A DATE (3.3.4)."""
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+def _utc(day: dt.date) -> str:
+    """Midnight UTC of ``day`` as a DATE-TIME (3.3.5, form 2)."""
+    return _date(day) + "T000000Z"
+
+
+def _duration(span: dt.timedelta) -> str:
+    """A DURATION (3.3.6) of whole days or seconds."""
+    if span.seconds == 0 and span.microseconds == 0:
+        return f"P{span.days}D"
+    return f"P{span.days}DT{span.seconds}S" if span.days else f"PT{span.seconds}S"
+
+
+def _line(name: str, value: str) -> bytes:
+    """One content line (3.1), folded without cutting a UTF-8 character or an escape.
+
+    Readers join the pieces before they unescape, so an escape cut in two is
+    still one; some clients do not (icalendar issue 1501), so none is cut.
+    """
+    data = f"{name}:{value}".encode("utf-8")
+    if len(data) <= FOLD_OCTETS:
+        return data + CRLF
+    pieces = []
+    start, size = 0, len(data)
+    while size - start > FOLD_OCTETS:
+        end = start + FOLD_OCTETS
+        while data[end] & 0xC0 == 0x80:  # inside a character: cut before it
+            end -= 1
+        # Every backslash in a value starts or ends an escape: an odd run of
+        # them before the cut ends with the start of one.
+        run = 0
+        while data[end - 1 - run] == 0x5C:
+            run += 1
+        if run % 2:
+            end -= 1
+        pieces.append(data[start:end])
+        start = end
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces) + CRLF
+
+
+# -- the calendars --------------------------------------------------------------
 
 
 def _host(model: SiteModel) -> str:
@@ -48,32 +122,38 @@ def _field_name(model: SiteModel, c: Conference, fmt: LangFormats) -> str:
     return fmt.tp(next(f.name for f in edition.fields if f.id == c.field))
 
 
-def event(model: SiteModel, c: Conference, fmt: LangFormats) -> Event:
-    """One conference as an all-day event over its dates (DTEND is exclusive)."""
-    ev = Event()
-    ev.add("uid", f"{c.id}@{_host(model)}")
-    stamp = _stamp(model.updated(c))
-    ev.add("dtstamp", stamp)
-    ev.add("last-modified", stamp)
-    ev.add("dtstart", c.dates.start)
-    ev.add("dtend", c.dates.end + dt.timedelta(days=1))
-    ev.add("summary", fmt.tp(c.name))
-    # As the conference page writes the place: city, venue.
-    place = [fmt.tp(x) for x in (c.city, c.venue) if x]
-    if place:
-        ev.add("location", ", ".join(place))
+def event(model: SiteModel, c: Conference, fmt: LangFormats) -> bytes:
+    """One conference as an all-day event over its dates (DTEND is exclusive), serialized."""
+    updated = _utc(model.updated(c))
     url = fmt.conference_url(c)
-    ev.add("url", url)
-    ev.add("description", _description(model, c, fmt, url))
     # A month without announced days is an event in the calendar's sense only
     # tentatively: clients show it as such.
     status = STATUS[c.status]
     if status == "CONFIRMED" and c.dates.precision == "month":
         status = "TENTATIVE"
-    ev.add("status", status)
-    ev.add("categories", [_field_name(model, c, fmt)])
-    ev.add("transp", "TRANSPARENT")
-    return ev
+    # As the conference page writes the place: city, venue.
+    place = [fmt.tp(x) for x in (c.city, c.venue) if x]
+    # The order icalendar wrote: its canonical properties first, then by name.
+    lines = [
+        b"BEGIN:VEVENT\r\n",
+        _line("SUMMARY", _text(fmt.tp(c.name))),
+        _line("DTSTART;VALUE=DATE", _date(c.dates.start)),
+        _line("DTEND;VALUE=DATE", _date(c.dates.end + dt.timedelta(days=1))),
+        _line("DTSTAMP", updated),
+        _line("UID", _text(f"{c.id}@{_host(model)}")),
+        _line("CATEGORIES", _text(_field_name(model, c, fmt))),
+        _line("DESCRIPTION", _text(_description(model, c, fmt, url))),
+        _line("LAST-MODIFIED", updated),
+    ]
+    if place:
+        lines.append(_line("LOCATION", _text(", ".join(place))))
+    lines += [
+        _line("STATUS", status),
+        _line("TRANSP", "TRANSPARENT"),
+        _line("URL", _uri(url)),
+        b"END:VEVENT\r\n",
+    ]
+    return b"".join(lines)
 
 
 def _description(model: SiteModel, c: Conference, fmt: LangFormats, url: str) -> str:
@@ -108,26 +188,22 @@ def _description(model: SiteModel, c: Conference, fmt: LangFormats, url: str) ->
 
 def _calendar(model: SiteModel, fmt: LangFormats, name: str, confs: list[Conference],
               subscription: bool) -> bytes:
-    cal = Calendar()
-    cal.add("prodid", f"-//{_host(model)}//Guide to Important Academic Conferences//{fmt.lang.upper()}")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("name", name)
-    cal.add("x-wr-calname", name)
+    head = [
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n",
+        _line("PRODID", _text(f"-//{_host(model)}//Guide to Important Academic Conferences//{fmt.lang.upper()}")),
+        b"CALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n",
+        _line("NAME", _text(name)),
+        _line("X-WR-CALNAME", _text(name)),
+    ]
     if subscription:
-        cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-        cal.add("x-published-ttl", REFRESH)
-    head = cal.to_ical()
-    end = b"END:VCALENDAR\r\n"
-    assert head.endswith(end)
+        head += [_line("REFRESH-INTERVAL;VALUE=DURATION", _duration(REFRESH)),
+                 _line("X-PUBLISHED-TTL", _duration(REFRESH))]
     events = []
     for c in confs:
         if c.id not in fmt.events:
-            fmt.events[c.id] = event(model, c, fmt).to_ical()
+            fmt.events[c.id] = event(model, c, fmt)
         events.append(fmt.events[c.id])
-    # The same bytes icalendar writes for a calendar holding these events.
-    return head[: -len(end)] + b"".join(events) + end
+    return b"".join(head) + b"".join(events) + b"END:VCALENDAR\r\n"
 
 
 def conference_calendar(model: SiteModel, c: Conference, fmt: LangFormats) -> bytes:

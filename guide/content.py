@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import yamldoc
+from .recordcache import RecordCache, context_key, stat_key
 from .problems import Problems
 
 LANGS = ("zh", "en")
@@ -14,7 +15,11 @@ LANGS = ("zh", "en")
 @dataclass
 class RawDoc:
     path: Path
-    data: object  # MarkedMap / MarkedList / scalar / None when unreadable
+    data: object  # MarkedMap / MarkedList / scalar / None when unreadable or cached
+    # A conference record's entry in the record cache: ``cached`` when the file
+    # was not read because the entry holds what reading and checking it gave.
+    entry: object = None
+    cached: bool = False
 
 
 @dataclass
@@ -44,7 +49,7 @@ def _required(path: Path, problems: Problems, what: str) -> RawDoc | None:
     return _read(path, problems)
 
 
-def load_project(root: Path, problems: Problems) -> RawProject:
+def load_project(root: Path, problems: Problems, cache: RecordCache | None = None) -> RawProject:
     content = root / "content"
     if not content.is_dir():
         problems.error(content, (1, 1), "file-missing",
@@ -58,10 +63,22 @@ def load_project(root: Path, problems: Problems) -> RawProject:
         meta = _required(edir / "edition.yaml", problems, "the edition's data")
         confs = []
         cdir = edir / "conferences"
+        context = context_key([content / "guide.yaml", content / "units.yaml", edir / "edition.yaml"])
         if cdir.is_dir():
             for path in sorted(cdir.rglob("*")):
                 if path.suffix in (".yaml", ".yml") and path.is_file():
-                    confs.append(_read(path, problems))
+                    stat = stat_key(path) if cache is not None else None
+                    entry = cache.lookup(path, stat, context) if cache is not None else None
+                    if entry is not None:
+                        confs.append(RawDoc(path, None, entry, cached=True))
+                        continue
+                    start = len(problems.items)
+                    doc = _read(path, problems)
+                    if cache is not None:
+                        doc.entry = cache.begin(path, stat, context)
+                        if doc.entry is not None:
+                            doc.entry.problems.extend(problems.items[start:])
+                    confs.append(doc)
                 elif path.is_file() and not path.name.startswith("."):
                     problems.warning(path, (1, 1), "file-ignored",
                                      "not a .yaml file; it is not part of the guide")

@@ -21,24 +21,27 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import pickle
+import re
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-
-import jinja2
-from jinja2 import meta
 
 from .records import Conference, Text
 from .translation import ContentTranslator
 
 # Libraries whose version can change rendered bytes.
 LIBRARIES = ("jinja2", "markupsafe", "babel", "markdown", "nh3", "pypinyin", "icalendar")
+_REF = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+["']([^"']+)["']""")
+_DYNAMIC_REF = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+[^"'\s]""")
 # Not referenced by name in templates: the list_item() global renders it.
 IMPLICIT_TEMPLATES = ("_item.html",)
 
 
 def _h(*parts: bytes | str) -> str:
-    h = hashlib.sha256()
+    if all(isinstance(p, str) for p in parts) and not any("\0" in p for p in parts):
+        # The common case (paths and hex digests), in one update.
+        return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+    h = hashlib.sha256(b"\1")
     for part in parts:
         data = part.encode("utf-8") if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "little"))
@@ -63,8 +66,6 @@ class TemplateDigests:
 
     def __init__(self, templates: Path):
         self.dir = templates
-        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)),
-                                      extensions=["jinja2.ext.i18n"])
         self._own: dict[str, bytes] = {}
         self._closure: dict[str, str] = {}
 
@@ -76,16 +77,12 @@ class TemplateDigests:
 
     def _references(self, name: str) -> set[str] | None:
         """Templates ``name`` names; None when one is computed at run time."""
-        try:
-            ast = self.env.parse(self._source(name).decode("utf-8", "replace"))
-        except jinja2.TemplateSyntaxError:
-            return set()  # the render reports it
-        refs = set()
-        for ref in meta.find_referenced_templates(ast):
-            if ref is None:
-                return None
-            refs.add(ref)
-        return refs
+        source = self._source(name).decode("utf-8", "replace")
+        # Parsing every template on every build costs more than a small
+        # rebuild; a reference that is not a plain quoted name means "any".
+        if _DYNAMIC_REF.search(source):
+            return None
+        return set(_REF.findall(source))
 
     def digest(self, name: str) -> str:
         if name in self._closure:

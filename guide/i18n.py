@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+import os
+import pickle
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -75,8 +77,30 @@ def interface_template(root: Path) -> Catalog:
     key = tuple(files)
     if key not in _EXTRACTED:
         _EXTRACTED.clear()
-        _EXTRACTED[key] = extract_messages(root)
+        _EXTRACTED[key] = _remembered_extraction(root, key)
     return _EXTRACTED[key]
+
+
+def _remembered_extraction(root: Path, key: tuple) -> Catalog:
+    """extract_messages, kept in .cache/ for the next build while the files keep their stat."""
+    path = root / ".cache" / "interface-messages.pickle"
+    try:
+        with open(path, "rb") as f:
+            saved_key, catalog = pickle.load(f)
+        if saved_key == key and isinstance(catalog, Catalog):
+            return catalog
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
+        pass
+    catalog = extract_messages(root)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump((key, catalog), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return catalog
 
 
 def extract_content(text_uses: dict[Text, list]) -> Catalog:

@@ -7,11 +7,12 @@ touches the disk.
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import os
+import pickle
 import re
+from pathlib import Path
 from dataclasses import dataclass, field
 
-from pypinyin import Style, lazy_pinyin
 
 from .changes import ChangeReport, compare, snapshot_record
 from .records import LISTED_STATUSES, Conference, Edition, GuideInfo, Page, Unit
@@ -33,10 +34,48 @@ def strip_year(text: str) -> str:
     return stripped or text
 
 
-@functools.lru_cache(maxsize=None)  # pypinyin takes ~0.5 ms a name; names repeat across listings
+# pypinyin takes ~0.15 ms a name (and ~0.5 s to import its phrase
+# dictionary): keys are remembered here and, between builds, in .cache/.
+_PINYIN: dict[str, str] = {}
+_PINYIN_ADDED = [0]
+
+
 def pinyin_key(text: str) -> tuple:
-    # pypinyin's phrase dictionary reads 重庆 as chong-qing, 长沙 as chang-sha.
-    return (" ".join(lazy_pinyin(text, style=Style.NORMAL, errors="default")).casefold(), text)
+    key = _PINYIN.get(text)
+    if key is None:
+        from pypinyin import Style, lazy_pinyin
+        # pypinyin's phrase dictionary reads 重庆 as chong-qing, 长沙 as chang-sha.
+        key = _PINYIN[text] = " ".join(lazy_pinyin(text, style=Style.NORMAL, errors="default")).casefold()
+        _PINYIN_ADDED[0] += 1
+    return (key, text)
+
+
+def load_pinyin(path: Path) -> None:
+    if _PINYIN:
+        return
+    try:
+        with open(path, "rb") as f:
+            saved = pickle.load(f)
+        if isinstance(saved, dict):
+            _PINYIN.update(saved)
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
+        pass
+
+
+def save_pinyin(path: Path, keep: set[str] | None = None) -> None:
+    """Write the keys when new ones were made (only ``keep``'s, so the file does not grow forever)."""
+    if not _PINYIN_ADDED[0]:
+        return
+    data = {t: k for t, k in _PINYIN.items() if keep is None or t in keep}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        _PINYIN_ADDED[0] = 0
+    except OSError:
+        pass
 
 
 def name_key(lang: str, translated: str) -> tuple:

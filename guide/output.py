@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gzip
 import hashlib
 import os
 import pickle
@@ -28,10 +29,14 @@ class Output:
         self.files: dict[str, bytes] = {}
 
     def add(self, path: str, data: bytes) -> None:
-        norm = PurePosixPath(path)
-        if norm.is_absolute() or ".." in norm.parts or not norm.parts:
-            raise ValueError(f"output path outside the site: {path!r}")
-        key = norm.as_posix()
+        if path and path[0] != "/" and "//" not in path and "/./" not in f"/{path}/" \
+                and "/../" not in f"/{path}/" and not path.endswith("/"):
+            key = path  # already normal: the usual case, checked cheaply
+        else:
+            norm = PurePosixPath(path)
+            if norm.is_absolute() or ".." in norm.parts or not norm.parts:
+                raise ValueError(f"output path outside the site: {path!r}")
+            key = norm.as_posix()
         if key in self.files:
             raise OutputCollision(f"two outputs would be written to {key}")
         self.files[key] = data
@@ -160,6 +165,20 @@ StatKey = tuple[int, int, int]
 
 def digest_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+# Text files get a gzip copy beside them (X.gz) for servers that send it as
+# is (nginx gzip_static, Caddy precompressed): no compression per request.
+# Every text file, whatever its size: which files have a copy must not
+# depend on how long a page happens to be.
+PRECOMPRESSED = (".html", ".css", ".js", ".json", ".xml", ".csv", ".ics", ".txt", ".svg")
+
+
+def precompressed(rel: str, data: bytes) -> bytes | None:
+    if not rel.endswith(PRECOMPRESSED):
+        return None
+    # mtime=0 and no file name: the same bytes give the same file.
+    return gzip.compress(data, 9, mtime=0)
 
 
 def scan_tree(root: Path) -> dict[str, StatKey]:
@@ -303,6 +322,16 @@ class TreeWriter:
         os.replace(tmp, path)
         self._record(rel, path, digest)
         return True
+
+    def put_text(self, rel: str, data: bytes) -> dict[str, str]:
+        """``put`` with the gzip copy; returns the digest of each file staged."""
+        out = {rel: digest_bytes(data)}
+        self.put(rel, data, out[rel])
+        gz = precompressed(rel, data)
+        if gz is not None:
+            out[rel + ".gz"] = digest_bytes(gz)
+            self.put(rel + ".gz", gz, out[rel + ".gz"])
+        return out
 
     def carry(self, rel: str, digest: str) -> bool:
         """Bring a file unchanged since the published build into staging."""

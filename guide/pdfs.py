@@ -13,6 +13,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import time
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
@@ -34,8 +35,9 @@ POOL_THRESHOLD = 4
 class Job:
     kind: str      # "certificate" or "catalog"
     path: str      # where it goes in the site
-    doc: object    # CertificateDoc or CatalogDoc
+    doc: object    # CertificateDoc or CatalogDoc; None until needed
     key: str = ""
+    source: object = None  # the Certificate or EditionView it is made from
 
 
 @dataclass
@@ -128,7 +130,10 @@ def check_glyphs(model: SiteModel, jobs: list[Job], problems: Problems) -> bool:
     return ok
 
 
-def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | None = None) -> PdfResult | None:
+def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | None = None,
+               fps=None) -> PdfResult | None:
+    """``fps`` (fingerprint.Fingerprints): documents of unchanged records are not made again;
+    their keys and characters come from the cache's memo."""
     result = PdfResult()
     try:
         signing = signing_key_from_env()
@@ -136,15 +141,17 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
         problems.add(root, 1, 1, "signing-key", str(exc))
         return None
     result.signed = signing is not None
+    cache = root / CACHE_DIR / "pdf"
+    memo_path = cache / "memo.pickle"
     try:
-        jobs = plan_jobs(model)
-        if not check_glyphs(model, jobs, problems):
-            return None
         engine = engine_version(signing)
+        memo = _load_memo(memo_path, engine)
+        jobs, chars, new_memo = _plan_with_memo(model, fps, memo, cache, engine)
+        if not check_glyphs(model, [j for j in jobs if j.doc is not None], problems):
+            return None
     except fonts.FontError as exc:
         problems.add(root, 1, 1, "pdf-font", str(exc))
         return None
-    cache = root / CACHE_DIR / "pdf"
     # The SHA-256 of every cached PDF, so that a build need not read them.
     index_path = cache / "sha256.json"
     try:
@@ -153,7 +160,7 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
         index = {}
     todo = []
     for job in jobs:
-        job.key = doc_key(engine, job)
+        job.key = job.key or doc_key(engine, job)
         cached = cache / f"{job.key}.pdf"
         if cached.is_file():
             result.pdfs[job.path] = cached
@@ -165,8 +172,10 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
             todo.append(job)
     if todo:
         start = time.perf_counter()
-        font = fonts.trimmed_font(fonts.needed_characters(t for job in jobs for t in job.doc.texts()),
-                                  root / CACHE_DIR / "fonts")
+        for job in todo:
+            if job.doc is None:  # in the memo, but its PDF left the cache
+                job.doc = _make_doc(model, job)
+        font = fonts.trimmed_font(fonts.needed_characters(chars), root / CACHE_DIR / "fonts")
         fonts.prune_fonts(root / CACHE_DIR / "fonts", font)
         result.font_seconds = time.perf_counter() - start
         cache.mkdir(parents=True, exist_ok=True)
@@ -185,6 +194,8 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
             result.rendered += 1
     keys = {job.key for job in jobs}
     _prune(cache, keys)
+    if jobs:
+        _save_memo(memo_path, engine, new_memo)
     index = {k: v for k, v in index.items() if k in keys}
     if jobs:
         cache.mkdir(parents=True, exist_ok=True)
@@ -193,6 +204,63 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
         os.replace(tmp, index_path)
     result.files["certificates.json"] = manifest(model, result)
     return result
+
+
+def _load_memo(path: Path, engine: str) -> dict:
+    try:
+        with open(path, "rb") as f:
+            saved_engine, memo = pickle.load(f)
+        return memo if saved_engine == engine else {}
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
+        return {}
+
+
+def _save_memo(path: Path, engine: str, memo: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"memo.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        pickle.dump((engine, memo), f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
+def _make_doc(model: SiteModel, job: Job):
+    from .catalog_pdf import catalog_doc
+    from .certificates import certificate_doc
+    if job.kind == "certificate":
+        return certificate_doc(model, job.source)
+    return catalog_doc(model, job.source)
+
+
+def _plan_with_memo(model: SiteModel, fps, memo: dict, cache: Path, engine: str):
+    """Every PDF job, with its document made only when its inputs are new.
+
+    A document is a function of the guide-wide data and its records, which
+    the fingerprints cover: the memo maps their digest to the document's
+    cache key and the characters it prints (the font is trimmed to the
+    characters of all PDFs).
+    """
+    jobs, chars, new_memo = [], [], {}
+    sources = [("certificate", cert.pdf_path, cert,
+                None if fps is None else fps.conferences([cert.conference]) + cert.number)
+               for cert in model.certificates.values()]
+    sources += [("catalog", view.catalog_path, view, None if fps is None else fps.view(view.id))
+                for view in model.editions]
+    for kind, path, source, inputs in sources:
+        memo_key = None if inputs is None else hashlib.sha256(f"{fps.base}\0{kind}\0{inputs}".encode()).hexdigest()
+        hit = memo.get(memo_key) if memo_key else None
+        if hit is not None and (cache / f"{hit[0]}.pdf").is_file():
+            job = Job(kind, path, None, hit[0], source)
+            chars.append(hit[1])
+        else:
+            job = Job(kind, path, None, "", source)
+            job.doc = _make_doc(model, job)
+            hit = (doc_key(engine, job), "".join(sorted(set("".join(job.doc.texts())))))
+            job.key = hit[0]
+            chars.append(hit[1])
+        if memo_key:
+            new_memo[memo_key] = hit
+        jobs.append(job)
+    return jobs, chars, new_memo
 
 
 class RenderError(Exception):

@@ -22,14 +22,15 @@ from tqdm import tqdm
 from .confidential import scan_output, scan_sources
 from .content import load_project
 from .changes import read_snapshot
-from .model import SiteModel, build_model
+from .model import SiteModel, build_model, load_pinyin, save_pinyin
 from .fingerprint import Fingerprints
 from .model import LANGS
 from .output import (BuildState, Output, OutputCollision, OutputRecord, TreeWriter, digest_bytes,
-                     swap)
+                     precompressed, swap)
 from .pdfs import CACHE_DIR, PdfResult, build_pdfs
 from .problems import Problems
-from .rendering import OutputJob, Renderer
+from .recordcache import RecordCache
+from .rendering import Fragments, OutputJob, Renderer
 from .searchindex import BUNDLE, SearchIndexError, index_pages, is_searchable, search_inputs
 from .translation import Catalogs, load_catalogs
 from .validation import Content, validate
@@ -50,6 +51,7 @@ class BuildResult:
     index_written: int = 0       # files of the search index that changed
     rendered: int = 0            # outputs made by this build
     reused: int = 0              # outputs carried over: their inputs did not change
+    index_stale: bool = False    # serve kept the last build's search index
     model: SiteModel | None = None
     pdfs: PdfResult | None = None
 
@@ -62,13 +64,19 @@ class Build:
     """One run over a project; ``run`` names every stage in order."""
 
     def __init__(self, root: Path, out: Path | None = None, today: dt.date | None = None,
-                 strict: bool = False, progress: bool = False, verbose: bool = False):
+                 strict: bool = False, progress: bool = False, verbose: bool = False,
+                 records: RecordCache | None = None, preview: bool = False,
+                 fragments: Fragments | None = None):
         self.root = Path(root)
         self.out = Path(out) if out else self.root / "site"
         self.today = today or dt.date.today()
         self.strict = strict
         self.progress = progress    # progress bars: on a terminal, never in CI or a pipe
         self.verbose = verbose
+        self.records = records      # serve keeps one in memory between builds
+        self.fragments = fragments  # likewise
+        # serve: the search index may lag behind a save (the next build brings it up to date)
+        self.preview = preview
         self.result = BuildResult(Problems(root=self.root))
 
     @contextmanager
@@ -86,10 +94,11 @@ class Build:
     def problems(self) -> Problems:
         return self.result.problems
 
-    def check(self) -> tuple[Content, Catalogs] | None:
-        """load → validate; nothing is written."""
+    def check(self, keep_cache: bool = False) -> tuple[Content, Catalogs] | None:
+        """load → validate; nothing is written (``keep_cache``: but the record cache)."""
         with self.stage("load"):
-            raw = load_project(self.root, self.problems)
+            cache = self.records if self.records is not None else RecordCache.load(self.root)
+            raw = load_project(self.root, self.problems, cache)
             catalogs = load_catalogs(self.root, self.problems, messages_root(self.root))
             self.previous = read_snapshot(self.out)
         with self.stage("validate"):
@@ -99,32 +108,39 @@ class Build:
             check_rules(content, self.problems, self.today)
             if self.strict:
                 self.problems.escalate_warnings(STRICT_CODES)
+            if keep_cache:
+                cache.save(self.root)
         if self.problems.errors or content.guide is None or not content.editions:
             return None
         return content, catalogs
 
     def run(self, write: bool = True) -> BuildResult:
-        checked = self.check()
+        checked = self.check(keep_cache=write)
         if checked is None or not write:
             return self.result
         content, catalogs = checked
         with self.stage("model"):
+            pinyin = self.root / CACHE_DIR / "pinyin.pickle"
+            load_pinyin(pinyin)
             model = build_model(content, catalogs, self.today, self.previous)
+            save_pinyin(pinyin)
             self.result.model = model
+            templates = templates_dir(self.root)
+            fps = Fingerprints(model, templates, LANGS)
         # PDFs come first: the verification pages print their SHA-256.
         with self.stage("pdf"):
-            pdfs = build_pdfs(model, self.root, self.problems)
+            pdfs = build_pdfs(model, self.root, self.problems, fps=fps)
             self.result.pdfs = pdfs
         if pdfs is None:
             return self.result
         state_path = BuildState.path_for(self.root / CACHE_DIR, self.out)
         state = BuildState.load(state_path)
-        templates = templates_dir(self.root)
         output = Output()
         outputs: dict[str, OutputRecord] = {}
         with self.stage("plan"):
-            renderer = Renderer(model, templates, pdfs.sha256)
-            jobs = renderer.plan(Fingerprints(model, templates, LANGS))
+            renderer = Renderer(model, templates, pdfs.sha256, cache=self.root / CACHE_DIR, fps=fps,
+                                fragments=self.fragments)
+            jobs = renderer.plan(fps)
             try:
                 for path in [*(job.path for job in jobs), *pdfs.pdfs, *pdfs.files]:
                     output.claim(path)
@@ -137,21 +153,33 @@ class Build:
             todo, reused = [], []
             for job in jobs:
                 prev = state.outputs.get(job.path)
+                gz = state.outputs.get(job.path + ".gz")
                 if (job.fingerprint is not None and prev is not None and prev.fingerprint == job.fingerprint
-                        and writer.can_reuse(job.path, prev.digest)):
+                        and writer.can_reuse(job.path, prev.digest)
+                        and (gz is None or writer.can_reuse(job.path + ".gz", gz.digest))):
                     reused.append(prev)
                     outputs[job.path] = prev
+                    if gz is not None:
+                        outputs[job.path + ".gz"] = gz
                 else:
                     todo.append(job)
         with self.stage("render"):
             made = render_outputs(todo, writer, self.out, content.confidential, self.problems,
                                   templates, self.progress)
-            for job, (digest, searchable) in zip(todo, made):
+            for job, (digest, searchable, gz) in zip(todo, made):
                 outputs[job.path] = OutputRecord(job.fingerprint, digest, searchable)
+                if gz is not None:
+                    outputs[job.path + ".gz"] = OutputRecord(job.fingerprint, gz)
             self.result.rendered = len(todo)
             self.result.reused = len(reused)
             # The last line of defence: what would be published, whatever put it there.
             scan_output(pdfs.files, self.out, self.problems, content.confidential)
+            try:
+                for path in outputs:
+                    if path.endswith(".gz"):
+                        output.claim(path)
+            except OutputCollision as exc:
+                self.problems.error(self.root / "content", (1, 1), "output-collision", str(exc))
         if self.problems.errors:
             return self.result  # site/ untouched: only the staging tree changed
         with self.stage("write"):
@@ -162,9 +190,8 @@ class Build:
                 writer.link(path, source, pdfs.sha256[path])
                 outputs[path] = OutputRecord(None, pdfs.sha256[path])
             for path, data in pdfs.files.items():
-                digest = digest_bytes(data)
-                writer.put(path, data, digest)
-                outputs[path] = OutputRecord(None, digest)
+                for staged, digest in writer.put_text(path, data).items():
+                    outputs[staged] = OutputRecord(None, digest)
             # The bundle of the published build stays until the index stage
             # knows whether it is still right.
             removed = writer.remove_others(outputs, keep=(BUNDLE,))
@@ -176,13 +203,16 @@ class Build:
                 # The bundle is a function of the searchable pages alone: when
                 # none changed since the published build, it is the same.
                 previous = {p: r for p, r in state.outputs.items() if p.startswith(BUNDLE)}
-                if (previous and state.search_inputs == inputs
+                if (previous and (state.search_inputs == inputs or self.preview)
                         and all(writer.can_reuse(p, r.digest) for p, r in previous.items())):
                     for path, record in previous.items():
                         output.claim(path)
                         writer.carry(path, record.digest)
                         outputs[path] = record
                     indexed = len(searchable)
+                    if state.search_inputs != inputs:  # a preview: still the last build's index
+                        inputs = state.search_inputs
+                        self.result.index_stale = True
                 else:
                     # Pagefind indexes every page when none is marked: nothing to search then.
                     bundle, indexed = index_pages(writer.staging, sorted(searchable)) if searchable else ({}, 0)
@@ -191,10 +221,9 @@ class Build:
                                                "(pages with data-pagefind-body)")
                     before = writer.written
                     for path, data in bundle.items():
-                        output.claim(path)
-                        digest = digest_bytes(data)
-                        writer.put(path, data, digest)
-                        outputs[path] = OutputRecord(None, digest)
+                        for staged, digest in writer.put_text(path, data).items():
+                            output.claim(staged)
+                            outputs[staged] = OutputRecord(None, digest)
                     self.result.index_written = writer.written - before
             except (SearchIndexError, OutputCollision) as exc:
                 self.problems.error(self.out, (1, 1), "search-index", str(exc))
@@ -222,7 +251,8 @@ class Build:
                 f"{r.indexed} searchable) "
                 f"into {self.out}: {r.written} written, {r.removed} removed, {r.index_written} index files written, "
                 f"in {total:.2f}s "
-                f"({stages}); {self.problems.summary()}")
+                f"({stages}); {self.problems.summary()}"
+                + ("; search index of the previous build (build.py brings it up to date)" if r.index_stale else ""))
 
 
 def _template_frame(exc: Exception, templates: Path) -> tuple[Path, int]:
@@ -268,7 +298,14 @@ def _make_chunk(bounds: tuple[int, int]):
         scan_output({job.path: data}, out, problems, rules)
         digest = digest_bytes(data)
         written = writer.put(job.path, data, digest)
-        made.append((digest, is_searchable(job.path, data), writer.in_staging[job.path] if written else None))
+        gz = precompressed(job.path, data)
+        gz_row = None
+        if gz is not None:
+            gz_digest = digest_bytes(gz)
+            gz_written = writer.put(job.path + ".gz", gz, gz_digest)
+            gz_row = (gz_digest, writer.in_staging[job.path + ".gz"] if gz_written else None)
+        made.append((digest, is_searchable(job.path, data), writer.in_staging[job.path] if written else None,
+                     gz_row))
     return bounds, made, problems.items
 
 
@@ -276,7 +313,7 @@ def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, 
                    templates: Path, progress: bool = False, workers: int | None = None):
     """Make every job and stage the files whose bytes changed, on all cores when there are many.
 
-    Returns per job (SHA-256, searchable); problems (template errors, confidential
+    Returns per job (SHA-256, searchable, SHA-256 of its gzip copy or None); problems (template errors, confidential
     text) are added to ``problems``.
     """
     global _work
@@ -310,14 +347,20 @@ def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, 
         bar.close()
     problems.recount()
     out_rows = []
-    for job, item in zip(jobs, results):
-        if item is None:
-            out_rows.append(("", False))
-            continue
-        digest, searchable, key = item
-        if key is not None and writer.in_staging.get(job.path) != key:
-            writer.in_staging[job.path] = key
+
+    def staged(rel, key, digest):  # what a worker process wrote
+        if key is not None and writer.in_staging.get(rel) != key:
+            writer.in_staging[rel] = key
             writer.known[key] = digest
             writer.written += 1
-        out_rows.append((digest, searchable))
+
+    for job, item in zip(jobs, results):
+        if item is None:
+            out_rows.append(("", False, None))
+            continue
+        digest, searchable, key, gz_row = item
+        staged(job.path, key, digest)
+        if gz_row is not None:
+            staged(job.path + ".gz", gz_row[1], gz_row[0])
+        out_rows.append((digest, searchable, gz_row[0] if gz_row else None))
     return out_rows

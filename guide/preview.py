@@ -31,6 +31,8 @@ from urllib.parse import unquote, urlsplit
 
 from .i18n import templates_dir
 from .pipeline import Build
+from .recordcache import RecordCache
+from .rendering import Fragments
 
 POLL_SECONDS = 0.3
 PREFIX = "/__serve/"
@@ -233,13 +235,17 @@ class Preview:
         self.out = (Path(out) if out else root / "site").resolve()
         self.state = PreviewState(self.out)
         self.warned: set[str] = set()
+        # Kept between builds: a save reads and checks only the records it changed.
+        self.records = RecordCache.load(root)
+        self.fragments = Fragments()
 
     def say(self, text: str) -> None:
         if not self.quiet:
             print(text, flush=True)
 
     def build(self) -> None:
-        build = Build(self.root, out=self.out, today=self.today, strict=self.strict)
+        build = Build(self.root, out=self.out, today=self.today, strict=self.strict,
+                      records=self.records, preview=True, fragments=self.fragments)
         try:
             result = build.run()
         except Exception as exc:  # a bug must not stop the preview; show it like a problem

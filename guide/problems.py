@@ -58,6 +58,14 @@ class Problems:
         return shown
 
     def _resolve_display(self, p: Path) -> str:
+        if self.root is not None and p.is_absolute() and not self.root.is_symlink():
+            # Below the root as written: no need to resolve (a system call per component).
+            try:
+                rel = p.relative_to(self.root)
+                if ".." not in rel.parts:
+                    return rel.as_posix()
+            except ValueError:
+                pass
         if self.root is not None:
             if self._root is None:
                 self._root = self.root.resolve()
@@ -72,6 +80,11 @@ class Problems:
         self.items.append(Problem(self._display(path), int(line), int(column),
                                   code, one_line(message), severity))
         self._errors += severity == ERROR
+
+    def replay(self, items: list[Problem]) -> None:
+        """Problems found earlier in an unchanged file (the record cache)."""
+        self.items.extend(items)
+        self._errors += sum(1 for p in items if p.severity == ERROR)
 
     def recount(self) -> None:
         """After items were appended directly (problems found in worker processes)."""

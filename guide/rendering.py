@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
@@ -18,7 +19,7 @@ from markupsafe import Markup, escape
 
 from . import calendars, opendata
 from .changes import REPORT, SNAPSHOT, snapshot_json
-from .fingerprint import Fingerprints
+from .fingerprint import Fingerprints, code_digest
 from .model import LANGS, SiteModel, index_letter, name_key, pinyin_key
 from .records import Conference, DateSpan, Text
 from .translation import BABEL_LOCALE, HTML_LANG, ContentTranslator
@@ -69,7 +70,7 @@ class LangFormats:
     page_url: Callable[[str], str]                     # absolute URL of a page key
     # A conference's calendar event, serialized once: it goes into its own
     # calendar, the whole guide's and its field's.
-    events: dict[str, bytes] = field(default_factory=dict)
+    events: dict = field(default_factory=dict)       # conference id -> bytes
 
     def conference_url(self, c: Conference) -> str:
         return self.page_url(conference_key(c))
@@ -133,6 +134,45 @@ def plan_pages(model: SiteModel) -> Iterator[PageSpec]:
                            inputs=("verify", cert))
 
 
+class Fragments:
+    """Pieces made per conference (list items, calendar events), kept under the
+    conference's fingerprint: serve keeps them between builds, so a save
+    re-renders the listings around one record without re-rendering every item."""
+
+    def __init__(self):
+        self.base: str | None = None
+        self.items: dict[tuple, object] = {}
+
+    def view(self, fps: Fingerprints | None, lang: str, kind: str) -> "FragmentView | dict":
+        if fps is None:
+            return {}
+        # Anything guide-wide (templates, catalogs, code) changes every fragment.
+        base = fps.base + fps.templates.digest("_item.html")
+        if base != self.base:
+            self.base, self.items = base, {}
+        return FragmentView(self.items, fps.conf, (lang, kind))
+
+
+class FragmentView:
+    """A dict keyed by conference id (and extra parts) over a Fragments store."""
+
+    def __init__(self, items: dict, conf: dict[str, str], prefix: tuple):
+        self.items, self.conf, self.prefix = items, conf, prefix
+
+    def _key(self, key):
+        cid, *rest = key if isinstance(key, tuple) else (key,)
+        return (*self.prefix, self.conf.get(cid, cid), *rest)
+
+    def __contains__(self, key) -> bool:
+        return self._key(key) in self.items
+
+    def __getitem__(self, key):
+        return self.items[self._key(key)]
+
+    def __setitem__(self, key, value) -> None:
+        self.items[self._key(key)] = value
+
+
 @lru_cache(maxsize=None)
 def babel_locale(lang: str) -> Locale:
     # A Locale object, not its name: Babel would parse the name on every call.
@@ -174,8 +214,26 @@ def render_markdown(text: str, tags: set[str] | None = None) -> Markup:
 class Renderer:
     """One Jinja environment per language, sharing the model."""
 
-    def __init__(self, model: SiteModel, templates: Path, pdf_sha256: dict[str, str] | None = None):
+    def __init__(self, model: SiteModel, templates: Path, pdf_sha256: dict[str, str] | None = None,
+                 cache: Path | None = None, fps: Fingerprints | None = None,
+                 fragments: Fragments | None = None):
         self.model = model
+        self.fps = fps
+        self.fragments = fragments or Fragments()
+        # Compiled templates, kept between builds (compiling is most of a
+        # small rebuild); the folder is per code version, since the options
+        # below change the compiled code but not Jinja's cache key.
+        self.bytecode = None
+        if cache is not None:
+            folder = cache / "jinja" / code_digest()[:16]
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                for old in folder.parent.iterdir():
+                    if old != folder:
+                        shutil.rmtree(old, ignore_errors=True)
+                self.bytecode = jinja2.FileSystemBytecodeCache(str(folder))
+            except OSError:
+                pass
         self.templates = templates
         self.pdf_sha256 = pdf_sha256 or {}
         base = model.guide.base_url
@@ -190,7 +248,7 @@ class Renderer:
             loader=jinja2.FileSystemLoader(str(self.templates)),
             autoescape=True, extensions=["jinja2.ext.i18n"],
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-            keep_trailing_newline=True, auto_reload=False, cache_size=-1)
+            keep_trailing_newline=True, auto_reload=False, cache_size=-1, bytecode_cache=self.bytecode)
         # auto_reload=False: one build renders thousands of pages; checking every
         # template's mtime on each get_template cost more than rendering some pages.
         # Extraction passes the same setting (see i18n.TEMPLATE_OPTIONS): jinja#1925.
@@ -201,7 +259,7 @@ class Renderer:
         locale = babel_locale(lang)
         other = "en" if lang == "zh" else "zh"
         date_cache: dict[tuple, str] = {}
-        item_cache: dict[tuple, Markup] = {}
+        item_cache = self.fragments.view(self.fps, lang, "item")
 
         def t(text: Text | None) -> Markup:
             value, ok = tr.lookup(text)
@@ -305,7 +363,8 @@ class Renderer:
             lang=lang, html_lang=HTML_LANG[lang], tp=tp,
             translated=lambda text: (lambda v: v[0] if v[1] else None)(tr.lookup(text)),
             dates=dates, gettext=gt.gettext, pgettext=gt.pgettext,
-            page_url=lambda key: self.model.guide.base_url + f"{lang}/" + page_url_path(key))
+            page_url=lambda key: self.model.guide.base_url + f"{lang}/" + page_url_path(key),
+            events=self.fragments.view(self.fps, lang, "event"))
         return env
 
     # -- pages ---------------------------------------------------------------

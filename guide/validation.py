@@ -694,6 +694,31 @@ def validate_pages(raw: RawProject, problems: Problems) -> dict[tuple[str, str],
     return pages
 
 
+def _conference(doc: RawDoc, edition: Edition, problems: Problems, content: Content,
+                field_ids: set[str]) -> Conference | None:
+    """A record checked, or replayed from the record cache (recordcache.py)."""
+    entry = doc.entry
+    if doc.cached:
+        problems.replay(entry.problems)
+        for text, source in entry.text_uses:
+            content.text_uses.setdefault(text, []).append(source)
+        return entry.conference
+    if entry is None:
+        return validate_conference(doc, edition, problems, content, field_ids)
+    start, uses = len(problems.items), content.text_uses
+    content.text_uses = {}
+    try:
+        conf = validate_conference(doc, edition, problems, content, field_ids)
+    finally:
+        mine, content.text_uses = content.text_uses, uses
+    for text, sources in mine.items():
+        uses.setdefault(text, []).extend(sources)
+        entry.text_uses.extend((text, s) for s in sources)
+    entry.problems.extend(problems.items[start:])
+    entry.conference = conf
+    return conf
+
+
 def validate(raw: RawProject, problems: Problems) -> Content:
     content = Content(raw.root, None, {}, [], {})
     content.guide = validate_guide(raw.guide, problems, content)
@@ -707,24 +732,24 @@ def validate(raw: RawProject, problems: Problems) -> Content:
             continue
         field_ids = {f.id for f in edition.fields}
         for doc in redition.conferences:
-            conf = validate_conference(doc, edition, problems, content, field_ids)
+            conf = _conference(doc, edition, problems, content, field_ids)
             if conf is None:
                 continue
             if conf.id in seen_ids:
                 first = seen_ids[conf.id]
-                problems.error(doc.path, conf.source and doc.data.where("id"), "duplicate-id",
+                problems.error(doc.path, conf.marks["id"], "duplicate-id",
                                f"id '{conf.id}' is already used by {first.path}:{first.line}; "
                                "ids are unique across the whole guide")
                 continue
-            seen_ids[conf.id] = Source(problems._display(doc.path), *doc.data.where("id"))
+            seen_ids[conf.id] = Source(problems._display(doc.path), *conf.marks["id"])
             if conf.certificate in seen_numbers:
                 first = seen_numbers[conf.certificate]
-                key = "certificate" if "certificate" in doc.data else "id"
-                problems.error(doc.path, doc.data.where(key), "duplicate-certificate-number",
+                key = "certificate" if "certificate" in conf.marks else "id"
+                problems.error(doc.path, conf.marks[key], "duplicate-certificate-number",
                                f"certificate number {conf.certificate} is already that of {first.path}:"
                                f"{first.line}; give this conference another with 'certificate:'")
                 continue
-            seen_numbers[conf.certificate] = Source(problems._display(doc.path), *doc.data.where("id"))
+            seen_numbers[conf.certificate] = Source(problems._display(doc.path), *conf.marks["id"])
             edition.conferences.append(conf)
         content.editions.append(edition)
     current = content.guide.current_edition if content.guide else None

@@ -49,7 +49,7 @@ def page(browser):
     # CSP violations are reported on the console.
     page.on("console", lambda m: m.type == "error" and "Content Security Policy" in m.text
             and problems.append(m.text))
-    page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
+    page.on("response", lambda r: r.status >= 400
             and problems.append(f"{r.status} {r.url}"))
     yield page
     context.close()

@@ -6,12 +6,19 @@ invitation codes never appear anywhere in the repository.
 
 from __future__ import annotations
 
+import re
 import shutil
+import string
 import textwrap
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
 
 from conftest import CONFERENCES_2023, EN, REPO
+from guide.confidential import FOLD_UNSAFE, Rule, _Haystack, _prefilter, scan_output, scan_text
+from guide.problems import Problems
 
 PHONE = "13800000000"
 RULES = r"""
@@ -119,8 +126,6 @@ def test_the_demo_guide_declares_rules_and_publishes_nothing_they_match():
 def test_demo_rules_match_numbers_but_not_digests():
     """A SHA-256 in hex holds runs of digits (certificates.json, verify pages):
     found at random in a 1,000-conference benchmark. The rules must not fire on them."""
-    from guide.confidential import scan_text
-    from guide.problems import Problems
     from guide.pipeline import Build
     content, _ = Build(REPO, out=REPO / "build" / "unused").check()
     for text, hits in [("sha256 a13812345678b0c1", 0), ('"13812345678ab09f"', 0), ("5113812345678", 0),
@@ -128,3 +133,175 @@ def test_demo_rules_match_numbers_but_not_digests():
         problems = Problems()
         scan_text(text, "page.html", problems, content.confidential)
         assert len(problems.errors) == hits, text
+
+
+# -- the prefilters: each rule's cheap necessary condition --------------------
+# scan_text and scan_output search a rule only where its prefilter holds. A
+# prefilter that missed a match would publish a secret, so these tests hold
+# them to the rule itself: wherever the rule matches, its prefilter holds.
+
+EVERY_CHARACTER = "".join(map(chr, range(0x110000)))
+
+
+def test_fold_unsafe_letters_are_the_ascii_letters_re_ignorecase_matches_beyond_ascii():
+    beyond = {c for c in re.findall("(?i)[a-z]", EVERY_CHARACTER) if not c.isascii()}
+    assert beyond  # 'İ', 'ı', 'ſ', the Kelvin sign: re matches them to ASCII letters
+    letters = {letter for letter in string.ascii_letters for c in beyond if re.fullmatch("(?i)" + letter, c)}
+    assert letters == FOLD_UNSAFE
+
+
+def test_characters_without_case_are_matched_by_themselves_alone_under_ignorecase():
+    """The prefilters take a character whose lower and upper case are itself as is,
+    under re.IGNORECASE too; re's compiler does the same when it finds it uncased."""
+    import _sre
+    assert not any(_sre.unicode_iscased(i) for i, c in enumerate(EVERY_CHARACTER) if c.lower() == c == c.upper())
+
+
+def demo_rules():
+    from guide.pipeline import Build
+    content, _ = Build(REPO, out=REPO / "build" / "unused").check()
+    return [r for r in content.confidential if r.pattern is not None]
+
+
+def test_demo_rules_get_prefilters_that_save_the_full_search():
+    """Each demo rule starts with a lookbehind or is case-insensitive: searched
+    alone, re tries it at every character (1,000 conferences: 2 s a build)."""
+    for rule in demo_rules():
+        prefilter = _prefilter(rule.pattern)
+        assert prefilter.factors or prefilter.pattern is not None, rule.label
+
+
+def reference_problems(rules, text):
+    """What the scan reported before it had prefilters: each rule searched in full."""
+    problems = Problems()
+    for rule in rules:
+        m = rule.pattern.search(text)
+        if m:
+            before = text[: m.start()]
+            problems.error("page.html", (before.count("\n") + 1, m.start() - before.rfind("\n")), "confidential",
+                           rule.label)
+    return [(p.line, p.column) for p in problems.items]
+
+
+@pytest.mark.parametrize("text", [
+    "Invitation code: ABCD1234", "INVITATION CODE ABCD", "İnvitation code: abcd1234", "ınvıtatıon code: wxyz",
+    "invitation\ncode: ZZ99", "邀请码：ZZ9999", "注册码为 abcd", "邀请 码 abcd", "on code abcd",
+    "联系 13812345678。", "x13812345678", "\ufffd13812345678\ufffd", "身份证 110105199003071234",
+    "sha256 a13812345678b0c1 110105199003071234ab", "",
+])
+def test_scans_report_exactly_what_the_rules_alone_report(text):
+    rules = demo_rules()
+    expected = reference_problems(rules, text)
+    for scan in ("text", "output"):
+        problems = Problems()
+        if scan == "text":
+            scan_text(text, "page.html", problems, rules)
+        else:
+            scan_output({"page.html": text.encode("utf-8")}, Path("."), problems, rules)
+        assert [(p.line, p.column) for p in problems.items] == expected, (scan, text)
+
+
+def test_published_bytes_that_are_not_utf8_are_scanned_as_decoded():
+    rules = demo_rules()
+    for data in (b"\xff\xfeinvitation code: ABCD\xff", "邀请码".encode() + b"\x80: ZZ99 " + "邀请码".encode() + b" QQ88",
+                 b"\xe9\x82" + "邀请码：ZZ99".encode(), b"\xc4\xb0nvitation code ABCD"):
+        problems = Problems()
+        scan_output({"page.html": data}, Path("."), problems, rules)
+        expected = reference_problems(rules, data.decode("utf-8", "replace"))
+        assert expected and [(p.line, p.column) for p in problems.items] == expected, data
+
+
+# Characters that re.IGNORECASE matches beyond ASCII, U+FFFD (what invalid
+# UTF-8 decodes to) and Chinese; words make literals long enough for the
+# prefilters to search for them.
+CHARACTERS = "ab1İıiIkKKsſS码邀\ufffd \n"
+WORDS = ["ab1", "invitation", "on code", "ON CODE", "邀请码", "İnK", "ſks", "a\ufffdb", "码1码"]
+ALPHABET = "".join(sorted(set(CHARACTERS + "".join(WORDS))))
+EXOTIC = str.maketrans("iIkKsS", "ıİKKſſ")
+ATOMS = [re.escape(c) for c in CHARACTERS] + [re.escape(w) for w in WORDS] * 2 + \
+    ["[0-9]", r"\d", ".", "[a-z]", r"\w", r"\s", r"\1"]
+ASSERTIONS = [r"(?<![0-9A-Za-z])", r"(?<=a)", "(?=b)", "(?!1)", r"\b", "^", "$"]
+
+
+@st.composite
+def patterns(draw, assertions: bool, depth=0):
+    parts = []
+    for _ in range(draw(st.integers(1, 5))):
+        kind = draw(st.sampled_from(["atom"] * 4 + (["assert"] if assertions else []) + (["group"] if depth < 2 else [])))
+        if kind == "atom":
+            piece = draw(st.sampled_from(ATOMS))
+        elif kind == "assert":
+            piece = draw(st.sampled_from(ASSERTIONS))
+        else:
+            alternatives = draw(st.lists(patterns(assertions, depth + 1), min_size=1, max_size=3))
+            opener = draw(st.sampled_from(["(?:", "(", "(?i:", "(?-i:", "(?>"]))
+            piece = opener + "|".join(alternatives) + ")"
+        # Few unbounded repeats, none of groups, and short texts: re backtracks
+        # exponentially in nested repeats that fail to match.
+        if kind == "atom":
+            piece += draw(st.sampled_from(["", "", "", "", "?", "{2}", "{1,3}", "*", "+?"]))
+        elif kind == "group":
+            piece += draw(st.sampled_from(["", "", "?", "{2}"]))
+        parts.append(piece)
+    return "".join(parts)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(flags=st.sampled_from(["", "(?i)"]), lead=st.sampled_from(["", "", "", r"(?<![0-9A-Za-z])", "(?<=a)", "(?<=(a))", r"\b", "^"]),
+       inner_assertions=st.sampled_from([False, False, True]), data=st.data(), exotic=st.booleans(),
+       junk=st.booleans())
+def test_a_prefilter_holds_wherever_its_rule_matches(flags, lead, inner_assertions, data, exotic, junk):
+    core = data.draw(patterns(inner_assertions))
+    source = flags + lead + core
+    try:
+        pattern = re.compile(source)
+    except re.error:  # a reference to a group it does not have
+        assume(False)
+    # Random text, or text around a match of the pattern without its leading
+    # assertions, where Hypothesis can write one; the rule itself decides.
+    texts = [st.text(alphabet=ALPHABET, max_size=16)]
+    if not inner_assertions and r"\1" not in core:
+        around = st.one_of(st.sampled_from(["", " ", "a", "1"]), st.text(alphabet=ALPHABET, max_size=3))
+        match = st.from_regex(flags + core, fullmatch=True, alphabet=ALPHABET).filter(lambda t: len(t) <= 16)
+        texts = [st.tuples(around, match, around).map("".join)] * 3 + texts
+    text = data.draw(st.one_of(texts))
+    if exotic:  # the letters re.IGNORECASE matches to the ASCII i, k and s
+        text = text.translate(EXOTIC)
+    prefilter = _prefilter(pattern)
+    kind = "factors" if prefilter.factors else "pattern" if prefilter.pattern else "none"
+    raw = text.encode("utf-8", "surrogatepass")
+    if junk:  # invalid UTF-8 in a published file, scanned as decoded: U+FFFD
+        raw = raw.replace("\ufffd".encode(), b"\xff")
+    decoded = raw.decode("utf-8", "replace")
+    for hay, searched in ((_Haystack(text, None), text), (_Haystack(None, raw), decoded)):
+        if pattern.search(searched):
+            event(f"matches, prefilter by {kind}")
+            assert prefilter.may_match(hay), (source, searched)
+
+
+@pytest.mark.parametrize("source, published", [
+    ("(?i)invitation code", "İnvitatıon code".encode()),        # re matches 'İ' and 'ı' to 'i'
+    ("(?i)kick off", "\u212aic\u212a off".encode()),            # the Kelvin sign to 'k'
+    ("(?i)sessions", "ſeſſions".encode()),                       # the long s to 's'
+    ("(?i)邀请码", "邀请码".encode()),
+    ("a\ufffdb", b"a\xffb"),                                     # invalid UTF-8 decodes to U+FFFD
+    ("(?:abcd|[0-9])", b"5"),                                    # an alternative without a literal
+    ("x?(?:abcd)*efg", b"efg"),                                  # a repeat that may be absent
+    (r"(?<![0-9])1[3-9][0-9]{9}", b"a13800000000"),
+    (r"(?<=(a))b\1", b"aba"),                                    # a group in the leading lookbehind
+])
+def test_a_prefilter_holds_where_re_matches_beyond_the_obvious(source, published):
+    pattern = re.compile(source)
+    decoded = published.decode("utf-8", "replace")
+    assert pattern.search(decoded)
+    assert _prefilter(pattern).may_match(_Haystack(None, published))
+    assert _prefilter(pattern).may_match(_Haystack(decoded, None))
+
+
+def test_a_rule_with_a_group_in_its_leading_lookbehind_is_searched_in_full():
+    """Without the lookbehind, the reference to its group could never match."""
+    pattern = re.compile(r"(?<=(a))b\1")
+    assert _prefilter(pattern).pattern is None and _prefilter(pattern).may_match(_Haystack("aba", None))
+    problems = Problems()
+    scan_text("xaba", "page.html", problems, [Rule("x", pattern, None, "guide.yaml:1")])
+    assert [(p.line, p.column) for p in problems.items] == [(1, 3)]

@@ -8,9 +8,13 @@ import json
 
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from icalendar import Calendar
+from icalendar.prop import vDuration
 
-from conftest import make_project
+from conftest import EN, make_project
+from guide.calendars import _line, _text
 from guide.opendata import CSV_COLUMNS
 
 PUBLISHED = dt.date(2023, 5, 1)
@@ -104,6 +108,94 @@ def test_calendars_feeds_and_data_do_not_depend_on_the_build_date(tmp_path):
     first = {f: (p.root / "site" / f).read_bytes() for f in files}
     assert p.build(today=dt.date(2024, 2, 29)).ok
     assert {f: (p.root / "site" / f).read_bytes() for f in files} == first
+
+
+# Text that iCalendar must escape (backslash, semicolon, comma, line breaks)
+# and fold: long and Chinese (3 octets a character; the PDF font has no 4-octet ones).
+TRICKY_ZH = ("2023年中国数学会学术年会, 暨第十五届全国计算数学、应用数学与统计学交叉前沿学术研讨会; "
+             "分会场 \\ 数值代数与优化\n第二行")
+TRICKY_EN = "2023 Annual Meeting, CMS; Session \\ Numerical Algebra and Optimization\nline two"
+TRICKY_VENUE = "厦门大学, 思明校区; 科学艺术中心"
+
+
+def po_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+@pytest.fixture(scope="module")
+def tricky(tmp_path_factory):
+    """The small project with names and a venue full of characters iCalendar escapes."""
+    p = make_project(tmp_path_factory.mktemp("tricky") / "guide")
+    cms = p.root / "content/editions/2023/conferences/cms-2023.yaml"
+    name = "\n".join("  " + line for line in TRICKY_ZH.split("\n"))
+    cms.write_text(cms.read_text(encoding="utf-8")
+                   .replace("name: 2023年中国数学会学术年会", f"name: |-\n{name}")
+                   .replace("venue: 厦门大学", f"venue: '{TRICKY_VENUE}'"), encoding="utf-8")
+    p.translations(dict(EN, **{po_escaped(TRICKY_ZH): po_escaped(TRICKY_EN)}))
+    result = p.build()
+    assert result.ok, [x.format() for x in result.problems.items]
+    return p
+
+
+def as_text(value) -> str:
+    """icalendar reads escapes only in the properties it knows as TEXT, not in
+    NAME (RFC 7986) or X-WR-CALNAME: read their value as a SUMMARY's."""
+    cal = Calendar.from_ical(f"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:{value}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    return str(cal.walk("VEVENT")[0]["summary"])
+
+
+def test_calendar_text_reads_back_exactly(tricky):
+    for lang, name in (("zh", TRICKY_ZH), ("en", TRICKY_EN)):
+        cal = calendar(tricky, f"{lang}/2023/conferences/cms-2023/cms-2023.ics")
+        (ev,) = cal.walk("VEVENT")
+        assert str(ev["summary"]) == name
+        assert str(ev["location"]).endswith(", " + TRICKY_VENUE)  # not translated: the Chinese
+        assert f": {name}\n" not in str(ev["description"])  # the description has labels and facts
+        assert as_text(cal["name"]) == as_text(cal["x-wr-calname"]) == name
+    data = (tricky.root / "site/en/2023/conferences/cms-2023/cms-2023.ics").read_bytes()
+    assert b"Meeting\\, CMS\\; Session \\\\ Numerical" in data.replace(b"\r\n ", b"")
+
+
+def test_calendar_lines_end_in_crlf_and_fold_between_characters(tricky):
+    files = sorted((tricky.root / "site").rglob("*.ics"))
+    assert len(files) == 2 * (4 + 1 + 3)  # per language: each conference, the guide, each field
+    folded = 0
+    for path in files:
+        data = path.read_bytes()
+        assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"") and b"\r" not in data.replace(b"\r\n", b"")
+        for line in data[:-2].split(b"\r\n"):
+            assert len(line) <= 75, (path, line)
+            line.decode("utf-8")  # no character cut in two at a fold
+            folded += line.startswith(b" ")
+    assert folded > 20
+    summary = (tricky.root / "site/zh/2023/conferences/cms-2023/cms-2023.ics").read_bytes().split(b"SUMMARY:")[1]
+    assert summary.count(b"\r\n ") >= 2  # the long Chinese name spans three lines or more
+
+
+def test_subscribed_calendars_say_how_often_to_refresh(dated):
+    cal = calendar(dated, "zh/calendars/all.ics")
+    assert cal.decoded("refresh-interval") == dt.timedelta(days=1)
+    assert vDuration.from_ical(str(cal["x-published-ttl"])) == dt.timedelta(days=1)
+    assert "refresh-interval" not in calendar(dated, "zh/2023/conferences/cms-2023/cms-2023.ics")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 80).map("a".__mul__),  # shifts the folds over the characters
+       st.text(alphabet=st.one_of(st.sampled_from("\\;,:\r\n ^\"'aZ9码𠮷é\t"), st.characters(codec="utf-8")),
+               min_size=20, max_size=120))
+def test_any_text_is_one_folded_content_line_that_reads_back(shift, value):
+    value = shift + value
+    line = _line("DESCRIPTION", _text(value))
+    assert line.endswith(b"\r\n")
+    pieces = line[:-2].split(b"\r\n")
+    for piece in pieces:
+        assert len(piece) <= 75
+        piece.decode("utf-8")  # no character cut in two
+    for piece in pieces[:-1]:  # no escape cut in two: every backslash pair is whole
+        assert (len(piece) - len(piece.rstrip(b"\\"))) % 2 == 0, pieces
+    cal = Calendar.from_ical(b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n" + line + b"END:VEVENT\r\nEND:VCALENDAR\r\n")
+    # Line breaks, whichever the text had, are one escaped newline.
+    assert str(cal.walk("VEVENT")[0]["description"]) == value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 # -- Atom --------------------------------------------------------------------

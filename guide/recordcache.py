@@ -1,0 +1,95 @@
+"""The record cache: conference files that did not change are not read or checked again.
+
+Reading and checking one record depends on the file and on the guide, unit
+and edition files (fields, units, confidential rules) and this code. For each
+record file the cache keeps its typed ``Conference``, the problems reading,
+checking and the confidential scan found in it, and the content texts it
+uses (for the content catalog); a record whose file and context are
+unchanged is replayed from the cache. Rules across records (quotas,
+duplicates, ids) are checked on every build.
+
+A file is known by (size, mtime in ns, inode): editing it, or replacing it,
+changes that key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .fingerprint import code_digest
+from .problems import Problem
+from .records import Conference, Source, Text
+
+VERSION = 1
+CACHE_FILE = Path(".cache") / "records.pickle"
+
+
+@dataclass
+class CachedRecord:
+    stat: tuple[int, int, int]
+    context: str = ""
+    conference: Conference | None = None
+    problems: list[Problem] = field(default_factory=list)   # reading, checking, confidential scan
+    text_uses: list[tuple[Text, Source]] = field(default_factory=list)
+
+
+def stat_key(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def context_key(paths: list[Path]) -> str:
+    """The files every record is checked against, and this code."""
+    return hashlib.sha256(repr([code_digest(), *(stat_key(p) for p in paths)]).encode()).hexdigest()
+
+
+class RecordCache:
+    def __init__(self, entries: dict[str, CachedRecord] | None = None):
+        self.entries: dict[str, CachedRecord] = entries or {}
+        self.fresh: dict[str, CachedRecord] = {}   # this build's, saved when it ends
+        self.hits = 0
+
+    @classmethod
+    def load(cls, root: Path) -> "RecordCache":
+        try:
+            with open(root / CACHE_FILE, "rb") as f:
+                version, entries = pickle.load(f)
+            if version == VERSION and isinstance(entries, dict):
+                return cls(entries)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
+            pass
+        return cls()
+
+    def save(self, root: Path) -> None:
+        path = root / CACHE_FILE
+        self.entries, self.fresh = self.fresh, {}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as f:
+                pickle.dump((VERSION, self.entries), f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only project: the next build reads every record again
+
+    def lookup(self, path: Path, stat: tuple | None, context: str) -> CachedRecord | None:
+        entry = self.entries.get(str(path))
+        if entry is None or stat is None or entry.stat != stat or entry.context != context:
+            return None
+        self.fresh[str(path)] = entry
+        self.hits += 1
+        return entry
+
+    def begin(self, path: Path, stat: tuple | None, context: str) -> CachedRecord | None:
+        """A record read and checked in this build; None when its file cannot be known."""
+        if stat is None:
+            return None
+        entry = self.fresh[str(path)] = CachedRecord(stat, context)
+        return entry
