@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import weakref
 from dataclasses import dataclass
 
 from .fonts import printable
 from .model import LANGS, Certificate, SiteModel
-from .pdfcanvas import ACCENT, INK, MUTED, Column, draw_qr, draw_text, make_canvas, text_width
+from .pdfcanvas import ACCENT, INK, MUTED, Column, TextBlock, draw_qr, make_canvas, text_width
 from .rendering import format_dates, format_day, format_number
 from .translation import N_, ContentTranslator
 
@@ -76,39 +77,75 @@ def verify_url(model: SiteModel, cert: Certificate, lang: str = "zh") -> str:
     return f"{model.guide.base_url}{lang}/{cert.verify_key()[:-len('index.html')]}"
 
 
+class _Phrases:
+    """What the certificates of one model say alike, per language, worked out once:
+    the edition's strings, and dates and numbers that many conferences share
+    (babel formats a date range in a fraction of a millisecond, 10,000 times over)."""
+
+    def __init__(self, model: SiteModel) -> None:
+        self.model = weakref.ref(model)
+        self.memo: dict = {}
+
+    def get(self, key, make):
+        try:
+            return self.memo[key]
+        except KeyError:
+            value = self.memo[key] = make()
+            return value
+
+
+_phrases: _Phrases | None = None
+
+
+def _phrases_of(model: SiteModel) -> _Phrases:
+    global _phrases
+    if _phrases is None or _phrases.model() is not model:
+        _phrases = _Phrases(model)
+    return _phrases
+
+
+def _edition_side(model: SiteModel, edition, lang: str, tr) -> dict:
+    gt = model.catalogs.get(lang, "messages")
+    settings = edition.certificates
+    return dict(
+        lang=lang, title=gt.gettext(TITLE),
+        statement=gt.gettext(STATEMENT) % {"guide": tr.lookup(edition.title)[0]},
+        name_label=gt.gettext(NAME),
+        issuer_label=gt.gettext(ISSUED_BY), issuer=tr.lookup(settings.issuer)[0],
+        date_label=gt.gettext(ISSUE_DATE), date=printable(format_day(settings.issue_date, lang)),
+        number_label=gt.gettext(NUMBER), scan=gt.gettext(SCAN),
+        sample=gt.gettext(SAMPLE) if edition.sample else "")
+
+
 def certificate_doc(model: SiteModel, cert: Certificate) -> CertificateDoc:
     c, edition = cert.conference, cert.edition
     settings = edition.certificates
+    memo = _phrases_of(model).get
     sides = {}
     for lang in LANGS:
         gt = model.catalogs.get(lang, "messages")
-        tr = ContentTranslator(model.catalogs, lang)
+        tr = memo(("translator", lang), lambda: ContentTranslator(model.catalogs, lang))
 
         def t(text):
             return tr.lookup(text)[0]
 
         if c.kind == "recurring" and c.edition_number:
-            kind = gt.gettext("Recurring conference, edition %(number)s") % {
-                "number": format_number(c.edition_number, lang)}
+            kind = memo(("kind", lang, c.edition_number), lambda: gt.gettext(
+                "Recurring conference, edition %(number)s") % {"number": format_number(c.edition_number, lang)})
         elif c.kind == "recurring":
             kind = gt.gettext("Recurring conference")
         else:
             kind = gt.gettext("One-off conference")
         rows = (
             (gt.gettext("Kind"), kind),
-            (gt.gettext("Dates"), printable(format_dates(c.dates, lang, gt))),
+            (gt.gettext("Dates"), memo(("dates", lang, c.dates.start, c.dates.end, c.dates.precision),
+                                       lambda: printable(format_dates(c.dates, lang, gt)))),
             (gt.gettext(CITY), t(c.city) if c.city else gt.gettext("To be announced")),
             (gt.pgettext("conference role", "Organizers"), gt.gettext("; ").join(t(o) for o in c.organizers)),
             (gt.gettext("Recommending unit"), t(model.units[c.recommender].name)),
         )
-        sides[lang] = Side(
-            lang=lang, title=gt.gettext(TITLE),
-            statement=gt.gettext(STATEMENT) % {"guide": t(edition.title)},
-            name_label=gt.gettext(NAME), name=t(c.name), rows=rows,
-            issuer_label=gt.gettext(ISSUED_BY), issuer=t(settings.issuer),
-            date_label=gt.gettext(ISSUE_DATE), date=printable(format_day(settings.issue_date, lang)),
-            number_label=gt.gettext(NUMBER), scan=gt.gettext(SCAN),
-            sample=gt.gettext(SAMPLE) if edition.sample else "")
+        common = memo(("edition", lang, edition.id), lambda: _edition_side(model, edition, lang, tr))
+        sides[lang] = Side(name=t(c.name), rows=rows, **common)
     return CertificateDoc(cert.number, verify_url(model, cert), settings.issue_date.isoformat(),
                           edition.sample, sides["zh"], sides["en"])
 
@@ -158,43 +195,46 @@ def draw_certificate(doc: CertificateDoc) -> bytes:
     canvas.setLineWidth(0.6)
     canvas.rect(29, 29, PAGE_W - 58, PAGE_H - 58)
     mid = PAGE_W / 2
-    if doc.sample:
-        draw_text(canvas, mid, PAGE_H - 48, f"{doc.zh.sample} · {doc.en.sample}", 8.5, ACCENT, "center")
-    spaced = len(doc.zh.title) <= 6
-    draw_text(canvas, mid + (6 if spaced else 0), PAGE_H - 90, doc.zh.title, 30, INK, "center",
-              bold=0.7, char_space=12 if spaced else 0)
-    draw_text(canvas, mid, PAGE_H - 114, doc.en.title.upper(), 12.5, MUTED, "center", char_space=1.5)
-
-    left, right = _fitted_columns(doc)
-    left.draw(canvas, MARGIN, TOP)
-    right.draw(canvas, MARGIN + COL_W + GUTTER, TOP)
     canvas.setStrokeColor(MUTED)
     canvas.setLineWidth(0.4)
     canvas.line(mid, FOOT + 6, mid, TOP + 6)
     canvas.setStrokeColor(ACCENT)
     canvas.line(MARGIN, FOOT - 8, PAGE_W - MARGIN, FOOT - 8)
 
+    text = TextBlock()
+    if doc.sample:
+        text.add(mid, PAGE_H - 48, f"{doc.zh.sample} · {doc.en.sample}", 8.5, ACCENT, "center")
+    spaced = len(doc.zh.title) <= 6
+    text.add(mid + (6 if spaced else 0), PAGE_H - 90, doc.zh.title, 30, INK, "center",
+             bold=0.7, char_space=12 if spaced else 0)
+    text.add(mid, PAGE_H - 114, doc.en.title.upper(), 12.5, MUTED, "center", char_space=1.5)
+
+    left, right = _fitted_columns(doc)
+    left.draw(text, MARGIN, TOP)
+    right.draw(text, MARGIN + COL_W + GUTTER, TOP)
+
     # Footer: issuer and date on the left, the number in the middle, the QR code on the right.
     y = FOOT - 34
     for label_zh, label_en, value_zh, value_en in (
             (doc.zh.issuer_label, doc.en.issuer_label, doc.zh.issuer, doc.en.issuer),
             (doc.zh.date_label, doc.en.date_label, doc.zh.date, doc.en.date)):
-        draw_text(canvas, MARGIN, y, f"{label_zh}  {label_en}", 8.5, MUTED)
-        for text, size, step in ((value_zh, 11, 15), (value_en, 9.5, 13)):
-            for line, fitted in _fit_line(text, size, mid - MARGIN - 20):
+        text.add(MARGIN, y, f"{label_zh}  {label_en}", 8.5, MUTED)
+        for value, size, step in ((value_zh, 11, 15), (value_en, 9.5, 13)):
+            for line, fitted in _fit_line(value, size, mid - MARGIN - 20):
                 y -= step
-                draw_text(canvas, MARGIN, y, line, fitted, INK)
+                text.add(MARGIN, y, line, fitted, INK)
         y -= 20
     nx = mid + GUTTER / 2
-    draw_text(canvas, nx, FOOT - 34, f"{doc.zh.number_label}  {doc.en.number_label}", 8.5, MUTED)
-    draw_text(canvas, nx, FOOT - 56, doc.number, 17, INK, bold=0.4)
+    text.add(nx, FOOT - 34, f"{doc.zh.number_label}  {doc.en.number_label}", 8.5, MUTED)
+    text.add(nx, FOOT - 56, doc.number, 17, INK, bold=0.4)
 
     qr_size = 96.0
     qx, qy = PAGE_W - MARGIN - qr_size + 8, 40.0
+    text.add(qx - 14, qy + qr_size - 20, doc.zh.scan, 8.5, MUTED, "right")
+    text.add(qx - 14, qy + qr_size - 32, doc.en.scan, 8, MUTED, "right")
+    text.add(qx - 14, qy + 10, doc.url, 6.5, MUTED, "right")
+    text.draw(canvas)
     draw_qr(canvas, doc.url, qx, qy, qr_size)
-    draw_text(canvas, qx - 14, qy + qr_size - 20, doc.zh.scan, 8.5, MUTED, "right")
-    draw_text(canvas, qx - 14, qy + qr_size - 32, doc.en.scan, 8, MUTED, "right")
-    draw_text(canvas, qx - 14, qy + 10, doc.url, 6.5, MUTED, "right")
     canvas.showPage()
     canvas.save()
     return buf.getvalue()

@@ -145,6 +145,24 @@ def test_summary_names_the_pdfs(certified):
     assert "pdf" in certified.result.timings
 
 
+def test_certificate_bytes_do_not_depend_on_what_the_process_drew_before(certified):
+    # Workers draw certificates in any order, with caches (wrapped lines, widths,
+    # QR layouts, the font's numbering) warmed by whatever came before: in
+    # reverse order, twice, in this process, every PDF equals the build's.
+    from guide import fonts
+    from guide.certificates import draw_certificate
+    from guide.pdfcanvas import register_font
+    from guide.pdfs import plan_jobs
+    model = certified.result.model
+    jobs = plan_jobs(model)
+    register_font(fonts.trimmed_font(fonts.needed_characters(t for j in jobs for t in j.doc.texts()),
+                                     certified.root / ".cache" / "fonts"))
+    certs = [j for j in jobs if j.kind == "certificate"]
+    for _ in range(2):
+        for job in reversed(certs):
+            assert draw_certificate(job.doc) == (certified.root / "site" / job.path).read_bytes(), job.path
+
+
 def test_pdfs_and_numbers_are_stable_and_unaffected_by_other_conferences(project):
     project.issue_certificates()
     assert project.build().ok
@@ -314,3 +332,26 @@ def test_verification_page_of_an_unknown_number_does_not_exist(certified):
              for p in (certified.root / "site").rglob("verify/*/index.html")}
     expected = {f"{lang}/verify/{n}/index.html" for lang in ("zh", "en") for n in certified.numbers.values()}
     assert pages == expected
+
+
+def test_qr_code_is_the_one_segno_chooses():
+    # The fast mask choice scores the eight masks by segno's own penalty rules:
+    # the same matrix, mask for mask, across versions 1 to 14 (with and without
+    # version information, with and without boosted error correction).
+    import random
+    import string
+
+    import segno
+
+    from guide.pdfcanvas import qr_matrix
+    rng = random.Random(6)
+    alphabet = string.ascii_letters + string.digits + "-/._~"
+    urls = [f"https://guide.test/zh/verify/{''.join(rng.choice(alphabet) for _ in range(n))}/"
+            for n in list(range(1, 40, 3)) + [rng.randint(40, 320) for _ in range(50)]]
+    versions, masks = set(), set()
+    for url in urls:
+        code = segno.make(url, error="m", micro=False)
+        assert qr_matrix(url) == ["".join(str(v) for v in row) for row in code.matrix], url
+        versions.add(code.version)
+        masks.add(code.mask)
+    assert min(versions) <= 3 and max(versions) >= 10 and len(masks) == 8
