@@ -16,6 +16,7 @@ import hashlib
 import os
 import pickle
 import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -238,6 +239,38 @@ class BuildState:
         os.replace(tmp, path)
 
 
+def _link_copy(src: Path, dst: Path) -> None:
+    tmp = dst.with_name(dst.name + ".copying")
+    shutil.rmtree(tmp, ignore_errors=True)
+    cp = shutil.which("cp")
+    try:
+        if cp is None:
+            raise OSError("no cp")
+        subprocess.run([cp, "-al", "--", str(src), str(tmp)], check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(src, tmp, copy_function=os.link)
+    os.rename(tmp, dst)  # whole, or not there
+
+
+class _StatOnDemand(dict):
+    """A tree's stat keys, read for a path when first asked."""
+
+    def __init__(self, root: Path):
+        super().__init__()
+        self.root = root
+
+    def get(self, rel, default=None):
+        if rel not in self:
+            try:
+                st = os.stat(self.root / rel)
+                self[rel] = (st.st_ino, st.st_size, st.st_mtime_ns)
+            except OSError:
+                self[rel] = None
+        value = dict.get(self, rel)
+        return default if value is None else value
+
+
 class TreeWriter:
     """Brings the staging tree to the new site, touching only files whose bytes change.
 
@@ -246,13 +279,17 @@ class TreeWriter:
     hard-linked from ``site/`` rather than rendered again.
     """
 
-    def __init__(self, site: Path, known: dict[StatKey, str], trees: tuple | None = None):
+    def __init__(self, site: Path, known: dict[StatKey, str], trees: tuple | None = None,
+                 full: bool = False):
+        """``trees``: what each tree held after the last build of this process
+        (``trees_after_swap``); ``full``: list site/ whole, for that."""
         self.site = site.resolve()
         self.staging = staging_dir(self.site)
         if not self.staging.exists() and self.site.exists():
-            # First build on this machine with an old site: start from a copy so
-            # that only changed files are written (hard links cost no data).
-            shutil.copytree(self.site, self.staging, copy_function=os.link)
+            # The first build after a cold one (or with an old site): start
+            # from a copy so that only changed files are written (hard links
+            # cost no data; cp does it faster than Python).
+            _link_copy(self.site, self.staging)
         self.staging.mkdir(parents=True, exist_ok=True)
         self.known = known
         if trees is not None and trees[0] == self.identity():
@@ -261,7 +298,8 @@ class TreeWriter:
             self.in_staging, self.in_site = trees[1], trees[2]
         else:
             self.in_staging = scan_tree(self.staging)
-            self.in_site = scan_tree(self.site) if self.site != self.staging else {}
+            # site/ is looked at file by file, only where staging is behind.
+            self.in_site = scan_tree(self.site) if full else _StatOnDemand(self.site)
         self.written = 0
         self._dirs: set[str] = set()
 
@@ -373,7 +411,9 @@ class TreeWriter:
                 d = d.parent
         return removed
 
-    def known_after_swap(self) -> dict[StatKey, str]:
-        """The digests worth keeping: files in either tree."""
-        keys = set(self.in_staging.values()) | set(self.in_site.values())
-        return {k: d for k, d in self.known.items() if k in keys}
+    def known_after_swap(self, digests: set[str] | None = None) -> dict[StatKey, str]:
+        """The digests worth keeping: files in either tree (of the other tree,
+        those seen, and any whose bytes are still published: ``digests``)."""
+        keys = set(self.in_staging.values()) | {k for k in self.in_site.values() if k is not None}
+        digests = digests or set()
+        return {k: d for k, d in self.known.items() if k in keys or d in digests}

@@ -155,7 +155,8 @@ class Build:
             except OutputCollision as exc:
                 self.problems.error(self.root / "content", (1, 1), "output-collision", str(exc))
                 return self.result
-            writer = TreeWriter(self.out, state.known, session.get("trees") if session is not None else None)
+            writer = TreeWriter(self.out, state.known, session.get("trees") if session is not None else None,
+                                full=session is not None)
             # An output whose inputs did not change since the published build
             # is that build's file: it is carried over, not rendered.
             todo, reused = [], []
@@ -245,7 +246,7 @@ class Build:
             removed += writer.remove_others(outputs)
         with self.stage("swap"):
             swap(self.out)
-        new_state = BuildState(outputs, writer.known_after_swap(), inputs)
+        new_state = BuildState(outputs, writer.known_after_swap({r.digest for r in outputs.values()}), inputs)
         if session is not None:
             # serve keeps the state in memory and writes it when it stops.
             trees = writer.trees_after_swap()
@@ -284,7 +285,7 @@ class Build:
 def _catch_up(site: Path, state: BuildState, session: dict) -> None:
     """serve: make the staging tree hold what was just published (hard links)."""
     try:
-        writer = TreeWriter(site, state.known, session.get("trees"))
+        writer = TreeWriter(site, state.known, session.get("trees"), full=True)
         for path, record in state.outputs.items():
             if writer.staged_digest(path) != record.digest:
                 writer.carry(path, record.digest)
