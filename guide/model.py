@@ -236,6 +236,11 @@ def build_model(content: Content, catalogs: Catalogs, today: dt.date,
     for confs in series.values():
         confs.sort(key=lambda c: (c.dates.start, c.edition))
     snapshot = {cid: snapshot_record(c, translators["en"]) for cid, c in sorted(index.items())}
+    # The search page sorts cities by pinyin: keyed here, so the keys are kept
+    # in .cache/ with the names' (rendering may happen in worker processes).
+    for c in index.values():
+        if c.city:
+            pinyin_key(c.city.zh)
     numbered = sorted((cert for v in views for cert in v.certificates), key=lambda x: x.number)
     return SiteModel(content.guide, content.units, views, content.pages, series, today,
                      catalogs, index, snapshot, compare(previous, snapshot),

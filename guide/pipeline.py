@@ -103,7 +103,10 @@ class Build:
             cache = self.records if self.records is not None else RecordCache.load(self.root)
             raw = load_project(self.root, self.problems, cache)
             catalogs = load_catalogs(self.root, self.problems, messages_root(self.root))
-            self.previous = read_snapshot(self.out)
+            if self.session is not None and "snapshot" in self.session:
+                self.previous = self.session["snapshot"]  # serve: what the last build published
+            else:
+                self.previous = read_snapshot(self.out)
         with self.stage("validate"):
             content = validate(raw, self.problems)
             scan_sources(raw, content.confidential, catalogs.paths.values(), self.problems)
@@ -146,8 +149,10 @@ class Build:
         output = Output()
         outputs: dict[str, OutputRecord] = {}
         with self.stage("plan"):
-            renderer = Renderer(model, templates, pdfs.sha256, cache=self.root / CACHE_DIR, fps=fps,
-                                fragments=self.fragments)
+            renderer = session.get("renderer") if session is not None else None
+            if renderer is None or not renderer.rebind(model, pdfs.sha256, fps):
+                renderer = Renderer(model, templates, pdfs.sha256, cache=self.root / CACHE_DIR, fps=fps,
+                                    fragments=self.fragments)
             jobs = renderer.plan(fps)
             try:
                 for path in [*(job.path for job in jobs), *pdfs.pdfs, *pdfs.files]:
@@ -250,7 +255,8 @@ class Build:
         if session is not None:
             # serve keeps the state in memory and writes it when it stops.
             trees = writer.trees_after_swap()
-            session.update(state=new_state, state_path=state_path, trees=trees)
+            session.update(state=new_state, state_path=state_path, trees=trees, renderer=renderer,
+                           snapshot={"records": model.snapshot})  # as read_snapshot reads it
             # The staging tree is now a build behind: bring it up to date
             # while the preview is read, not at the next save.
             session["catch_up"] = threading.Thread(target=_catch_up, args=(self.out, new_state, session),
@@ -293,6 +299,10 @@ def _catch_up(site: Path, state: BuildState, session: dict) -> None:
         session["trees"] = (writer.identity(), writer.in_staging, writer.in_site)
     except OSError:
         session["trees"] = None  # the next build looks at the trees itself
+    try:
+        session["renderer"].warm()
+    except Exception:  # noqa: BLE001 - warming is an optimization; the next build renders what it needs
+        session["renderer"] = None
 
 
 def wait_for_catch_up(session: dict) -> None:

@@ -110,7 +110,7 @@ def plan_pages(model: SiteModel) -> Iterator[PageSpec]:
     yield PageSpec("index.html", "home.html", {"view": model.current}, model.current.id, inputs="all")
     for slug in sorted({s for s, _ in model.pages}):
         yield PageSpec(f"{slug}/index.html", "page.html", {"slug": slug}, model.current.id)
-    yield PageSpec("404.html", "404.html", {}, model.current.id, sitemap=False, inputs="all")
+    yield PageSpec("404.html", "404.html", {}, model.current.id, sitemap=False)
     yield PageSpec("search/index.html", "search.html", {}, model.current.id, sitemap=False, inputs="all")
     # For staff after each round; not linked from public navigation nor indexed.
     yield PageSpec("staff/changes/index.html", "changes.html", {"report": model.changes},
@@ -281,8 +281,45 @@ class Renderer:
         base = model.guide.base_url
         self.base_path = "/" + base.split("://", 1)[-1].partition("/")[2]
         self.formats: dict[str, LangFormats] = {}
+        self._items: dict[str, object] = {}
+        self._held = self._holds(model, templates)
         self.envs = {lang: self._make_env(lang) for lang in LANGS}
         self.page_specs = list(plan_pages(model))
+
+    @staticmethod
+    def _holds(model: SiteModel, templates: Path) -> tuple:
+        """What the environments hold besides the model: templates (compiled
+        once, never reloaded), catalogs and the site's address."""
+        files = []
+        for path in sorted(templates.rglob("*")):
+            st = path.stat()
+            files.append((str(path), st.st_size, st.st_mtime_ns))
+        catalogs = tuple(sorted((k, id(v)) for k, v in model.catalogs.translations.items()))
+        return (tuple(files), catalogs, model.guide.base_url)
+
+    def rebind(self, model: SiteModel, pdf_sha256: dict[str, str], fps: Fingerprints | None) -> bool:
+        """serve: render another model with the same environments, keeping their
+        compiled templates and caches; False when the templates, catalogs or
+        address changed (then a new Renderer is needed)."""
+        if self._holds(model, self.templates) != self._held:
+            return False
+        self.model, self.pdf_sha256, self.fps = model, pdf_sha256 or {}, fps
+        for lang, env in self.envs.items():
+            env.globals.update(model=model, today=model.today)
+            self._items[lang] = self.fragments.view(fps, lang, "item")
+            self.formats[lang].events = self.fragments.view(fps, lang, "event")
+        self.page_specs = list(plan_pages(model))
+        return True
+
+    def warm(self) -> None:
+        """serve, between saves: render every list item, so that the listings
+        around the next edited record need only its own."""
+        for lang, env in self.envs.items():
+            list_item = env.globals["list_item"]
+            for view in self.model.editions:
+                for c in view.listed:
+                    list_item(c, view, True)
+                    list_item(c, view, False)
 
     # -- environment ---------------------------------------------------------
     def _make_env(self, lang: str) -> jinja2.Environment:
@@ -302,7 +339,7 @@ class Renderer:
         locale = babel_locale(lang)
         other = "en" if lang == "zh" else "zh"
         date_cache: dict[tuple, str] = {}
-        item_cache = self.fragments.view(self.fps, lang, "item")
+        self._items[lang] = self.fragments.view(self.fps, lang, "item")
 
         def t(text: Text | None) -> Markup:
             value, ok = tr.lookup(text)
@@ -381,7 +418,7 @@ class Renderer:
         def list_item(c, view, show_field=True) -> Markup:
             # A conference appears in five listings per language: render its
             # list item once and reuse it.
-            key = (c.id, show_field)
+            key, item_cache = (c.id, show_field), self._items[lang]
             if key not in item_cache:
                 item_cache[key] = Markup(env.get_template("_item.html").render(c=c, view=view, show_field=show_field))
             return item_cache[key]
