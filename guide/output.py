@@ -71,66 +71,6 @@ def staging_dir(site: Path) -> Path:
     return site.with_name(f".{site.name}.staging")
 
 
-def sync_tree(root: Path, files: dict[str, bytes], keep: tuple[str, ...] = (),
-              under: str = "") -> tuple[int, int]:
-    """Make ``root`` hold exactly ``files``; returns (written, removed).
-
-    Only the part of the tree below ``under`` is managed; files below a prefix
-    in ``keep`` are left alone (another stage writes them later).
-    """
-    written = removed = 0
-    root.mkdir(parents=True, exist_ok=True)
-    made_dirs: set[Path] = set()
-    for rel, data in files.items():
-        path = root / rel
-        try:
-            if path.stat().st_size == len(data) and path.read_bytes() == data:
-                continue
-        except FileNotFoundError:
-            pass
-        except IsADirectoryError:
-            shutil.rmtree(path)
-        parent = path.parent
-        if parent not in made_dirs:
-            if parent.is_file():
-                parent.unlink()
-            parent.mkdir(parents=True, exist_ok=True)
-            made_dirs.add(parent)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-        written += 1
-    wanted = set(files)
-    top = root / under if under else root
-    for dirpath, dirnames, filenames in os.walk(top, topdown=False):
-        d = Path(dirpath)
-        for name in filenames:
-            rel = (d / name).relative_to(root).as_posix()
-            if rel not in wanted and not rel.startswith(keep):
-                (d / name).unlink()
-                removed += 1
-        if d != root and not any(d.iterdir()):
-            d.rmdir()
-    return written, removed
-
-
-def stage(site: Path, files: dict[str, bytes], keep: tuple[str, ...] = ()) -> tuple[Path, int, int]:
-    """Bring the staging tree beside ``site`` to ``files``; ``site`` is not touched.
-
-    Returns (staging dir, written, removed). Later stages may add files below
-    a ``keep`` prefix with ``sync_tree(staging, ..., under=prefix)`` before
-    ``swap``.
-    """
-    site = site.resolve()
-    staging = staging_dir(site)
-    if not staging.exists() and site.exists():
-        # First build on this machine with an old site: start from a copy so
-        # that only changed files are written (hard links cost no data).
-        shutil.copytree(site, staging, copy_function=os.link)
-    written, removed = sync_tree(staging, files, keep=keep)
-    return staging, written, removed
-
-
 def swap(site: Path) -> None:
     """Make the staging tree the new ``site/`` in one atomic rename."""
     site = site.resolve()
@@ -145,15 +85,18 @@ def swap(site: Path) -> None:
             os.rename(old, staging)
     else:
         os.rename(staging, site)
-    # The old tree now waits in the staging place; bring it up to date lazily
-    # at the next build (sync_tree compares bytes, so it converges).
+    # The old tree now waits in the staging place; the next build brings it
+    # up to date (TreeWriter: only files whose bytes differ).
 
 
 def publish(site: Path, files: dict[str, bytes]) -> tuple[int, int]:
     """Write ``files`` as the new ``site/`` in one swap. Returns (written, removed)."""
-    _, written, removed = stage(site, files)
+    writer = TreeWriter(site, {})
+    for rel, data in files.items():
+        writer.put(rel, data)
+    removed = writer.remove_others(files)
     swap(site)
-    return written, removed
+    return writer.written, removed
 
 
 # -- incremental writing ------------------------------------------------------
@@ -356,8 +299,19 @@ class TreeWriter:
     def put(self, rel: str, data: bytes, digest: str | None = None) -> bool:
         """Write ``data`` unless staging already holds it; True when written."""
         digest = digest or digest_bytes(data)
-        if self.staged_digest(rel) == digest:
+        staged = self.staged_digest(rel)
+        if staged == digest:
             return False
+        key = self.in_staging.get(rel)
+        if staged is None and key is not None and key[1] == len(data):
+            # A file this build knows nothing of (no build state, or another
+            # program wrote it): compare bytes rather than rewrite.
+            try:
+                if (self.staging / rel).read_bytes() == data:
+                    self.known[key] = digest
+                    return False
+            except OSError:
+                pass
         path = self._prepare(rel)
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_bytes(data)
@@ -394,6 +348,9 @@ class TreeWriter:
         """Bring a file unchanged since the published build into staging."""
         if self.staged_digest(rel) == digest:
             return False
+        if self.published_digest(rel) != digest:
+            # Never publish a file whose bytes are not known to be these.
+            raise RuntimeError(f"internal error: {rel} is neither staged nor published with the expected bytes")
         return self.link(rel, self.site / rel, digest)
 
     def remove_others(self, wanted, keep: tuple[str, ...] = ()) -> int:

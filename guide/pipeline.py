@@ -23,9 +23,8 @@ from tqdm import tqdm
 from .confidential import scan_output, scan_sources
 from .content import load_project
 from .changes import read_snapshot
-from .model import SiteModel, build_model, load_pinyin, save_pinyin
 from .fingerprint import Fingerprints
-from .model import LANGS
+from .model import LANGS, SiteModel, build_model, load_pinyin, save_pinyin
 from .output import (BuildState, Output, OutputCollision, OutputRecord, TreeWriter, digest_bytes,
                      precompressed, swap)
 from .pdfs import CACHE_DIR, PdfResult, build_pdfs
@@ -297,7 +296,7 @@ def _catch_up(site: Path, state: BuildState, session: dict) -> None:
                 writer.carry(path, record.digest)
         writer.remove_others(state.outputs)
         session["trees"] = (writer.identity(), writer.in_staging, writer.in_site)
-    except OSError:
+    except (OSError, RuntimeError):
         session["trees"] = None  # the next build looks at the trees itself
     try:
         session["renderer"].warm()
@@ -359,9 +358,10 @@ def _make_chunk(bounds: tuple[int, int]):
         if gz is not None:
             gz_digest = digest_bytes(gz)
             gz_written = writer.put(job.path + ".gz", gz, gz_digest)
-            gz_row = (gz_digest, writer.in_staging[job.path + ".gz"] if gz_written else None)
-        made.append((digest, is_searchable(job.path, data), writer.in_staging[job.path] if written else None,
-                     gz_row))
+            gz_row = (gz_digest, writer.in_staging[job.path + ".gz"], gz_written)
+        # The staged file's key either way: put may have found the bytes
+        # already there, which the parent process must learn too.
+        made.append((digest, is_searchable(job.path, data), writer.in_staging[job.path], written, gz_row))
     return bounds, made, problems.items
 
 
@@ -404,19 +404,19 @@ def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, 
     problems.recount()
     out_rows = []
 
-    def staged(rel, key, digest):  # what a worker process wrote
-        if key is not None and writer.in_staging.get(rel) != key:
+    def staged(rel, key, digest, written):  # what a worker process found or wrote
+        if writer.in_staging.get(rel) != key or writer.known.get(key) != digest:
             writer.in_staging[rel] = key
             writer.known[key] = digest
-            writer.written += 1
+            writer.written += written
 
     for job, item in zip(jobs, results):
         if item is None:
             out_rows.append(("", False, None))
             continue
-        digest, searchable, key, gz_row = item
-        staged(job.path, key, digest)
+        digest, searchable, key, written, gz_row = item
+        staged(job.path, key, digest, written)
         if gz_row is not None:
-            staged(job.path + ".gz", gz_row[1], gz_row[0])
+            staged(job.path + ".gz", gz_row[1], gz_row[0], gz_row[2])
         out_rows.append((digest, searchable, gz_row[0] if gz_row else None))
     return out_rows

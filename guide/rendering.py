@@ -313,13 +313,20 @@ class Renderer:
 
     def warm(self) -> None:
         """serve, between saves: render every list item, so that the listings
-        around the next edited record need only its own."""
+        around the next edited record need only its own, and a page of each kind."""
         for lang, env in self.envs.items():
             list_item = env.globals["list_item"]
             for view in self.model.editions:
                 for c in view.listed:
                     list_item(c, view, True)
                     list_item(c, view, False)
+            # One page of each template: loads what a first render loads
+            # (compiled templates, Babel's locale data for dates and numbers).
+            seen = set()
+            for spec in self.page_specs:
+                if spec.template not in seen:
+                    seen.add(spec.template)
+                    self.render_page(spec, lang)
 
     # -- environment ---------------------------------------------------------
     def _make_env(self, lang: str) -> jinja2.Environment:
@@ -457,12 +464,6 @@ class Renderer:
             page = self.model.pages[(spec.context["slug"], lang)]
             context.update(page=page, body=render_markdown(page.body_md))
         return template.render(context).encode("utf-8")
-
-    def count(self) -> int:
-        """Roughly how many files render_all yields, for progress bars."""
-        calendars_per_lang = sum(len(v.conferences) for v in self.model.editions) + 1 + \
-            len({f.id for v in self.model.editions for f in v.edition.fields})
-        return len(LANGS) * (len(self.page_specs) + calendars_per_lang + 1) + 2 + 6
 
     def render_all(self) -> Iterator[tuple[str, bytes]]:
         for job in self.plan():

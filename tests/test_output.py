@@ -1,6 +1,5 @@
 """The writer: one path once, only changed bytes, the whole site swapped in."""
 
-import re
 
 import pytest
 
