@@ -22,6 +22,7 @@ import dataclasses
 import hashlib
 import pickle
 import re
+import sys
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -53,6 +54,7 @@ def _h(*parts: bytes | str) -> str:
 def code_digest() -> str:
     here = Path(__file__).resolve().parent
     parts = [p.read_bytes() for p in sorted(here.glob("*.py"))]
+    parts.append(f"python={sys.version}")
     for dist in LIBRARIES:
         try:
             parts.append(f"{dist}={metadata.version(dist)}")
