@@ -141,7 +141,7 @@ def measure(n: int, runs: int, work: Path) -> dict[str, list[dict]]:
 
 
 def table(all_results: dict[int, dict[str, list[dict]]], runs: int) -> str:
-    lines = [f"# Build benchmark", "",
+    lines = ["# Build benchmark", "",
              f"Measured {dt.date.today().isoformat()} on {os.cpu_count()} cores "
              f"({platform.machine()}, Python {platform.python_version()}), {runs} run(s) per case, "
              "medians; publication build (pages, certificates, catalog PDF, search index). "

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import yamldoc
-from .recordcache import RecordCache, context_key, stat_key
+from .recordcache import RecordCache, context_key, read_unless_unchanged, stat_key
 from .problems import Problems
 
 LANGS = ("zh", "en")
@@ -42,24 +42,11 @@ def _read(path: Path, problems: Problems) -> RawDoc:
     return RawDoc(path, yamldoc.load_file(path, problems))
 
 
-# serve rebuilds after every save: the guide, unit and edition files are
-# parsed again only when they change (their problems are reported again).
-_SETTINGS: dict[str, tuple] = {}
-
-
 def _required(path: Path, problems: Problems, what: str) -> RawDoc | None:
     if not path.is_file():
         problems.error(path, (1, 1), "file-missing", f"{what} is missing")
         return None
-    stat = stat_key(path)
-    hit = _SETTINGS.get(str(path))
-    if hit is not None and hit[0] == stat and stat is not None:
-        problems.replay(hit[2])
-        return hit[1]
-    start = len(problems.items)
-    doc = _read(path, problems)
-    _SETTINGS[str(path)] = (stat, doc, problems.items[start:])
-    return doc
+    return read_unless_unchanged("yaml", path, problems, lambda: _read(path, problems))
 
 
 def load_project(root: Path, problems: Problems, cache: RecordCache | None = None) -> RawProject:

@@ -62,11 +62,11 @@ def load_pinyin(path: Path) -> None:
         pass
 
 
-def save_pinyin(path: Path, keep: set[str] | None = None) -> None:
-    """Write the keys when new ones were made (only ``keep``'s, so the file does not grow forever)."""
+def save_pinyin(path: Path) -> None:
+    """Write the keys when new ones were made."""
     if not _PINYIN_ADDED[0]:
         return
-    data = {t: k for t, k in _PINYIN.items() if keep is None or t in keep}
+    data = dict(_PINYIN)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")

@@ -26,10 +26,12 @@ class OutputCollision(Exception):
 
 
 class Output:
-    def __init__(self):
-        self.files: dict[str, bytes] = {}
+    """The paths of one build's files: each may be claimed once."""
 
-    def add(self, path: str, data: bytes) -> None:
+    def __init__(self):
+        self.paths: set[str] = set()
+
+    def claim(self, path: str) -> None:
         if path and path[0] != "/" and "//" not in path and "/./" not in f"/{path}/" \
                 and "/../" not in f"/{path}/" and not path.endswith("/"):
             key = path  # already normal: the usual case, checked cheaply
@@ -38,16 +40,12 @@ class Output:
             if norm.is_absolute() or ".." in norm.parts or not norm.parts:
                 raise ValueError(f"output path outside the site: {path!r}")
             key = norm.as_posix()
-        if key in self.files:
+        if key in self.paths:
             raise OutputCollision(f"two outputs would be written to {key}")
-        self.files[key] = data
-
-    def claim(self, path: str) -> None:
-        """Reserve ``path`` for a file that is not held in memory."""
-        self.add(path, b"")
+        self.paths.add(key)
 
     def __len__(self) -> int:
-        return len(self.files)
+        return len(self.paths)
 
 
 _RENAME_EXCHANGE = 2

@@ -101,12 +101,17 @@ def _render(kind: str, doc) -> tuple[bytes, float]:
 
 
 # -- the stage ---------------------------------------------------------------
+def _sources(model: SiteModel) -> list[tuple[str, str, object]]:
+    """(kind, site path, Certificate or EditionView) of every PDF."""
+    return ([("certificate", cert.pdf_path, cert) for cert in model.certificates.values()]
+            + [("catalog", view.catalog_path, view) for view in model.editions])
+
+
 def plan_jobs(model: SiteModel) -> list[Job]:
-    from .catalog_pdf import catalog_doc
-    from .certificates import certificate_doc
-    jobs = [Job("certificate", cert.pdf_path, certificate_doc(model, cert))
-            for cert in model.certificates.values()]
-    jobs += [Job("catalog", view.catalog_path, catalog_doc(model, view)) for view in model.editions]
+    """Every PDF job with its document (bench/pdfs.py, tests; the build uses the memo)."""
+    jobs = [Job(kind, path, None, source=source) for kind, path, source in _sources(model)]
+    for job in jobs:
+        job.doc = _make_doc(model, job)
     return jobs
 
 
@@ -243,12 +248,11 @@ def _plan_with_memo(model: SiteModel, fps, memo: dict, cache: Path, engine: str,
     characters of all PDFs).
     """
     jobs, chars, new_memo = [], [], {}
-    sources = [("certificate", cert.pdf_path, cert,
-                None if fps is None else fps.conferences([cert.conference]) + cert.number)
-               for cert in model.certificates.values()]
-    sources += [("catalog", view.catalog_path, view, None if fps is None else fps.view(view.id))
-                for view in model.editions]
-    for kind, path, source, inputs in sources:
+    for kind, path, source in _sources(model):
+        inputs = None
+        if fps is not None:
+            inputs = (fps.conferences([source.conference]) + source.number if kind == "certificate"
+                      else fps.view(source.id))
         memo_key = None if inputs is None else hashlib.sha256(f"{fps.base}\0{kind}\0{inputs}".encode()).hexdigest()
         hit = memo.get(memo_key) if memo_key else None
         latest = memo.get(("latest", path))

@@ -202,8 +202,7 @@ class Build:
             return self.result  # site/ untouched: only the staging tree changed
         with self.stage("write"):
             for path, record in outputs.items():
-                if path not in writer.in_staging or writer.staged_digest(path) != record.digest:
-                    writer.carry(path, record.digest)
+                writer.carry(path, record.digest)  # (nothing to do where staging has it)
             for path, source in pdfs.pdfs.items():
                 writer.link(path, source, pdfs.sha256[path])
                 outputs[path] = OutputRecord(None, pdfs.sha256[path])

@@ -20,8 +20,7 @@ import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fingerprint import code_digest
-from .problems import Problem
+from .problems import Problem, Problems
 from .records import Conference, Source, Text
 
 VERSION = 1
@@ -47,7 +46,27 @@ def stat_key(path: Path) -> tuple[int, int, int] | None:
 
 def context_key(paths: list[Path]) -> str:
     """The files every record is checked against, and this code."""
+    from .fingerprint import code_digest  # (fingerprint imports translation, which imports this)
     return hashlib.sha256(repr([code_digest(), *(stat_key(p) for p in paths)]).encode()).hexdigest()
+
+
+# serve rebuilds after every save: the guide, unit and edition files and the
+# catalogs are read again only when they change (their problems are reported again).
+_UNCHANGED: dict[tuple[str, str], tuple] = {}
+
+
+def read_unless_unchanged(kind: str, path: Path, problems: Problems, read):
+    """``read()``, or what it gave the last time in this process if ``path`` kept its stat."""
+    stat = stat_key(path)
+    hit = _UNCHANGED.get((kind, str(path)))
+    if stat is not None and hit is not None and hit[0] == stat:
+        problems.replay(hit[2])
+        return hit[1]
+    start = len(problems.items)
+    value = read()
+    if stat is not None:
+        _UNCHANGED[(kind, str(path))] = (stat, value, problems.items[start:])
+    return value
 
 
 class RecordCache:

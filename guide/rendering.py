@@ -465,10 +465,6 @@ class Renderer:
             context.update(page=page, body=render_markdown(page.body_md))
         return template.render(context).encode("utf-8")
 
-    def render_all(self) -> Iterator[tuple[str, bytes]]:
-        for job in self.plan():
-            yield job.path, job.make()
-
     def plan(self, fps: Fingerprints | None = None) -> list[OutputJob]:
         """Every output file with its fingerprint (None without ``fps``) and its maker."""
         jobs = []

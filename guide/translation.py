@@ -18,6 +18,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 
 from .problems import Problems
+from .recordcache import read_unless_unchanged
 from .yamldoc import read_capped
 from .records import Text
 
@@ -117,29 +118,9 @@ class Catalogs:
         return "fuzzy" if message.fuzzy else "translated"
 
 
-# serve rebuilds after every save: a catalog whose file did not change is not
-# parsed again (its problems are reported again).
-_READ: dict[str, tuple] = {}
-_COMPILED: dict[int, tuple] = {}
-
-
-def _read_catalog_once(path: Path, lang: str, problems: Problems):
-    try:
-        st = path.stat()
-        stat = (st.st_size, st.st_mtime_ns, st.st_ino)
-    except OSError:
-        return read_catalog(path, lang, problems)
-    hit = _READ.get(str(path))
-    if hit is not None and hit[0] == stat:
-        problems.replay(hit[2])
-        return hit[1]
-    start = len(problems.items)
+def _read_compiled(path: Path, lang: str, problems: Problems):
     catalog = read_catalog(path, lang, problems)
-    old = _READ.get(str(path))
-    if old is not None:
-        _COMPILED.pop(id(old[1]), None)
-    _READ[str(path)] = (stat, catalog, problems.items[start:])
-    return catalog
+    return catalog, (compile_catalog(catalog) if catalog is not None else None)
 
 
 def load_catalogs(root: Path, problems: Problems, messages_base: Path | None = None) -> Catalogs:
@@ -149,17 +130,15 @@ def load_catalogs(root: Path, problems: Problems, messages_base: Path | None = N
         base = (messages_base or root) if domain == "messages" else root
         for lang in targets:
             path = po_path(base, lang, domain)
-            catalog = _read_catalog_once(path, lang, problems)
+            catalog, compiled = read_unless_unchanged(
+                "catalog", path, problems, lambda: _read_compiled(path, lang, problems))
             if catalog is None:
                 if path.is_file():
                     out.unreadable.add((lang, domain))
                 continue
             out.catalogs[(lang, domain)] = catalog
             out.paths[(lang, domain)] = path
-            compiled = _COMPILED.get(id(catalog))
-            if compiled is None or compiled[0] is not catalog:
-                compiled = _COMPILED[id(catalog)] = (catalog, compile_catalog(catalog))
-            out.translations[(lang, domain)] = compiled[1]
+            out.translations[(lang, domain)] = compiled
     return out
 
 

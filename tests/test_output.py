@@ -8,15 +8,15 @@ from guide.output import Output, OutputCollision, publish, staging_dir
 
 def test_errors_on_output_collision():
     out = Output()
-    out.add("zh/index.html", b"a")
+    out.claim("zh/index.html")
     with pytest.raises(OutputCollision):
-        out.add("zh/./index.html", b"b")
+        out.claim("zh/./index.html")
 
 
 @pytest.mark.parametrize("path", ["../x.html", "/etc/passwd", "a/../../b"])
 def test_refuses_paths_outside_the_site(path):
     with pytest.raises(ValueError):
-        Output().add(path, b"x")
+        Output().claim(path)
 
 
 def test_publish_writes_only_changed_files_and_removes_stale_ones(tmp_path):
