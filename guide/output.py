@@ -116,6 +116,11 @@ def digest_bytes(data: bytes) -> str:
 PRECOMPRESSED = (".html", ".css", ".js", ".json", ".xml", ".csv", ".ics", ".txt", ".svg")
 
 
+def companions(rel: str) -> tuple[str, ...]:
+    """The files staged with ``rel``: its gzip copy, for text."""
+    return (rel + ".gz",) if rel.endswith(PRECOMPRESSED) else ()
+
+
 def precompressed(rel: str, data: bytes) -> bytes | None:
     if not rel.endswith(PRECOMPRESSED):
         return None

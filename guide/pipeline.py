@@ -25,8 +25,7 @@ from .content import load_project
 from .changes import read_snapshot
 from .fingerprint import Fingerprints
 from .model import LANGS, SiteModel, build_model, load_pinyin, save_pinyin
-from .output import (BuildState, Output, OutputCollision, OutputRecord, TreeWriter, digest_bytes,
-                     precompressed, swap)
+from .output import BuildState, Output, OutputCollision, OutputRecord, TreeWriter, companions, swap
 from .pdfs import CACHE_DIR, PdfResult, build_pdfs
 from .problems import Problems
 from .recordcache import RecordCache
@@ -155,7 +154,8 @@ class Build:
             jobs = renderer.plan(fps)
             try:
                 for path in [*(job.path for job in jobs), *pdfs.pdfs, *pdfs.files]:
-                    output.claim(path)
+                    for staged in (path, *companions(path)):
+                        output.claim(staged)
             except OutputCollision as exc:
                 self.problems.error(self.root / "content", (1, 1), "output-collision", str(exc))
                 return self.result
@@ -166,38 +166,29 @@ class Build:
             todo, reused = [], []
             for job in jobs:
                 prev = state.outputs.get(job.path)
-                gz = state.outputs.get(job.path + ".gz")
+                # A job's files: its output and its gzip copy, reused together.
+                files = {p: state.outputs.get(p) for p in (job.path, *companions(job.path))}
                 # serve: a bulk file may stay as the last build left it (its
                 # record keeps the old fingerprint, so the next build makes it).
                 lag = self.preview and job.bulk
                 if (job.fingerprint is not None and prev is not None
                         and (prev.fingerprint == job.fingerprint or lag)
-                        and writer.can_reuse(job.path, prev.digest)
-                        and (gz is None or writer.can_reuse(job.path + ".gz", gz.digest))):
+                        and all(r is not None and writer.can_reuse(p, r.digest) for p, r in files.items())):
                     reused.append(prev)
-                    outputs[job.path] = prev
+                    outputs.update(files)
                     self.result.lagging += prev.fingerprint != job.fingerprint
-                    if gz is not None:
-                        outputs[job.path + ".gz"] = gz
                 else:
                     todo.append(job)
         with self.stage("render"):
             made = render_outputs(todo, writer, self.out, content.confidential, self.problems,
                                   templates, self.progress)
-            for job, (digest, searchable, gz) in zip(todo, made):
-                outputs[job.path] = OutputRecord(job.fingerprint, digest, searchable)
-                if gz is not None:
-                    outputs[job.path + ".gz"] = OutputRecord(job.fingerprint, gz)
+            for job, (searchable, staged) in zip(todo, made):
+                for path, digest in staged.items():
+                    outputs[path] = OutputRecord(job.fingerprint, digest, searchable and path == job.path)
             self.result.rendered = len(todo)
             self.result.reused = len(reused)
             # The last line of defence: what would be published, whatever put it there.
             scan_output(pdfs.files, self.out, self.problems, content.confidential)
-            try:
-                for path in outputs:
-                    if path.endswith(".gz"):
-                        output.claim(path)
-            except OutputCollision as exc:
-                self.problems.error(self.root / "content", (1, 1), "output-collision", str(exc))
         if self.problems.errors:
             return self.result  # site/ untouched: only the staging tree changed
         with self.stage("write"):
@@ -238,8 +229,9 @@ class Build:
                                                "(pages with data-pagefind-body)")
                     before = writer.written
                     for path, data in bundle.items():
-                        for staged, digest in writer.put_text(path, data).items():
+                        for staged in (path, *companions(path)):
                             output.claim(staged)
+                        for staged, digest in writer.put_text(path, data).items():
                             outputs[staged] = OutputRecord(None, digest)
                     self.result.index_written = writer.written - before
             except (SearchIndexError, OutputCollision) as exc:
@@ -331,8 +323,8 @@ _work: tuple | None = None   # set before the pool forks: workers inherit it
 
 
 def _make_chunk(bounds: tuple[int, int]):
-    """Make, scan and stage jobs[lo:hi]; returns per job (digest, searchable, stat key, written)
-    and the problems found, as data (a worker's exceptions would not travel well)."""
+    """Make, scan and stage jobs[lo:hi]; returns per job (searchable, {staged path: (SHA-256,
+    stat key)}) and the problems found, as data (a worker's exceptions would not travel well)."""
     jobs, writer, out, rules, templates, root = _work
     problems = Problems(root=root)
     made = []
@@ -350,17 +342,11 @@ def _make_chunk(bounds: tuple[int, int]):
             made.append(None)
             continue
         scan_output({job.path: data}, out, problems, rules)
-        digest = digest_bytes(data)
-        written = writer.put(job.path, data, digest)
-        gz = precompressed(job.path, data)
-        gz_row = None
-        if gz is not None:
-            gz_digest = digest_bytes(gz)
-            gz_written = writer.put(job.path + ".gz", gz, gz_digest)
-            gz_row = (gz_digest, writer.in_staging[job.path + ".gz"], gz_written)
-        # The staged file's key either way: put may have found the bytes
+        staged = writer.put_text(job.path, data)
+        # Each staged file's key, written or not: put may have found the bytes
         # already there, which the parent process must learn too.
-        made.append((digest, is_searchable(job.path, data), writer.in_staging[job.path], written, gz_row))
+        made.append((is_searchable(job.path, data),
+                     {path: (digest, writer.in_staging[path]) for path, digest in staged.items()}))
     return bounds, made, problems.items
 
 
@@ -368,7 +354,7 @@ def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, 
                    templates: Path, progress: bool = False, workers: int | None = None):
     """Make every job and stage the files whose bytes changed, on all cores when there are many.
 
-    Returns per job (SHA-256, searchable, SHA-256 of its gzip copy or None); problems (template errors, confidential
+    Returns per job (searchable, {staged path: SHA-256}); problems (template errors, confidential
     text) are added to ``problems``.
     """
     global _work
@@ -403,19 +389,15 @@ def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, 
     problems.recount()
     out_rows = []
 
-    def staged(rel, key, digest, written):  # what a worker process found or wrote
-        if writer.in_staging.get(rel) != key or writer.known.get(key) != digest:
-            writer.in_staging[rel] = key
-            writer.known[key] = digest
-            writer.written += written
-
-    for job, item in zip(jobs, results):
+    for item in results:
         if item is None:
-            out_rows.append(("", False, None))
+            out_rows.append((False, {}))
             continue
-        digest, searchable, key, written, gz_row = item
-        staged(job.path, key, digest, written)
-        if gz_row is not None:
-            staged(job.path + ".gz", gz_row[1], gz_row[0], gz_row[2])
-        out_rows.append((digest, searchable, gz_row[0] if gz_row else None))
+        searchable, staged = item
+        for path, (digest, key) in staged.items():  # what a worker process found or wrote
+            if writer.in_staging.get(path) != key:   # (in this process, put recorded it)
+                writer.in_staging[path] = key
+                writer.written += 1
+            writer.known[key] = digest
+        out_rows.append((searchable, {path: digest for path, (digest, _key) in staged.items()}))
     return out_rows
