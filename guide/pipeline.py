@@ -60,24 +60,50 @@ class BuildResult:
         return not self.problems.errors
 
 
+@dataclass
+class Session:
+    """What ``serve`` keeps between builds, so that a save costs about what it changed.
+
+    A build with a session is a preview: the search index and the whole-guide
+    downloads may lag behind it (the next build without one brings them up
+    to date).
+    """
+
+    records: RecordCache
+    fragments: Fragments = field(default_factory=Fragments)
+    state: BuildState | None = None          # the last build's, written when serve stops
+    state_path: Path | None = None
+    trees: tuple | None = None               # TreeWriter.trees_after_swap()
+    renderer: Renderer | None = None
+    snapshot: dict | None = None             # the last build's, as read_snapshot reads it
+    catch_up: threading.Thread | None = None
+
+    def wait(self) -> None:
+        """For the thread that brings the staging tree up to date after a build."""
+        if self.catch_up is not None:
+            self.catch_up.join()
+            self.catch_up = None
+
+    def save_state(self) -> None:
+        self.wait()
+        if self.state is not None:
+            self.state.save(self.state_path)
+
+
 class Build:
     """One run over a project; ``run`` names every stage in order."""
 
     def __init__(self, root: Path, out: Path | None = None, today: dt.date | None = None,
                  strict: bool = False, progress: bool = False, verbose: bool = False,
-                 records: RecordCache | None = None, preview: bool = False,
-                 fragments: Fragments | None = None, session: dict | None = None):
+                 session: Session | None = None):
         self.root = Path(root)
         self.out = Path(out) if out else self.root / "site"
         self.today = today or dt.date.today()
         self.strict = strict
         self.progress = progress    # progress bars: on a terminal, never in CI or a pipe
         self.verbose = verbose
-        self.records = records      # serve keeps one in memory between builds
-        self.fragments = fragments  # likewise
-        self.session = session      # likewise: the build state and what each tree holds
-        # serve: the search index may lag behind a save (the next build brings it up to date)
-        self.preview = preview
+        self.session = session      # serve's: a preview build
+        self.preview = session is not None
         self.result = BuildResult(Problems(root=self.root))
 
     @contextmanager
@@ -98,11 +124,11 @@ class Build:
     def check(self, keep_cache: bool = False) -> tuple[Content, Catalogs] | None:
         """load → validate; nothing is written (``keep_cache``: but the record cache)."""
         with self.stage("load"):
-            cache = self.records if self.records is not None else RecordCache.load(self.root)
+            cache = self.session.records if self.session is not None else RecordCache.load(self.root)
             raw = load_project(self.root, self.problems, cache)
             catalogs = load_catalogs(self.root, self.problems, messages_root(self.root))
-            if self.session is not None and "snapshot" in self.session:
-                self.previous = self.session["snapshot"]  # serve: what the last build published
+            if self.session is not None and self.session.snapshot is not None:
+                self.previous = self.session.snapshot  # what the last build published
             else:
                 self.previous = read_snapshot(self.out)
         with self.stage("validate"):
@@ -140,17 +166,17 @@ class Build:
         self.result.lagging += pdfs.lagging
         state_path = BuildState.path_for(self.root / CACHE_DIR, self.out)
         session = self.session
-        if session is not None and session.get("state_path") == state_path:
-            state = session["state"]
+        if session is not None and session.state_path == state_path:
+            state = session.state
         else:
             state = BuildState.load(state_path)
         output = Output()
         outputs: dict[str, OutputRecord] = {}
         with self.stage("plan"):
-            renderer = session.get("renderer") if session is not None else None
+            renderer = session.renderer if session is not None else None
             if renderer is None or not renderer.rebind(model, pdfs.sha256, fps):
                 renderer = Renderer(model, templates, pdfs.sha256, cache=self.root / CACHE_DIR, fps=fps,
-                                    fragments=self.fragments)
+                                    fragments=session.fragments if session is not None else None)
             jobs = renderer.plan(fps)
             try:
                 for path in [*(job.path for job in jobs), *pdfs.pdfs, *pdfs.files]:
@@ -159,7 +185,7 @@ class Build:
             except OutputCollision as exc:
                 self.problems.error(self.root / "content", (1, 1), "output-collision", str(exc))
                 return self.result
-            writer = TreeWriter(self.out, state.known, session.get("trees") if session is not None else None,
+            writer = TreeWriter(self.out, state.known, session.trees if session is not None else None,
                                 full=session is not None)
             # An output whose inputs did not change since the published build
             # is that build's file: it is carried over, not rendered.
@@ -244,14 +270,14 @@ class Build:
         new_state = BuildState(outputs, writer.known_after_swap({r.digest for r in outputs.values()}), inputs)
         if session is not None:
             # serve keeps the state in memory and writes it when it stops.
-            trees = writer.trees_after_swap()
-            session.update(state=new_state, state_path=state_path, trees=trees, renderer=renderer,
-                           snapshot={"records": model.snapshot})  # as read_snapshot reads it
+            session.state, session.state_path, session.renderer = new_state, state_path, renderer
+            session.trees = writer.trees_after_swap()
+            session.snapshot = {"records": model.snapshot}
             # The staging tree is now a build behind: bring it up to date
             # while the preview is read, not at the next save.
-            session["catch_up"] = threading.Thread(target=_catch_up, args=(self.out, new_state, session),
-                                                   name="staging-catch-up", daemon=True)
-            session["catch_up"].start()
+            session.catch_up = threading.Thread(target=_catch_up, args=(self.out, session),
+                                                name="staging-catch-up", daemon=True)
+            session.catch_up.start()
         else:
             new_state.save(state_path)
         self.result.written, self.result.removed = writer.written - self.result.index_written, removed
@@ -278,27 +304,20 @@ class Build:
                    "build (build.py brings them up to date)" if r.lagging else ""))
 
 
-def _catch_up(site: Path, state: BuildState, session: dict) -> None:
+def _catch_up(site: Path, session: Session) -> None:
     """serve: make the staging tree hold what was just published (hard links)."""
     try:
-        writer = TreeWriter(site, state.known, session.get("trees"), full=True)
-        for path, record in state.outputs.items():
-            if writer.staged_digest(path) != record.digest:
-                writer.carry(path, record.digest)
-        writer.remove_others(state.outputs)
-        session["trees"] = (writer.identity(), writer.in_staging, writer.in_site)
+        writer = TreeWriter(site, session.state.known, session.trees, full=True)
+        for path, record in session.state.outputs.items():
+            writer.carry(path, record.digest)
+        writer.remove_others(session.state.outputs)
+        session.trees = (writer.identity(), writer.in_staging, writer.in_site)
     except (OSError, RuntimeError):
-        session["trees"] = None  # the next build looks at the trees itself
+        session.trees = None  # the next build looks at the trees itself
     try:
-        session["renderer"].warm()
+        session.renderer.warm()
     except Exception:  # noqa: BLE001 - warming is an optimization; the next build renders what it needs
-        session["renderer"] = None
-
-
-def wait_for_catch_up(session: dict) -> None:
-    thread = session.pop("catch_up", None)
-    if thread is not None:
-        thread.join()
+        session.renderer = None
 
 
 def _template_frame(exc: Exception, templates: Path) -> tuple[Path, int]:

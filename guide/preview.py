@@ -30,9 +30,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .i18n import templates_dir
-from .pipeline import Build, wait_for_catch_up
+from .pipeline import Build, Session
 from .recordcache import RecordCache
-from .rendering import Fragments
 
 POLL_SECONDS = 0.3
 PREFIX = "/__serve/"
@@ -236,18 +235,16 @@ class Preview:
         self.state = PreviewState(self.out)
         self.warned: set[str] = set()
         # Kept between builds: a save reads and checks only the records it changed.
-        self.records = RecordCache.load(root)
-        self.fragments = Fragments()
-        self.session: dict = {}
+        self.session = Session(RecordCache.load(root))
 
     def say(self, text: str) -> None:
         if not self.quiet:
             print(text, flush=True)
 
     def build(self) -> None:
-        wait_for_catch_up(self.session)
+        self.session.wait()
         build = Build(self.root, out=self.out, today=self.today, strict=self.strict,
-                      records=self.records, preview=True, fragments=self.fragments, session=self.session)
+                      session=self.session)
         self.last = build.result
         try:
             result = build.run()
@@ -301,9 +298,7 @@ class Preview:
 
     def save_state(self) -> None:
         """The build state serve kept in memory, for the next build (build.py or serve)."""
-        wait_for_catch_up(self.session)
-        if self.session.get("state") is not None:
-            self.session["state"].save(self.session["state_path"])
+        self.session.save_state()
 
     def watch(self) -> None:
         dirs = watched_dirs(self.root)
