@@ -25,7 +25,7 @@ from .content import load_project
 from .changes import read_snapshot
 from .fingerprint import Fingerprints
 from .model import LANGS, SiteModel, build_model, load_pinyin, save_pinyin
-from .output import BuildState, Output, OutputCollision, OutputRecord, TreeWriter, companions, swap
+from .output import BuildState, Output, OutputCollision, OutputRecord, TreeWriter, companions, digest_bytes, swap
 from .pdfs import CACHE_DIR, PdfResult, build_pdfs
 from .problems import Problems
 from .recordcache import RecordCache
@@ -185,8 +185,7 @@ class Build:
             except OutputCollision as exc:
                 self.problems.error(self.root / "content", (1, 1), "output-collision", str(exc))
                 return self.result
-            writer = TreeWriter(self.out, state.known, session.trees if session is not None else None,
-                                full=session is not None)
+            writer = TreeWriter(self.out, state.known, session.trees if session is not None else None)
             # An output whose inputs did not change since the published build
             # is that build's file: it is carried over, not rendered.
             todo, reused = [], []
@@ -217,6 +216,45 @@ class Build:
             scan_output(pdfs.files, self.out, self.problems, content.confidential)
         if self.problems.errors:
             return self.result  # site/ untouched: only the staging tree changed
+        # Nothing differed from site/ so far and site/ holds every file of this
+        # build: then there is nothing to write, index or swap (the staging
+        # tree is not even looked at).
+        published = None if writer.opened else self._published_already(writer, state, outputs, pdfs)
+        if published is not None:
+            outputs, inputs = published
+            self.result.pages = sum(1 for path in outputs if path.endswith(".html"))
+            self.result.indexed = sum(1 for r in outputs.values() if r.searchable)
+            removed = 0
+        else:
+            written = self._write(writer, state, output, outputs, pdfs)
+            if written is None:
+                return self.result
+            inputs, removed = written
+            with self.stage("swap"):
+                swap(self.out)
+        new_state = BuildState(outputs, writer.known_after_swap({r.digest for r in outputs.values()}), inputs)
+        if session is not None:
+            # serve keeps the state in memory and writes it when it stops.
+            session.state, session.state_path, session.renderer = new_state, state_path, renderer
+            session.snapshot = {"records": model.snapshot}
+            if published is not None:
+                # Nothing changed on disk: the trees are as the last build left them.
+                session.trees = writer.trees_now()
+            else:
+                session.trees = writer.trees_after_swap()
+                # The staging tree is now a build behind: bring it up to date
+                # while the preview is read, not at the next save.
+                session.catch_up = threading.Thread(target=_catch_up, args=(self.out, session),
+                                                    name="staging-catch-up", daemon=True)
+                session.catch_up.start()
+        elif published is None or new_state.known != state.known:
+            new_state.save(state_path)
+        self.result.written, self.result.removed = writer.written - self.result.index_written, removed
+        return self.result
+
+    def _write(self, writer, state, output, outputs, pdfs):
+        """write → index: bring the staging tree to this build; (search inputs, files removed),
+        or None when the search index failed (site/ untouched)."""
         with self.stage("write"):
             for path, record in outputs.items():
                 writer.carry(path, record.digest)  # (nothing to do where staging has it)
@@ -262,26 +300,35 @@ class Build:
                     self.result.index_written = writer.written - before
             except (SearchIndexError, OutputCollision) as exc:
                 self.problems.error(self.out, (1, 1), "search-index", str(exc))
-                return self.result  # site/ is untouched: only the staging tree changed
+                return None  # site/ is untouched: only the staging tree changed
             self.result.indexed = indexed
             removed += writer.remove_others(outputs)
-        with self.stage("swap"):
-            swap(self.out)
-        new_state = BuildState(outputs, writer.known_after_swap({r.digest for r in outputs.values()}), inputs)
-        if session is not None:
-            # serve keeps the state in memory and writes it when it stops.
-            session.state, session.state_path, session.renderer = new_state, state_path, renderer
-            session.trees = writer.trees_after_swap()
-            session.snapshot = {"records": model.snapshot}
-            # The staging tree is now a build behind: bring it up to date
-            # while the preview is read, not at the next save.
-            session.catch_up = threading.Thread(target=_catch_up, args=(self.out, session),
-                                                name="staging-catch-up", daemon=True)
-            session.catch_up.start()
-        else:
-            new_state.save(state_path)
-        self.result.written, self.result.removed = writer.written - self.result.index_written, removed
-        return self.result
+        return inputs, removed
+
+    def _published_already(self, writer, state, outputs, pdfs):
+        """(every output of this build, search inputs) when site/ holds exactly them, else None."""
+        outputs = dict(outputs)
+        for path, source in pdfs.pdfs.items():
+            outputs[path] = OutputRecord(None, pdfs.sha256[path])
+        for path, data in pdfs.files.items():
+            digest, prev = digest_bytes(data), state.outputs.get(path)
+            if prev is None or prev.digest != digest:
+                return None
+            outputs[path] = OutputRecord(None, digest)
+            for staged in companions(path):  # a function of the bytes: as published with them
+                if staged not in state.outputs:
+                    return None
+                outputs[staged] = OutputRecord(None, state.outputs[staged].digest)
+        inputs = search_inputs({path: r.digest for path, r in outputs.items() if r.searchable})
+        bundle = {p: r for p, r in state.outputs.items() if p.startswith(BUNDLE)}
+        if inputs != state.search_inputs and not (self.preview and bundle):
+            return None
+        outputs.update(bundle)
+        if not writer.publishes({path: r.digest for path, r in outputs.items()}):
+            return None
+        if inputs != state.search_inputs:
+            inputs, self.result.index_stale = state.search_inputs, True
+        return outputs, inputs
 
     def summary(self) -> str:
         r = self.result
@@ -307,11 +354,11 @@ class Build:
 def _catch_up(site: Path, session: Session) -> None:
     """serve: make the staging tree hold what was just published (hard links)."""
     try:
-        writer = TreeWriter(site, session.state.known, session.trees, full=True)
+        writer = TreeWriter(site, session.state.known, session.trees)
         for path, record in session.state.outputs.items():
             writer.carry(path, record.digest)
         writer.remove_others(session.state.outputs)
-        session.trees = (writer.identity(), writer.in_staging, writer.in_site)
+        session.trees = writer.trees_now()
     except (OSError, RuntimeError):
         session.trees = None  # the next build looks at the trees itself
     try:
@@ -363,9 +410,10 @@ def _make_chunk(bounds: tuple[int, int]):
         scan_output({job.path: data}, out, problems, rules)
         staged = writer.put_text(job.path, data)
         # Each staged file's key, written or not: put may have found the bytes
-        # already there, which the parent process must learn too.
+        # already there, which the parent process must learn too (None: not
+        # staged, as published already).
         made.append((is_searchable(job.path, data),
-                     {path: (digest, writer.in_staging[path]) for path, digest in staged.items()}))
+                     {path: (digest, writer.staged_key(path)) for path, digest in staged.items()}))
     return bounds, made, problems.items
 
 
@@ -388,7 +436,9 @@ def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, 
             chunks = map(_make_chunk, bounds)
             pool = None
         else:
-            # fork: the workers share the model and the templates as they are.
+            # fork: the workers share the model and the templates as they are;
+            # they write into the staging tree, so it is made before.
+            writer.open_staging()
             pool = multiprocessing.get_context("fork").Pool(workers)
             chunks = pool.imap_unordered(_make_chunk, bounds)
         for (lo, hi), made, found in chunks:
@@ -414,6 +464,8 @@ def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, 
             continue
         searchable, staged = item
         for path, (digest, key) in staged.items():  # what a worker process found or wrote
+            if key is None:
+                continue                              # published already, not staged
             if writer.in_staging.get(path) != key:   # (in this process, put recorded it)
                 writer.in_staging[path] = key
                 writer.written += 1
