@@ -299,6 +299,7 @@ class Preview:
     def save_state(self) -> None:
         """The build state serve kept in memory, for the next build (build.py or serve)."""
         self.session.save_state()
+        self.session.records.save(self.root)
 
     def watch(self) -> None:
         dirs = watched_dirs(self.root)
