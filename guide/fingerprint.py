@@ -168,10 +168,17 @@ class Fingerprints:
                 self.conf[c.id] = fp
                 _CONF_MEMO[id(c)] = (c, catalogs_id, fp)
         self._views: dict[str, str] = {}
+        self._lists: dict[tuple[str, ...], str] = {}
         self._all: str | None = None
 
     def conferences(self, confs: list[Conference]) -> str:
-        return _h(*(f"{c.id}\0{self.conf[c.id]}" for c in confs))
+        # The same lists come back: a record's calendar and verification page
+        # in both languages, its page in both.
+        key = tuple(c.id for c in confs)
+        digest = self._lists.get(key)
+        if digest is None:
+            digest = self._lists[key] = _h(*(f"{c.id}\0{self.conf[c.id]}" for c in confs))
+        return digest
 
     def view(self, view_id: str) -> str:
         """Every record of an edition, in order: for pages that summarize it."""

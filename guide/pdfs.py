@@ -16,8 +16,10 @@ import os
 import pickle
 import time
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from importlib import metadata
 from pathlib import Path
+from typing import Callable
 
 from . import fonts
 from .model import SiteModel
@@ -53,6 +55,9 @@ class PdfResult:
     font_seconds: float = 0.0
     signed: bool = False
     lagging: int = 0
+    # serve: files that may stay as the last build made them (the manifest),
+    # with what makes them when there is none.
+    may_lag: dict[str, Callable[[], bytes]] = field(default_factory=dict)
 
 
 def engine_version(signing: SigningKey | None) -> str:
@@ -210,7 +215,10 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
         tmp = index_path.with_name(f"sha256.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(index, sort_keys=True), encoding="utf-8")
         os.replace(tmp, index_path)
-    result.files["certificates.json"] = manifest(model, result)
+    if lag_catalogs:  # (serve) the manifest lists every certificate: made by the next build
+        result.may_lag["certificates.json"] = partial(manifest, model, result)
+    else:
+        result.files["certificates.json"] = manifest(model, result)
     return result
 
 

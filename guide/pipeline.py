@@ -207,7 +207,7 @@ class Build:
                                     fragments=session.fragments if session is not None else None)
             jobs = renderer.plan(fps)
             try:
-                for path in [*(job.path for job in jobs), *pdfs.pdfs, *pdfs.files]:
+                for path in [*(job.path for job in jobs), *pdfs.pdfs, *pdfs.files, *pdfs.may_lag]:
                     for staged in (path, *companions(path)):
                         output.claim(staged)
             except OutputCollision as exc:
@@ -232,6 +232,13 @@ class Build:
                     self.result.lagging += prev.fingerprint != job.fingerprint
                 else:
                     todo.append(job)
+            for path, make in pdfs.may_lag.items():  # serve: as the last build made it, if it did
+                files = {p: state.outputs.get(p) for p in (path, *companions(path))}
+                if all(r is not None and writer.can_reuse(p, r.digest) for p, r in files.items()):
+                    outputs.update(files)
+                    self.result.lagging += 1
+                else:
+                    pdfs.files[path] = make()
         with self.stage("render"):
             made = render_outputs(todo, writer, self.out, content.confidential, self.problems,
                                   templates, self.progress)
@@ -265,16 +272,13 @@ class Build:
             # serve keeps the state in memory and writes it when it stops.
             session.state, session.state_path, session.renderer = new_state, state_path, renderer
             session.snapshot = {"records": model.snapshot}
-            if published is not None:
-                # Nothing changed on disk: the trees are as the last build left them.
-                session.trees = writer.trees_now()
-            else:
-                session.trees = writer.trees_after_swap()
-                # The staging tree is now a build behind: bring it up to date
-                # while the preview is read, not at the next save.
-                session.catch_up = threading.Thread(target=_catch_up, args=(self.out, session),
-                                                    name="staging-catch-up", daemon=True)
-                session.catch_up.start()
+            # Nothing changed on disk: the trees are as the last build left them.
+            # Else the staging tree is now a build behind: brought up to date
+            # while the preview is read, not at the next save.
+            session.trees = writer.trees_now() if published is not None else writer.trees_after_swap()
+            session.catch_up = threading.Thread(target=_catch_up, args=(self.out, session, published is None),
+                                                name="staging-catch-up", daemon=True)
+            session.catch_up.start()
         elif published is None or new_state.known != state.known:
             new_state.save(state_path)
         self.result.written, self.result.removed = writer.written - self.result.index_written, removed
@@ -379,18 +383,21 @@ class Build:
                    "build (build.py brings them up to date)" if r.lagging else ""))
 
 
-def _catch_up(site: Path, session: Session) -> None:
-    """serve: make the staging tree hold what was just published (hard links)."""
+def _catch_up(site: Path, session: Session, swapped: bool) -> None:
+    """serve, after a build: make the staging tree hold what was just published
+    (hard links; when the build swapped the trees), and warm the renderer."""
     try:
-        writer = TreeWriter(site, session.state.known, session.trees)
-        for path, record in session.state.outputs.items():
-            writer.carry(path, record.digest)
-        writer.remove_others(session.state.outputs)
-        session.trees = writer.trees_now()
+        if swapped:
+            writer = TreeWriter(site, session.state.known, session.trees)
+            for path, record in session.state.outputs.items():
+                writer.carry(path, record.digest)
+            writer.remove_others(session.state.outputs)
+            session.trees = writer.trees_now()
     except (OSError, RuntimeError):
         session.trees = None  # the next build looks at the trees itself
     try:
         session.renderer.warm()
+        from . import catalog_pdf, certificates  # noqa: F401 - imported now, not on the next save
     except Exception:  # noqa: BLE001 - warming is an optimization; the next build renders what it needs
         session.renderer = None
 

@@ -500,8 +500,8 @@ class Renderer:
         # The sitemap lists every page: it changes when a page comes or goes.
         keys = "\n".join(s.key for s in self.page_specs if s.sitemap)
         add("sitemap.xml", self.render_sitemap, "sitemap.xml", ("keys", keys), True)
-        for path, make, template, inputs in self.root_makers(fps):
-            add(path, make, template, inputs)
+        for path, make, template, inputs, *bulk in self.root_makers(fps):
+            add(path, make, template, inputs, *bulk)
         return jobs
 
     def _input_digests(self, fps: Fingerprints, inputs) -> list[str]:
@@ -534,7 +534,7 @@ class Renderer:
             page_url_path=page_url_path).encode("utf-8")
 
     def root_makers(self, fps: Fingerprints | None = None) -> list[tuple]:
-        """Files outside the language folders: (path, maker, template, inputs)."""
+        """Files outside the language folders: (path, maker, template, inputs[, bulk])."""
         robots = (f"User-agent: *\nDisallow: {self.base_path}staff/\nDisallow: {self.base_path}zh/staff/\n"
                   f"Disallow: {self.base_path}en/staff/\nSitemap: {self.model.guide.base_url}sitemap.xml\n")
 
@@ -547,7 +547,10 @@ class Renderer:
             ("404.html", partial(self.render_root_page, "404.html", "404_part.html"), "root.html",
              part("404_part.html")),
             # The change report compares with the build before: made every time.
-            (SNAPSHOT, lambda: snapshot_json(self.model.snapshot).encode("utf-8"), None, "all"),
+            # Every record (the next build's change report compares with it):
+            # bulk, so serve lets it lag, and build.py reports all changes
+            # since the last build.py.
+            (SNAPSHOT, lambda: snapshot_json(self.model.snapshot).encode("utf-8"), None, "all", True),
             (REPORT, lambda: self.model.changes.to_json().encode("utf-8"), None, None),
             ("robots.txt", lambda: robots.encode("utf-8"), None, ("keys", robots)),
         ]

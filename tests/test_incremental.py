@@ -196,3 +196,36 @@ def test_a_file_changed_behind_the_builds_back_is_repaired(inc, tmp_path):
     staged.write_text("tampered", encoding="utf-8")
     rebuild(inc, tmp_path, paired=False)
     rebuild(inc, tmp_path)
+
+
+def test_a_preview_lags_only_the_whole_guide_downloads_and_the_next_build_catches_up(inc, tmp_path):
+    from guide.pipeline import Session
+    from guide.recordcache import RecordCache
+
+    site = inc.root / "site"
+    published = tree(site)
+    session = Session(RecordCache.load(inc.root))
+    assert Build(inc.root, today=TODAY, session=session).run().ok  # serve starts
+    session.wait()
+    edit(inc.root / "content/editions/2023/conferences/ccs-2023.yaml", "city: 厦门", "city: 重庆")
+    result = Build(inc.root, today=TODAY, session=session).run()   # a save
+    assert result.ok and result.index_stale and result.lagging
+    preview = tree(site)
+    changed = {p for p in preview.keys() | published.keys() if preview.get(p) != published.get(p)}
+    # The edited record's own pages, calendars, certificate and listings show the edit at once...
+    for lang in ("zh", "en"):
+        assert f"{lang}/2023/conferences/ccs-2023/index.html" in changed
+        assert f"{lang}/2023/conferences/ccs-2023/ccs-2023.ics" in changed
+        assert f"{lang}/2023/fields/chemistry/index.html" in changed
+    assert "重庆" in preview["zh/2023/conferences/ccs-2023/index.html"].decode()
+    assert any(p.startswith("certificates/") for p in changed)
+    # ...while the whole-guide files stay as the last build made them.
+    for lagging in ("certificates.json", SNAPSHOT, "data/guide.csv", "zh/calendars/all.ics", "zh/feed.xml"):
+        assert lagging not in changed, lagging
+    assert not any(p.startswith("pagefind/") for p in changed)
+    session.save_state()
+    session.records.save(inc.root)
+    # The next build brings every lagging file up to date: as a clean build.
+    result, changed = rebuild(inc, tmp_path)
+    assert {"certificates.json", SNAPSHOT, "data/guide.csv", "zh/calendars/all.ics"} <= changed
+    assert any(p.startswith("pagefind/") for p in changed)
