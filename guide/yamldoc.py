@@ -245,6 +245,11 @@ def load_text(text: str, path, problems: Problems):
                        f"YAML syntax: the character U+{code:04X} is not allowed")
     except yaml.YAMLError as exc:
         problems.error(path, (1, 1), "yaml-syntax", f"YAML syntax: {str(exc).splitlines()[0]}")
+    except UnicodeEncodeError as exc:  # a lone surrogate: text that never was UTF-8 (the C parser encodes)
+        before = text[: exc.start]
+        where = (before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
+        problems.error(path, where, "encoding",
+                       f"the character U+{ord(text[exc.start]):04X} cannot be stored as UTF-8")
     return None
 
 

@@ -141,3 +141,14 @@ def test_errors_on_template_error_with_template_name_and_line(published):
     page.write_text("\n".join(lines) + "\n", encoding="utf-8")
     hits = expect(published, "template-error", "templates/conference.html:10:1")
     assert "no_such_attribute" in hits[0]
+
+
+def test_errors_on_a_lone_surrogate(tmp_path):
+    # Text that never was UTF-8 (a lone surrogate) is reported, not a crash.
+    from guide import yamldoc
+    from guide.problems import Problems
+
+    problems = Problems(root=tmp_path)
+    assert yamldoc.load_text("name: 会议\ud800\n", tmp_path / "x.yaml", problems) is None
+    [p] = problems.errors
+    assert (p.code, p.line, p.column) == ("encoding", 1, 9) and "U+D800" in p.message
