@@ -68,7 +68,7 @@ if mode == "preview":
     path.write_text("\n".join(kept) + "\nvenue: 预览测试会场\n", encoding="utf-8")
     start = time.perf_counter()
     preview.build()
-    timings, ok = {}, preview.state.snapshot()[1] == []
+    timings, ok = preview.last.timings, preview.state.snapshot()[1] == []
     path.write_text(text, encoding="utf-8")
 else:
     from guide.pipeline import Build

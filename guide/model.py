@@ -14,7 +14,7 @@ from pathlib import Path
 from dataclasses import dataclass, field
 
 
-from .changes import ChangeReport, compare, snapshot_record
+from .changes import ChangeReport, compare, snapshot_records
 from .records import LISTED_STATUSES, Conference, Edition, GuideInfo, Page, Unit
 from .translation import Catalogs, ContentTranslator
 from .validation import Content
@@ -235,7 +235,7 @@ def build_model(content: Content, catalogs: Catalogs, today: dt.date,
                                  certificates))
     for confs in series.values():
         confs.sort(key=lambda c: (c.dates.start, c.edition))
-    snapshot = {cid: snapshot_record(c, translators["en"]) for cid, c in sorted(index.items())}
+    snapshot = snapshot_records(index.values(), translators["en"])
     # The search page sorts cities by pinyin: keyed here, so the keys are kept
     # in .cache/ with the names' (rendering may happen in worker processes).
     for c in index.values():

@@ -309,26 +309,54 @@ class TreeWriter:
     # -- changing staging --------------------------------------------------------
     def _prepare(self, rel: str) -> Path:
         path = self.staging / rel
-        parent = rel.rpartition("/")[0]
-        if parent and parent not in self._dirs:
-            p = path.parent
-            for up in [p, *p.parents]:  # a file where a folder must go
-                if up == self.staging:
-                    break
-                if up.is_file():
-                    up.unlink()
-            p.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(parent)
+        self._make_parent(rel, path)
         if path.is_dir():
             shutil.rmtree(path)
         return path
 
-    def _record(self, rel: str, path: Path, digest: str) -> None:
-        st = path.stat()
+    def _make_parent(self, rel: str, path: Path) -> None:
+        parent = rel.rpartition("/")[0]
+        if parent and parent not in self._dirs:
+            try:
+                os.makedirs(path.parent, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                for up in [path.parent, *path.parent.parents]:  # a file where a folder must go
+                    if up == self.staging:
+                        break
+                    if up.is_file():
+                        up.unlink()
+                os.makedirs(path.parent, exist_ok=True)
+            self._dirs.add(parent)
+
+    def _record(self, rel: str, path: Path, digest: str, st: os.stat_result | None = None) -> None:
+        st = st or path.stat()
         key = (st.st_ino, st.st_size, st.st_mtime_ns)
         self.in_staging[rel] = key
         self.known[key] = digest
         self.written += 1
+
+    def _create(self, rel: str, data: bytes, digest: str) -> bool:
+        """Write a file staging does not have, in place: False when something is there after all.
+
+        Nothing in staging is published before the swap, so a new file needs
+        no temporary name; an existing one may be a hard link to a published
+        file and is only ever replaced (``put``).
+        """
+        path = self.staging / rel
+        self._make_parent(rel, path)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except OSError:
+            return False
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            st = os.fstat(fd)
+        finally:
+            os.close(fd)
+        self._record(rel, path, digest, st)
+        return True
 
     def put(self, rel: str, data: bytes, digest: str | None = None) -> bool:
         """Write ``data`` unless staging already holds it; True when written."""
@@ -341,6 +369,8 @@ class TreeWriter:
         if staged == digest:
             return False
         key = self.in_staging.get(rel)
+        if key is None and self._create(rel, data, digest):
+            return True  # (most files of a cold build)
         if staged is None and key is not None and key[1] == len(data):
             # A file this build knows nothing of (no build state, or another
             # program wrote it): compare bytes rather than rewrite.

@@ -101,3 +101,23 @@ def test_an_unchanged_rebuild_touches_neither_tree(project):
     assert result.ok and result.removed == 1
     assert not (site / "stranger.html").exists() and staging.is_dir()
     assert inodes(site).keys() == before[0].keys()
+
+
+def test_a_staged_file_linked_to_the_published_one_is_replaced_never_written_into(tmp_path):
+    from guide.output import TreeWriter
+
+    site = tmp_path / "site"
+    publish(site, {"a.html": b"one", "b.html": b"two"})
+    writer = TreeWriter(site, {})
+    writer.open_staging()   # a copy of site/ made of hard links
+    staging = staging_dir(site)
+    assert (staging / "a.html").stat().st_ino == (site / "a.html").stat().st_ino
+    assert writer.put("a.html", b"ONE")
+    assert (site / "a.html").read_bytes() == b"one" and (staging / "a.html").read_bytes() == b"ONE"
+    # A new file is written in place (nothing in staging is published before the swap).
+    assert writer.put("c/new.html", b"new")
+    assert (staging / "c/new.html").read_bytes() == b"new"
+    assert not [p for p in staging.rglob("*") if p.name.endswith(".tmp")]
+    # A file there that the listing did not know of is compared, then replaced.
+    (staging / "d.html").write_bytes(b"stranger")
+    assert writer.put("d.html", b"ours") and (staging / "d.html").read_bytes() == b"ours"
