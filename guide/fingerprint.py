@@ -39,9 +39,13 @@ IMPLICIT_TEMPLATES = ("_item.html",)
 
 
 def _h(*parts: bytes | str) -> str:
-    if all(isinstance(p, str) for p in parts) and not any("\0" in p for p in parts):
-        # The common case (paths and hex digests), in one update.
-        return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+    try:
+        joined = "\0".join(parts)
+    except TypeError:  # bytes among the parts
+        joined = None
+    if joined is not None and joined.count("\0") == len(parts) - 1:
+        # The common case (paths and hex digests, no NUL in any), in one update.
+        return hashlib.sha256(joined.encode("utf-8")).hexdigest()
     h = hashlib.sha256(b"\1")
     for part in parts:
         data = part.encode("utf-8") if isinstance(part, str) else part
@@ -174,7 +178,7 @@ class Fingerprints:
     def conferences(self, confs: list[Conference]) -> str:
         # The same lists come back: a record's calendar and verification page
         # in both languages, its page in both.
-        key = tuple(c.id for c in confs)
+        key = (confs[0].id,) if len(confs) == 1 else tuple(c.id for c in confs)
         digest = self._lists.get(key)
         if digest is None:
             digest = self._lists[key] = _h(*(f"{c.id}\0{self.conf[c.id]}" for c in confs))

@@ -158,7 +158,9 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
     try:
         engine = engine_version(signing)
         memo = _load_memo(memo_path, engine)
-        jobs, chars, new_memo = _plan_with_memo(model, fps, memo, cache, engine, lag_catalogs)
+        # What the cache holds, listed once (not a stat per PDF).
+        present = set(os.listdir(cache)) if cache.is_dir() else set()
+        jobs, chars, new_memo = _plan_with_memo(model, fps, memo, cache, engine, lag_catalogs, present)
         result.lagging = sum(1 for j in jobs if j.lagging)
         if not check_glyphs(model, [j for j in jobs if j.doc is not None], problems):
             return None
@@ -171,12 +173,12 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
         index = json.loads(index_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         index = {}
+    loaded = dict(index)
     todo = []
     for job in jobs:
         job.key = job.key or doc_key(engine, job)
-        cached = cache / f"{job.key}.pdf"
-        if cached.is_file():
-            result.pdfs[job.path] = cached
+        if f"{job.key}.pdf" in present:
+            cached = result.pdfs[job.path] = cache / f"{job.key}.pdf"
             if job.key not in index:
                 index[job.key] = hashlib.sha256(cached.read_bytes()).hexdigest()
             result.sha256[job.path] = index[job.key]
@@ -207,10 +209,11 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
             result.rendered += 1
     keys = {job.key for job in jobs}
     _prune(cache, keys)
-    if jobs:
+    if jobs and new_memo != memo:
         _save_memo(memo_path, engine, new_memo)
-    index = {k: v for k, v in index.items() if k in keys}
-    if jobs:
+    kept = {k: v for k, v in index.items() if k in keys}
+    if jobs and kept != loaded:
+        index = kept
         cache.mkdir(parents=True, exist_ok=True)
         tmp = index_path.with_name(f"sha256.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(index, sort_keys=True), encoding="utf-8")
@@ -247,7 +250,8 @@ def _make_doc(model: SiteModel, job: Job):
     return catalog_doc(model, job.source)
 
 
-def _plan_with_memo(model: SiteModel, fps, memo: dict, cache: Path, engine: str, lag_catalogs: bool = False):
+def _plan_with_memo(model: SiteModel, fps, memo: dict, cache: Path, engine: str, lag_catalogs: bool = False,
+                    present: set[str] | None = None):
     """Every PDF job, with its document made only when its inputs are new.
 
     A document is a function of the guide-wide data and its records, which
@@ -264,10 +268,10 @@ def _plan_with_memo(model: SiteModel, fps, memo: dict, cache: Path, engine: str,
         memo_key = None if inputs is None else hashlib.sha256(f"{fps.base}\0{kind}\0{inputs}".encode()).hexdigest()
         hit = memo.get(memo_key) if memo_key else None
         latest = memo.get(("latest", path))
-        if hit is not None and (cache / f"{hit[0]}.pdf").is_file():
+        if hit is not None and f"{hit[0]}.pdf" in present:
             job = Job(kind, path, None, hit[0], source)
             chars.append(hit[1])
-        elif lag_catalogs and kind == "catalog" and latest is not None and (cache / f"{latest[0]}.pdf").is_file():
+        elif lag_catalogs and kind == "catalog" and latest is not None and f"{latest[0]}.pdf" in present:
             # serve: the edition's catalog (a whole-edition download) stays the
             # last build's; the memo keeps no entry for it, so the next build makes it.
             job = Job(kind, path, None, latest[0], source, lagging=True)

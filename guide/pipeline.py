@@ -219,14 +219,17 @@ class Build:
             todo, reused = [], []
             for job in jobs:
                 prev = state.outputs.get(job.path)
-                # A job's files: its output and its gzip copy, reused together.
-                files = {p: state.outputs.get(p) for p in (job.path, *companions(job.path))}
                 # serve: a bulk file may stay as the last build left it (its
                 # record keeps the old fingerprint, so the next build makes it).
-                lag = self.preview and job.bulk
-                if (job.fingerprint is not None and prev is not None
-                        and (prev.fingerprint == job.fingerprint or lag)
-                        and all(r is not None and writer.can_reuse(p, r.digest) for p, r in files.items())):
+                if (job.fingerprint is None or prev is None
+                        or (prev.fingerprint != job.fingerprint and not (self.preview and job.bulk))):
+                    todo.append(job)
+                    continue
+                # A job's files: its output and its gzip copy, reused together.
+                files = {job.path: prev}
+                for path in companions(job.path):
+                    files[path] = state.outputs.get(path)
+                if all(r is not None and writer.can_reuse(p, r.digest) for p, r in files.items()):
                     reused.append(prev)
                     outputs.update(files)
                     self.result.lagging += prev.fingerprint != job.fingerprint
@@ -276,7 +279,7 @@ class Build:
             # Else the staging tree is now a build behind: brought up to date
             # while the preview is read, not at the next save.
             session.trees = writer.trees_now() if published is not None else writer.trees_after_swap()
-            session.catch_up = threading.Thread(target=_catch_up, args=(self.out, session, published is None),
+            session.catch_up = threading.Thread(target=_catch_up, args=(self.out, session),
                                                 name="staging-catch-up", daemon=True)
             session.catch_up.start()
         elif published is None or new_state.known != state.known:
@@ -383,21 +386,22 @@ class Build:
                    "build (build.py brings them up to date)" if r.lagging else ""))
 
 
-def _catch_up(site: Path, session: Session, swapped: bool) -> None:
-    """serve, after a build: make the staging tree hold what was just published
-    (hard links; when the build swapped the trees), and warm the renderer."""
+def _catch_up(site: Path, session: Session) -> None:
+    """serve, after a build: make the staging tree hold what is published (hard
+    links: after a swap, or after a build.py, it is a build behind; after a cold
+    build it is made here), and warm the renderer, while the preview is read."""
     try:
-        if swapped:
-            writer = TreeWriter(site, session.state.known, session.trees)
-            for path, record in session.state.outputs.items():
-                writer.carry(path, record.digest)
-            writer.remove_others(session.state.outputs)
-            session.trees = writer.trees_now()
+        writer = TreeWriter(site, session.state.known, session.trees)
+        for path, record in session.state.outputs.items():
+            writer.carry(path, record.digest)
+        writer.remove_others(session.state.outputs)
+        session.trees = writer.trees_now()
     except (OSError, RuntimeError):
         session.trees = None  # the next build looks at the trees itself
     try:
         session.renderer.warm()
-        from . import catalog_pdf, certificates  # noqa: F401 - imported now, not on the next save
+        from . import catalog_pdf, certificates, fonts  # noqa: F401 - imported now, not on the next save
+        fonts.covered_characters()
     except Exception:  # noqa: BLE001 - warming is an optimization; the next build renders what it needs
         session.renderer = None
 
