@@ -15,10 +15,9 @@ from .translation import ContentTranslator
 
 SNAPSHOT = "staff/records.json"
 REPORT = "staff/changes.json"
-# What an inclusion certificate prints (both languages) and its validity: a
-# change to any of these means the certificate must be issued again.
-CERTIFICATE_FIELDS = ("name", "name_en", "kind", "edition_number", "dates", "city", "city_en",
-                      "organizers", "recommender", "edition", "status")
+# The SHA-256 of a record's certificate (model.record_certificates): when it
+# changes, the certificate must be issued again.
+CERTIFICATE_DIGEST = "certificate_sha256"
 
 
 def _texts(items) -> list[str]:
@@ -108,12 +107,14 @@ def compare(previous: dict | None, current: dict[str, dict]) -> ChangeReport:
     report.removed = [{"id": cid, "name": before[cid].get("name"), "edition": before[cid].get("edition")}
                       for cid in sorted(set(before) - set(current))]
     for cid in sorted(set(current) & set(before)):
-        fields = sorted(k for k in current[cid].keys() | before[cid].keys()
-                        if current[cid].get(k) != before[cid].get(k))
+        now, then = current[cid], before[cid]
+        # A snapshot made before certificate digests were kept says nothing of them.
+        fields = sorted(k for k in now.keys() | then.keys() if now.get(k) != then.get(k)
+                        and not (k == CERTIFICATE_DIGEST and k not in then))
         if fields:
             report.changed[cid] = fields
-            if any(f in CERTIFICATE_FIELDS for f in fields):
-                report.reissue.append(cid)
+        if CERTIFICATE_DIGEST in now and CERTIFICATE_DIGEST in then and now[CERTIFICATE_DIGEST] != then[CERTIFICATE_DIGEST]:
+            report.reissue.append(cid)
     return report
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from dataclasses import dataclass, field
 
 
-from .changes import ChangeReport, compare, snapshot_records
+from .changes import CERTIFICATE_DIGEST, ChangeReport, compare, snapshot_records
 from .records import LISTED_STATUSES, Conference, Edition, GuideInfo, Page, Unit
 from .translation import Catalogs, ContentTranslator
 from .validation import Content
@@ -155,6 +155,20 @@ class SiteModel:
     snapshot: dict[str, dict] = field(default_factory=dict)   # what staff/records.json publishes
     changes: ChangeReport | None = None                        # against the previous build
     certificates: dict[str, Certificate] = field(default_factory=dict)  # number -> certificate
+    previous: dict | None = None                               # the last build's snapshot
+
+    def record_certificates(self, sha256: dict[str, str]) -> None:
+        """Put each certificate's SHA-256 into the snapshot and compare again.
+
+        A certificate must be issued again exactly when its PDF's bytes
+        changed, whatever changed them (a printed field, the edition's issuer
+        or issue date, the PDF engine): the old file no longer verifies.
+        """
+        for cert in self.certificates.values():
+            digest, cid = sha256.get(cert.pdf_path), cert.conference.id
+            if digest and cid in self.snapshot:
+                self.snapshot[cid] = {**self.snapshot[cid], CERTIFICATE_DIGEST: digest}
+        self.changes = compare(self.previous, self.snapshot)
 
     def certificate_of(self, conf: Conference) -> Certificate | None:
         cert = self.certificates.get(conf.certificate or "")
@@ -244,4 +258,4 @@ def build_model(content: Content, catalogs: Catalogs, today: dt.date,
     numbered = sorted((cert for v in views for cert in v.certificates), key=lambda x: x.number)
     return SiteModel(content.guide, content.units, views, content.pages, series, today,
                      catalogs, index, snapshot, compare(previous, snapshot),
-                     {cert.number: cert for cert in numbered})
+                     {cert.number: cert for cert in numbered}, previous)

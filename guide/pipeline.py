@@ -192,6 +192,7 @@ class Build:
         if pdfs is None:
             return self.result
         self.result.lagging += pdfs.lagging
+        model.record_certificates(pdfs.sha256)
         state_path = BuildState.path_for(self.root / CACHE_DIR, self.out)
         session = self.session
         if session is not None and session.state_path == state_path:

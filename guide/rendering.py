@@ -533,6 +533,11 @@ class Renderer:
             pages=[s for s in self.page_specs if s.sitemap], base=self.model.guide.base_url,
             page_url_path=page_url_path).encode("utf-8")
 
+    def _certificate_digests(self) -> str:
+        """The SHA-256 of every certificate, in one digest (the records snapshot prints them)."""
+        pairs = sorted((c.pdf_path, self.pdf_sha256.get(c.pdf_path, "")) for c in self.model.certificates.values())
+        return hashlib.sha256(repr(pairs).encode()).hexdigest()
+
     def root_makers(self, fps: Fingerprints | None = None) -> list[tuple]:
         """Files outside the language folders: (path, maker, template, inputs[, bulk])."""
         robots = (f"User-agent: *\nDisallow: {self.base_path}staff/\nDisallow: {self.base_path}zh/staff/\n"
@@ -550,7 +555,8 @@ class Renderer:
             # Every record (the next build's change report compares with it):
             # bulk, so serve lets it lag, and build.py reports all changes
             # since the last build.py.
-            (SNAPSHOT, lambda: snapshot_json(self.model.snapshot).encode("utf-8"), None, "all", True),
+            (SNAPSHOT, lambda: snapshot_json(self.model.snapshot).encode("utf-8"), None,
+             ("keys", (fps.everything() if fps is not None else "") + self._certificate_digests()), True),
             (REPORT, lambda: self.model.changes.to_json().encode("utf-8"), None, None),
             ("robots.txt", lambda: robots.encode("utf-8"), None, ("keys", robots)),
         ]

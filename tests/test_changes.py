@@ -24,6 +24,7 @@ def test_first_build_has_nothing_to_compare_with(project):
 
 
 def test_reports_added_removed_changed_and_certificates_to_reissue(project):
+    project.issue_certificates()
     assert project.build().ok
     edit(project, "cms-2023", "city: 厦门", "city: 重庆")          # on the certificate
     edit(project, "ccs-2023", "organizers: [中国化学会]", "organizers: [中国化学会]\nwebsite: https://www.chemsoc.org.cn/")
@@ -36,7 +37,8 @@ def test_reports_added_removed_changed_and_certificates_to_reissue(project):
     assert data["previous_build"] is True
     assert data["added"] == ["new-2023"]
     assert data["removed"] == [{"id": "wlsc-2023", "name": "世界生命科学大会", "edition": "2023"}]
-    assert data["changed"] == {"cms-2023": ["city", "city_en"], "ccs-2023": ["website"]}
+    # The city is printed on the certificate: its PDF changed; the website is not.
+    assert data["changed"] == {"cms-2023": ["certificate_sha256", "city", "city_en"], "ccs-2023": ["website"]}
     assert data["certificates_to_reissue"] == ["cms-2023"]
     page = project.page("en/staff/changes/index.html")
     assert "re-issue" in page and "wlsc-2023" in page and 'name="robots" content="noindex"' in page
@@ -64,3 +66,24 @@ def test_staff_pages_stay_out_of_the_sitemap_and_robots(project):
     assert "staff" not in (project.root / "site/sitemap.xml").read_text()
     assert "Disallow: /zh/staff/" in (project.root / "site/robots.txt").read_text()
     assert "/staff/changes/" not in project.page("zh/index.html")
+
+
+def test_a_change_of_the_issuer_reissues_every_certificate(project):
+    # No record changed, yet every certificate prints the new issuer: its
+    # bytes changed, and the old file no longer verifies.
+    project.issue_certificates()
+    assert project.build().ok
+    before = json.loads((project.root / "site/staff/records.json").read_text(encoding="utf-8"))["records"]
+    issued = sorted(cid for cid, r in before.items() if r.get("certificate_sha256"))
+    assert issued
+    path = project.root / "content/editions/2023/edition.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("issuer: 中国科学技术协会", "issuer: 中国科协"),
+                    encoding="utf-8")
+    assert project.build().ok
+    data = report(project)
+    assert data["certificates_to_reissue"] == issued
+    assert all(fields == ["certificate_sha256"] for fields in data["changed"].values())
+    # A field not printed on the certificate changes no certificate.
+    edit(project, "cms-2023", "venue: 厦门大学", "venue: 厦门大学思明校区")
+    assert project.build().ok
+    assert report(project)["certificates_to_reissue"] == []
