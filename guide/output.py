@@ -387,19 +387,38 @@ class TreeWriter:
         self._record(rel, path, digest)
         return True
 
-    def link(self, rel: str, source: Path, digest: str) -> bool:
-        """Place ``source`` (a file never changed in place) at ``rel``, by hard link where possible."""
+    def link(self, rel: str, source: Path, digest: str, key: StatKey | None = None) -> bool:
+        """Place ``source`` (a file never changed in place) at ``rel``, by hard link where possible.
+
+        ``key``: the source's stat key, when known (a hard link shares it).
+        """
         if self.staged_digest(rel) == digest:
             return False
-        path = self._prepare(rel)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.unlink(missing_ok=True)
+        path = self.staging / rel
+        self._make_parent(rel, path)
         try:
-            os.link(source, tmp)
+            if rel in self.in_staging:
+                raise FileExistsError(rel)
+            os.link(source, path)  # a new name: nothing to replace
         except OSError:
-            shutil.copyfile(source, tmp)
-        os.replace(tmp, path)
-        self._record(rel, path, digest)
+            # Something is there (perhaps a hard link to a published file):
+            # replace it, never write into it.
+            if path.is_dir():
+                shutil.rmtree(path)
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.unlink(missing_ok=True)
+            try:
+                os.link(source, tmp)
+            except OSError:
+                shutil.copyfile(source, tmp)
+                key = None
+            os.replace(tmp, path)
+        if key is None:
+            self._record(rel, path, digest)
+        else:
+            self.in_staging[rel] = key
+            self.known[key] = digest
+            self.written += 1
         return True
 
     def put_text(self, rel: str, data: bytes) -> dict[str, str]:
@@ -419,7 +438,7 @@ class TreeWriter:
         if self.published_digest(rel) != digest:
             # Never publish a file whose bytes are not known to be these.
             raise RuntimeError(f"internal error: {rel} is neither staged nor published with the expected bytes")
-        return self.link(rel, self.site / rel, digest)
+        return self.link(rel, self.site / rel, digest, self.in_site.get(rel))
 
     def remove_others(self, wanted, keep: tuple[str, ...] = ()) -> int:
         """Delete staged files that are not ``wanted``; returns how many."""
