@@ -18,6 +18,10 @@ REPORT = "staff/changes.json"
 # The SHA-256 of a record's certificate (model.record_certificates): when it
 # changes, the certificate must be issued again.
 CERTIFICATE_DIGEST = "certificate_sha256"
+# A snapshot from before certificate digests were kept: what a certificate
+# prints (both languages) and its validity, the best that can be told then.
+LEGACY_CERTIFICATE_FIELDS = ("name", "name_en", "kind", "edition_number", "dates", "city", "city_en",
+                             "organizers", "recommender", "edition", "status")
 
 
 def _texts(items) -> list[str]:
@@ -113,7 +117,10 @@ def compare(previous: dict | None, current: dict[str, dict]) -> ChangeReport:
                         and not (k == CERTIFICATE_DIGEST and k not in then))
         if fields:
             report.changed[cid] = fields
-        if CERTIFICATE_DIGEST in now and CERTIFICATE_DIGEST in then and now[CERTIFICATE_DIGEST] != then[CERTIFICATE_DIGEST]:
+        if CERTIFICATE_DIGEST in now and CERTIFICATE_DIGEST in then:
+            if now[CERTIFICATE_DIGEST] != then[CERTIFICATE_DIGEST]:
+                report.reissue.append(cid)
+        elif CERTIFICATE_DIGEST in now and any(f in LEGACY_CERTIFICATE_FIELDS for f in fields):
             report.reissue.append(cid)
     return report
 

@@ -163,10 +163,10 @@ class Build:
             check_rules(content, self.problems, self.today)
             if self.strict:
                 self.problems.escalate_warnings(STRICT_CODES)
-            if keep_cache and self.session is not None:
-                cache.commit()   # serve writes it when it stops
-            elif keep_cache:
-                cache.save(self.root)
+            if keep_cache:
+                cache.commit()
+                if self.session is None:   # (serve writes it when it stops)
+                    cache.save(self.root)
         if self.problems.errors or content.guide is None or not content.editions:
             return None
         return content, catalogs
@@ -258,7 +258,7 @@ class Build:
         # Nothing differed from site/ so far and site/ holds every file of this
         # build: then there is nothing to write, index or swap (the staging
         # tree is not even looked at).
-        published = None if writer.opened else self._published_already(writer, state, outputs, pdfs)
+        published = None if writer.written else self._published_already(writer, state, outputs, pdfs)
         if published is not None:
             outputs, inputs = published
             self.result.pages = sum(1 for path in outputs if path.endswith(".html"))
@@ -283,7 +283,11 @@ class Build:
             session.catch_up = threading.Thread(target=_catch_up, args=(self.out, session),
                                                 name="staging-catch-up", daemon=True)
             session.catch_up.start()
-        elif published is None or new_state.known != state.known:
+        elif (published is None or new_state.known != state.known or new_state.outputs != state.outputs
+              or new_state.search_inputs != state.search_inputs):
+            # (nothing published changed, but fingerprints may have: a
+            # catalog entry nothing prints; without saving them, every later
+            # build would render those outputs again)
             new_state.save(state_path)
         self.result.written, self.result.removed = writer.written - self.result.index_written, removed
         return self.result

@@ -258,6 +258,10 @@ class Preview:
             if p.severity == "error" or p.format() not in self.warned:
                 print(p.format(), file=sys.stderr, flush=True)
         self.warned = warnings
+        if not result.ok:
+            # A failed build may have left files in the staging tree that the
+            # kept listing does not know of: the next build looks at the trees.
+            self.session.trees = None
         errors = [p.format() for p in build.problems.sorted() if p.severity == "error"]
         self.state.update(result, errors)
         if result.ok:

@@ -87,3 +87,14 @@ def test_a_change_of_the_issuer_reissues_every_certificate(project):
     edit(project, "cms-2023", "venue: 厦门大学", "venue: 厦门大学思明校区")
     assert project.build().ok
     assert report(project)["certificates_to_reissue"] == []
+
+
+def test_a_snapshot_without_certificate_digests_falls_back_to_the_printed_fields():
+    from guide.changes import compare
+
+    old = {"a": {"city": "厦门", "venue": "甲"}, "b": {"city": "重庆", "venue": "乙"}}
+    new = {"a": {"city": "长沙", "venue": "甲", "certificate_sha256": "1" * 64},
+           "b": {"city": "重庆", "venue": "丙", "certificate_sha256": "2" * 64}}
+    report = compare({"records": old}, new)
+    assert report.changed == {"a": ["city"], "b": ["venue"]}   # the digest is not a change then
+    assert report.reissue == ["a"]

@@ -225,7 +225,26 @@ def test_a_preview_lags_only_the_whole_guide_downloads_and_the_next_build_catche
     assert not any(p.startswith("pagefind/") for p in changed)
     session.save_state()
     session.records.save(inc.root)
+    # serve, stopping, keeps every record it read and checked for the next build.
+    records = list((inc.root / "content/editions").glob("*/conferences/*.yaml"))
+    assert len(RecordCache.load(inc.root).entries) == len(records) > 0
     # The next build brings every lagging file up to date: as a clean build.
     result, changed = rebuild(inc, tmp_path)
     assert {"certificates.json", SNAPSHOT, "data/guide.csv", "zh/calendars/all.ics"} <= changed
     assert any(p.startswith("pagefind/") for p in changed)
+
+
+def test_a_change_that_changes_no_byte_is_remembered(inc, tmp_path):
+    # An interface catalog entry no page prints changes every fingerprint but
+    # no file: the build renders everything once, publishes nothing new, and
+    # keeps the new fingerprints, so the next build renders nothing again.
+    catalog = inc.root / "locales/zh/LC_MESSAGES/messages.po"
+    if not catalog.exists():
+        catalog.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO / "locales/zh/LC_MESSAGES/messages.po", catalog)
+    with catalog.open("a", encoding="utf-8") as f:
+        f.write('\nmsgid "A message no template uses"\nmsgstr "没有模板使用的消息"\n')
+    result, changed = rebuild(inc, tmp_path)
+    assert changed <= ALWAYS and result.rendered > len(ALWAYS) + 8   # (the change report may say "none" now)
+    result, changed = rebuild(inc, tmp_path)
+    assert changed == set() and result.rendered <= len(ALWAYS) + 8

@@ -118,6 +118,6 @@ def test_a_staged_file_linked_to_the_published_one_is_replaced_never_written_int
     assert writer.put("c/new.html", b"new")
     assert (staging / "c/new.html").read_bytes() == b"new"
     assert not [p for p in staging.rglob("*") if p.name.endswith(".tmp")]
-    # A file there that the listing did not know of is compared, then replaced.
+    # A file there that the listing did not know of is replaced, not written into.
     (staging / "d.html").write_bytes(b"stranger")
     assert writer.put("d.html", b"ours") and (staging / "d.html").read_bytes() == b"ours"
