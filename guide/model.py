@@ -153,12 +153,12 @@ class SiteModel:
     catalogs: Catalogs
     conference_index: dict[str, Conference] = field(default_factory=dict)
     snapshot: dict[str, dict] = field(default_factory=dict)   # what staff/records.json publishes
-    changes: ChangeReport | None = None                        # against the previous build
+    _changes: ChangeReport | None = None                       # see ``changes``
     certificates: dict[str, Certificate] = field(default_factory=dict)  # number -> certificate
     previous: dict | None = None                               # the last build's snapshot
 
     def record_certificates(self, sha256: dict[str, str]) -> None:
-        """Put each certificate's SHA-256 into the snapshot and compare again.
+        """Put each certificate's SHA-256 into the snapshot (``changes`` compares after).
 
         A certificate must be issued again exactly when its PDF's bytes
         changed, whatever changed them (a printed field, the edition's issuer
@@ -168,7 +168,15 @@ class SiteModel:
             digest, cid = sha256.get(cert.pdf_path), cert.conference.id
             if digest and cid in self.snapshot:
                 self.snapshot[cid] = {**self.snapshot[cid], CERTIFICATE_DIGEST: digest}
-        self.changes = compare(self.previous, self.snapshot)
+        self._changes = None
+
+    @property
+    def changes(self) -> ChangeReport:
+        """Against the previous build's snapshot; compared when first asked (after the
+        PDF stage has put the certificates' digests in)."""
+        if self._changes is None:
+            self._changes = compare(self.previous, self.snapshot)
+        return self._changes
 
     def certificate_of(self, conf: Conference) -> Certificate | None:
         cert = self.certificates.get(conf.certificate or "")
@@ -257,5 +265,5 @@ def build_model(content: Content, catalogs: Catalogs, today: dt.date,
             pinyin_key(c.city.zh)
     numbered = sorted((cert for v in views for cert in v.certificates), key=lambda x: x.number)
     return SiteModel(content.guide, content.units, views, content.pages, series, today,
-                     catalogs, index, snapshot, compare(previous, snapshot),
+                     catalogs, index, snapshot, None,
                      {cert.number: cert for cert in numbered}, previous)

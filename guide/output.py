@@ -460,6 +460,12 @@ class TreeWriter:
         those seen, and any whose bytes are still published: ``digests``)."""
         if self._in_staging is None:
             return dict(self.known)  # staging was not looked at: forget nothing of it
+        # Hard links share their key, so the two trees hold about as many keys
+        # as one: forgetting the others is worth a pass over both only once
+        # they have piled up (a key of a deleted file is never trusted again
+        # anyway: a new file has a new modification time).
+        if len(self.known) <= 1.5 * max(len(self.in_staging), len(self.in_site)) + 1000:
+            return dict(self.known)
         keys = set(self.in_staging.values()) | set(self.in_site.values())
         digests = digests or set()
         return {k: d for k, d in self.known.items() if k in keys or d in digests}

@@ -253,16 +253,17 @@ class Preview:
             result = build.result
         # Errors every time; a warning once, until it goes away (a rebuild
         # for each save would otherwise repeat every missing translation).
-        warnings = {p.format() for p in build.problems.warnings}
-        for p in build.problems.sorted():
-            if p.severity == "error" or p.format() not in self.warned:
-                print(p.format(), file=sys.stderr, flush=True)
-        self.warned = warnings
+        found = build.problems.sorted()
+        shown = [(p, p.format()) for p in found]
+        for p, text in shown:
+            if p.severity == "error" or text not in self.warned:
+                print(text, file=sys.stderr, flush=True)
+        self.warned = {text for p, text in shown if p.severity == "warning"}
         if not result.ok:
             # A failed build may have left files in the staging tree that the
             # kept listing does not know of: the next build looks at the trees.
             self.session.trees = None
-        errors = [p.format() for p in build.problems.sorted() if p.severity == "error"]
+        errors = [text for p, text in shown if p.severity == "error"]
         self.state.update(result, errors)
         if result.ok:
             self.say(build.summary())
