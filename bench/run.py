@@ -3,6 +3,7 @@
 
     python3 bench/run.py                     # N = 1,000 and 10,000, 3 runs each
     python3 bench/run.py --sizes 1000 --runs 5
+    python3 bench/run.py --sizes 1000 --against /tmp/old   # ratio to another checkout, one run
 
 Each case runs a full publication build (pages, certificates, catalog PDF,
 search index) in a fresh process and reports the median wall time of the
@@ -86,8 +87,8 @@ print(json.dumps({"wall": wall, "timings": timings, "ok": ok, "peak_mb": max(me,
 """
 
 
-def run_driver(root: Path, mode: str = "build") -> dict:
-    out = subprocess.run([sys.executable, "-c", DRIVER, str(REPO), mode, str(root), TODAY],
+def run_driver(root: Path, mode: str = "build", repo: Path = REPO) -> dict:
+    out = subprocess.run([sys.executable, "-c", DRIVER, str(repo), mode, str(root), TODAY],
                          capture_output=True, text=True, cwd=REPO)
     if out.returncode != 0:
         raise SystemExit(f"build failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
@@ -120,30 +121,62 @@ def edit_template(root: Path, i: int) -> None:
     path.write_text(text.replace(marker, f"{marker}\n<!-- bench {i} -->", 1), encoding="utf-8")
 
 
-def measure(n: int, runs: int, work: Path) -> dict[str, list[dict]]:
-    root = work / f"guide-{n}"
-    generate(n, root)
-    # The generated project's English strings for the edited venue.
+def measure(n: int, runs: int, work: Path, repos: tuple[Path, ...] = (REPO,)) -> list[dict[str, list[dict]]]:
+    """Every case ``runs`` times, per checkout in ``repos`` (each on its own copy of
+    the project), the checkouts taking turns at each step: a machine shared
+    with others slows them alike."""
+    roots = []
+    for k, repo in enumerate(repos):
+        root = work / (f"guide-{n}" if k == 0 else f"guide-{n}-{k}")
+        generate(n, root)
+        roots.append(root)
     trash = work / "trash"
-    results: dict[str, list[dict]] = {case: [] for case in TARGETS}
+    every: list[dict[str, list[dict]]] = [{case: [] for case in TARGETS} for _ in repos]
+
+    def step(case, action=None, mode="build"):
+        out = []
+        for repo, root, results in zip(repos, roots, every):
+            if action is not None:
+                action(root)
+            data = run_driver(root, mode, repo)
+            results[case].append(data)
+            out.append(data)
+        return out
+
     for i in range(runs):
-        move_aside(root, trash)
-        cold = run_driver(root)
-        results["cold full build"].append(cold)
-        results["HTML pages alone (load to write)"].append(
-            {"wall": sum(v for k, v in cold["timings"].items() if k not in ("pdf", "index", "swap")),
-             "timings": {}, "peak_mb": cold["peak_mb"]})
-        results["nothing changed"].append(run_driver(root))
+        for root in roots:
+            move_aside(root, trash)
+        colds = step("cold full build")
+        for cold, results in zip(colds, every):
+            results["HTML pages alone (load to write)"].append(
+                {"wall": sum(v for k, v in cold["timings"].items() if k not in ("pdf", "index", "swap")),
+                 "timings": {}, "peak_mb": cold["peak_mb"]})
+        step("nothing changed")
         # The first rebuild after a cold one also makes the second tree of the
-        # atomic swap (hard links of every file); from then on it exists.
-        results["nothing changed, again"].append(run_driver(root))
-        edit_record(root, i)
-        results["one record edited"].append(run_driver(root))
-        edit_template(root, i)
-        results["one template changed"].append(run_driver(root))
-        results["one record edited, preview (serve)"].append(run_driver(root, "preview"))
-        print(f"N={n} run {i + 1}/{runs}: cold {cold['wall']:.1f}s", flush=True)
-    return results
+        # atomic swap (hard links of every file) when it changes anything.
+        step("nothing changed, again")
+        step("one record edited", lambda root: edit_record(root, i))
+        step("one template changed", lambda root: edit_template(root, i))
+        step("one record edited, preview (serve)", mode="preview")
+        print(f"N={n} run {i + 1}/{runs}: cold " + ", ".join(f"{c['wall']:.1f}s" for c in colds), flush=True)
+    return every
+
+
+def comparison(all_results: dict[int, list], runs: int, against: Path) -> str:
+    """This checkout's medians beside another's, measured in the same run."""
+    lines = ["# Build benchmark: this checkout against another", "",
+             f"Measured {dt.date.today().isoformat()} on {os.cpu_count()} cores, {runs} run(s) per case, "
+             f"the two checkouts taking turns at each step; other: `{against}`. "
+             "Ratio = other / this (above 1: this one is faster).", "",
+             "| case | N | this median s | other median s | ratio | target s |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for n, (this, other) in all_results.items():
+        for case in TARGETS:
+            a = statistics.median(r["wall"] for r in this[case])
+            b = statistics.median(r["wall"] for r in other[case])
+            target = TARGETS[case].get(n)
+            lines.append(f"| {case} | {n:,} | {a:.2f} | {b:.2f} | {b / a:.2f} | {'' if target is None else target} |")
+    return "\n".join(lines) + "\n"
 
 
 def table(all_results: dict[int, dict[str, list[dict]]], runs: int) -> str:
@@ -177,11 +210,22 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path("/tmp/guide-bench"))
-    parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="where the table goes (default: bench/RESULTS.md, or bench/AGAINST.md with --against)")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="another checkout (e.g. `git worktree add /tmp/old <commit>`): measured "
+                             "in the same run, taking turns; prints both medians and their ratio")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    all_results = {n: measure(n, args.runs, args.work) for n in args.sizes}
-    text = table(all_results, args.runs)
+    if args.against is not None:
+        repos = (REPO, args.against.resolve())
+        all_results = {n: measure(n, args.runs, args.work, repos) for n in args.sizes}
+        text = comparison(all_results, args.runs, args.against)
+        args.output = args.output or HERE / "AGAINST.md"
+    else:
+        all_results = {n: measure(n, args.runs, args.work)[0] for n in args.sizes}
+        text = table(all_results, args.runs)
+        args.output = args.output or HERE / "RESULTS.md"
     print(text)
     args.output.write_text(text, encoding="utf-8")
     shutil.rmtree(args.work / "trash", ignore_errors=True)  # outside every measurement
