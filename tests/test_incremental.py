@@ -248,3 +248,22 @@ def test_a_change_that_changes_no_byte_is_remembered(inc, tmp_path):
     assert changed <= ALWAYS and result.rendered > len(ALWAYS) + 8   # (the change report may say "none" now)
     result, changed = rebuild(inc, tmp_path)
     assert changed == set() and result.rendered <= len(ALWAYS) + 8
+
+
+def test_forked_workers_and_a_staging_tree_made_on_demand(tmp_path, monkeypatch):
+    # Rendering forks workers when there are many outputs (here: always); they
+    # write into the staging tree, which a build makes only when a file
+    # differs, and after a cold build there is none yet. The site must still
+    # equal a clean build's.
+    import guide.pipeline as pipeline
+    from guide.output import staging_dir
+
+    monkeypatch.setattr(pipeline, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(pipeline, "CHUNK", 3)
+    project = make_project(tmp_path / "guide")
+    shutil.copytree(REPO / "templates", project.root / "templates")
+    assert project.build().ok
+    assert not staging_dir(project.root / "site").exists()
+    edit(project.root / "templates/conference.html", "{% block main %}", "{% block main %}\n<!-- forked -->")
+    result, changed = rebuild(project, tmp_path)
+    assert result.rendered > 1 and "zh/2023/conferences/ccs-2023/index.html" in changed
