@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .cachefile import write_whole
+
 FONT_PACKAGE = "pylopdf_fonts_zh_cn"  # PyPI pylopdf-fonts-zh-cn, pinned in pyproject.toml
 # Bump when the conversion changes: cached fonts and PDFs are keyed by it.
 CONVERTER_VERSION = "1"
@@ -94,11 +96,7 @@ def trimmed_font(chars: str, cache: Path) -> Path:
     out = cache / f"NotoSerifSC-{key}.ttf"
     if out.is_file():
         return out
-    cache.mkdir(parents=True, exist_ok=True)
-    data = convert(src.path, chars)
-    tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, out)
+    write_whole(out, convert(src.path, chars))
     return out
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-import os
-import pickle
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -18,6 +16,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import write_po
 
+from .cachefile import load_pickle, save_pickle
 from .problems import Problems
 from .records import Text
 from .translation import BABEL_LOCALE, DOMAINS, Catalogs, po_path, pot_path, read_catalog
@@ -84,22 +83,13 @@ def interface_template(root: Path) -> Catalog:
 def _remembered_extraction(root: Path, key: tuple) -> Catalog:
     """extract_messages, kept in .cache/ for the next build while the files keep their stat."""
     path = root / ".cache" / "interface-messages.pickle"
-    try:
-        with open(path, "rb") as f:
-            saved_key, catalog = pickle.load(f)
-        if saved_key == key and isinstance(catalog, Catalog):
-            return catalog
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
-        pass
-    catalog = extract_messages(root)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump((key, catalog), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    catalog = load_pickle(path, key, Catalog)
+    if catalog is None:
+        catalog = extract_messages(root)
+        try:
+            save_pickle(path, key, catalog)
+        except OSError:
+            pass
     return catalog
 
 

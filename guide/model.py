@@ -7,13 +7,12 @@ touches the disk.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import pickle
 import re
 from pathlib import Path
 from dataclasses import dataclass, field
 
 
+from .cachefile import load_pickle, save_pickle
 from .changes import CERTIFICATE_DIGEST, ChangeReport, compare, snapshot_records
 from .records import LISTED_STATUSES, Conference, Edition, GuideInfo, Page, Unit
 from .translation import Catalogs, ContentTranslator
@@ -50,29 +49,21 @@ def pinyin_key(text: str) -> tuple:
     return (key, text)
 
 
+PINYIN_FORMAT = "pinyin keys 1"
+
+
 def load_pinyin(path: Path) -> None:
     if _PINYIN:
         return
-    try:
-        with open(path, "rb") as f:
-            saved = pickle.load(f)
-        if isinstance(saved, dict):
-            _PINYIN.update(saved)
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
-        pass
+    _PINYIN.update(load_pickle(path, PINYIN_FORMAT, dict) or {})
 
 
 def save_pinyin(path: Path) -> None:
     """Write the keys when new ones were made."""
     if not _PINYIN_ADDED[0]:
         return
-    data = dict(_PINYIN)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        save_pickle(path, PINYIN_FORMAT, dict(_PINYIN))
         _PINYIN_ADDED[0] = 0
     except OSError:
         pass

@@ -14,11 +14,12 @@ import ctypes.util
 import gzip
 import hashlib
 import os
-import pickle
 import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from .cachefile import load_pickle, save_pickle
 
 
 class OutputCollision(Exception):
@@ -168,21 +169,10 @@ class BuildState:
 
     @classmethod
     def load(cls, path: Path) -> "BuildState":
-        try:
-            with open(path, "rb") as f:
-                version, state = pickle.load(f)
-            if version == cls.VERSION and isinstance(state, cls):
-                return state
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
-            pass
-        return cls()
+        return load_pickle(path, cls.VERSION, cls) or cls()
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump((self.VERSION, self), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        save_pickle(path, self.VERSION, self)
 
 
 def _link_copy(src: Path, dst: Path) -> None:

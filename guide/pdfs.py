@@ -13,7 +13,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import pickle
 import time
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import fonts
+from .cachefile import load_pickle, save_pickle, write_whole
 from .model import SiteModel
 from .problems import Problems
 from .signing import SigningError, SigningKey, signing_key_from_env
@@ -157,7 +157,7 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
     memo_path = cache / "memo.pickle"
     try:
         engine = engine_version(signing)
-        memo = _load_memo(memo_path, engine)
+        memo = load_pickle(memo_path, engine, dict) or {}
         # What the cache holds, listed once (not a stat per PDF).
         present = set(os.listdir(cache)) if cache.is_dir() else set()
         jobs, chars, new_memo = _plan_with_memo(model, fps, memo, cache, engine, lag_catalogs, present)
@@ -200,9 +200,7 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
             problems.add(root, 1, 1, "pdf-render", str(exc))
             return None
         for job, (data, seconds) in zip(todo, rendered):
-            tmp = cache / f"{job.key}.{os.getpid()}.tmp"
-            tmp.write_bytes(data)
-            os.replace(tmp, cache / f"{job.key}.pdf")
+            write_whole(cache / f"{job.key}.pdf", data)
             result.pdfs[job.path] = cache / f"{job.key}.pdf"
             result.sha256[job.path] = index[job.key] = hashlib.sha256(data).hexdigest()
             (result.certificate_seconds if job.kind == "certificate" else result.catalog_seconds).append(seconds)
@@ -210,36 +208,16 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
     keys = {job.key for job in jobs}
     _prune(cache, keys)
     if jobs and new_memo != memo:
-        _save_memo(memo_path, engine, new_memo)
+        save_pickle(memo_path, engine, new_memo)
     kept = {k: v for k, v in index.items() if k in keys}
     if jobs and kept != loaded:
         index = kept
-        cache.mkdir(parents=True, exist_ok=True)
-        tmp = index_path.with_name(f"sha256.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(index, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, index_path)
+        write_whole(index_path, json.dumps(index, sort_keys=True).encode("utf-8"))
     if lag_catalogs:  # (serve) the manifest lists every certificate: made by the next build
         result.may_lag["certificates.json"] = partial(manifest, model, result)
     else:
         result.files["certificates.json"] = manifest(model, result)
     return result
-
-
-def _load_memo(path: Path, engine: str) -> dict:
-    try:
-        with open(path, "rb") as f:
-            saved_engine, memo = pickle.load(f)
-        return memo if saved_engine == engine else {}
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
-        return {}
-
-
-def _save_memo(path: Path, engine: str, memo: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"memo.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        pickle.dump((engine, memo), f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
 
 
 def _make_doc(model: SiteModel, job: Job):

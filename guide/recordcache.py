@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cachefile import load_pickle, save_pickle
 from .problems import Problem, Problems
 from .records import Conference, Source, Text
 
@@ -78,14 +78,7 @@ class RecordCache:
 
     @classmethod
     def load(cls, root: Path) -> "RecordCache":
-        try:
-            with open(root / CACHE_FILE, "rb") as f:
-                version, entries = pickle.load(f)
-            if version == VERSION and isinstance(entries, dict):
-                return cls(entries)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
-            pass
-        return cls()
+        return cls(load_pickle(root / CACHE_FILE, VERSION, dict))
 
     def commit(self) -> None:
         """This build's entries become the cache (records gone are dropped)."""
@@ -99,13 +92,8 @@ class RecordCache:
         """Write the committed entries when they changed (pickling 10,000 records costs 0.5 s)."""
         if not self.dirty:
             return
-        path = root / CACHE_FILE
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as f:
-                pickle.dump((VERSION, self.entries), f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
+            save_pickle(root / CACHE_FILE, VERSION, self.entries)
             self.dirty = False
         except OSError:
             pass  # a read-only project: the next build reads every record again
