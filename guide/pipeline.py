@@ -226,19 +226,16 @@ class Build:
                         or (prev.fingerprint != job.fingerprint and not (self.preview and job.bulk))):
                     todo.append(job)
                     continue
-                # A job's files: its output and its gzip copy, reused together.
-                files = {job.path: prev}
-                for path in companions(job.path):
-                    files[path] = state.outputs.get(path)
-                if all(r is not None and writer.can_reuse(p, r.digest) for p, r in files.items()):
+                files = _carried(state, writer, job.path)
+                if files is not None:
                     reused.append(prev)
                     outputs.update(files)
                     self.result.lagging += prev.fingerprint != job.fingerprint
                 else:
                     todo.append(job)
             for path, make in pdfs.may_lag.items():  # serve: as the last build made it, if it did
-                files = {p: state.outputs.get(p) for p in (path, *companions(path))}
-                if all(r is not None and writer.can_reuse(p, r.digest) for p, r in files.items()):
+                files = _carried(state, writer, path)
+                if files is not None:
                     outputs.update(files)
                     self.result.lagging += 1
                 else:
@@ -312,19 +309,16 @@ class Build:
         inputs = search_inputs(searchable)
         with self.stage("index"):
             try:
-                # The bundle is a function of the searchable pages alone: when
-                # none changed since the published build, it is the same.
-                previous = {p: r for p, r in state.outputs.items() if p.startswith(BUNDLE)}
-                if (previous and (state.search_inputs == inputs or self.preview)
-                        and all(writer.can_reuse(p, r.digest) for p, r in previous.items())):
-                    for path, record in previous.items():
+                standing = self._standing_bundle(state, inputs)
+                if (standing is not None and standing[0]
+                        and all(writer.can_reuse(p, r.digest) for p, r in standing[0].items())):
+                    for path, record in standing[0].items():
                         output.claim(path)
                         writer.carry(path, record.digest)
                         outputs[path] = record
                     indexed = len(searchable)
-                    if state.search_inputs != inputs:  # a preview: still the last build's index
-                        inputs = state.search_inputs
-                        self.result.index_stale = True
+                    # (a preview: still the last build's index)
+                    inputs, self.result.index_stale = standing[1], standing[1] != inputs
                 else:
                     # Pagefind indexes every page when none is marked: nothing to search then.
                     bundle, indexed = index_pages(writer.staging, sorted(searchable)) if searchable else ({}, 0)
@@ -360,15 +354,27 @@ class Build:
                     return None
                 outputs[staged] = OutputRecord(None, state.outputs[staged].digest)
         inputs = search_inputs({path: r.digest for path, r in outputs.items() if r.searchable})
-        bundle = {p: r for p, r in state.outputs.items() if p.startswith(BUNDLE)}
-        if inputs != state.search_inputs and not (self.preview and bundle):
+        standing = self._standing_bundle(state, inputs)
+        if standing is None:
             return None
-        outputs.update(bundle)
+        outputs.update(standing[0])
         if not writer.publishes({path: r.digest for path, r in outputs.items()}):
             return None
-        if inputs != state.search_inputs:
-            inputs, self.result.index_stale = state.search_inputs, True
-        return outputs, inputs
+        self.result.index_stale = standing[1] != inputs
+        return outputs, standing[1]
+
+    def _standing_bundle(self, state, inputs: str):
+        """The published build's search bundle, if it stands for this build: (its records,
+        the search inputs it was made from), else None.
+
+        The bundle is a function of the searchable pages alone: it stands when
+        they did not change, and in a preview, which lets the index lag (said
+        in the summary).
+        """
+        bundle = {p: r for p, r in state.outputs.items() if p.startswith(BUNDLE)}
+        if inputs == state.search_inputs or (self.preview and bundle):
+            return bundle, state.search_inputs
+        return None
 
     def summary(self) -> str:
         r = self.result
@@ -389,6 +395,15 @@ class Build:
                 + ("; search index of the previous build (build.py brings it up to date)" if r.index_stale else "")
                 + (f"; {r.lagging} download files (calendars, feeds, open data, sitemap, catalog) of the previous "
                    "build (build.py brings them up to date)" if r.lagging else ""))
+
+
+def _carried(state: BuildState, writer: TreeWriter, path: str) -> dict[str, OutputRecord] | None:
+    """The published build's records of ``path`` and its gzip copy, when both can be
+    carried over (they are reused together), else None."""
+    files = {p: state.outputs.get(p) for p in (path, *companions(path))}
+    if all(r is not None and writer.can_reuse(p, r.digest) for p, r in files.items()):
+        return files
+    return None
 
 
 def _catch_up(site: Path, session: Session) -> None:
