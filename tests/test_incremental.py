@@ -145,10 +145,17 @@ def test_a_guide_text_translation_change_changes_every_english_page(inc, tmp_pat
     assert "en/2023/conferences/ccs-2023/index.html" in changed
 
 
+def own_interface_catalog(project) -> Path:
+    """The project's own Chinese interface catalog, a copy of the shipped one if it has none yet."""
+    catalog = project.root / "locales/zh/LC_MESSAGES/messages.po"
+    if not catalog.exists():
+        catalog.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO / "locales/zh/LC_MESSAGES/messages.po", catalog)
+    return catalog
+
+
 def test_an_interface_translation_change_changes_the_chinese_pages(inc, tmp_path):
-    catalog = inc.root / "locales/zh/LC_MESSAGES/messages.po"
-    catalog.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(REPO / "locales/zh/LC_MESSAGES/messages.po", catalog)
+    catalog = own_interface_catalog(inc)
     # A project that brings its own catalog: same text, so nothing changes yet...
     result, changed = rebuild(inc, tmp_path)
     assert changed == set()
@@ -238,10 +245,7 @@ def test_a_change_that_changes_no_byte_is_remembered(inc, tmp_path):
     # An interface catalog entry no page prints changes every fingerprint but
     # no file: the build renders everything once, publishes nothing new, and
     # keeps the new fingerprints, so the next build renders nothing again.
-    catalog = inc.root / "locales/zh/LC_MESSAGES/messages.po"
-    if not catalog.exists():
-        catalog.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(REPO / "locales/zh/LC_MESSAGES/messages.po", catalog)
+    catalog = own_interface_catalog(inc)
     with catalog.open("a", encoding="utf-8") as f:
         f.write('\nmsgid "A message no template uses"\nmsgstr "没有模板使用的消息"\n')
     result, changed = rebuild(inc, tmp_path)
