@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .recordcache import RecordMemo
 from .records import Conference
 from .translation import ContentTranslator
 
@@ -28,23 +29,15 @@ def _texts(items) -> list[str]:
     return [t.zh for t in items]
 
 
-# serve: an unchanged record is the same object from the record cache; with
-# the same English catalog its snapshot is the same (id -> (record, catalog, snapshot)).
-_MEMO: dict[int, tuple] = {}
+# serve: an unchanged record with the same English catalog has the same snapshot.
+_MEMO = RecordMemo()
 
 
 def snapshot_records(confs, en: ContentTranslator) -> dict[str, dict]:
     """``snapshot_record`` of each record, by id (sorted)."""
-    global _MEMO
-    memo, _MEMO = _MEMO, {}
-    catalog = en.gt  # the compiled catalog: kept while its file is unchanged
-    out = {}
-    for c in sorted(confs, key=lambda c: c.id):
-        hit = memo.get(id(c))
-        snap = hit[2] if hit is not None and hit[0] is c and hit[1] is catalog else snapshot_record(c, en)
-        _MEMO[id(c)] = (c, catalog, snap)
-        out[c.id] = snap
-    return out
+    _MEMO.begin()
+    return {c.id: _MEMO.get(c, (en.gt,), lambda: snapshot_record(c, en))
+            for c in sorted(confs, key=lambda c: c.id)}
 
 
 def snapshot_record(c: Conference, en: ContentTranslator) -> dict:

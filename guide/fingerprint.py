@@ -27,6 +27,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from .recordcache import RecordMemo
 from .records import Conference, Text
 from .translation import ContentTranslator
 
@@ -137,7 +138,7 @@ def _walk_texts(obj, out: list[Text]) -> None:
             _walk_texts(v, out)
 
 
-_CONF_MEMO: dict[int, tuple] = {}
+_CONF_MEMO = RecordMemo()
 
 
 class Fingerprints:
@@ -157,20 +158,13 @@ class Fingerprints:
                        repr([tr.lookup(t) for tr in translators for t in texts]),
                        repr([(v.id, v.is_current) for v in model.editions]))
         self.conf: dict[str, str] = {}
-        # serve: an unchanged record is the same object from the record
-        # cache; with the same content catalog its fingerprint is the same.
-        global _CONF_MEMO
-        catalogs_id = tuple(id(model.catalogs.translations.get((lang, "content"))) for lang in langs)
-        memo, _CONF_MEMO = _CONF_MEMO, {}
+        # serve: an unchanged record with the same content catalogs has the same fingerprint.
+        catalogs = tuple(model.catalogs.translations.get((lang, "content")) for lang in langs)
+        _CONF_MEMO.begin()
         for view in model.editions:
             for c in view.conferences:
-                hit = memo.get(id(c))
-                if hit is not None and hit[0] is c and hit[1] == catalogs_id:
-                    fp = hit[2]
-                else:
-                    fp = _h(pickle.dumps(c, 4), repr([tr.lookup(t) for tr in translators for t in _texts(c)]))
-                self.conf[c.id] = fp
-                _CONF_MEMO[id(c)] = (c, catalogs_id, fp)
+                self.conf[c.id] = _CONF_MEMO.get(c, catalogs, lambda: _h(
+                    pickle.dumps(c, 4), repr([tr.lookup(t) for tr in translators for t in _texts(c)])))
         self._views: dict[str, str] = {}
         self._lists: dict[tuple[str, ...], str] = {}
         self._all: str | None = None

@@ -69,6 +69,35 @@ def read_unless_unchanged(kind: str, path: Path, problems: Problems, read):
     return value
 
 
+class RecordMemo:
+    """Values made from a record and a few other objects (catalogs), kept for the next
+    build of this process.
+
+    serve replays an unchanged record as the same object (this cache's): while
+    it and the other objects are the very same, so is the value. The memo
+    holds them, so an identity is never that of a new object at a freed
+    address. Records not asked for in a build are dropped at the next.
+    """
+
+    def __init__(self):
+        self._last: dict[int, tuple] = {}
+        self._now: dict[int, tuple] = {}
+
+    def begin(self) -> None:
+        """A new build: what the last one asked for is what can be reused."""
+        self._last, self._now = self._now, {}
+
+    def get(self, record, others: tuple, make):
+        hit = self._last.get(id(record))
+        if (hit is not None and hit[0] is record and len(hit[1]) == len(others)
+                and all(a is b for a, b in zip(hit[1], others))):
+            value = hit[2]
+        else:
+            value = make()
+        self._now[id(record)] = (record, others, value)
+        return value
+
+
 class RecordCache:
     def __init__(self, entries: dict[str, CachedRecord] | None = None):
         self.entries: dict[str, CachedRecord] = entries or {}

@@ -271,3 +271,18 @@ def test_forked_workers_and_a_staging_tree_made_on_demand(tmp_path, monkeypatch)
     edit(project.root / "templates/conference.html", "{% block main %}", "{% block main %}\n<!-- forked -->")
     result, changed = rebuild(project, tmp_path)
     assert result.rendered > 1 and "zh/2023/conferences/ccs-2023/index.html" in changed
+
+
+def test_a_record_memo_reuses_a_value_only_for_the_very_same_objects():
+    from guide.recordcache import RecordMemo
+
+    memo, record, catalog = RecordMemo(), object(), object()
+    memo.begin()
+    assert memo.get(record, (catalog,), lambda: 1) == 1
+    memo.begin()
+    assert memo.get(record, (catalog,), lambda: 2) == 1          # the same record and catalog
+    memo.begin()
+    assert memo.get(record, (object(),), lambda: 3) == 3         # another catalog (held: its id stays its own)
+    memo.begin()
+    memo.begin()
+    assert memo.get(record, (catalog,), lambda: 4) == 4          # not asked for by the last build: dropped
