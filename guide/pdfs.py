@@ -206,7 +206,7 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
             (result.certificate_seconds if job.kind == "certificate" else result.catalog_seconds).append(seconds)
             result.rendered += 1
     keys = {job.key for job in jobs}
-    _prune(cache, keys)
+    _prune(cache, keys, present)  # (a PDF written by this build is in keys)
     if jobs and new_memo != memo:
         save_pickle(memo_path, engine, new_memo)
     kept = {k: v for k, v in index.items() if k in keys}
@@ -302,12 +302,11 @@ def _render_all(todo: list[Job], font: Path, signing: SigningKey | None, workers
         return out
 
 
-def _prune(cache: Path, keep: set[str]) -> None:
-    if not cache.is_dir():
-        return
-    for path in cache.glob("*.pdf"):
-        if path.stem not in keep:
-            path.unlink(missing_ok=True)
+def _prune(cache: Path, keep: set[str], present: set[str]) -> None:
+    """Delete the cached PDFs no job uses (``present``: the cache's listing at the start)."""
+    for name in present:
+        if name.endswith(".pdf") and name[:-4] not in keep:
+            (cache / name).unlink(missing_ok=True)
 
 
 def manifest(model: SiteModel, result: PdfResult) -> bytes:
