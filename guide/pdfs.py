@@ -15,10 +15,8 @@ import multiprocessing
 import os
 import time
 from dataclasses import asdict, dataclass, field
-from functools import partial
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
 
 from . import fonts
 from .cachefile import load_pickle, save_pickle, write_whole
@@ -45,7 +43,6 @@ class Job:
 
 @dataclass
 class PdfResult:
-    files: dict[str, bytes] = field(default_factory=dict)   # site path -> bytes (the manifest)
     pdfs: dict[str, Path] = field(default_factory=dict)     # site path -> its file in the cache
     sha256: dict[str, str] = field(default_factory=dict)    # site path -> SHA-256 hex
     rendered: int = 0
@@ -55,9 +52,6 @@ class PdfResult:
     font_seconds: float = 0.0
     signed: bool = False
     lagging: int = 0
-    # serve: files that may stay as the last build made them (the manifest),
-    # with what makes them when there is none.
-    may_lag: dict[str, Callable[[], bytes]] = field(default_factory=dict)
 
 
 def engine_version(signing: SigningKey | None) -> str:
@@ -213,10 +207,6 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
     if jobs and kept != loaded:
         index = kept
         write_whole(index_path, json.dumps(index, sort_keys=True).encode("utf-8"))
-    if lag_catalogs:  # (serve) the manifest lists every certificate: made by the next build
-        result.may_lag["certificates.json"] = partial(manifest, model, result)
-    else:
-        result.files["certificates.json"] = manifest(model, result)
     return result
 
 
@@ -307,6 +297,14 @@ def _prune(cache: Path, keep: set[str], present: set[str]) -> None:
     for name in present:
         if name.endswith(".pdf") and name[:-4] not in keep:
             (cache / name).unlink(missing_ok=True)
+
+
+MANIFEST = "certificates.json"
+
+
+def pdf_digests(sha256: dict[str, str]) -> str:
+    """One digest of every PDF's SHA-256: an input of the outputs that print them."""
+    return hashlib.sha256(repr(sorted(sha256.items())).encode()).hexdigest()
 
 
 def manifest(model: SiteModel, result: PdfResult) -> bytes:

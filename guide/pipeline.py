@@ -27,8 +27,8 @@ from .content import load_project
 from .changes import read_snapshot
 from .fingerprint import Fingerprints
 from .model import LANGS, SiteModel, build_model, load_pinyin, save_pinyin
-from .output import BuildState, Output, OutputCollision, OutputRecord, TreeWriter, companions, digest_bytes, swap
-from .pdfs import CACHE_DIR, PdfResult, build_pdfs
+from .output import BuildState, Output, OutputCollision, OutputRecord, TreeWriter, companions, swap
+from .pdfs import CACHE_DIR, MANIFEST, PdfResult, build_pdfs, manifest, pdf_digests
 from .problems import Problems
 from .recordcache import RecordCache
 from .rendering import Fragments, OutputJob, Renderer
@@ -206,9 +206,9 @@ class Build:
             if renderer is None or not renderer.rebind(model, pdfs.sha256, fps):
                 renderer = Renderer(model, templates, pdfs.sha256, cache=self.root / CACHE_DIR, fps=fps,
                                     fragments=session.fragments if session is not None else None)
-            jobs = renderer.plan(fps)
+            jobs = [*renderer.plan(fps), _manifest_job(model, pdfs, fps)]
             try:
-                for path in [*(job.path for job in jobs), *pdfs.pdfs, *pdfs.files, *pdfs.may_lag]:
+                for path in [*(job.path for job in jobs), *pdfs.pdfs]:
                     for staged in (path, *companions(path)):
                         output.claim(staged)
             except OutputCollision as exc:
@@ -233,13 +233,6 @@ class Build:
                     self.result.lagging += prev.fingerprint != job.fingerprint
                 else:
                     todo.append(job)
-            for path, make in pdfs.may_lag.items():  # serve: as the last build made it, if it did
-                files = _carried(state, writer, path)
-                if files is not None:
-                    outputs.update(files)
-                    self.result.lagging += 1
-                else:
-                    pdfs.files[path] = make()
         with self.stage("render"):
             made = render_outputs(todo, writer, self.out, content.confidential, self.problems,
                                   templates, self.progress)
@@ -248,8 +241,6 @@ class Build:
                     outputs[path] = OutputRecord(job.fingerprint, digest, searchable and path == job.path)
             self.result.rendered = len(todo)
             self.result.reused = len(reused)
-            # The last line of defence: what would be published, whatever put it there.
-            scan_output(pdfs.files, self.out, self.problems, content.confidential)
         if self.problems.errors:
             return self.result  # site/ untouched: only the staging tree changed
         # Nothing differed from site/ so far and site/ holds every file of this
@@ -298,9 +289,6 @@ class Build:
             for path, source in pdfs.pdfs.items():
                 writer.link(path, source, pdfs.sha256[path])
                 outputs[path] = OutputRecord(None, pdfs.sha256[path])
-            for path, data in pdfs.files.items():
-                for staged, digest in writer.put_text(path, data).items():
-                    outputs[staged] = OutputRecord(None, digest)
             # The bundle of the published build stays until the index stage
             # knows whether it is still right.
             removed = writer.remove_others(outputs, keep=(BUNDLE,))
@@ -344,15 +332,6 @@ class Build:
         outputs = dict(outputs)
         for path, source in pdfs.pdfs.items():
             outputs[path] = OutputRecord(None, pdfs.sha256[path])
-        for path, data in pdfs.files.items():
-            digest, prev = digest_bytes(data), state.outputs.get(path)
-            if prev is None or prev.digest != digest:
-                return None
-            outputs[path] = OutputRecord(None, digest)
-            for staged in companions(path):  # a function of the bytes: as published with them
-                if staged not in state.outputs:
-                    return None
-                outputs[staged] = OutputRecord(None, state.outputs[staged].digest)
         inputs = search_inputs({path: r.digest for path, r in outputs.items() if r.searchable})
         standing = self._standing_bundle(state, inputs)
         if standing is None:
@@ -395,6 +374,13 @@ class Build:
                 + ("; search index of the previous build (build.py brings it up to date)" if r.index_stale else "")
                 + (f"; {r.lagging} download files (calendars, feeds, open data, sitemap, catalog) of the previous "
                    "build (build.py brings them up to date)" if r.lagging else ""))
+
+
+def _manifest_job(model: SiteModel, pdfs: PdfResult, fps: Fingerprints) -> OutputJob:
+    """certificates.json, every certificate's number and SHA-256: a whole-guide
+    file (serve lets it lag), made again when a record, a PDF or signing changed."""
+    fingerprint = fps.output(MANIFEST, None, fps.everything(), pdf_digests(pdfs.sha256), str(pdfs.signed))
+    return OutputJob(MANIFEST, fingerprint, functools.partial(manifest, model, pdfs), bulk=True)
 
 
 def _carried(state: BuildState, writer: TreeWriter, path: str) -> dict[str, OutputRecord] | None:

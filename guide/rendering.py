@@ -22,6 +22,7 @@ from . import calendars, opendata
 from .changes import REPORT, SNAPSHOT, snapshot_json
 from .fingerprint import Fingerprints, code_digest
 from .model import LANGS, SiteModel, index_letter, name_key, pinyin_key
+from .pdfs import pdf_digests
 from .records import Conference, DateSpan, Text
 from .translation import BABEL_LOCALE, HTML_LANG, ContentTranslator
 
@@ -533,11 +534,6 @@ class Renderer:
             pages=[s for s in self.page_specs if s.sitemap], base=self.model.guide.base_url,
             page_url_path=page_url_path).encode("utf-8")
 
-    def _certificate_digests(self) -> str:
-        """The SHA-256 of every certificate, in one digest (the records snapshot prints them)."""
-        pairs = sorted((c.pdf_path, self.pdf_sha256.get(c.pdf_path, "")) for c in self.model.certificates.values())
-        return hashlib.sha256(repr(pairs).encode()).hexdigest()
-
     def root_makers(self, fps: Fingerprints | None = None) -> list[tuple]:
         """Files outside the language folders: (path, maker, template, inputs[, bulk])."""
         robots = (f"User-agent: *\nDisallow: {self.base_path}staff/\nDisallow: {self.base_path}zh/staff/\n"
@@ -556,7 +552,7 @@ class Renderer:
             # bulk, so serve lets it lag, and build.py reports all changes
             # since the last build.py.
             (SNAPSHOT, lambda: snapshot_json(self.model.snapshot).encode("utf-8"), None,
-             ("keys", (fps.everything() if fps is not None else "") + self._certificate_digests()), True),
+             ("keys", (fps.everything() if fps is not None else "") + pdf_digests(self.pdf_sha256)), True),
             (REPORT, lambda: self.model.changes.to_json().encode("utf-8"), None, None),
             ("robots.txt", lambda: robots.encode("utf-8"), None, ("keys", robots)),
         ]
