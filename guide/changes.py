@@ -2,6 +2,9 @@
 
 Each build publishes a snapshot of every record (``staff/records.json``); the
 next build compares the model with the snapshot found in the published site.
+A build that changes no record keeps the published report (``staff/changes.json``):
+running the build again must not wipe the list of certificates to re-issue
+before staff have read it (and leaves the published site as it is).
 """
 
 from __future__ import annotations
@@ -61,17 +64,44 @@ class ChangeReport:
     removed: list[dict] = field(default_factory=list)  # {"id", "name", "edition"} of records gone
     changed: dict[str, list[str]] = field(default_factory=dict)
     reissue: list[str] = field(default_factory=list)
+    # No record changed since the previous build: this is its report, kept.
+    kept: bool = field(default=False, compare=False)
 
     @property
     def empty(self) -> bool:
         return not (self.added or self.removed or self.changed)
 
+    def to_dict(self) -> dict:
+        return {"previous_build": self.previous, "added": self.added, "removed": self.removed,
+                "changed": self.changed, "certificates_to_reissue": self.reissue}
+
     def to_json(self) -> str:
-        return json.dumps({"previous_build": self.previous, "added": self.added, "removed": self.removed,
-                           "changed": self.changed, "certificates_to_reissue": self.reissue},
-                          ensure_ascii=False, indent=2, sort_keys=True)
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data) -> "ChangeReport | None":
+        """A published report (``to_dict``), or None when it is not one."""
+        def ids(v) -> bool:
+            return isinstance(v, list) and all(isinstance(x, str) for x in v)
+        try:
+            ok = (isinstance(data, dict) and isinstance(data["previous_build"], bool) and ids(data["added"])
+                  and isinstance(data["removed"], list) and all(isinstance(r, dict) for r in data["removed"])
+                  and isinstance(data["changed"], dict)
+                  and all(isinstance(k, str) and ids(v) for k, v in data["changed"].items())
+                  and ids(data["certificates_to_reissue"]))
+        except KeyError:
+            return None
+        if not ok:
+            return None
+        return cls(data["previous_build"], list(data["added"]), [dict(r) for r in data["removed"]],
+                   {k: list(v) for k, v in data["changed"].items()}, list(data["certificates_to_reissue"]))
 
     def lines(self) -> list[str]:
+        if self.kept:
+            last = ("the first build" if not self.previous else "no changes" if self.empty else
+                    f"{len(self.added)} added, {len(self.removed)} removed, {len(self.changed)} changed"
+                    + (f", {len(self.reissue)} certificate(s) to re-issue" if self.reissue else ""))
+            return [f"changes: none since the previous build; the staff report keeps the last changes ({last})"]
         if not self.previous:
             return ["changes: first build here, nothing to compare with"]
         if self.empty:
@@ -87,18 +117,30 @@ class ChangeReport:
 
 
 def read_snapshot(site: Path) -> dict | None:
-    """The previous build's snapshot, or None when there is none (or it is unreadable)."""
+    """The previous build's snapshot with its report (``"report"``, None when unreadable),
+    or None when there is none (or it is unreadable)."""
     try:
         data = json.loads((site / SNAPSHOT).read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) and isinstance(data.get("records"), dict) else None
     except (OSError, ValueError):
         return None
+    if not (isinstance(data, dict) and isinstance(data.get("records"), dict)):
+        return None
+    try:
+        data["report"] = json.loads((site / REPORT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data["report"] = None
+    return data
 
 
 def compare(previous: dict | None, current: dict[str, dict]) -> ChangeReport:
     if previous is None:
         return ChangeReport(previous=False, added=sorted(current))
     before = previous["records"]
+    if before == current:
+        kept = ChangeReport.from_dict(previous.get("report"))
+        if kept is not None:
+            kept.kept = True
+            return kept
     report = ChangeReport(previous=True)
     report.added = sorted(set(current) - set(before))
     report.removed = [{"id": cid, "name": before[cid].get("name"), "edition": before[cid].get("edition")}

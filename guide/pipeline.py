@@ -263,7 +263,7 @@ class Build:
         if session is not None:
             # serve keeps the state in memory and writes it when it stops.
             session.state, session.state_path, session.renderer = new_state, state_path, renderer
-            session.snapshot = {"records": model.snapshot}
+            session.snapshot = {"records": model.snapshot, "report": model.changes.to_dict()}
             # Nothing changed on disk: the trees are as the last build left them.
             # Else the staging tree is now a build behind: brought up to date
             # while the preview is read, not at the next save.

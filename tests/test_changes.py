@@ -44,8 +44,32 @@ def test_reports_added_removed_changed_and_certificates_to_reissue(project):
     assert "re-issue" in page and "wlsc-2023" in page and 'name="robots" content="noindex"' in page
 
 
-def test_an_unchanged_rebuild_reports_nothing(project):
+def test_an_unchanged_rebuild_keeps_the_last_report(project):
+    # Running the build again must not wipe the certificates to re-issue
+    # before staff have read them.
+    project.issue_certificates()
     assert project.build().ok
+    edit(project, "cms-2023", "city: 厦门", "city: 重庆")
+    assert project.build().ok
+    changed = report(project)
+    assert changed["certificates_to_reissue"] == ["cms-2023"]
+    out = project.cli()
+    assert out.returncode == 0
+    assert ("changes: none since the previous build; the staff report keeps the last changes "
+            "(0 added, 0 removed, 1 changed, 1 certificate(s) to re-issue)") in out.stdout
+    assert report(project) == changed
+    assert "cms-2023" in project.page("zh/staff/changes/index.html")
+    # The next change to a record replaces it.
+    edit(project, "ccs-2023", "organizers: [中国化学会]", "organizers: [中国化学会]\nwebsite: https://www.chemsoc.org.cn/")
+    assert project.build().ok
+    data = report(project)
+    assert data["changed"] == {"ccs-2023": ["website"]} and data["certificates_to_reissue"] == []
+
+
+def test_an_unreadable_report_is_compared_again(project):
+    assert project.build().ok
+    assert report(project)["previous_build"] is False
+    (project.root / "site/staff/changes.json").write_text('{"added": 3}', encoding="utf-8")
     assert project.build().ok
     data = report(project)
     assert data["previous_build"] and not (data["added"] or data["removed"] or data["changed"])

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from guide.changes import SNAPSHOT
+from guide.changes import REPORT, SNAPSHOT
 from guide.pipeline import Build
 
 from conftest import REPO, TODAY, make_project
@@ -27,8 +27,9 @@ def tree(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
-def clean_build(project, tmp: Path, previous: bytes, today=TODAY) -> dict[str, bytes]:
-    """The project built from scratch: no cache, no earlier output, the same previous snapshot."""
+def clean_build(project, tmp: Path, previous: dict[str, bytes], today=TODAY) -> dict[str, bytes]:
+    """The project built from scratch: no cache, no earlier output, the same previous snapshot
+    and change report (``previous``: the published files)."""
     root = tmp / "clean"
     if root.exists():
         shutil.rmtree(root)
@@ -39,9 +40,11 @@ def clean_build(project, tmp: Path, previous: bytes, today=TODAY) -> dict[str, b
         (root / ".cache" / "fonts").symlink_to(fonts.resolve(), target_is_directory=True)
     out = root / "site"
     out.mkdir()
-    # The change report compares with the previous build: give it the same one.
+    # The change report compares with the previous build (and is kept when
+    # no record changed): give it the same one.
     (out / SNAPSHOT).parent.mkdir(parents=True, exist_ok=True)
-    (out / SNAPSHOT).write_bytes(previous)
+    for path in (SNAPSHOT, REPORT):
+        (out / path).write_bytes(previous[path])
     result = Build(root, out=out, today=today).run()
     assert result.ok, [p.format() for p in result.problems.errors]
     return tree(out)
@@ -65,7 +68,7 @@ def rebuild(project, tmp_path, today=TODAY, paired=True):
     result = Build(project.root, today=today).run()
     assert result.ok, [p.format() for p in result.problems.errors]
     after = tree(project.root / "site")
-    clean = clean_build(project, tmp_path, before[SNAPSHOT], today)
+    clean = clean_build(project, tmp_path, before, today)
     assert after == clean, "the incremental build differs from a clean one"
     changed = {p for p in after.keys() | before.keys() if before.get(p) != after.get(p)}
     # Each gzip copy changes with its file, and holds exactly its bytes.
