@@ -103,3 +103,45 @@ def test_interface_catalog_of_the_tool_is_complete():
 def test_newstyle_gettext_plurals_and_placeholders(built):
     assert "本版指南推荐1个会议。" in built.page("zh/2023/units/a-01/index.html")
     assert "1 conference recommended in this edition." in built.page("en/2023/units/a-01/index.html")
+
+
+def test_folded_gettext_renders_as_jinja_does():
+    # Pages are compiled with their translations in (rendering.PageEnvironment):
+    # the result must be what Jinja's own newstyle gettext gives.
+    import io
+
+    import jinja2
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    import gettext
+
+    from guide.rendering import PageEnvironment, _install_fast_gettext
+
+    catalog = Catalog(locale="zh")
+    catalog.add("Search", "搜索")
+    catalog.add("A & B <b>%%</b>", "甲 & 乙 <b>%%</b>")
+    catalog.add("Hello %(name)s", "你好 %(name)s")
+    catalog.add("Organizers", "主办", context="role")
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    gt = gettext.GNUTranslations(buf)
+    source = ('{{ _("Search") }}|{{ _("A & B <b>%%</b>") }}|{{ _("Hello %(name)s", name="<x>") }}|'
+              '{{ pgettext("role", "Organizers") }}|{% set label = _("Search") %}{{ label }}|'
+              '{{ [_("Search"), "<"] | join(",") }}|{{ _("Untranslated \\"%%\\"") }}')
+
+    def render(env_class, folded: bool):
+        env = env_class(autoescape=True, extensions=["jinja2.ext.i18n"])
+        env.install_gettext_translations(gt, newstyle=True)
+        if folded:
+            _install_fast_gettext(env, gt)
+        return env.from_string(source).render()
+
+    expected = render(jinja2.Environment, folded=False)
+    assert expected.startswith("搜索|甲 & 乙 <b>%</b>|你好 &lt;x&gt;|主办|搜索|搜索,&lt;|")
+    assert render(PageEnvironment, folded=True) == expected
+    # A template that defines its own _ keeps its calls.
+    env = PageEnvironment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(gt, newstyle=True)
+    _install_fast_gettext(env, gt)
+    assert env.from_string('{% set _ = pgettext %}{{ _("role", "Organizers") }}').render() == "主办"
