@@ -5,7 +5,8 @@ this code and the libraries it renders with, the templates it is rendered
 from (its own, those it extends, includes or imports, and the list item every
 listing uses), the interface catalog, the guide-wide data (guide, units,
 editions without their records, pages, build date), and the records it shows,
-each with its translations. Two builds that give an output the same
+each with its translations; and the confidential rules, which do not change
+the bytes but must scan every output again when they change. Two builds that give an output the same
 fingerprint give it the same bytes; the build then reuses the published file
 instead of rendering it.
 
@@ -144,7 +145,7 @@ _CONF_MEMO = RecordMemo()
 class Fingerprints:
     """Fingerprints of a model's outputs; rendering is a function of (model, language, template)."""
 
-    def __init__(self, model, templates: Path, langs: tuple[str, ...]):
+    def __init__(self, model, templates: Path, langs: tuple[str, ...], rules=()):
         self.model = model
         self.templates = TemplateDigests(templates)
         translators = [ContentTranslator(model.catalogs, lang) for lang in langs]
@@ -154,7 +155,11 @@ class Fingerprints:
         shared = [model.guide, model.units, editions, sorted(model.pages.items()), model.today]
         texts: list[Text] = []
         _walk_texts(shared, texts)
-        self.base = _h(code_digest(), *catalogs, pickle.dumps(shared, 4),
+        # The confidential rules: a carried file is not scanned again, so a
+        # new rule must make every output anew (and scan it).
+        rules = repr([(r.label, r.pattern.pattern if r.pattern else None, r.pattern.flags if r.pattern else 0,
+                       r.field) for r in rules])
+        self.base = _h(code_digest(), *catalogs, pickle.dumps(shared, 4), rules,
                        repr([tr.lookup(t) for tr in translators for t in texts]),
                        repr([(v.id, v.is_current) for v in model.editions]))
         self.conf: dict[str, str] = {}

@@ -184,7 +184,7 @@ class Build:
             save_pinyin(pinyin)
             self.result.model = model
             templates = templates_dir(self.root)
-            fps = Fingerprints(model, templates, LANGS)
+            fps = Fingerprints(model, templates, LANGS, content.confidential)
         # PDFs come first: the verification pages print their SHA-256.
         with self.stage("pdf"):
             pdfs = build_pdfs(model, self.root, self.problems, fps=fps, lag_catalogs=self.preview)

@@ -305,3 +305,21 @@ def test_a_rule_with_a_group_in_its_leading_lookbehind_is_searched_in_full():
     problems = Problems()
     scan_text("xaba", "page.html", problems, [Rule("x", pattern, None, "guide.yaml:1")])
     assert [(p.line, p.column) for p in problems.items] == [(1, 3)]
+
+
+def test_errors_on_a_new_rule_matching_text_already_published(project):
+    # A rule added later (a new kind of code) checks every published page
+    # again, not only those rendered anew: here the text comes from a
+    # template, which no source scan reads.
+    shutil.copytree(REPO / "templates", project.root / "templates")
+    page = project.root / "templates/conference.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("{% block main %}", "{% block main %}<!-- ZZ9999 -->"),
+                    encoding="utf-8")
+    assert project.build().ok
+    project.before = project.site_snapshot()
+    guide = project.root / "content/guide.yaml"
+    guide.write_text(guide.read_text(encoding="utf-8")
+                     + "confidential:\n  - {label: room code, pattern: 'ZZ[0-9]{4}'}\n", encoding="utf-8")
+    lines = failing(project)
+    assert all("room code" in line for line in lines)
+    assert "site/zh/2023/conferences/cms-2023/index.html" in "\n".join(lines)
