@@ -92,6 +92,11 @@ class TemplateDigests:
             return None
         return set(_REF.findall(source))
 
+    def whole(self) -> str:
+        """Every file of the folder, assets too."""
+        files = sorted(p for p in self.dir.rglob("*") if p.is_file())
+        return _h(*(p.relative_to(self.dir).as_posix().encode() + b"\0" + p.read_bytes() for p in files))
+
     def digest(self, name: str) -> str:
         if name in self._closure:
             return self._closure[name]
@@ -193,6 +198,10 @@ class Fingerprints:
         if self._all is None:
             self._all = _h(*(self.view(v.id) for v in self.model.editions))
         return self._all
+
+    def site(self, *more: str) -> str:
+        """What the whole site is made of (every output's inputs, and ``more``)."""
+        return _h(self.base, self.everything(), self.templates.whole(), *more)
 
     def output(self, path: str, template: str | None, *inputs: str) -> str:
         """The fingerprint of one output file from its template and inputs."""

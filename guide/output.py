@@ -161,6 +161,9 @@ class BuildState:
     outputs: dict[str, OutputRecord] = field(default_factory=dict)
     known: dict[StatKey, str] = field(default_factory=dict)
     search_inputs: str = ""
+    # What the whole build was made of (Fingerprints.site); "" after a preview,
+    # which lets files lag.
+    whole: str = ""
     VERSION = 1
 
     @staticmethod

@@ -202,6 +202,19 @@ class Build:
         output = Output()
         outputs: dict[str, OutputRecord] = {}
         with self.stage("plan"):
+            # Made of exactly what the published build was made of, and site/
+            # as that build left it: nothing to plan, render or write.
+            whole = "" if session is not None else fps.site(
+                pdf_digests(pdfs.sha256), str(pdfs.signed), model.changes.to_json())
+            writer = TreeWriter(self.out, state.known, session.trees if session is not None else None)
+            if whole and whole == state.whole:
+                as_left = self._published_already(
+                    writer, state, {p: r for p, r in state.outputs.items() if not p.startswith(BUNDLE)}, pdfs)
+                if as_left is not None:
+                    self.result.pages = sum(1 for path in as_left[0] if path.endswith(".html"))
+                    self.result.indexed = sum(1 for r in as_left[0].values() if r.searchable)
+                    self.result.reused = sum(1 for r in as_left[0].values() if r.fingerprint is not None)
+                    return self.result
             renderer = session.renderer if session is not None else None
             if renderer is None or not renderer.rebind(model, pdfs.sha256, fps):
                 renderer = Renderer(model, templates, pdfs.sha256, cache=self.root / CACHE_DIR, fps=fps,
@@ -214,7 +227,6 @@ class Build:
             except OutputCollision as exc:
                 self.problems.error(self.root / "content", (1, 1), "output-collision", str(exc))
                 return self.result
-            writer = TreeWriter(self.out, state.known, session.trees if session is not None else None)
             # An output whose inputs did not change since the published build
             # is that build's file: it is carried over, not rendered.
             todo, reused = [], []
@@ -259,7 +271,7 @@ class Build:
             inputs, removed = written
             with self.stage("swap"):
                 swap(self.out)
-        new_state = BuildState(outputs, writer.known_after_swap({r.digest for r in outputs.values()}), inputs)
+        new_state = BuildState(outputs, writer.known_after_swap({r.digest for r in outputs.values()}), inputs, whole)
         if session is not None:
             # serve keeps the state in memory and writes it when it stops.
             session.state, session.state_path, session.renderer = new_state, state_path, renderer
@@ -272,7 +284,7 @@ class Build:
                                                 name="staging-catch-up", daemon=True)
             session.catch_up.start()
         elif (published is None or new_state.known != state.known or new_state.outputs != state.outputs
-              or new_state.search_inputs != state.search_inputs):
+              or new_state.search_inputs != state.search_inputs or new_state.whole != state.whole):
             # (nothing published changed, but fingerprints may have: a
             # catalog entry nothing prints; without saving them, every later
             # build would render those outputs again)

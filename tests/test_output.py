@@ -92,6 +92,8 @@ def test_an_unchanged_rebuild_touches_neither_tree(project):
     before = inodes(site), inodes(staging)
     result = project.build()
     assert result.ok and result.written == 0
+    # Made of what the published build was made of: not even planned.
+    assert result.rendered == 0 and "render" not in result.timings
     assert (inodes(site), inodes(staging)) == before
     # The second tree of the swap costs a hard link per file: it is made only
     # by a build that changes something.
