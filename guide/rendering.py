@@ -276,7 +276,21 @@ class _FoldGettext(NodeTransformer):
                 or not all(isinstance(a, nodes.Const) and isinstance(a.value, str) for a in node.args)
                 or len(node.args) != (2 if fn is self.calls["pgettext"] else 1)):
             return node
-        return nodes.MarkSafe(nodes.Const(str(fn(*(a.value for a in node.args)))), lineno=node.lineno)
+        try:
+            value = fn(*(a.value for a in node.args))
+        except (KeyError, ValueError, TypeError):
+            return node  # (fails when rendered, as without folding)
+        return nodes.MarkSafe(nodes.Const(str(value)), lineno=node.lineno)
+
+
+def _bound_names(tree: nodes.Template) -> set[str]:
+    """Names a template binds itself: variables, parameters, macros, imports."""
+    names = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    names.update(m.name for m in tree.find_all(nodes.Macro))
+    names.update(i.target for i in tree.find_all(nodes.Import))
+    for f in tree.find_all(nodes.FromImport):
+        names.update(n[1] if isinstance(n, tuple) else n for n in f.names)
+    return names
 
 
 class PageEnvironment(jinja2.Environment):
@@ -293,11 +307,17 @@ class PageEnvironment(jinja2.Environment):
     def make_globals(self, d):
         return self.globals if not d else super().make_globals(d)
 
+    def get_template(self, name, parent=None, globals=None):
+        # Jinja updates a cached template's globals with these: here that
+        # would be every template's.
+        if globals:
+            raise TypeError("PageEnvironment templates share the environment's globals")
+        return super().get_template(name, parent)
+
     def _parse(self, source, name, filename):
         tree = super()._parse(source, name, filename)
-        assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
-        if assigned & {"_", "gettext", "pgettext"}:
-            return tree  # a template of its own making: leave its calls alone
+        if _bound_names(tree) & {"_", "gettext", "pgettext"}:
+            return tree  # a gettext of the template's own making: leave its calls alone
         return _FoldGettext(self).visit(tree)
 
 
@@ -323,8 +343,10 @@ class Renderer:
                     if old != folder:
                         shutil.rmtree(old, ignore_errors=True)
                 for lang in LANGS:
-                    path = model.catalogs.paths.get((lang, "messages"))
-                    digest = hashlib.sha256(path.read_bytes() if path is not None else b"").hexdigest()[:16]
+                    # The translations the templates are compiled with (not
+                    # the file, which may have changed since it was read).
+                    catalog = getattr(model.catalogs.get(lang, "messages"), "_catalog", {})
+                    digest = hashlib.sha256(repr(sorted(catalog.items(), key=repr)).encode()).hexdigest()[:16]
                     sub = folder / f"{lang}-{digest}"
                     for old in folder.glob(f"{lang}-*"):
                         if old != sub:

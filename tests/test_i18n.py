@@ -140,8 +140,16 @@ def test_folded_gettext_renders_as_jinja_does():
     expected = render(jinja2.Environment, folded=False)
     assert expected.startswith("搜索|甲 & 乙 <b>%</b>|你好 &lt;x&gt;|主办|搜索|搜索,&lt;|")
     assert render(PageEnvironment, folded=True) == expected
-    # A template that defines its own _ keeps its calls.
-    env = PageEnvironment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    env = PageEnvironment(autoescape=True, extensions=["jinja2.ext.i18n"],
+                          loader=jinja2.DictLoader({"m.html": "{% macro up(s) %}<{{ s }}>{% endmacro %}"}))
     env.install_gettext_translations(gt, newstyle=True)
     _install_fast_gettext(env, gt)
-    assert env.from_string('{% set _ = pgettext %}{{ _("role", "Organizers") }}').render() == "主办"
+    # Folded: the compiled template calls nothing.
+    assert "context.call" not in env.compile('{{ _("Search") }}{{ pgettext("role", "Organizers") }}', raw=True)
+    # A template that binds _ itself keeps its calls.
+    assert env.from_string('{% macro _(s) %}[{{ s }}]{% endmacro %}{{ _("Search") }}').render() == "[Search]"
+    assert env.from_string('{% from "m.html" import up as _ %}{{ _("Search") }}').render() == "<Search>"
+    assert env.from_string('{% set _ = up %}{{ _("Search") }}').render(up=str.upper) == "SEARCH"
+    # A literal that only fails when formatted fails when rendered, as without folding.
+    broken = env.from_string('{% if false %}{{ _("%(x)s") }}{% endif %}ok')
+    assert broken.render() == "ok"
