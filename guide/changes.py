@@ -85,7 +85,9 @@ class ChangeReport:
             return isinstance(v, list) and all(isinstance(x, str) for x in v)
         try:
             ok = (isinstance(data, dict) and isinstance(data["previous_build"], bool) and ids(data["added"])
-                  and isinstance(data["removed"], list) and all(isinstance(r, dict) for r in data["removed"])
+                  and isinstance(data["removed"], list)
+                  and all(isinstance(r, dict) and isinstance(r.get("id"), str) and "name" in r and "edition" in r
+                          for r in data["removed"])
                   and isinstance(data["changed"], dict)
                   and all(isinstance(k, str) and ids(v) for k, v in data["changed"].items())
                   and ids(data["certificates_to_reissue"]))
@@ -96,12 +98,18 @@ class ChangeReport:
         return cls(data["previous_build"], list(data["added"]), [dict(r) for r in data["removed"]],
                    {k: list(v) for k, v in data["changed"].items()}, list(data["certificates_to_reissue"]))
 
+    def _counts(self) -> str:
+        if not self.previous:
+            return "the first build"
+        if self.empty:
+            return "no changes"
+        return (f"{len(self.added)} added, {len(self.removed)} removed, {len(self.changed)} changed"
+                + (f", {len(self.reissue)} certificate(s) to re-issue" if self.reissue else ""))
+
     def lines(self) -> list[str]:
         if self.kept:
-            last = ("the first build" if not self.previous else "no changes" if self.empty else
-                    f"{len(self.added)} added, {len(self.removed)} removed, {len(self.changed)} changed"
-                    + (f", {len(self.reissue)} certificate(s) to re-issue" if self.reissue else ""))
-            return [f"changes: none since the previous build; the staff report keeps the last changes ({last})"]
+            return [f"changes: none since the previous build; the staff report keeps the last changes "
+                    f"({self._counts()})"]
         if not self.previous:
             return ["changes: first build here, nothing to compare with"]
         if self.empty:
@@ -138,7 +146,7 @@ def compare(previous: dict | None, current: dict[str, dict]) -> ChangeReport:
     before = previous["records"]
     if before == current:
         kept = ChangeReport.from_dict(previous.get("report"))
-        if kept is not None:
+        if kept is not None and {*kept.added, *kept.changed, *kept.reissue} <= current.keys():
             kept.kept = True
             return kept
     report = ChangeReport(previous=True)

@@ -626,13 +626,17 @@ class Renderer:
              part("root_part.html")),
             ("404.html", partial(self.render_root_page, "404.html", "404_part.html"), "root.html",
              part("404_part.html")),
-            # The change report compares with the build before: made every time.
             # Every record (the next build's change report compares with it):
             # bulk, so serve lets it lag, and build.py reports all changes
             # since the last build.py.
             (SNAPSHOT, lambda: snapshot_json(self.model.snapshot).encode("utf-8"), None,
              ("keys", (fps.everything() if fps is not None else "") + pdf_digests(self.pdf_sha256)), True),
-            (REPORT, lambda: self.model.changes.to_json().encode("utf-8"), None, None),
+            # The report, kept by a build that changes no record: like the
+            # snapshot it is compared with, serve lets it lag (so the next
+            # build.py keeps or replaces the last build.py's report, never a
+            # save's); build.py makes it whenever its text changes.
+            (REPORT, lambda: self.model.changes.to_json().encode("utf-8"), None,
+             ("keys", self.model.changes.to_json()), True),
             ("robots.txt", lambda: robots.encode("utf-8"), None, ("keys", robots)),
         ]
         assets = self.templates / "assets"

@@ -2,7 +2,7 @@
 
 import json
 
-from conftest import CONFERENCES_2023
+from conftest import CONFERENCES_2023, TODAY
 
 
 def report(project):
@@ -122,3 +122,30 @@ def test_a_snapshot_without_certificate_digests_falls_back_to_the_printed_fields
     report = compare({"records": old}, new)
     assert report.changed == {"a": ["city"], "b": ["venue"]}   # the digest is not a change then
     assert report.reissue == ["a"]
+
+
+def test_a_report_made_by_serve_is_not_kept_by_build(project):
+    # serve lets the report lag with the snapshot it is compared with: an
+    # edit made and undone in serve leaves the last build.py's report.
+    from guide.pipeline import Build, Session
+    from guide.recordcache import RecordCache
+
+    project.issue_certificates()
+    assert project.build().ok
+    edit(project, "ccs-2023", "organizers: [中国化学会]", "organizers: [中国化学会]\nwebsite: https://www.chemsoc.org.cn/")
+    assert project.build().ok
+    published = report(project)
+    assert published["changed"] == {"ccs-2023": ["website"]}
+    session = Session(RecordCache.load(project.root))
+    assert Build(project.root, today=TODAY, session=session).run().ok
+    session.wait()
+    edit(project, "cms-2023", "city: 厦门", "city: 重庆")
+    assert Build(project.root, today=TODAY, session=session).run().ok
+    edit(project, "cms-2023", "city: 重庆", "city: 厦门")
+    assert Build(project.root, today=TODAY, session=session).run().ok
+    session.wait()
+    session.save_state()
+    assert report(project) == published
+    assert project.build().ok
+    assert report(project) == published
+    assert "ccs-2023" in project.page("en/staff/changes/index.html")
