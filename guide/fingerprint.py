@@ -160,13 +160,13 @@ class Fingerprints:
         shared = [model.guide, model.units, editions, sorted(model.pages.items()), model.today]
         texts: list[Text] = []
         _walk_texts(shared, texts)
-        # The confidential rules: a carried file is not scanned again, so a
-        # new rule must make every output anew (and scan it).
-        rules = repr([(r.label, r.pattern.pattern if r.pattern else None, r.pattern.flags if r.pattern else 0,
-                       r.field) for r in rules])
-        self.base = _h(code_digest(), *catalogs, pickle.dumps(shared, 4), rules,
+        self.base = _h(code_digest(), *catalogs, pickle.dumps(shared, 4),
                        repr([tr.lookup(t) for tr in translators for t in texts]),
                        repr([(v.id, v.is_current) for v in model.editions]))
+        # The patterns outputs are scanned with: a carried file is not scanned
+        # again, so a new pattern must make every output anew (and scan it).
+        # (Not in ``base``, which also keys the PDF documents.)
+        self.scanned = _h(repr([(r.pattern.pattern, r.pattern.flags) for r in rules if r.pattern is not None]))
         self.conf: dict[str, str] = {}
         # serve: an unchanged record with the same content catalogs has the same fingerprint.
         catalogs = tuple(model.catalogs.translations.get((lang, "content")) for lang in langs)
@@ -201,8 +201,8 @@ class Fingerprints:
 
     def site(self, *more: str) -> str:
         """What the whole site is made of (every output's inputs, and ``more``)."""
-        return _h(self.base, self.everything(), self.templates.whole(), *more)
+        return _h(self.base, self.scanned, self.everything(), self.templates.whole(), *more)
 
     def output(self, path: str, template: str | None, *inputs: str) -> str:
         """The fingerprint of one output file from its template and inputs."""
-        return _h(self.base, path, self.templates.digest(template) if template else "", *inputs)
+        return _h(self.base, self.scanned, path, self.templates.digest(template) if template else "", *inputs)

@@ -211,8 +211,7 @@ class Build:
                 as_left = self._published_already(
                     writer, state, {p: r for p, r in state.outputs.items() if not p.startswith(BUNDLE)}, pdfs)
                 if as_left is not None:
-                    self.result.pages = sum(1 for path in as_left[0] if path.endswith(".html"))
-                    self.result.indexed = sum(1 for r in as_left[0].values() if r.searchable)
+                    self._count_published(as_left[0])
                     self.result.reused = sum(1 for r in as_left[0].values() if r.fingerprint is not None)
                     return self.result
             renderer = session.renderer if session is not None else None
@@ -261,8 +260,7 @@ class Build:
         published = None if writer.written else self._published_already(writer, state, outputs, pdfs)
         if published is not None:
             outputs, inputs = published
-            self.result.pages = sum(1 for path in outputs if path.endswith(".html"))
-            self.result.indexed = sum(1 for r in outputs.values() if r.searchable)
+            self._count_published(outputs)
             removed = 0
         else:
             written = self._write(writer, state, output, outputs, pdfs)
@@ -338,6 +336,11 @@ class Build:
             self.result.indexed = indexed
             removed += writer.remove_others(outputs)
         return inputs, removed
+
+    def _count_published(self, outputs: dict[str, OutputRecord]) -> None:
+        """Pages and searchable pages of a site published already."""
+        self.result.pages = sum(1 for path in outputs if path.endswith(".html"))
+        self.result.indexed = sum(1 for r in outputs.values() if r.searchable)
 
     def _published_already(self, writer, state, outputs, pdfs):
         """(every output of this build, search inputs) when site/ holds exactly them, else None."""
