@@ -117,6 +117,12 @@ class TemplateDigests:
         return self._closure[name]
 
 
+def messages_digest(catalogs, lang: str) -> str:
+    """The interface translations of ``lang`` as compiled: pages are compiled with them."""
+    compiled = getattr(catalogs.get(lang, "messages"), "_catalog", {})
+    return _h(repr(sorted(compiled.items(), key=repr)))
+
+
 def _texts(obj) -> list[Text]:
     """The content texts directly in a record (fields and lists of texts)."""
     out = []
@@ -154,8 +160,9 @@ class Fingerprints:
         self.model = model
         self.templates = TemplateDigests(templates)
         translators = [ContentTranslator(model.catalogs, lang) for lang in langs]
-        catalogs = [Path(p).read_bytes() for (lang, domain), p in sorted(model.catalogs.paths.items())
-                    if domain == "messages" and Path(p).is_file()]
+        # The interface translations compiled in the load stage (the file may
+        # have been saved again since).
+        catalogs = [messages_digest(model.catalogs, lang) for lang in langs]
         editions = [dataclasses.replace(v.edition, conferences=[]) for v in model.editions]
         shared = [model.guide, model.units, editions, sorted(model.pages.items()), model.today]
         texts: list[Text] = []

@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from . import calendars, opendata
 from .changes import REPORT, SNAPSHOT, snapshot_json
-from .fingerprint import Fingerprints, code_digest
+from .fingerprint import Fingerprints, code_digest, messages_digest
 from .model import LANGS, SiteModel, index_letter, name_key, pinyin_key
 from .pdfs import pdf_digests
 from .records import Conference, DateSpan, Text
@@ -345,8 +345,7 @@ class Renderer:
                 for lang in LANGS:
                     # The translations the templates are compiled with (not
                     # the file, which may have changed since it was read).
-                    catalog = getattr(model.catalogs.get(lang, "messages"), "_catalog", {})
-                    digest = hashlib.sha256(repr(sorted(catalog.items(), key=repr)).encode()).hexdigest()[:16]
+                    digest = messages_digest(model.catalogs, lang)[:16]
                     sub = folder / f"{lang}-{digest}"
                     for old in folder.glob(f"{lang}-*"):
                         if old != sub:
