@@ -92,10 +92,16 @@ class TemplateDigests:
             return None
         return set(_REF.findall(source))
 
+    def _names(self) -> list[str]:
+        """Every file of the folder (relative POSIX paths), assets too."""
+        return sorted(p.relative_to(self.dir).as_posix() for p in self.dir.rglob("*") if p.is_file())
+
+    def _digest_of(self, names) -> str:
+        return _h(*(f"{t}\0".encode() + self._source(t) for t in sorted(names)))
+
     def whole(self) -> str:
-        """Every file of the folder, assets too."""
-        files = sorted(p for p in self.dir.rglob("*") if p.is_file())
-        return _h(*(p.relative_to(self.dir).as_posix().encode() + b"\0" + p.read_bytes() for p in files))
+        """Every file of the folder, assets too (each read once with the templates)."""
+        return self._digest_of(self._names())
 
     def digest(self, name: str) -> str:
         if name in self._closure:
@@ -109,11 +115,10 @@ class TemplateDigests:
             seen.add(t)
             refs = self._references(t)
             if refs is None:  # depend on every template
-                seen.update(p.relative_to(self.dir).as_posix() for p in self.dir.rglob("*")
-                            if p.is_file() and "assets" not in p.relative_to(self.dir).parts)
+                seen.update(t for t in self._names() if "assets" not in t.split("/"))
                 break
             todo.extend(refs)
-        self._closure[name] = _h(*(f"{t}\0".encode() + self._source(t) for t in sorted(seen)))
+        self._closure[name] = self._digest_of(seen)
         return self._closure[name]
 
 
