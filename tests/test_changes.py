@@ -16,6 +16,19 @@ def edit(project, cid, old, new):
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+# An edit the certificate does not print.
+ADD_WEBSITE = ("ccs-2023", "organizers: [中国化学会]", "organizers: [中国化学会]\nwebsite: https://www.chemsoc.org.cn/")
+
+
+def published_after_edit(project, *change) -> dict:
+    """The report of a build after ``edit(project, *change)``, certificates issued."""
+    project.issue_certificates()
+    assert project.build().ok
+    edit(project, *change)
+    assert project.build().ok
+    return report(project)
+
+
 def test_first_build_has_nothing_to_compare_with(project):
     assert project.build().ok
     data = report(project)
@@ -27,7 +40,7 @@ def test_reports_added_removed_changed_and_certificates_to_reissue(project):
     project.issue_certificates()
     assert project.build().ok
     edit(project, "cms-2023", "city: 厦门", "city: 重庆")          # on the certificate
-    edit(project, "ccs-2023", "organizers: [中国化学会]", "organizers: [中国化学会]\nwebsite: https://www.chemsoc.org.cn/")
+    edit(project, *ADD_WEBSITE)
     (project.root / "content/editions/2023/conferences/wlsc-2023.yaml").unlink()
     project.conference("new-2023", CONFERENCES_2023["cms-2023"].replace("cms-2023", "new-2023")
                        .replace("2023-05-30", "2023-07-01").replace("2023-06-02", "2023-07-02"))
@@ -47,11 +60,7 @@ def test_reports_added_removed_changed_and_certificates_to_reissue(project):
 def test_an_unchanged_rebuild_keeps_the_last_report(project):
     # Running the build again must not wipe the certificates to re-issue
     # before staff have read them.
-    project.issue_certificates()
-    assert project.build().ok
-    edit(project, "cms-2023", "city: 厦门", "city: 重庆")
-    assert project.build().ok
-    changed = report(project)
+    changed = published_after_edit(project, "cms-2023", "city: 厦门", "city: 重庆")
     assert changed["certificates_to_reissue"] == ["cms-2023"]
     out = project.cli()
     assert out.returncode == 0
@@ -60,7 +69,7 @@ def test_an_unchanged_rebuild_keeps_the_last_report(project):
     assert report(project) == changed
     assert "cms-2023" in project.page("zh/staff/changes/index.html")
     # The next change to a record replaces it.
-    edit(project, "ccs-2023", "organizers: [中国化学会]", "organizers: [中国化学会]\nwebsite: https://www.chemsoc.org.cn/")
+    edit(project, *ADD_WEBSITE)
     assert project.build().ok
     data = report(project)
     assert data["changed"] == {"ccs-2023": ["website"]} and data["certificates_to_reissue"] == []
@@ -130,11 +139,7 @@ def test_a_report_made_by_serve_is_not_kept_by_build(project):
     from guide.pipeline import Build, Session
     from guide.recordcache import RecordCache
 
-    project.issue_certificates()
-    assert project.build().ok
-    edit(project, "ccs-2023", "organizers: [中国化学会]", "organizers: [中国化学会]\nwebsite: https://www.chemsoc.org.cn/")
-    assert project.build().ok
-    published = report(project)
+    published = published_after_edit(project, *ADD_WEBSITE)
     assert published["changed"] == {"ccs-2023": ["website"]}
     session = Session(RecordCache.load(project.root))
     assert Build(project.root, today=TODAY, session=session).run().ok
