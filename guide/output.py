@@ -224,9 +224,10 @@ class TreeWriter:
         self.staging = staging_dir(self.site)
         self.known = known
         self._in_staging: dict[str, StatKey] | None = None
-        if trees is not None and trees[0] == self.identity():
-            # serve: what this process wrote in the last build, trusted
-            # without walking the trees again (they swapped since).
+        # serve: what this process wrote in the last build, trusted without
+        # walking the trees again (they swapped since).
+        self.from_trees = trees is not None and trees[0] == self.identity()
+        if self.from_trees:
             self._in_staging, self.in_site = trees[1], trees[2]
         else:
             # site/ is listed whole: a build whose files are all published
@@ -437,7 +438,8 @@ class TreeWriter:
         """Delete staged files that are not ``wanted``; returns how many."""
         removed = 0
         dirs = set()
-        for rel in [r for r in self.in_staging if r not in wanted and not r.startswith(keep)]:
+        # (a set difference: 150,000 paths in C, not a Python loop)
+        for rel in [r for r in self.in_staging.keys() - wanted if not r.startswith(keep)]:
             (self.staging / rel).unlink(missing_ok=True)
             del self.in_staging[rel]
             dirs.add((self.staging / rel).parent)

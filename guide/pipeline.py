@@ -25,7 +25,7 @@ from tqdm import tqdm
 from .confidential import scan_output, scan_sources
 from .content import load_project
 from .changes import read_snapshot
-from .fingerprint import Fingerprints
+from .fingerprint import DigestMemo, Fingerprints
 from .model import LANGS, SiteModel, build_model, load_pinyin, save_pinyin
 from .output import BuildState, Output, OutputCollision, OutputRecord, TreeWriter, companions, swap
 from .pdfs import CACHE_DIR, MANIFEST, PdfResult, build_pdfs, manifest, pdf_digests
@@ -95,18 +95,37 @@ class Session:
 
     records: RecordCache
     fragments: Fragments = field(default_factory=Fragments)
+    digests: DigestMemo = field(default_factory=DigestMemo)
     state: BuildState | None = None          # the last build's, written when serve stops
     state_path: Path | None = None
     trees: tuple | None = None               # TreeWriter.trees_after_swap()
     renderer: Renderer | None = None
     snapshot: dict | None = None             # the last build's, as read_snapshot reads it
     catch_up: threading.Thread | None = None
+    # The state whose files the staging tree holds, every one of them, as
+    # listed in ``trees`` (set by the catch-up): files carried over from it
+    # need no checking one by one.
+    synced: BuildState | None = None
 
     def wait(self) -> None:
         """For the thread that brings the staging tree up to date after a build."""
         if self.catch_up is not None:
             self.catch_up.join()
             self.catch_up = None
+
+    def collect_when_idle(self) -> None:
+        """Collect cycles once the catch-up is done (in a thread): builds run without
+        the cycle collector, and a full collection of serve's heap takes about a
+        second at N = 10,000, which a save would otherwise wait for when the
+        collector runs next."""
+        catch_up = self.catch_up
+
+        def collect():
+            if catch_up is not None:
+                catch_up.join()
+            gc.collect()
+        self.catch_up = threading.Thread(target=collect, name="collect-when-idle", daemon=True)
+        self.catch_up.start()
 
     def save_state(self) -> None:
         self.wait()
@@ -184,7 +203,8 @@ class Build:
             save_pinyin(pinyin)
             self.result.model = model
             templates = templates_dir(self.root)
-            fps = Fingerprints(model, templates, LANGS, content.confidential)
+            fps = Fingerprints(model, templates, LANGS, content.confidential,
+                               self.session.digests if self.session is not None else None)
         # PDFs come first: the verification pages print their SHA-256.
         with self.stage("pdf"):
             pdfs = build_pdfs(model, self.root, self.problems, fps=fps, lag_catalogs=self.preview)
@@ -207,6 +227,7 @@ class Build:
             whole = "" if session is not None else fps.site(
                 pdf_digests(pdfs.sha256), str(pdfs.signed), model.changes.to_json())
             writer = TreeWriter(self.out, state.known, session.trees if session is not None else None)
+            synced = session is not None and session.synced is state and writer.from_trees
             if whole and whole == state.whole:
                 as_left = self._published_already(
                     writer, state, {p: r for p, r in state.outputs.items() if not p.startswith(BUNDLE)}, pdfs)
@@ -237,7 +258,7 @@ class Build:
                         or (prev.fingerprint != job.fingerprint and not (self.preview and job.bulk))):
                     todo.append(job)
                     continue
-                files = _carried(state, writer, job.path)
+                files = _carried(state, writer, job.path, synced)
                 if files is not None:
                     reused.append(prev)
                     outputs.update(files)
@@ -263,7 +284,7 @@ class Build:
             self._count_published(outputs)
             removed = 0
         else:
-            written = self._write(writer, state, output, outputs, pdfs)
+            written = self._write(writer, state, output, outputs, pdfs, synced)
             if written is None:
                 return self.result
             inputs, removed = written
@@ -290,12 +311,15 @@ class Build:
         self.result.written, self.result.removed = writer.written - self.result.index_written, removed
         return self.result
 
-    def _write(self, writer, state, output, outputs, pdfs):
+    def _write(self, writer, state, output, outputs, pdfs, synced=False):
         """write → index: bring the staging tree to this build; (search inputs, files removed),
-        or None when the search index failed (site/ untouched)."""
+        or None when the search index failed (site/ untouched). ``synced``: staging
+        holds every file of ``state``."""
         with self.stage("write"):
+            before = state.outputs if synced else {}
             for path, record in outputs.items():
-                writer.carry(path, record.digest)  # (nothing to do where staging has it)
+                if before.get(path) is not record:  # (carried from a synced state: there)
+                    writer.carry(path, record.digest)  # (nothing to do where staging has it)
             for path, source in pdfs.pdfs.items():
                 writer.link(path, source, pdfs.sha256[path])
                 outputs[path] = OutputRecord(None, pdfs.sha256[path])
@@ -398,10 +422,14 @@ def _manifest_job(model: SiteModel, pdfs: PdfResult, fps: Fingerprints) -> Outpu
     return OutputJob(MANIFEST, fingerprint, functools.partial(manifest, model, pdfs), bulk=True)
 
 
-def _carried(state: BuildState, writer: TreeWriter, path: str) -> dict[str, OutputRecord] | None:
+def _carried(state: BuildState, writer: TreeWriter, path: str,
+             synced: bool = False) -> dict[str, OutputRecord] | None:
     """The published build's records of ``path`` and its gzip copy, when both can be
-    carried over (they are reused together), else None."""
+    carried over (they are reused together), else None. ``synced``: the staging tree
+    holds every file of ``state`` (serve's, after its catch-up)."""
     files = {p: state.outputs.get(p) for p in (path, *companions(path))}
+    if synced:
+        return None if None in files.values() else files
     if all(r is not None and writer.can_reuse(p, r.digest) for p, r in files.items()):
         return files
     return None
@@ -411,12 +439,14 @@ def _catch_up(site: Path, session: Session) -> None:
     """serve, after a build: make the staging tree hold what is published (hard
     links: after a swap, or after a build.py, it is a build behind; after a cold
     build it is made here), and warm the renderer, while the preview is read."""
+    session.synced = None
     try:
         writer = TreeWriter(site, session.state.known, session.trees)
         for path, record in session.state.outputs.items():
             writer.carry(path, record.digest)
         writer.remove_others(session.state.outputs)
         session.trees = writer.trees_now()
+        session.synced = session.state
     except (OSError, RuntimeError):
         session.trees = None  # the next build looks at the trees itself
     try:

@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .i18n import templates_dir
-from .pipeline import Build, Session
+from .pipeline import Build, Session, without_cycle_collection
 from .recordcache import RecordCache
 
 POLL_SECONDS = 0.3
@@ -241,6 +241,7 @@ class Preview:
         if not self.quiet:
             print(text, flush=True)
 
+    @without_cycle_collection
     def build(self) -> None:
         self.session.wait()
         build = Build(self.root, out=self.out, today=self.today, strict=self.strict,
@@ -272,6 +273,7 @@ class Preview:
         else:
             kept = "the previous site stays served" if (self.out / "index.html").is_file() else "no site yet"
             self.say(f"build failed: {build.problems.summary()}; {kept}")
+        self.session.collect_when_idle()  # (the page is shown: now nothing waits)
 
     def run(self, port: int) -> int:
         # Ctrl-C and a terminating parent both end the preview the same clean way.

@@ -244,6 +244,42 @@ def test_a_preview_lags_only_the_whole_guide_downloads_and_the_next_build_catche
     assert any(p.startswith("pagefind/") for p in changed)
 
 
+def test_saves_in_a_row_publish_exactly_what_serve_records(inc, tmp_path):
+    # After each save serve brings its staging tree up to the published build
+    # ("synced"), and the next save carries files over from it unchecked: the
+    # files of both trees must then be exactly those its state records.
+    import hashlib
+    from guide.pipeline import Session
+    from guide.recordcache import RecordCache
+
+    def digests(folder: Path) -> dict[str, str]:
+        return {p: hashlib.sha256(data).hexdigest() for p, data in tree(folder).items()}
+
+    session = Session(RecordCache.load(inc.root))
+    record = inc.root / "content/editions/2023/conferences/ccs-2023.yaml"
+    template = inc.root / "templates/conference.html"
+    city = next(line for line in record.read_text(encoding="utf-8").splitlines() if line.startswith("city: "))
+    saves = [lambda: None,
+             lambda: edit(record, city, "city: 成都"),
+             lambda: edit(template, "{% block main %}", "{% block main %}\n<!-- saved -->"),
+             lambda: edit(record, "city: 成都", city),
+             lambda: edit(template, "{% block main %}\n<!-- saved -->", "{% block main %}")]
+    try:
+        for k, save in enumerate(saves):
+            save()
+            assert k == 0 or session.synced is session.state   # (the fast path is taken)
+            assert Build(inc.root, today=TODAY, session=session).run().ok
+            session.wait()
+            recorded = {p: r.digest for p, r in session.state.outputs.items()}
+            assert digests(inc.root / "site") == recorded, k
+            assert digests(inc.root / ".site.staging") == recorded, k
+        assert city[len("city: "):] in tree(inc.root / "site")["zh/2023/conferences/ccs-2023/index.html"].decode()
+    finally:
+        session.save_state()
+        session.records.save(inc.root)
+    rebuild(inc, tmp_path)   # and the next build.py catches up, as a clean build
+
+
 def test_a_change_that_changes_no_byte_is_remembered(inc, tmp_path):
     # An interface catalog entry no page prints changes every fingerprint but
     # no file: the build renders everything once, publishes nothing new, and
@@ -289,3 +325,16 @@ def test_a_record_memo_reuses_a_value_only_for_the_very_same_objects():
     memo.begin()
     memo.begin()
     assert memo.get(record, (catalog,), lambda: 4) == 4          # not asked for by the last build: dropped
+
+
+def test_remembered_fingerprints_are_those_of_their_parts_and_only_the_last_builds():
+    from guide.fingerprint import DigestMemo, _h
+
+    memo = DigestMemo()
+    memo.begin()
+    assert memo.digest("a", "b") == _h("a", "b") != memo.digest("a", "c")
+    memo.begin()                                   # a build that asks for ("a", "b") only
+    assert memo.digest("a", "b") == _h("a", "b")
+    memo.begin()
+    memo.begin()                                   # (one that stopped before fingerprinting)
+    assert memo.last == {("a", "b"): _h("a", "b")} and memo.now == {}
