@@ -76,7 +76,6 @@ class TemplateDigests:
         self.dir = templates
         self._own: dict[str, bytes] = {}
         self._closure: dict[str, str] = {}
-        self._names_of: dict[str, set[str]] = {}
 
     def _source(self, name: str) -> bytes:
         if name not in self._own:
@@ -105,18 +104,8 @@ class TemplateDigests:
         return self._digest_of(self._names())
 
     def digest(self, name: str) -> str:
-        if name not in self._closure:
-            self._closure[name] = self._digest_of(self.closure(name))
-        return self._closure[name]
-
-    def mentions(self, name: str, text: bytes) -> bool:
-        """Whether ``text`` is in ``name`` or a template it can pull in."""
-        return any(text in self._source(t) for t in self.closure(name))
-
-    def closure(self, name: str) -> set[str]:
-        """``name`` and every template it can pull in."""
-        if name in self._names_of:
-            return self._names_of[name]
+        if name in self._closure:
+            return self._closure[name]
         seen: set[str] = set()
         todo = [name, *IMPLICIT_TEMPLATES]
         while todo:
@@ -129,8 +118,8 @@ class TemplateDigests:
                 seen.update(t for t in self._names() if "assets" not in t.split("/"))
                 break
             todo.extend(refs)
-        self._names_of[name] = seen
-        return seen
+        self._closure[name] = self._digest_of(seen)
+        return self._closure[name]
 
 
 def messages_digest(catalogs, lang: str) -> str:

@@ -164,8 +164,7 @@ class SiteModel:
     @property
     def changes(self) -> ChangeReport:
         """Against the previous build's snapshot; compared when first asked (after the
-        PDF stage has put the certificates' digests in). (The searchable pages are
-        made before the PDFs, Build._index_early: they must not print it.)"""
+        PDF stage has put the certificates' digests in)."""
         if self._changes is None:
             self._changes = compare(self.previous, self.snapshot)
         return self._changes

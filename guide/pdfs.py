@@ -140,102 +140,74 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
                fps=None, lag_catalogs: bool = False) -> PdfResult | None:
     """``fps`` (fingerprint.Fingerprints): documents of unchanged records are not made again;
     their keys and characters come from the cache's memo."""
-    stage = plan_pdfs(model, root, problems, fps, lag_catalogs)
-    return None if stage is None else stage.finish(workers)
-
-
-class PdfStage:
-    """The PDF stage between its plan and its end: which PDFs the cache has
-    (their SHA-256 known already) and which must be rendered (``todo``)."""
-
-    def __init__(self, root: Path, problems: Problems, signing: SigningKey | None):
-        self.root, self.problems, self.signing = root, problems, signing
-        self.result = PdfResult(signed=signing is not None)
-        self.cache = root / CACHE_DIR / "pdf"
-        self.todo: list[Job] = []
-
-    @property
-    def paths(self) -> set[str]:
-        """Every PDF of the build, rendered or not yet."""
-        return {job.path for job in self.jobs}
-
-    def plan(self, model: SiteModel, fps, lag_catalogs: bool) -> bool:
-        result, cache = self.result, self.cache
-        try:
-            self.engine = engine = engine_version(self.signing)
-            self.memo = load_pickle(cache / "memo.pickle", engine, dict) or {}
-            # What the cache holds, listed once (not a stat per PDF).
-            self.present = present = set(os.listdir(cache)) if cache.is_dir() else set()
-            self.jobs, self.chars, self.new_memo = _plan_with_memo(model, fps, self.memo, cache, engine,
-                                                                   lag_catalogs, present)
-            result.lagging = sum(1 for j in self.jobs if j.lagging)
-            if not check_glyphs(model, [j for j in self.jobs if j.doc is not None], self.problems):
-                return False
-        except fonts.FontError as exc:
-            self.problems.add(self.root, 1, 1, "pdf-font", str(exc))
-            return False
-        self.model = model
-        # The SHA-256 of every cached PDF, so that a build need not read them.
-        try:
-            self.index = json.loads((cache / "sha256.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.index = {}
-        self.loaded = dict(self.index)
-        for job in self.jobs:
-            job.key = job.key or doc_key(engine, job)
-            if f"{job.key}.pdf" in present:
-                cached = result.pdfs[job.path] = cache / f"{job.key}.pdf"
-                if job.key not in self.index:
-                    self.index[job.key] = hashlib.sha256(cached.read_bytes()).hexdigest()
-                result.sha256[job.path] = self.index[job.key]
-                result.cached += 1
-            else:
-                self.todo.append(job)
-        return True
-
-    def finish(self, workers: int | None = None) -> PdfResult | None:
-        """Render what the cache lacks; the whole result, or None (a problem said why)."""
-        result, cache, index, root = self.result, self.cache, self.index, self.root
-        if self.todo:
-            start = time.perf_counter()
-            for job in self.todo:
-                if job.doc is None:  # in the memo, but its PDF left the cache
-                    job.doc = _make_doc(self.model, job)
-            font = fonts.trimmed_font(fonts.needed_characters(self.chars), root / CACHE_DIR / "fonts")
-            fonts.prune_fonts(root / CACHE_DIR / "fonts", font)
-            result.font_seconds = time.perf_counter() - start
-            cache.mkdir(parents=True, exist_ok=True)
-            try:
-                rendered = _render_all(self.todo, font, self.signing, workers)
-            except RenderError as exc:
-                self.problems.add(root, 1, 1, "pdf-render", str(exc))
-                return None
-            for job, (data, seconds) in zip(self.todo, rendered):
-                write_whole(cache / f"{job.key}.pdf", data)
-                result.pdfs[job.path] = cache / f"{job.key}.pdf"
-                result.sha256[job.path] = index[job.key] = hashlib.sha256(data).hexdigest()
-                (result.certificate_seconds if job.kind == "certificate" else result.catalog_seconds).append(seconds)
-                result.rendered += 1
-        keys = {job.key for job in self.jobs}
-        _prune(cache, keys, self.present)  # (a PDF written by this build is in keys)
-        if self.jobs and self.new_memo != self.memo:
-            save_pickle(cache / "memo.pickle", self.engine, self.new_memo)
-        kept = {k: v for k, v in index.items() if k in keys}
-        if self.jobs and kept != self.loaded:
-            write_whole(cache / "sha256.json", json.dumps(kept, sort_keys=True).encode("utf-8"))
-        return result
-
-
-def plan_pdfs(model: SiteModel, root: Path, problems: Problems, fps=None,
-              lag_catalogs: bool = False) -> PdfStage | None:
-    """The PDF stage up to rendering (``PdfStage.finish`` renders), or None (a problem said why)."""
+    result = PdfResult()
     try:
         signing = signing_key_from_env()
     except SigningError as exc:
         problems.add(root, 1, 1, "signing-key", str(exc))
         return None
-    stage = PdfStage(root, problems, signing)
-    return stage if stage.plan(model, fps, lag_catalogs) else None
+    result.signed = signing is not None
+    cache = root / CACHE_DIR / "pdf"
+    memo_path = cache / "memo.pickle"
+    try:
+        engine = engine_version(signing)
+        memo = load_pickle(memo_path, engine, dict) or {}
+        # What the cache holds, listed once (not a stat per PDF).
+        present = set(os.listdir(cache)) if cache.is_dir() else set()
+        jobs, chars, new_memo = _plan_with_memo(model, fps, memo, cache, engine, lag_catalogs, present)
+        result.lagging = sum(1 for j in jobs if j.lagging)
+        if not check_glyphs(model, [j for j in jobs if j.doc is not None], problems):
+            return None
+    except fonts.FontError as exc:
+        problems.add(root, 1, 1, "pdf-font", str(exc))
+        return None
+    # The SHA-256 of every cached PDF, so that a build need not read them.
+    index_path = cache / "sha256.json"
+    try:
+        index = json.loads(index_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        index = {}
+    loaded = dict(index)
+    todo = []
+    for job in jobs:
+        job.key = job.key or doc_key(engine, job)
+        if f"{job.key}.pdf" in present:
+            cached = result.pdfs[job.path] = cache / f"{job.key}.pdf"
+            if job.key not in index:
+                index[job.key] = hashlib.sha256(cached.read_bytes()).hexdigest()
+            result.sha256[job.path] = index[job.key]
+            result.cached += 1
+        else:
+            todo.append(job)
+    if todo:
+        start = time.perf_counter()
+        for job in todo:
+            if job.doc is None:  # in the memo, but its PDF left the cache
+                job.doc = _make_doc(model, job)
+        font = fonts.trimmed_font(fonts.needed_characters(chars), root / CACHE_DIR / "fonts")
+        fonts.prune_fonts(root / CACHE_DIR / "fonts", font)
+        result.font_seconds = time.perf_counter() - start
+        cache.mkdir(parents=True, exist_ok=True)
+        try:
+            rendered = _render_all(todo, font, signing, workers)
+        except RenderError as exc:
+            problems.add(root, 1, 1, "pdf-render", str(exc))
+            return None
+        for job, (data, seconds) in zip(todo, rendered):
+            write_whole(cache / f"{job.key}.pdf", data)
+            result.pdfs[job.path] = cache / f"{job.key}.pdf"
+            result.sha256[job.path] = index[job.key] = hashlib.sha256(data).hexdigest()
+            (result.certificate_seconds if job.kind == "certificate" else result.catalog_seconds).append(seconds)
+            result.rendered += 1
+    keys = {job.key for job in jobs}
+    _prune(cache, keys, present)  # (a PDF written by this build is in keys)
+    if jobs and new_memo != memo:
+        save_pickle(memo_path, engine, new_memo)
+    kept = {k: v for k, v in index.items() if k in keys}
+    if jobs and kept != loaded:
+        index = kept
+        write_whole(index_path, json.dumps(index, sort_keys=True).encode("utf-8"))
+    return result
 
 
 def _make_doc(model: SiteModel, job: Job):

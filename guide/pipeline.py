@@ -28,11 +28,11 @@ from .changes import read_snapshot
 from .fingerprint import DigestMemo, Fingerprints
 from .model import LANGS, SiteModel, build_model, load_pinyin, save_pinyin
 from .output import BuildState, Output, OutputCollision, OutputRecord, TreeWriter, companions, swap
-from .pdfs import CACHE_DIR, MANIFEST, PdfResult, manifest, pdf_digests, plan_pdfs
+from .pdfs import CACHE_DIR, MANIFEST, PdfResult, build_pdfs, manifest, pdf_digests
 from .problems import Problems
 from .recordcache import RecordCache
-from .rendering import Fragments, OutputJob, PdfPending, PendingDigests, Renderer
-from .searchindex import BUNDLE, IndexRun, SearchIndexError, index_pages, is_searchable, search_inputs
+from .rendering import Fragments, OutputJob, Renderer
+from .searchindex import BUNDLE, SearchIndexError, index_pages, is_searchable, search_inputs
 from .translation import Catalogs, load_catalogs
 from .validation import Content, validate
 from .rules import check_rules
@@ -192,14 +192,6 @@ class Build:
 
     @without_cycle_collection
     def run(self, write: bool = True) -> BuildResult:
-        self._early: Early | None = None
-        try:
-            return self._run(write)
-        finally:
-            if self._early is not None and self._early.run is not None:
-                self._early.run.cancel()  # (a build that stopped before waiting for it)
-
-    def _run(self, write: bool) -> BuildResult:
         checked = self.check(keep_cache=write)
         if checked is None or not write:
             return self.result
@@ -215,30 +207,18 @@ class Build:
                                self.session.digests if self.session is not None else None)
         # PDFs come first: the verification pages print their SHA-256.
         with self.stage("pdf"):
-            pending = plan_pdfs(model, self.root, self.problems, fps=fps, lag_catalogs=self.preview)
-        if pending is None:
+            pdfs = build_pdfs(model, self.root, self.problems, fps=fps, lag_catalogs=self.preview)
+            self.result.pdfs = pdfs
+        if pdfs is None:
             return self.result
+        self.result.lagging += pdfs.lagging
+        model.record_certificates(pdfs.sha256)
         state_path = BuildState.path_for(self.root / CACHE_DIR, self.out)
         session = self.session
         if session is not None and session.state_path == state_path:
             state = session.state
         else:
             state = BuildState.load(state_path)
-        early = None
-        if pending.todo and session is None:
-            # PDFs to render (a record changed, or a first build): the pages
-            # Pagefind indexes are made first, and it indexes them while the
-            # PDFs are rendered; on two cores each fills the other's idle time.
-            early = self._early = self._index_early(model, templates, fps, content.confidential,
-                                                    pending, state)
-            if self.problems.errors:
-                return self.result
-        with self.stage("pdf"):
-            pdfs = self.result.pdfs = pending.finish()
-        if pdfs is None:
-            return self.result
-        self.result.lagging += pdfs.lagging
-        model.record_certificates(pdfs.sha256)
         output = Output()
         outputs: dict[str, OutputRecord] = {}
         with self.stage("plan"):
@@ -246,8 +226,7 @@ class Build:
             # as that build left it: nothing to plan, render or write.
             whole = "" if session is not None else fps.site(
                 pdf_digests(pdfs.sha256), str(pdfs.signed), model.changes.to_json())
-            writer = early.writer if early is not None else TreeWriter(
-                self.out, state.known, session.trees if session is not None else None)
+            writer = TreeWriter(self.out, state.known, session.trees if session is not None else None)
             synced = session is not None and session.synced is state and writer.from_trees
             if whole and whole == state.whole:
                 as_left = self._published_already(
@@ -256,7 +235,7 @@ class Build:
                     self._count_published(as_left[0])
                     self.result.reused = sum(1 for r in as_left[0].values() if r.fingerprint is not None)
                     return self.result
-            renderer = session.renderer if session is not None else early.renderer if early is not None else None
+            renderer = session.renderer if session is not None else None
             if renderer is None or not renderer.rebind(model, pdfs.sha256, fps):
                 renderer = Renderer(model, templates, pdfs.sha256, cache=self.root / CACHE_DIR, fps=fps,
                                     fragments=session.fragments if session is not None else None)
@@ -271,14 +250,7 @@ class Build:
             # An output whose inputs did not change since the published build
             # is that build's file: it is carried over, not rendered.
             todo, reused = [], []
-            made_early = early.made if early is not None else {}
             for job in jobs:
-                if job.path in made_early and made_early[job.path][0] == job.fingerprint:
-                    _fp, searchable, staged = made_early.pop(job.path)  # made before the PDFs
-                    for path, digest in staged.items():
-                        outputs[path] = OutputRecord(job.fingerprint, digest, searchable and path == job.path)
-                    self.result.rendered += 1
-                    continue
                 prev = state.outputs.get(job.path)
                 # serve: a bulk file may stay as the last build left it (its
                 # record keeps the old fingerprint, so the next build makes it).
@@ -299,7 +271,7 @@ class Build:
             for job, (searchable, staged) in zip(todo, made):
                 for path, digest in staged.items():
                     outputs[path] = OutputRecord(job.fingerprint, digest, searchable and path == job.path)
-            self.result.rendered += len(todo)
+            self.result.rendered = len(todo)
             self.result.reused = len(reused)
         if self.problems.errors:
             return self.result  # site/ untouched: only the staging tree changed
@@ -312,7 +284,7 @@ class Build:
             self._count_published(outputs)
             removed = 0
         else:
-            written = self._write(writer, state, output, outputs, pdfs, synced, early)
+            written = self._write(writer, state, output, outputs, pdfs, synced)
             if written is None:
                 return self.result
             inputs, removed = written
@@ -339,7 +311,7 @@ class Build:
         self.result.written, self.result.removed = writer.written - self.result.index_written, removed
         return self.result
 
-    def _write(self, writer, state, output, outputs, pdfs, synced=False, early=None):
+    def _write(self, writer, state, output, outputs, pdfs, synced=False):
         """write → index: bring the staging tree to this build; (search inputs, files removed),
         or None when the search index failed (site/ untouched). ``synced``: staging
         holds every file of ``state``."""
@@ -370,16 +342,8 @@ class Build:
                     # (a preview: still the last build's index)
                     inputs, self.result.index_stale = standing[1], standing[1] != inputs
                 else:
-                    run = early.run if early is not None else None
-                    if run is not None and early.inputs != inputs:
-                        run.cancel()  # (it indexes other pages)
-                        run = None
-                    if run is not None:
-                        bundle, indexed = run.result()  # (it indexed exactly these pages)
-                    elif searchable:
-                        bundle, indexed = index_pages(writer.staging, sorted(searchable))
-                    else:  # Pagefind indexes every page when none is marked: nothing to search then.
-                        bundle, indexed = {}, 0
+                    # Pagefind indexes every page when none is marked: nothing to search then.
+                    bundle, indexed = index_pages(writer.staging, sorted(searchable)) if searchable else ({}, 0)
                     if indexed != len(searchable):
                         raise SearchIndexError(f"Pagefind indexed {indexed} pages, expected {len(searchable)} "
                                                "(pages with data-pagefind-body)")
@@ -396,52 +360,6 @@ class Build:
             self.result.indexed = indexed
             removed += writer.remove_others(outputs)
         return inputs, removed
-
-    def _index_early(self, model, templates, fps, rules, pending, state) -> "Early":
-        """Make the pages Pagefind indexes and start it on them (before the PDFs are rendered).
-
-        Pages that print a PDF's digest wait for it (PdfPending): made with
-        the rest. The index is used if the build's searchable pages turn out
-        to be exactly these (``Early.inputs``), else Pagefind runs again.
-        """
-        writer = TreeWriter(self.out, state.known)
-        with self.stage("render"):
-            renderer = Renderer(model, templates, PendingDigests(pending.result.sha256, pending.paths),
-                                cache=self.root / CACHE_DIR, fps=fps)
-            todo, searchable, marked = [], {}, {}
-            for job in renderer.plan(fps):
-                if job.template not in marked:  # (a template that can give a page the mark)
-                    marked[job.template] = job.template is not None and fps.templates.mentions(
-                        job.template, SEARCHABLE_MARK)
-                if not marked[job.template]:
-                    continue
-                prev = state.outputs.get(job.path)
-                if (job.fingerprint is not None and prev is not None and prev.fingerprint == job.fingerprint
-                        and _carried(state, writer, job.path) is not None):
-                    if prev.searchable:
-                        searchable[job.path] = prev.digest
-                    continue
-                todo.append(job)
-            made = {}
-            rows = render_outputs(todo, writer, self.out, rules, self.problems, templates, self.progress)
-            for job, (is_searchable_page, staged) in zip(todo, rows):
-                if staged:  # (else it waits for a PDF, or failed)
-                    made[job.path] = (job.fingerprint, is_searchable_page, staged)
-                    if is_searchable_page:
-                        searchable[job.path] = staged[job.path]
-        early = Early(writer, renderer, made)
-        if self.problems.errors or not searchable:
-            return early
-        with self.stage("index"):
-            early.inputs = search_inputs(searchable)
-            if early.inputs != state.search_inputs:
-                for path, digest in searchable.items():
-                    writer.carry(path, digest)  # (in staging already, unless published as is)
-                try:
-                    early.run = IndexRun(writer.staging, sorted(searchable))
-                except SearchIndexError:
-                    early.run = None  # (the index stage runs it again, and reports)
-        return early
 
     def _count_published(self, outputs: dict[str, OutputRecord]) -> None:
         """Pages and searchable pages of a site published already."""
@@ -495,21 +413,6 @@ class Build:
                 + ("; search index of the previous build (build.py brings it up to date)" if r.index_stale else "")
                 + (f"; {r.lagging} download files (calendars, feeds, open data, sitemap, catalog) of the previous "
                    "build (build.py brings them up to date)" if r.lagging else ""))
-
-
-# Pages that have it are indexed by Pagefind (searchindex.is_searchable).
-SEARCHABLE_MARK = b"data-pagefind-body"
-
-
-@dataclass
-class Early:
-    """The searchable pages made before the PDFs, and Pagefind indexing them."""
-
-    writer: TreeWriter
-    renderer: Renderer
-    made: dict[str, tuple]            # path -> (fingerprint, searchable, {staged path: SHA-256})
-    run: IndexRun | None = None
-    inputs: str | None = None         # search_inputs of the pages it indexes
 
 
 def _manifest_job(model: SiteModel, pdfs: PdfResult, fps: Fingerprints) -> OutputJob:
@@ -584,9 +487,6 @@ def _make_chunk(bounds: tuple[int, int]):
     for job in jobs[bounds[0]:bounds[1]]:
         try:
             data = job.make()
-        except PdfPending:
-            made.append(None)  # made again once the PDFs are (Build._index_early)
-            continue
         except jinja2.TemplateSyntaxError as exc:
             problems.error(Path(exc.filename or exc.name or "templates"), (exc.lineno or 1, 1),
                            "template-syntax", exc.message or str(exc))

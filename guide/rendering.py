@@ -61,27 +61,6 @@ class OutputJob:
     # A file of the whole guide for download or machines (calendars, feeds,
     # open data, sitemap): serve may leave it behind a save, like the search index.
     bulk: bool = False
-    template: str | None = None  # the page template it is rendered from
-
-
-class PdfPending(Exception):
-    """A page asked for the SHA-256 of a PDF not rendered yet (``PendingDigests``)."""
-
-
-class PendingDigests(dict):
-    """The SHA-256 of the PDFs rendered so far, while the others are rendered:
-    every PDF of the build is there (``in``), but a page that prints the
-    digest of one not rendered yet raises PdfPending, and is made afterwards."""
-
-    def __init__(self, known: dict[str, str], paths: set[str]):
-        super().__init__(known)
-        self.paths = paths
-
-    def __contains__(self, path) -> bool:
-        return path in self.paths
-
-    def __missing__(self, path):
-        raise PdfPending(path) if path in self.paths else KeyError(path)
 
 
 @dataclass
@@ -376,7 +355,7 @@ class Renderer:
             except OSError:
                 self.bytecode = {}
         self.templates = templates
-        self.pdf_sha256 = {} if pdf_sha256 is None else pdf_sha256
+        self.pdf_sha256 = pdf_sha256 or {}
         base = model.guide.base_url
         self.base_path = "/" + base.split("://", 1)[-1].partition("/")[2]
         self.formats: dict[str, LangFormats] = {}
@@ -402,7 +381,7 @@ class Renderer:
         address changed (then a new Renderer is needed)."""
         if self._holds(model, self.templates) != self._held:
             return False
-        self.model, self.pdf_sha256, self.fps = model, {} if pdf_sha256 is None else pdf_sha256, fps
+        self.model, self.pdf_sha256, self.fps = model, pdf_sha256 or {}, fps
         for lang, env in self.envs.items():
             env.globals.update(model=model, today=model.today)
             self._items[lang] = self.fragments.view(fps, lang, "item")
@@ -573,7 +552,7 @@ class Renderer:
             fp = None
             if fps is not None and inputs is not None:
                 fp = fps.output(path, template, *self._input_digests(fps, inputs))
-            jobs.append(OutputJob(path, fp, make, bulk, template))
+            jobs.append(OutputJob(path, fp, make, bulk))
 
         for lang in LANGS:
             for spec in self.page_specs:

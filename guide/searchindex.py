@@ -40,88 +40,42 @@ class SearchIndexError(Exception):
 def index_pages(site_dir: Path, pages: list[str]) -> tuple[dict[str, bytes], int]:
     """Index only ``pages`` (paths below ``site_dir``): Pagefind reads every HTML file it is
     given, and most of the site is listings and verification pages it would skip."""
-    return IndexRun(site_dir, pages).result()
+    with tempfile.TemporaryDirectory(prefix=".guide-index-", dir=site_dir.parent) as tmp:
+        only = Path(tmp) / "site"
+        for rel in pages:
+            target = only / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(site_dir / rel, target)
+            except OSError:
+                shutil.copyfile(site_dir / rel, target)
+        return index_site(only)
 
 
 def index_site(site_dir: Path) -> tuple[dict[str, bytes], int]:
     """Index the HTML below ``site_dir``; returns the bundle's files (site paths) and the page count."""
-    run = IndexRun(None, [])
-    run.start(site_dir)
-    return run.result()
-
-
-class IndexRun:
-    """Pagefind over some pages of a site, running while the build goes on:
-    ``result`` waits for it, ``cancel`` stops it."""
-
-    def __init__(self, site_dir: Path | None, pages: list[str]):
-        self.pages = list(pages)
-        self.proc: subprocess.Popen | None = None
-        self._dirs: list[str] = []
-        if site_dir is None:
-            return
+    with tempfile.TemporaryDirectory(prefix="guide-pagefind-") as tmp:
+        command = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--output-path", tmp]
         try:
-            # The pages alone, as hard links (Pagefind is given a folder).
-            only = Path(self._tempdir(prefix=".guide-index-", dir=site_dir.parent)) / "site"
-            for rel in self.pages:
-                target = only / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    os.link(site_dir / rel, target)
-                except OSError:
-                    shutil.copyfile(site_dir / rel, target)
-            self.start(only)
-        except BaseException:
-            self.cancel()
-            raise
-
-    def _tempdir(self, **kwargs) -> str:
-        self._dirs.append(tempfile.mkdtemp(**kwargs))
-        return self._dirs[-1]
-
-    def start(self, folder: Path) -> None:
-        work = Path(self._tempdir(prefix="guide-pagefind-"))
-        self.out, self.log = work / "bundle", work / "output.txt"
-        command = [sys.executable, "-m", "pagefind", "--site", str(folder), "--output-path", str(self.out)]
-        try:
-            # Its output goes to a file, not a pipe: nobody reads a pipe while
-            # the build goes on, and a full one would stop Pagefind.
-            with open(self.log, "wb") as log:
-                self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                             stdin=subprocess.DEVNULL)
+            run = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         except OSError as exc:
-            self.cancel()
             raise SearchIndexError(f"could not run Pagefind: {exc}") from exc
-
-    def cancel(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        for d in self._dirs:
-            shutil.rmtree(d, ignore_errors=True)
-        self._dirs = []
-
-    def result(self) -> tuple[dict[str, bytes], int]:
-        """The bundle's files (site paths) and the count of pages indexed."""
-        try:
-            self.proc.wait()
-            output = self.log.read_bytes().decode("utf-8", "replace")
-            if self.proc.returncode != 0:
-                if "No module named pagefind" in output:
-                    raise SearchIndexError("Pagefind is not installed: pip install 'pagefind[extended]'")
-                last = "; ".join(line.strip() for line in output.strip().splitlines()[-3:])
-                raise SearchIndexError(f"Pagefind failed (exit {self.proc.returncode}): {last}")
-            if "(Extended)" not in output:
-                raise SearchIndexError("the standard Pagefind build cannot search Chinese: "
-                                       "pip install 'pagefind[extended]'")
-            match = INDEXED.search(output)
-            pages = int(match.group(1)) if match else 0
-            files = {BUNDLE + p.relative_to(self.out).as_posix(): p.read_bytes()
-                     for p in sorted(self.out.rglob("*"))
-                     if p.is_file() and not UNUSED.match(p.name)}
-        finally:
-            self.cancel()
-        return canonical_bundle(files), pages
+        output = run.stdout + run.stderr
+        if run.returncode != 0:
+            if "No module named pagefind" in output:
+                raise SearchIndexError("Pagefind is not installed: pip install 'pagefind[extended]'")
+            last = "; ".join(line.strip() for line in output.strip().splitlines()[-3:])
+            raise SearchIndexError(f"Pagefind failed (exit {run.returncode}): {last}")
+        if "(Extended)" not in output:
+            raise SearchIndexError("the standard Pagefind build cannot search Chinese: "
+                                   "pip install 'pagefind[extended]'")
+        match = INDEXED.search(output)
+        pages = int(match.group(1)) if match else 0
+        root = Path(tmp)
+        files = {BUNDLE + p.relative_to(root).as_posix(): p.read_bytes()
+                 for p in sorted(root.rglob("*"))
+                 if p.is_file() and not UNUSED.match(p.name)}
+    return canonical_bundle(files), pages
 
 
 # Pagefind writes each filter's values in hash-map order, different on every

@@ -150,11 +150,11 @@ def test_search_bundle_is_the_same_bytes_when_nothing_changed(project):
 def test_index_is_reused_only_while_no_searchable_page_changed(project, monkeypatch):
     """Pagefind runs only when a searchable page changed; the reused bundle is
     the published one, byte for byte."""
+    from guide import pipeline
     from guide.pipeline import Build
-    from guide.searchindex import IndexRun
-    calls = []   # every run of Pagefind
-    real = IndexRun.start
-    monkeypatch.setattr(IndexRun, "start", lambda run, folder: calls.append(1) or real(run, folder))
+    calls = []
+    real = pipeline.index_pages
+    monkeypatch.setattr(pipeline, "index_pages", lambda staging, pages: calls.append(1) or real(staging, pages))
     assert Build(project.root, today=TODAY).run().ok
     first = {p.relative_to(project.root / "site").as_posix(): p.read_bytes()
              for p in (project.root / "site/pagefind").rglob("*") if p.is_file()}
@@ -169,48 +169,3 @@ def test_index_is_reused_only_while_no_searchable_page_changed(project, monkeypa
     # Another output folder has no bundle of its own yet: it is indexed.
     assert Build(project.root, out=project.root / "other", today=TODAY).run().ok
     assert len(calls) == 3 and (project.root / "other/pagefind/pagefind-entry.json").is_file()
-
-
-def test_pagefind_indexes_while_the_pdfs_are_made(project, monkeypatch):
-    """A build with PDFs to render makes the searchable pages first and starts
-    Pagefind on them; the PDFs are rendered while it runs, and its bundle is
-    the one a build that runs it last makes (test above: same bytes)."""
-    from guide.pdfs import PdfStage
-    from guide.pipeline import Build
-    from guide.searchindex import IndexRun
-    events = []
-    start, finish = IndexRun.start, PdfStage.finish
-    monkeypatch.setattr(IndexRun, "start", lambda run, folder: events.append("index") or start(run, folder))
-    monkeypatch.setattr(PdfStage, "finish", lambda stage, *a: events.append(f"pdf {len(stage.todo)}")
-                        or finish(stage, *a))
-    result = Build(project.root, today=TODAY).run()
-    assert result.ok and result.indexed == 10
-    assert events[0] == "index" and events[1].startswith("pdf ") and events[1] != "pdf 0", events
-    assert len(events) == 2   # (one run of Pagefind)
-    assert not list(project.root.glob(".guide-index-*"))   # its folder of pages is gone
-
-
-def test_a_searchable_page_printing_a_pdf_digest_is_made_after_the_pdf(project):
-    """A page that needs a PDF's digest waits for the PDF; the early index, made
-    without it, is not used (Pagefind runs again on the right pages)."""
-    import shutil
-    from conftest import REPO
-    from guide.pipeline import Build
-
-    project.issue_certificates()
-    shutil.copytree(REPO / "templates", project.root / "templates")
-    page = project.root / "templates/conference.html"
-    text = page.read_text(encoding="utf-8")
-    marker = '<a href="{{ url(cert.verify_key()) }}">'
-    assert marker in text
-    page.write_text(text.replace(marker, '<code class="digest">{{ sha256_of(cert.pdf_path) }}</code>' + marker, 1),
-                    encoding="utf-8")
-    result = Build(project.root, today=TODAY).run()
-    assert result.ok, [p.format() for p in result.problems.errors]
-    assert result.indexed == 10
-    shown = re.search(r'<code class="digest">([0-9a-f]{64})</code>',
-                      project.page("zh/2023/conferences/cms-2023/index.html")).group(1)
-    certs = json.loads((project.root / "site/certificates.json").read_text(encoding="utf-8"))["certificates"]
-    assert shown == next(c["sha256"] for c in certs if c["conference"] == "cms-2023")
-    urls = {r["url"] for recs in fragments(project).values() for r in recs}
-    assert "/zh/2023/conferences/cms-2023/" in urls
