@@ -84,6 +84,11 @@ class BuildResult:
         return not self.problems.errors
 
 
+# Seconds after a preview build's catch-up before the cycle collector runs
+# (Session.collect_when_idle): the browser reloads the page meanwhile.
+COLLECT_AFTER = 2.0
+
+
 @dataclass
 class Session:
     """What ``serve`` keeps between builds, so that a save costs about what it changed.
@@ -101,31 +106,38 @@ class Session:
     trees: tuple | None = None               # TreeWriter.trees_after_swap()
     renderer: Renderer | None = None
     snapshot: dict | None = None             # the last build's, as read_snapshot reads it
-    catch_up: threading.Thread | None = None
+    background: threading.Thread | None = None   # the catch-up after a build, then the collector
     # The state whose files the staging tree holds, every one of them, as
-    # listed in ``trees`` (set by the catch-up): files carried over from it
-    # need no checking one by one.
-    synced: BuildState | None = None
+    # listed in ``trees``: set by a catch-up that succeeded, taken by the next
+    # build (which may stage other files), whose files carried over from it
+    # then need no checking one by one.
+    synced_state: BuildState | None = None
+    _wanted: threading.Event | None = None   # set when a build (or stopping) waits
 
     def wait(self) -> None:
-        """For the thread that brings the staging tree up to date after a build."""
-        if self.catch_up is not None:
-            self.catch_up.join()
-            self.catch_up = None
+        """For the work after the last build: the catch-up, and the collector if it started."""
+        if self._wanted is not None:
+            self._wanted.set()
+        if self.background is not None:
+            self.background.join()
+            self.background = None
 
     def collect_when_idle(self) -> None:
-        """Collect cycles once the catch-up is done (in a thread): builds run without
-        the cycle collector, and a full collection of serve's heap takes about a
-        second at N = 10,000, which a save would otherwise wait for when the
-        collector runs next."""
-        catch_up = self.catch_up
+        """Collect cycles in a thread once the catch-up is done and the browser has
+        reloaded the page, unless a build waits by then: builds run without the
+        cycle collector, and a full collection of serve's heap (about a second at
+        N = 10,000, holding the interpreter) would otherwise fall in a save, or
+        in the reload's requests."""
+        catch_up, wanted = self.background, threading.Event()
+        self._wanted = wanted
 
         def collect():
             if catch_up is not None:
                 catch_up.join()
-            gc.collect()
-        self.catch_up = threading.Thread(target=collect, name="collect-when-idle", daemon=True)
-        self.catch_up.start()
+            if not wanted.wait(COLLECT_AFTER):
+                gc.collect()
+        self.background = threading.Thread(target=collect, name="collect-when-idle", daemon=True)
+        self.background.start()
 
     def save_state(self) -> None:
         self.wait()
@@ -227,7 +239,9 @@ class Build:
             whole = "" if session is not None else fps.site(
                 pdf_digests(pdfs.sha256), str(pdfs.signed), model.changes.to_json())
             writer = TreeWriter(self.out, state.known, session.trees if session is not None else None)
-            synced = session is not None and session.synced is state and writer.from_trees
+            synced = session is not None and session.synced_state is state and writer.from_trees
+            if session is not None:
+                session.synced_state = None  # (this build may stage other files; a catch-up sets it)
             if whole and whole == state.whole:
                 as_left = self._published_already(
                     writer, state, {p: r for p, r in state.outputs.items() if not p.startswith(BUNDLE)}, pdfs)
@@ -299,9 +313,9 @@ class Build:
             # Else the staging tree is now a build behind: brought up to date
             # while the preview is read, not at the next save.
             session.trees = writer.trees_now() if published is not None else writer.trees_after_swap()
-            session.catch_up = threading.Thread(target=_catch_up, args=(self.out, session),
-                                                name="staging-catch-up", daemon=True)
-            session.catch_up.start()
+            session.background = threading.Thread(target=_catch_up, args=(self.out, session),
+                                                  name="staging-catch-up", daemon=True)
+            session.background.start()
         elif (published is None or new_state.known != state.known or new_state.outputs != state.outputs
               or new_state.search_inputs != state.search_inputs or new_state.whole != state.whole):
             # (nothing published changed, but fingerprints may have: a
@@ -316,9 +330,9 @@ class Build:
         or None when the search index failed (site/ untouched). ``synced``: staging
         holds every file of ``state``."""
         with self.stage("write"):
-            before = state.outputs if synced else {}
+            before = state.outputs if synced else {}  # (staging holds these records' files)
             for path, record in outputs.items():
-                if before.get(path) is not record:  # (carried from a synced state: there)
+                if before.get(path) is not record:
                     writer.carry(path, record.digest)  # (nothing to do where staging has it)
             for path, source in pdfs.pdfs.items():
                 writer.link(path, source, pdfs.sha256[path])
@@ -439,15 +453,15 @@ def _catch_up(site: Path, session: Session) -> None:
     """serve, after a build: make the staging tree hold what is published (hard
     links: after a swap, or after a build.py, it is a build behind; after a cold
     build it is made here), and warm the renderer, while the preview is read."""
-    session.synced = None
+    session.synced_state = None
     try:
         writer = TreeWriter(site, session.state.known, session.trees)
         for path, record in session.state.outputs.items():
             writer.carry(path, record.digest)
         writer.remove_others(session.state.outputs)
         session.trees = writer.trees_now()
-        session.synced = session.state
-    except (OSError, RuntimeError):
+        session.synced_state = session.state
+    except Exception:  # noqa: BLE001 - whatever went wrong, the listing may be half updated
         session.trees = None  # the next build looks at the trees itself
     try:
         session.renderer.warm()

@@ -273,7 +273,7 @@ class Preview:
         else:
             kept = "the previous site stays served" if (self.out / "index.html").is_file() else "no site yet"
             self.say(f"build failed: {build.problems.summary()}; {kept}")
-        self.session.collect_when_idle()  # (the page is shown: now nothing waits)
+        self.session.collect_when_idle()
 
     def run(self, port: int) -> int:
         # Ctrl-C and a terminating parent both end the preview the same clean way.
