@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import shutil
+import types
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,30 @@ def test_nothing_changed_renders_only_what_is_made_every_time(inc, tmp_path):
     assert changed == set()
     assert result.rendered <= len(ALWAYS) + 8   # + assets
     assert result.written == 0
+
+
+def test_a_build_a_minute_later_in_a_new_process_renders_nothing_again(inc, tmp_path, monkeypatch):
+    """Babel stamps a catalog read without a POT-Creation-Date (ours are written
+    without one) with the time it reads it: no fingerprint may depend on that.
+    (At 10,000 conferences a build takes over a minute, so every unchanged
+    rebuild rendered every page and certificate again.)"""
+    import babel.messages.catalog as babel_catalog
+    from guide import recordcache
+
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1, minutes=7)
+
+    class Clock(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return later.astimezone(tz) if tz is not None else later.replace(tzinfo=None)
+
+    monkeypatch.setattr(babel_catalog, "datetime", types.SimpleNamespace(**{**vars(dt), "datetime": Clock}))
+    # A new process: every catalog is read again (this one remembers them by stat).
+    monkeypatch.setattr(recordcache, "_UNCHANGED", {})
+    result, changed = rebuild(inc, tmp_path)
+    assert changed == set()
+    assert result.rendered <= len(ALWAYS) + 8   # + assets
+    assert result.pdfs.rendered == 0
 
 
 def test_a_template_change_rerenders_only_the_pages_using_it(inc, tmp_path):
