@@ -86,7 +86,10 @@ def _init_worker(font_path: str, signing: SigningKey | None) -> None:
     _signing = signing
 
 
-def _render(kind: str, doc) -> tuple[bytes, float]:
+def _render(kind: str, doc, target: str) -> tuple[str, float]:
+    """Draw the PDF into ``target`` (whole or not at all); (its SHA-256, seconds drawing).
+    The worker writes it: the parent would write every PDF after the last is drawn,
+    one after another (0.3 s at N = 1,000), after receiving every PDF's bytes."""
     start = time.perf_counter()
     if kind == "certificate":
         from .certificates import draw_certificate
@@ -96,7 +99,9 @@ def _render(kind: str, doc) -> tuple[bytes, float]:
     else:
         from .catalog_pdf import draw_catalog
         data = draw_catalog(doc)
-    return data, time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    write_whole(Path(target), data)
+    return hashlib.sha256(data).hexdigest(), seconds
 
 
 # -- the stage ---------------------------------------------------------------
@@ -189,14 +194,13 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
         result.font_seconds = time.perf_counter() - start
         cache.mkdir(parents=True, exist_ok=True)
         try:
-            rendered = _render_all(todo, font, signing, workers)
-        except RenderError as exc:
+            rendered = _render_all(todo, font, signing, workers, cache)
+        except RenderError as exc:  # (a PDF that could not be written too)
             problems.add(root, 1, 1, "pdf-render", str(exc))
             return None
-        for job, (data, seconds) in zip(todo, rendered):
-            write_whole(cache / f"{job.key}.pdf", data)
+        for job, (sha256, seconds) in zip(todo, rendered):
             result.pdfs[job.path] = cache / f"{job.key}.pdf"
-            result.sha256[job.path] = index[job.key] = hashlib.sha256(data).hexdigest()
+            result.sha256[job.path] = index[job.key] = sha256
             (result.certificate_seconds if job.kind == "certificate" else result.catalog_seconds).append(seconds)
             result.rendered += 1
     keys = {job.key for job in jobs}
@@ -264,14 +268,15 @@ class RenderError(Exception):
     """A PDF could not be drawn or signed."""
 
 
-def _render_all(todo: list[Job], font: Path, signing: SigningKey | None, workers: int | None):
+def _render_all(todo: list[Job], font: Path, signing: SigningKey | None, workers: int | None, cache: Path):
+    """Each job's PDF drawn into ``cache`` (named after its key): (SHA-256, seconds) per job."""
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(todo) < POOL_THRESHOLD:
         _init_worker(str(font), signing)
         out = []
         for job in todo:
             try:
-                out.append(_render(job.kind, job.doc))
+                out.append(_render(job.kind, job.doc, str(cache / f"{job.key}.pdf")))
             except Exception as exc:  # report which PDF failed, as a problem, not a traceback
                 raise RenderError(f"cannot make {job.path}: {type(exc).__name__}: {exc}") from exc
         return out
@@ -280,7 +285,8 @@ def _render_all(todo: list[Job], font: Path, signing: SigningKey | None, workers
     ctx = multiprocessing.get_context("fork")
     with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                                 initargs=(str(font), signing)) as pool:
-        futures = {i: pool.submit(_render, todo[i].kind, todo[i].doc) for i in order}
+        futures = {i: pool.submit(_render, todo[i].kind, todo[i].doc, str(cache / f"{todo[i].key}.pdf"))
+                   for i in order}
         out = []
         for i in range(len(todo)):
             try:

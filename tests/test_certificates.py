@@ -289,6 +289,29 @@ def test_errors_on_missing_glyph(project):
     assert not (project.root / "site").exists()
 
 
+@pytest.mark.parametrize("cores", [1, 2])
+def test_errors_on_a_pdf_that_cannot_be_written(project, monkeypatch, cores):
+    """A PDF that cannot be stored (a full disk), drawn in this process or in a
+    worker (each writes what it draws): a problem naming it, and nothing published."""
+    import os
+    from guide import pdfs
+    real = pdfs.write_whole
+
+    def full_disk(path, data):
+        if str(path).endswith(".pdf"):
+            raise OSError(28, "No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(pdfs, "write_whole", full_disk)
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    project.issue_certificates()
+    result = project.build()
+    assert not result.ok
+    lines = [p.format() for p in result.problems.sorted()]
+    assert any(": pdf-render: " in l and "No space left on device" in l and ".pdf" in l for l in lines), lines
+    assert not (project.root / "site").exists()
+
+
 def test_explicit_certificate_number_is_used(project):
     project.issue_certificates()
     path = project.root / "content/editions/2023/conferences/cms-2023.yaml"
