@@ -100,7 +100,7 @@ def run_driver(root: Path, mode: str = "build", repo: Path = REPO) -> dict:
 
 def move_aside(root: Path, trash: Path) -> None:
     trash.mkdir(exist_ok=True)
-    for name in ("site", ".site.staging", ".cache"):
+    for name in ("site", ".site.staging", ".site.search", ".cache"):
         if (root / name).exists():
             (root / name).rename(trash / f"{name}-{time.time_ns()}")
 

@@ -70,6 +70,11 @@ def staging_dir(site: Path) -> Path:
     return site.with_name(f".{site.name}.staging")
 
 
+def search_pages_dir(site: Path) -> Path:
+    """The searchable pages, linked for Pagefind (searchindex.py), kept between builds."""
+    return site.with_name(f".{site.name}.search")
+
+
 def swap(site: Path) -> None:
     """Make the staging tree the new ``site/`` in one atomic rename."""
     site = site.resolve()

@@ -27,7 +27,8 @@ from .content import load_project
 from .changes import read_snapshot
 from .fingerprint import DigestMemo, Fingerprints
 from .model import LANGS, SiteModel, build_model, load_pinyin, save_pinyin
-from .output import BuildState, Output, OutputCollision, OutputRecord, TreeWriter, companions, swap
+from .output import (BuildState, Output, OutputCollision, OutputRecord, TreeWriter, companions, search_pages_dir,
+                     swap)
 from .pdfs import CACHE_DIR, MANIFEST, PdfResult, build_pdfs, manifest, pdf_digests
 from .problems import Problems
 from .recordcache import RecordCache
@@ -357,7 +358,8 @@ class Build:
                     inputs, self.result.index_stale = standing[1], standing[1] != inputs
                 else:
                     # Pagefind indexes every page when none is marked: nothing to search then.
-                    bundle, indexed = index_pages(writer.staging, sorted(searchable)) if searchable else ({}, 0)
+                    bundle, indexed = (index_pages(writer.staging, sorted(searchable), search_pages_dir(self.out))
+                                        if searchable else ({}, 0))
                     if indexed != len(searchable):
                         raise SearchIndexError(f"Pagefind indexed {indexed} pages, expected {len(searchable)} "
                                                "(pages with data-pagefind-body)")

@@ -38,7 +38,7 @@ def clean_build(project, tmp: Path, previous: dict[str, bytes], today=TODAY) -> 
     root = tmp / "clean"
     if root.exists():
         shutil.rmtree(root)
-    shutil.copytree(project.root, root, ignore=shutil.ignore_patterns("site", ".site.staging", ".cache"))
+    shutil.copytree(project.root, root, ignore=shutil.ignore_patterns("site", ".site.staging", ".site.search", ".cache"))
     fonts = project.root / ".cache" / "fonts"   # trimmed fonts depend on characters only
     if fonts.exists():
         (root / ".cache").mkdir()

@@ -154,7 +154,7 @@ def test_index_is_reused_only_while_no_searchable_page_changed(project, monkeypa
     from guide.pipeline import Build
     calls = []
     real = pipeline.index_pages
-    monkeypatch.setattr(pipeline, "index_pages", lambda staging, pages: calls.append(1) or real(staging, pages))
+    monkeypatch.setattr(pipeline, "index_pages", lambda *args: calls.append(1) or real(*args))
     assert Build(project.root, today=TODAY).run().ok
     first = {p.relative_to(project.root / "site").as_posix(): p.read_bytes()
              for p in (project.root / "site/pagefind").rglob("*") if p.is_file()}
@@ -169,3 +169,37 @@ def test_index_is_reused_only_while_no_searchable_page_changed(project, monkeypa
     # Another output folder has no bundle of its own yet: it is indexed.
     assert Build(project.root, out=project.root / "other", today=TODAY).run().ok
     assert len(calls) == 3 and (project.root / "other/pagefind/pagefind-entry.json").is_file()
+    # Pagefind read exactly the searchable pages, as the very files now published.
+    mirror = project.root / ".site.search"
+    linked = {p.relative_to(mirror).as_posix() for p in mirror.rglob("*") if p.is_file()}
+    assert linked == {p.relative_to(project.root / "site").as_posix()
+                      for p in (project.root / "site").rglob("*.html") if b"data-pagefind-body" in p.read_bytes()}
+    assert all((mirror / p).stat().st_ino == (project.root / "site" / p).stat().st_ino for p in linked)
+
+
+def test_the_pages_given_to_pagefind_are_linked_and_brought_up_to_date(tmp_path, monkeypatch):
+    import os
+    from guide.searchindex import mirror_pages
+    site, mirror = tmp_path / "site", tmp_path / "mirror"
+    (site / "d").mkdir(parents=True)
+    for name in ("a.html", "d/b.html", "d/c.html"):
+        (site / name).write_text(name)
+
+    def tree():
+        return {p.relative_to(mirror).as_posix(): (p.read_text(), p.stat().st_ino)
+                for p in mirror.rglob("*") if p.is_file()}
+
+    mirror_pages(site, ["a.html", "d/b.html"], mirror)
+    assert tree() == {"a.html": ("a.html", (site / "a.html").stat().st_ino),
+                      "d/b.html": ("d/b.html", (site / "d/b.html").stat().st_ino)}
+    (site / "d/b.html").unlink()
+    (site / "d/b.html").write_text("new b")          # a page written again: a new file
+    links = []
+    real = os.link
+    monkeypatch.setattr(os, "link", lambda *a, **k: links.append(a[1]) or real(*a, **k))
+    mirror_pages(site, ["d/b.html", "d/c.html"], mirror)
+    assert tree() == {"d/b.html": ("new b", (site / "d/b.html").stat().st_ino),
+                      "d/c.html": ("d/c.html", (site / "d/c.html").stat().st_ino)}
+    assert len(links) == 2
+    mirror_pages(site, ["d/b.html", "d/c.html"], mirror)  # nothing changed: nothing linked
+    assert len(links) == 2
