@@ -21,9 +21,13 @@ def write_whole(path: Path, data: bytes) -> None:
     """``data`` at ``path``, whole or not at all; raises OSError."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # (a full disk: not a part-written file left behind)
+        raise
 
 
 def save_pickle(path: Path, tag, value) -> None:

@@ -13,6 +13,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
@@ -298,10 +299,28 @@ def _render_all(todo: list[Job], font: Path, signing: SigningKey | None, workers
         return out
 
 
+_PART_WRITTEN = re.compile(r"\.pdf\.(\d+)\.tmp$")  # (cachefile.write_whole's, with its pid)
+
+
+def _left_by_a_killed_write(name: str) -> bool:
+    """A part-written PDF whose process is gone (another build may be writing its own)."""
+    match = _PART_WRITTEN.search(name)
+    if match is None:
+        return False
+    try:
+        os.kill(int(match.group(1)), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def _prune(cache: Path, keep: set[str], present: set[str]) -> None:
-    """Delete the cached PDFs no job uses (``present``: the cache's listing at the start)."""
+    """Delete the cached PDFs no job uses, and what a build killed while writing one
+    left (``present``: the cache's listing at the start)."""
     for name in present:
-        if name.endswith(".pdf") and name[:-4] not in keep:
+        if (name.endswith(".pdf") and name[:-4] not in keep) or _left_by_a_killed_write(name):
             (cache / name).unlink(missing_ok=True)
 
 

@@ -358,7 +358,7 @@ class Build:
                     inputs, self.result.index_stale = standing[1], standing[1] != inputs
                 else:
                     # Pagefind indexes every page when none is marked: nothing to search then.
-                    bundle, indexed = (index_pages(writer.staging, sorted(searchable), search_pages_dir(self.out))
+                    bundle, indexed = (index_pages(writer.staging, sorted(searchable), search_pages_dir(writer.site))
                                         if searchable else ({}, 0))
                     if indexed != len(searchable):
                         raise SearchIndexError(f"Pagefind indexed {indexed} pages, expected {len(searchable)} "

@@ -56,6 +56,24 @@ def index_pages(site_dir: Path, pages: list[str], mirror: Path) -> tuple[dict[st
 def mirror_pages(site_dir: Path, pages: list[str], mirror: Path) -> None:
     """``mirror`` holds exactly ``pages``, each the very file of ``site_dir`` (a hard
     link: the same inode; a copy where links fail, made again every time)."""
+    try:
+        _update_mirror(site_dir, pages, mirror)
+    except OSError:
+        # Something not ours in the way (a folder where a page goes, a file
+        # where the folder goes): the folder is made anew, once.
+        try:
+            _remove(mirror)
+            _update_mirror(site_dir, pages, mirror)
+        except OSError as exc:
+            raise SearchIndexError(f"cannot link the searchable pages into {mirror}: {exc}") from exc
+
+
+def _update_mirror(site_dir: Path, pages: list[str], mirror: Path) -> None:
+    mirror.mkdir(exist_ok=True)
+    if os.stat(mirror).st_dev != os.stat(site_dir).st_dev:
+        # No links across file systems, and an inode number there says nothing.
+        _remove(mirror)
+        mirror.mkdir()
     present = scan_tree(mirror)
     wanted = set(pages)
     for rel in present.keys() - wanted:
@@ -71,8 +89,17 @@ def mirror_pages(site_dir: Path, pages: list[str], mirror: Path) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(source, target)
-        except OSError:
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links
             shutil.copyfile(source, target)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
 
 
 def index_site(site_dir: Path) -> tuple[dict[str, bytes], int]:

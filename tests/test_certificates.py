@@ -292,17 +292,17 @@ def test_errors_on_missing_glyph(project):
 @pytest.mark.parametrize("cores", [1, 2])
 def test_errors_on_a_pdf_that_cannot_be_written(project, monkeypatch, cores):
     """A PDF that cannot be stored (a full disk), drawn in this process or in a
-    worker (each writes what it draws): a problem naming it, and nothing published."""
+    worker (each writes what it draws): a problem naming it, nothing published,
+    and no part-written file left in the cache."""
     import os
-    from guide import pdfs
-    real = pdfs.write_whole
+    real = os.replace
 
-    def full_disk(path, data):
-        if str(path).endswith(".pdf"):
+    def full_disk(src, dst, *args, **kwargs):
+        if str(dst).endswith(".pdf"):
             raise OSError(28, "No space left on device")
-        real(path, data)
+        return real(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr(pdfs, "write_whole", full_disk)
+    monkeypatch.setattr(os, "replace", full_disk)
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
     project.issue_certificates()
     result = project.build()
@@ -310,6 +310,23 @@ def test_errors_on_a_pdf_that_cannot_be_written(project, monkeypatch, cores):
     lines = [p.format() for p in result.problems.sorted()]
     assert any(": pdf-render: " in l and "No space left on device" in l and ".pdf" in l for l in lines), lines
     assert not (project.root / "site").exists()
+    assert not [p.name for p in (project.root / ".cache/pdf").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_build_removes_what_a_killed_pdf_write_left_and_only_that(project):
+    import os
+    import subprocess
+    project.issue_certificates()
+    cache = project.root / ".cache/pdf"
+    cache.mkdir(parents=True)
+    gone = subprocess.Popen(["true"])
+    gone.wait()                                      # a pid no process has now
+    left = cache / f"{'0' * 64}.pdf.{gone.pid}.tmp"
+    writing = cache / f"{'1' * 64}.pdf.{os.getpid()}.tmp"   # another build, still writing
+    left.write_bytes(b"%PDF-1.4 part")
+    writing.write_bytes(b"%PDF-1.4 part")
+    assert project.build().ok
+    assert not left.exists() and writing.exists()
 
 
 def test_explicit_certificate_number_is_used(project):

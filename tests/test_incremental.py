@@ -214,6 +214,20 @@ def test_an_interface_translation_change_changes_the_chinese_pages(inc, tmp_path
     assert "en/2023/conferences/ccs-2023/index.html" not in changed
 
 
+def test_an_interface_plural_rule_change_changes_the_pages_that_count(inc, tmp_path):
+    """Of the interface catalog's header only the plural rule shapes a page (the
+    rest Babel may stamp with the time it reads the file): the rule is in the fingerprints."""
+    catalog = own_interface_catalog(inc)
+    rebuild(inc, tmp_path)
+    rule, other = '"Plural-Forms: nplurals=1; plural=0;\\n"', '"Plural-Forms: nplurals=1; plural=1;\\n"'
+    edit(catalog, rule, other)   # (no form 1: counted phrases fall back to English)
+    result, changed = rebuild(inc, tmp_path)
+    assert {"zh/index.html", "zh/2023/index.html"} <= changed
+    assert not any(p.startswith("en/") for p in changed)
+    edit(catalog, other, rule)
+    rebuild(inc, tmp_path)
+
+
 def test_an_edition_change_changes_that_editions_pages(inc, tmp_path):
     edit(inc.root / "content/editions/2023/edition.yaml", "title: 重要学术会议指南（2023）",
          "title: 重要学术会议指南（2023年）")

@@ -5,6 +5,7 @@ is tested in a real browser in test_browser.py.)"""
 import gzip
 import json
 import re
+import shutil
 
 from conftest import TODAY
 
@@ -192,14 +193,26 @@ def test_the_pages_given_to_pagefind_are_linked_and_brought_up_to_date(tmp_path,
     mirror_pages(site, ["a.html", "d/b.html"], mirror)
     assert tree() == {"a.html": ("a.html", (site / "a.html").stat().st_ino),
                       "d/b.html": ("d/b.html", (site / "d/b.html").stat().st_ino)}
+    # A page written again: a new file, of the same size and time.
+    old = (site / "d/b.html").stat()
     (site / "d/b.html").unlink()
-    (site / "d/b.html").write_text("new b")          # a page written again: a new file
+    (site / "d/b.html").write_text("D/B.HTML")
+    os.utime(site / "d/b.html", ns=(old.st_atime_ns, old.st_mtime_ns))
     links = []
     real = os.link
     monkeypatch.setattr(os, "link", lambda *a, **k: links.append(a[1]) or real(*a, **k))
     mirror_pages(site, ["d/b.html", "d/c.html"], mirror)
-    assert tree() == {"d/b.html": ("new b", (site / "d/b.html").stat().st_ino),
+    assert tree() == {"d/b.html": ("D/B.HTML", (site / "d/b.html").stat().st_ino),
                       "d/c.html": ("d/c.html", (site / "d/c.html").stat().st_ino)}
     assert len(links) == 2
     mirror_pages(site, ["d/b.html", "d/c.html"], mirror)  # nothing changed: nothing linked
     assert len(links) == 2
+    # Not ours, in the way: a folder where a page goes; a file where the folder goes.
+    (mirror / "a.html").mkdir()
+    mirror_pages(site, ["a.html", "d/b.html"], mirror)
+    assert tree() == {"a.html": ("a.html", (site / "a.html").stat().st_ino),
+                      "d/b.html": ("D/B.HTML", (site / "d/b.html").stat().st_ino)}
+    shutil.rmtree(mirror)
+    mirror.write_text("")
+    mirror_pages(site, ["a.html"], mirror)
+    assert tree() == {"a.html": ("a.html", (site / "a.html").stat().st_ino)}
