@@ -123,18 +123,11 @@ class TemplateDigests:
 
 
 def messages_digest(catalogs, lang: str) -> str:
-    """The interface translations of ``lang`` as compiled: pages are compiled with them.
-
-    Not the header (the entry ""), of which only the plural rule shapes a page:
-    Babel stamps a catalog read without a POT-Creation-Date (ours are written
-    without one) with the minute it was read, so a digest of the header
-    changed every minute, and every build a minute after the last rendered
-    every page and certificate again.
-    """
-    translations = catalogs.get(lang, "messages")
-    compiled = getattr(translations, "_catalog", {})
-    plural = getattr(translations, "_info", {}).get("plural-forms", "")
-    return _h(repr(sorted(((k, v) for k, v in compiled.items() if k != ""), key=repr)), plural)
+    """The interface translations of ``lang`` as compiled, header (plural rule) included:
+    pages are compiled with them. (translation.read_catalog keeps the header a
+    function of the file: Babel would stamp it with the minute it read the file.)"""
+    compiled = getattr(catalogs.get(lang, "messages"), "_catalog", {})
+    return _h(repr(sorted(compiled.items(), key=repr)))
 
 
 def _texts(obj) -> list[Text]:

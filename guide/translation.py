@@ -7,6 +7,7 @@ are compiled in memory at build time, so a stale ``.mo`` can never be served.
 
 from __future__ import annotations
 
+import datetime
 import gettext
 import io
 import re
@@ -21,6 +22,8 @@ from .problems import Problems
 from .recordcache import read_unless_unchanged
 from .yamldoc import read_capped
 from .records import Text
+
+UNDATED = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 # domain -> (source language, languages it is translated into)
 DOMAINS = {"messages": ("en", ("zh",)), "content": ("zh", ("en",))}
@@ -77,12 +80,18 @@ def read_catalog(path: Path, lang: str, problems: Problems | None) -> Catalog | 
     if problems is not None and not lint_po(data, path, problems):
         return None
     try:
-        return read_po(io.BytesIO(data), locale=BABEL_LOCALE[lang], abort_invalid=True)
+        catalog = read_po(io.BytesIO(data), locale=BABEL_LOCALE[lang], abort_invalid=True)
     except (PoFileError, ValueError, UnicodeDecodeError) as exc:
         if problems is not None:
             line = getattr(exc, "lineno", 1) or 1
             problems.error(path, (line, 1), "po-syntax", f"cannot read the catalog: {exc}")
         return None
+    if b'"POT-Creation-Date:' not in data:
+        # Babel stamps a catalog without one (ours: i18n writes none) with the
+        # time it reads it, into the compiled header: a catalog, and every
+        # digest of it, must be a function of the file.
+        catalog.creation_date = UNDATED
+    return catalog
 
 
 def compile_catalog(catalog: Catalog) -> gettext.GNUTranslations:
