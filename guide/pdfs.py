@@ -194,13 +194,14 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
         fonts.prune_fonts(root / CACHE_DIR / "fonts", font)
         result.font_seconds = time.perf_counter() - start
         cache.mkdir(parents=True, exist_ok=True)
+        targets = [cache / f"{job.key}.pdf" for job in todo]
         try:
-            rendered = _render_all(todo, font, signing, workers, cache)
+            rendered = _render_all(todo, targets, font, signing, workers)
         except RenderError as exc:  # (a PDF that could not be written too)
             problems.add(root, 1, 1, "pdf-render", str(exc))
             return None
-        for job, (sha256, seconds) in zip(todo, rendered):
-            result.pdfs[job.path] = cache / f"{job.key}.pdf"
+        for job, target, (sha256, seconds) in zip(todo, targets, rendered):
+            result.pdfs[job.path] = target
             result.sha256[job.path] = index[job.key] = sha256
             (result.certificate_seconds if job.kind == "certificate" else result.catalog_seconds).append(seconds)
             result.rendered += 1
@@ -269,15 +270,16 @@ class RenderError(Exception):
     """A PDF could not be drawn or signed."""
 
 
-def _render_all(todo: list[Job], font: Path, signing: SigningKey | None, workers: int | None, cache: Path):
-    """Each job's PDF drawn into ``cache`` (named after its key): (SHA-256, seconds) per job."""
+def _render_all(todo: list[Job], targets: list[Path], font: Path, signing: SigningKey | None,
+                workers: int | None):
+    """Each job's PDF drawn into its target: (SHA-256, seconds) per job."""
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(todo) < POOL_THRESHOLD:
         _init_worker(str(font), signing)
         out = []
-        for job in todo:
+        for job, target in zip(todo, targets):
             try:
-                out.append(_render(job.kind, job.doc, str(cache / f"{job.key}.pdf")))
+                out.append(_render(job.kind, job.doc, str(target)))
             except Exception as exc:  # report which PDF failed, as a problem, not a traceback
                 raise RenderError(f"cannot make {job.path}: {type(exc).__name__}: {exc}") from exc
         return out
@@ -286,8 +288,7 @@ def _render_all(todo: list[Job], font: Path, signing: SigningKey | None, workers
     ctx = multiprocessing.get_context("fork")
     with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                                 initargs=(str(font), signing)) as pool:
-        futures = {i: pool.submit(_render, todo[i].kind, todo[i].doc, str(cache / f"{todo[i].key}.pdf"))
-                   for i in order}
+        futures = {i: pool.submit(_render, todo[i].kind, todo[i].doc, str(targets[i])) for i in order}
         out = []
         for i in range(len(todo)):
             try:
@@ -308,11 +309,11 @@ def _left_by_a_killed_write(name: str) -> bool:
     if match is None:
         return False
     try:
-        os.kill(int(match.group(1)), 0)
+        os.kill(int(match.group(1)), 0)   # (signal 0: only asks whether it exists)
     except ProcessLookupError:
         return True
     except OSError:
-        return False
+        pass  # there, another user's
     return False
 
 
