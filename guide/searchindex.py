@@ -2,8 +2,8 @@
 
 Pagefind's command line indexes a folder of HTML. It runs on the searchable
 pages of the staging tree (the site as it is about to be published), linked
-into a folder of their own beside it, writes its bundle to a temporary
-folder, and the bundle comes back as files for the writer, which stores only
+into a folder of their own beside it, once per language folder side by side,
+writes its bundle to a temporary folder, and the bundle comes back as files for the writer, which stores only
 those whose bytes changed. A failed index therefore leaves ``site/`` as it was.
 
 The extended build of Pagefind is required: the standard one does not segment
@@ -34,6 +34,7 @@ BUNDLE = "pagefind/"
 # (templates/search.html, assets/search.js), so these are not published.
 UNUSED = re.compile(r"^pagefind-(?:[a-z-]*ui|highlight)\.(?:js|css)$")
 INDEXED = re.compile(r"Indexed (\d+) pages?")
+PLAIN = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class SearchIndexError(Exception):
@@ -50,7 +51,19 @@ def index_pages(site_dir: Path, pages: list[str], mirror: Path) -> tuple[dict[st
     kept ones (a stat per page) 0.4 s.
     """
     mirror_pages(site_dir, pages, mirror)
-    return index_site(mirror)
+    return index_site(mirror, _parts(pages))
+
+
+def _parts(pages: list[str]) -> list[str] | None:
+    """The language folders to index side by side: with two cores or more,
+    and only when every page lies in one of them (a folder name is put in a
+    glob as it is, so only plain names)."""
+    if (os.cpu_count() or 1) < 2:
+        return None
+    parts = sorted({page.partition("/")[0] for page in pages})
+    if any("/" not in page for page in pages) or not all(PLAIN.fullmatch(part) for part in parts):
+        return None
+    return parts
 
 
 def mirror_pages(site_dir: Path, pages: list[str], mirror: Path) -> None:
@@ -102,30 +115,92 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def index_site(site_dir: Path) -> tuple[dict[str, bytes], int]:
-    """Index the HTML below ``site_dir``; returns the bundle's files (site paths) and the page count."""
+def index_site(site_dir: Path, parts: list[str] | None = None) -> tuple[dict[str, bytes], int]:
+    """Index the HTML below ``site_dir``; returns the bundle's files (site paths) and the page count.
+
+    ``parts``: top-level folders to index in Pagefind runs of their own, at
+    once (one per language folder). Pagefind keeps about 1.4 of 2 cores busy;
+    two runs side by side took 14.2-14.7 s at N = 10,000 against 17.7-18.1 s
+    for one run, and give the very same bundle once merged: each language's
+    index, fragments and filters are files of their own, named after it.
+    """
     with tempfile.TemporaryDirectory(prefix="guide-pagefind-") as tmp:
-        command = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--output-path", tmp]
-        try:
-            run = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-        except OSError as exc:
-            raise SearchIndexError(f"could not run Pagefind: {exc}") from exc
-        output = run.stdout + run.stderr
-        if run.returncode != 0:
-            if "No module named pagefind" in output:
-                raise SearchIndexError("Pagefind is not installed: pip install 'pagefind[extended]'")
-            last = "; ".join(line.strip() for line in output.strip().splitlines()[-3:])
-            raise SearchIndexError(f"Pagefind failed (exit {run.returncode}): {last}")
-        if "(Extended)" not in output:
-            raise SearchIndexError("the standard Pagefind build cannot search Chinese: "
-                                   "pip install 'pagefind[extended]'")
-        match = INDEXED.search(output)
-        pages = int(match.group(1)) if match else 0
         root = Path(tmp)
-        files = {BUNDLE + p.relative_to(root).as_posix(): p.read_bytes()
-                 for p in sorted(root.rglob("*"))
-                 if p.is_file() and not UNUSED.match(p.name)}
-    return canonical_bundle(files), pages
+        if parts and len(parts) > 1:
+            runs: dict[str, subprocess.Popen] = {}
+            try:
+                for part in parts:
+                    runs[part] = _start(site_dir, root / part, f"{part}/**/*.html")
+                results = {part: _finish(run) for part, run in runs.items()}
+            finally:
+                for run in runs.values():  # one failed: the others are not waited for
+                    if run.poll() is None:
+                        run.kill()
+                        run.wait()
+            bundle = _merge({part: _read_bundle(root / part) for part in parts})
+            if bundle is not None:
+                return canonical_bundle(bundle), sum(results.values())
+            # A language found in two folders (a page whose lang differs from
+            # its folder's): the runs' indexes cannot be merged, so one run
+            # indexes everything, as Pagefind would have.
+        pages = _finish(_start(site_dir, root / "whole", None))
+        return canonical_bundle(_read_bundle(root / "whole")), pages
+
+
+def _start(site_dir: Path, out: Path, glob: str | None) -> subprocess.Popen:
+    command = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--output-path", str(out)]
+    if glob is not None:
+        command += ["--glob", glob]
+    try:
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                stdin=subprocess.DEVNULL)
+    except OSError as exc:
+        raise SearchIndexError(f"could not run Pagefind: {exc}") from exc
+
+
+def _finish(run: subprocess.Popen) -> int:
+    """Wait for a Pagefind run; returns how many pages it indexed."""
+    output, _ = run.communicate()
+    if run.returncode != 0:
+        if "No module named pagefind" in output:
+            raise SearchIndexError("Pagefind is not installed: pip install 'pagefind[extended]'")
+        last = "; ".join(line.strip() for line in output.strip().splitlines()[-3:])
+        raise SearchIndexError(f"Pagefind failed (exit {run.returncode}): {last}")
+    if "(Extended)" not in output:
+        raise SearchIndexError("the standard Pagefind build cannot search Chinese: "
+                               "pip install 'pagefind[extended]'")
+    match = INDEXED.search(output)
+    return int(match.group(1)) if match else 0
+
+
+def _read_bundle(out: Path) -> dict[str, bytes]:
+    return {BUNDLE + p.relative_to(out).as_posix(): p.read_bytes()
+            for p in sorted(out.rglob("*"))
+            if p.is_file() and not UNUSED.match(p.name)}
+
+
+def _merge(bundles: dict[str, dict[str, bytes]]) -> dict[str, bytes] | None:
+    """One bundle of several runs' (None when they overlap): their shared files
+    (the script, the worker) are the same bytes, every other file is named
+    after its run's language, and the entry lists each run's languages."""
+    out: dict[str, bytes] = {}
+    entry = None
+    for files in bundles.values():
+        part = json.loads(files[BUNDLE + "pagefind-entry.json"])
+        if entry is None:
+            entry = part
+        elif {k: v for k, v in part.items() if k != "languages"} != \
+                {k: v for k, v in entry.items() if k != "languages"} \
+                or part["languages"].keys() & entry["languages"].keys():
+            return None
+        else:
+            entry["languages"].update(part["languages"])
+        for path, data in files.items():
+            if path != BUNDLE + "pagefind-entry.json":
+                if out.setdefault(path, data) != data:
+                    return None
+    out[BUNDLE + "pagefind-entry.json"] = json.dumps(entry).encode("utf-8")
+    return out
 
 
 # Pagefind writes each filter's values in hash-map order, different on every

@@ -216,3 +216,41 @@ def test_the_pages_given_to_pagefind_are_linked_and_brought_up_to_date(tmp_path,
     mirror.write_text("")
     mirror_pages(site, ["a.html"], mirror)
     assert tree() == {"a.html": ("a.html", (site / "a.html").stat().st_ino)}
+
+
+def test_language_folders_indexed_side_by_side_give_the_bundle_of_one_run(built, tmp_path, monkeypatch):
+    from guide import searchindex
+    site = tmp_path / "pages"
+    shutil.copytree(built.root / ".site.search", site)
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    monkeypatch.setattr(searchindex.os, "cpu_count", lambda: 2)
+    assert searchindex._parts(pages) == ["en", "zh"]
+    globs = []
+    real = searchindex._start
+    monkeypatch.setattr(searchindex, "_start", lambda s, o, glob: globs.append(glob) or real(s, o, glob))
+    whole = searchindex.index_site(site)
+    assert globs == [None]
+    assert searchindex.index_site(site, ["en", "zh"]) == whole
+    assert globs == [None, "en/**/*.html", "zh/**/*.html"]
+    assert whole[1] == 10
+    # A page whose language is not its folder's: the runs' languages overlap,
+    # and one run indexes everything, as before.
+    page = site / "en/about/index.html"
+    page.write_bytes(page.read_bytes().replace(b'<html lang="en"', b'<html lang="zh-CN"', 1))
+    whole = searchindex.index_site(site)
+    entry = json.loads(whole[0]["pagefind/pagefind-entry.json"])
+    assert {k: v["page_count"] for k, v in entry["languages"].items()} == {"zh-cn": 6, "en": 4}
+    del globs[:]
+    assert searchindex.index_site(site, ["en", "zh"]) == whole
+    assert globs == ["en/**/*.html", "zh/**/*.html", None]
+
+
+def test_pages_outside_language_folders_are_indexed_in_one_run(monkeypatch):
+    from guide import searchindex
+    monkeypatch.setattr(searchindex.os, "cpu_count", lambda: 2)
+    assert searchindex._parts(["en/a.html", "zh/a.html"]) == ["en", "zh"]
+    assert searchindex._parts(["en/a.html", "index.html"]) is None
+    assert searchindex._parts(["en/a.html", "z{h,x}/a.html"]) is None
+    assert searchindex._parts(["en/a.html"]) == ["en"]
+    monkeypatch.setattr(searchindex.os, "cpu_count", lambda: 1)
+    assert searchindex._parts(["en/a.html", "zh/a.html"]) is None
