@@ -36,7 +36,7 @@ from .translation import ContentTranslator
 LIBRARIES = ("jinja2", "markupsafe", "babel", "markdown", "nh3", "pypinyin", "icalendar")
 _REF = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+["']([^"']+)["']""")
 _DYNAMIC_REF = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+[^"'\s]""")
-# Not referenced by name in templates: the list_item() global renders it.
+# Not referenced by name in templates: the list_items() global renders it.
 IMPLICIT_TEMPLATES = ("_item.html",)
 
 
