@@ -61,6 +61,9 @@ class OutputJob:
     # A file of the whole guide for download or machines (calendars, feeds,
     # open data, sitemap): serve may leave it behind a save, like the search index.
     bulk: bool = False
+    # About how many conferences it prints: the renderer starts the heaviest
+    # first, each on its own, so that no core is left with them at the end.
+    weight: int = 1
 
 
 @dataclass
@@ -560,12 +563,19 @@ class Renderer:
     def plan(self, fps: Fingerprints | None = None) -> list[OutputJob]:
         """Every output file with its fingerprint (None without ``fps``) and its maker."""
         jobs = []
+        everyone = sum(len(view.conferences) for view in self.model.editions)
 
         def add(path: str, make: Callable[[], bytes], template: str | None = None, inputs=(), bulk=False):
             fp = None
             if fps is not None and inputs is not None:
                 fp = fps.output(path, template, *self._input_digests(fps, inputs))
-            jobs.append(OutputJob(path, fp, make, bulk))
+            if isinstance(inputs, list):
+                weight = len(inputs)
+            elif inputs == "all" or bulk or (isinstance(inputs, tuple) and inputs[:1] == ("view",)):
+                weight = everyone
+            else:
+                weight = 1
+            jobs.append(OutputJob(path, fp, make, bulk, max(weight, 1)))
 
         for lang in LANGS:
             for spec in self.page_specs:

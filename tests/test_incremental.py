@@ -436,3 +436,16 @@ def test_serve_collects_cycles_between_saves_never_during_one(monkeypatch):
     session.collect_when_idle()
     session.wait()                        # the next save: it does not wait for a collection
     assert collected == [1] and session.background is None
+
+
+def test_render_chunks_start_with_the_heaviest_jobs_each_alone():
+    from guide.pipeline import CHUNK, _chunks
+    from guide.rendering import OutputJob
+
+    weights = [1] * 200 + [5000, 3, 9000] + [1] * 50
+    jobs = [OutputJob(f"p{i}", None, bytes, weight=w) for i, w in enumerate(weights)]
+    chunks = _chunks(jobs)
+    assert chunks[:2] == [(202,), (200,)]
+    assert sorted(i for chunk in chunks for i in chunk) == list(range(len(jobs)))
+    assert all(sum(weights[i] for i in chunk) <= CHUNK + 3 for chunk in chunks[2:])
+    assert chunks[2][:2] == (201, 0)   # then in the plan's order
