@@ -489,9 +489,11 @@ def _template_frame(exc: Exception, templates: Path) -> tuple[Path, int]:
 
 
 # -- rendering on every core -------------------------------------------------------
-# Below this much work (OutputJob.weight: about a conference printed each),
-# starting processes costs more than it saves.
+# Below this many outputs to make, or this many conferences printed by them
+# (OutputJob.weight: the whole-guide files and full listings print every
+# one, at some 0.1-0.2 ms each), starting processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
+HEAVY_THRESHOLD = 5000
 CHUNK = 64   # jobs are handed out in chunks of about this weight
 _work: tuple | None = None   # set before the pool forks: workers inherit it
 
@@ -561,8 +563,10 @@ def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, 
     bar = tqdm(total=len(jobs), desc="render", unit="file", disable=not progress, leave=False, file=sys.stderr)
     results: list = [None] * len(jobs)
     seen: set = set()
+    pool_left = None
     try:
-        if workers == 1 or sum(job.weight for job in jobs) < PARALLEL_THRESHOLD or len(chunks) < 2:
+        if (workers == 1 or len(chunks) < 2
+                or (len(jobs) < PARALLEL_THRESHOLD and sum(job.weight for job in jobs) < HEAVY_THRESHOLD)):
             made_chunks = map(_make_chunk, chunks)
             pool = None
         else:
@@ -571,6 +575,7 @@ def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, 
             writer.open_staging()
             pool = multiprocessing.get_context("fork").Pool(workers)
             made_chunks = pool.imap_unordered(_make_chunk, chunks)
+        pool_left = pool
         for chunk, made, found in made_chunks:
             for i, item in zip(chunk, made):
                 results[i] = item
@@ -582,7 +587,10 @@ def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, 
         if pool is not None:
             pool.close()
             pool.join()
+            pool_left = None
     finally:
+        if pool_left is not None:  # a worker's exception, or an interrupt: stop the others
+            pool_left.terminate()
         _work = None
         bar.close()
     problems.recount()

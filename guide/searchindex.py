@@ -127,40 +127,60 @@ def index_site(site_dir: Path, parts: list[str] | None = None) -> tuple[dict[str
     with tempfile.TemporaryDirectory(prefix="guide-pagefind-") as tmp:
         root = Path(tmp)
         if parts and len(parts) > 1:
-            runs: dict[str, subprocess.Popen] = {}
-            try:
-                for part in parts:
-                    runs[part] = _start(site_dir, root / part, f"{part}/**/*.html")
-                results = {part: _finish(run) for part, run in runs.items()}
-            finally:
-                for run in runs.values():  # one failed: the others are not waited for
-                    if run.poll() is None:
-                        run.kill()
-                        run.wait()
+            counts = _run(site_dir, root, {part: f"{part}/**/*.html" for part in parts})
             bundle = _merge({part: _read_bundle(root / part) for part in parts})
             if bundle is not None:
-                return canonical_bundle(bundle), sum(results.values())
+                return canonical_bundle(bundle), sum(counts.values())
             # A language found in two folders (a page whose lang differs from
             # its folder's): the runs' indexes cannot be merged, so one run
             # indexes everything, as Pagefind would have.
-        pages = _finish(_start(site_dir, root / "whole", None))
-        return canonical_bundle(_read_bundle(root / "whole")), pages
+        counts = _run(site_dir, root, {".whole": None})   # (not a folder name of _parts)
+        return canonical_bundle(_read_bundle(root / ".whole")), counts[".whole"]
 
 
-def _start(site_dir: Path, out: Path, glob: str | None) -> subprocess.Popen:
+def _run(site_dir: Path, root: Path, globs: dict[str, str | None]) -> dict[str, int]:
+    """Pagefind runs side by side, one per glob, each writing to root/<name>;
+    the pages each indexed."""
+    runs: dict[str, tuple[subprocess.Popen, Path]] = {}
+    try:
+        for name, glob in globs.items():
+            runs[name] = _start(site_dir, root / name, glob)
+        counts = {}
+        for name, run in runs.items():
+            try:
+                counts[name] = _finish(run)
+            except SearchIndexError as exc:
+                if globs[name] is None:
+                    raise
+                raise SearchIndexError(f"{exc} (indexing {globs[name]})") from exc
+        return counts
+    finally:
+        for run, _ in runs.values():  # one failed, or an interrupt: none is left running
+            if run.poll() is None:
+                run.kill()
+                run.wait()
+
+
+def _start(site_dir: Path, out: Path, glob: str | None) -> tuple[subprocess.Popen, Path]:
+    """A Pagefind run started: (the process, the file of its messages)."""
     command = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--output-path", str(out)]
     if glob is not None:
         command += ["--glob", glob]
-    try:
-        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                stdin=subprocess.DEVNULL)
-    except OSError as exc:
-        raise SearchIndexError(f"could not run Pagefind: {exc}") from exc
+    # Its messages go to a file: a run waited for second must not stall on a full pipe.
+    log = out.with_name(out.name + ".log")
+    with open(log, "wb") as messages:
+        try:
+            return subprocess.Popen(command, stdout=messages, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL), log
+        except OSError as exc:
+            raise SearchIndexError(f"could not run Pagefind: {exc}") from exc
 
 
-def _finish(run: subprocess.Popen) -> int:
+def _finish(started: tuple[subprocess.Popen, Path]) -> int:
     """Wait for a Pagefind run; returns how many pages it indexed."""
-    output, _ = run.communicate()
+    run, log = started
+    run.wait()
+    output = log.read_bytes().decode("utf-8", "replace")
     if run.returncode != 0:
         if "No module named pagefind" in output:
             raise SearchIndexError("Pagefind is not installed: pip install 'pagefind[extended]'")
@@ -186,6 +206,8 @@ def _merge(bundles: dict[str, dict[str, bytes]]) -> dict[str, bytes] | None:
     out: dict[str, bytes] = {}
     entry = None
     for files in bundles.values():
+        if BUNDLE + "pagefind-entry.json" not in files:
+            return None
         part = json.loads(files[BUNDLE + "pagefind-entry.json"])
         if entry is None:
             entry = part

@@ -254,3 +254,27 @@ def test_pages_outside_language_folders_are_indexed_in_one_run(monkeypatch):
     assert searchindex._parts(["en/a.html"]) == ["en"]
     monkeypatch.setattr(searchindex.os, "cpu_count", lambda: 1)
     assert searchindex._parts(["en/a.html", "zh/a.html"]) is None
+
+
+def test_a_failed_language_run_is_named_and_stops_the_other(tmp_path, monkeypatch):
+    import subprocess
+    import time
+
+    import pytest
+    from guide import searchindex
+
+    started = {}
+
+    def start(site_dir, out, glob):
+        log = out.with_name(out.name + ".log")
+        command = ["sh", "-c", "echo Pagefind broke; exit 3"] if glob.startswith("en/") else ["sleep", "30"]
+        with log.open("wb") as messages:
+            started[glob] = subprocess.Popen(command, stdout=messages, stderr=subprocess.STDOUT)
+        return started[glob], log
+
+    monkeypatch.setattr(searchindex, "_start", start)
+    begun = time.monotonic()
+    with pytest.raises(searchindex.SearchIndexError, match=r"exit 3\): Pagefind broke \(indexing en/\*\*/\*\.html\)"):
+        searchindex.index_site(tmp_path, ["en", "zh"])
+    assert time.monotonic() - begun < 10
+    assert started["zh/**/*.html"].poll() is not None   # killed, not left running
