@@ -229,7 +229,9 @@ def main() -> int:
     if args.against is not None:
         repos = (REPO, args.against.resolve())
         all_results = {n: measure(n, args.runs, args.work, repos) for n in args.sizes}
-        text = comparison(all_results, args.runs, args.against)
+        # With this checkout's own table: its stages and memory, from the same run.
+        text = (comparison(all_results, args.runs, args.against) + "\n## This checkout, in detail\n\n"
+                + table({n: results[0] for n, results in all_results.items()}, args.runs).split("\n", 2)[2])
         args.output = args.output or HERE / "AGAINST.md"
     else:
         all_results = {n: measure(n, args.runs, args.work)[0] for n in args.sizes}
