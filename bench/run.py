@@ -129,6 +129,11 @@ def measure(n: int, runs: int, work: Path, repos: tuple[Path, ...] = (REPO,)) ->
     for k, repo in enumerate(repos):
         root = work / (f"guide-{n}" if k == 0 else f"guide-{n}-{k}")
         generate(n, root)
+        if repo != REPO:
+            # Each checkout builds with its own templates (they call the
+            # globals its code defines).
+            shutil.rmtree(root / "templates")
+            shutil.copytree(repo / "templates", root / "templates")
         roots.append(root)
     trash = work / "trash"
     every: list[dict[str, list[dict]]] = [{case: [] for case in TARGETS} for _ in repos]
