@@ -489,9 +489,11 @@ def _template_frame(exc: Exception, templates: Path) -> tuple[Path, int]:
 
 
 # -- rendering on every core -------------------------------------------------------
-# Below this many outputs to make, or this many conferences printed by them
-# (OutputJob.weight: the whole-guide files and full listings print every
-# one, at some 0.1-0.2 ms each), starting processes costs more than it saves.
+# Below this many outputs to make, or this many conferences printed by the
+# whole-guide files among them (OutputJob.weight of the bulk jobs, some
+# 0.1-0.2 ms each), starting processes costs more than it saves. (Listings
+# print every conference too, but from cached items, at some 5 µs each: a
+# preview at N = 1,000 that forked for its listings took 0.55 s, not 0.46.)
 PARALLEL_THRESHOLD = 400
 HEAVY_THRESHOLD = 5000
 CHUNK = 64   # jobs are handed out in chunks of about this weight
@@ -566,7 +568,8 @@ def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, 
     pool_left = None
     try:
         if (workers == 1 or len(chunks) < 2
-                or (len(jobs) < PARALLEL_THRESHOLD and sum(job.weight for job in jobs) < HEAVY_THRESHOLD)):
+                or (len(jobs) < PARALLEL_THRESHOLD
+                    and sum(job.weight for job in jobs if job.bulk) < HEAVY_THRESHOLD)):
             made_chunks = map(_make_chunk, chunks)
             pool = None
         else:
