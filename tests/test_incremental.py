@@ -438,14 +438,13 @@ def test_serve_collects_cycles_between_saves_never_during_one(monkeypatch):
     assert collected == [1] and session.background is None
 
 
-def test_render_chunks_start_with_the_heaviest_jobs_each_alone():
+def test_render_chunks_start_with_the_heaviest_whole_guide_files_each_alone():
     from guide.pipeline import CHUNK, _chunks
     from guide.rendering import OutputJob
 
-    weights = [1] * 200 + [5000, 3, 9000] + [1] * 50
-    jobs = [OutputJob(f"p{i}", None, bytes, weight=w) for i, w in enumerate(weights)]
+    jobs = ([OutputJob(f"p{i}", None, bytes) for i in range(CHUNK + 10)]
+            + [OutputJob("listing", None, bytes, weight=5000), OutputJob("all.ics", None, bytes, True, 5000),
+               OutputJob("sitemap", None, bytes, True, 9000), OutputJob("tiny", None, bytes, True, 3)])
     chunks = _chunks(jobs)
-    assert chunks[:2] == [(202,), (200,)]
-    assert sorted(i for chunk in chunks for i in chunk) == list(range(len(jobs)))
-    assert all(sum(weights[i] for i in chunk) <= CHUNK + 3 for chunk in chunks[2:])
-    assert chunks[2][:2] == (201, 0)   # then in the plan's order
+    n = CHUNK + 10
+    assert chunks == [(n + 2,), (n + 1,), (n + 3,), tuple(range(CHUNK)), (*range(CHUNK, n), n)]
