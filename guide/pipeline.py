@@ -496,7 +496,7 @@ def _template_frame(exc: Exception, templates: Path) -> tuple[Path, int]:
 # preview at N = 1,000 that forked for its listings took 0.55 s, not 0.46.)
 PARALLEL_THRESHOLD = 400
 HEAVY_THRESHOLD = 5000
-CHUNK = 64   # jobs are handed out in chunks of about this weight
+CHUNK = 64   # jobs per chunk handed to a worker (whole-guide files: about this weight)
 _work: tuple | None = None   # set before the pool forks: workers inherit it
 
 

@@ -61,8 +61,9 @@ class OutputJob:
     # A file of the whole guide for download or machines (calendars, feeds,
     # open data, sitemap): serve may leave it behind a save, like the search index.
     bulk: bool = False
-    # About how many conferences it prints: the renderer starts the heaviest
-    # first, each on its own, so that no core is left with them at the end.
+    # A bulk file's: about how many conferences it prints (the renderer starts
+    # the heaviest first, each on its own, so that no core is left with them
+    # at the end).
     weight: int = 1
 
 
@@ -569,12 +570,7 @@ class Renderer:
             fp = None
             if fps is not None and inputs is not None:
                 fp = fps.output(path, template, *self._input_digests(fps, inputs))
-            if isinstance(inputs, list):
-                weight = len(inputs)
-            elif inputs == "all" or bulk or (isinstance(inputs, tuple) and inputs[:1] == ("view",)):
-                weight = everyone
-            else:
-                weight = 1
+            weight = (len(inputs) if isinstance(inputs, list) else everyone) if bulk else 1
             jobs.append(OutputJob(path, fp, make, bulk, max(weight, 1)))
 
         for lang in LANGS:
