@@ -3,8 +3,9 @@
 Pagefind's command line indexes a folder of HTML. It runs on the searchable
 pages of the staging tree (the site as it is about to be published), linked
 into a folder of their own beside it, once per language folder side by side,
-writes its bundle to a temporary folder, and the bundle comes back as files for the writer, which stores only
-those whose bytes changed. A failed index therefore leaves ``site/`` as it was.
+writes its bundle to a temporary folder, and the bundle comes back as files
+for the writer, which stores only those whose bytes changed. A failed index
+therefore leaves ``site/`` as it was.
 
 The extended build of Pagefind is required: the standard one does not segment
 Chinese, and a query such as 计算机 would find nothing. The command line is
@@ -132,8 +133,8 @@ def index_site(site_dir: Path, parts: list[str] | None = None) -> tuple[dict[str
             if bundle is not None:
                 return canonical_bundle(bundle), sum(counts.values())
             # A language found in two folders (a page whose lang differs from
-            # its folder's): the runs' indexes cannot be merged, so one run
-            # indexes everything, as Pagefind would have.
+            # its folder's), or a run without an entry: the runs' indexes
+            # cannot be merged, so one run indexes everything.
         counts = _run(site_dir, root, {".whole": None})   # (not a folder name of _parts)
         return canonical_bundle(_read_bundle(root / ".whole")), counts[".whole"]
 
