@@ -11,10 +11,21 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 from pathlib import Path
 
 # What reading a file that is missing, cut short or from another version raises.
 _UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError)
+
+
+# The temporary name of a file being written: "<name>.<pid of the writer>.tmp".
+_PART = re.compile(r"^(.+)\.(\d+)\.tmp$")
+
+
+def part_written(name: str) -> tuple[str, int] | None:
+    """For the temporary name of a file being written: (the file's name, the writer's pid)."""
+    match = _PART.match(name)
+    return (match.group(1), int(match.group(2))) if match else None
 
 
 def write_whole(path: Path, data: bytes) -> None:

@@ -13,14 +13,13 @@ import hashlib
 import json
 import multiprocessing
 import os
-import re
 import time
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 from . import fonts
-from .cachefile import load_pickle, save_pickle, write_whole
+from .cachefile import load_pickle, part_written, save_pickle, write_whole
 from .model import SiteModel
 from .problems import Problems
 from .signing import SigningError, SigningKey, signing_key_from_env
@@ -300,16 +299,13 @@ def _render_all(todo: list[Job], targets: list[Path], font: Path, signing: Signi
         return out
 
 
-_PART_WRITTEN = re.compile(r"\.pdf\.(\d+)\.tmp$")  # (cachefile.write_whole's, with its pid)
-
-
 def _left_by_a_killed_write(name: str) -> bool:
     """A part-written PDF whose process is gone (another build may be writing its own)."""
-    match = _PART_WRITTEN.search(name)
-    if match is None:
+    part = part_written(name)
+    if part is None or not part[0].endswith(".pdf"):
         return False
     try:
-        os.kill(int(match.group(1)), 0)   # (signal 0: only asks whether it exists)
+        os.kill(part[1], 0)   # (signal 0: only asks whether it exists)
     except ProcessLookupError:
         return True
     except OSError:
