@@ -92,6 +92,7 @@ def _update_mirror(site_dir: Path, pages: list[str], mirror: Path) -> None:
     wanted = set(pages)
     for rel in present.keys() - wanted:
         (mirror / rel).unlink()
+    folders = {rel.rpartition("/")[0] for rel in present}   # there: a mkdir per new folder, not per page
     for rel in pages:
         source, target = site_dir / rel, mirror / rel
         kept = present.get(rel)
@@ -99,8 +100,9 @@ def _update_mirror(site_dir: Path, pages: list[str], mirror: Path) -> None:
             if kept[0] == os.stat(source).st_ino:
                 continue
             target.unlink()
-        else:
+        elif rel.rpartition("/")[0] not in folders:
             target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(rel.rpartition("/")[0])
         try:
             os.link(source, target)
         except FileExistsError:
