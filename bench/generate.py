@@ -73,7 +73,8 @@ def po_escape(s: str) -> str:
     return s.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def generate(n: int, root: Path, seed: int = 2023) -> None:
+def generate(n: int, root: Path, seed: int = 2023, templates: Path = REPO / "templates") -> None:
+    """The project of N conferences at ``root``, with a copy of ``templates``."""
     rng = random.Random(seed)
     if root.exists():
         shutil.rmtree(root)
@@ -84,7 +85,7 @@ def generate(n: int, root: Path, seed: int = 2023) -> None:
     shutil.copy(REPO / "content" / "units.yaml", content / "units.yaml")
     shutil.copytree(REPO / "content" / "pages", content / "pages")
     # The project's own templates, so the benchmark can change one of them.
-    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(templates, root / "templates")
     units = [line.split("code: ")[1].split(",")[0] for line in (content / "units.yaml").read_text(encoding="utf-8").splitlines()
              if line.startswith("- {code: ") and "group: provincial" not in line]
     unit_names = {line.split("code: ")[1].split(",")[0]: line.split("name: ")[1].split(",")[0]
