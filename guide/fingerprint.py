@@ -228,12 +228,16 @@ class Fingerprints:
         self._all: str | None = None
 
     def conferences(self, confs: list[Conference]) -> str:
-        # The same lists come back: a record's calendar and verification page
-        # in both languages, its page in both.
-        key = (confs[0].id,) if len(confs) == 1 else tuple(c.id for c in confs)
+        # A record's digest covers its id (it is made of the pickled record):
+        # one record's is its own, a list's is made of theirs in order.
+        if len(confs) == 1:
+            return self.conf[confs[0].id]
+        # The same lists come back: a listing's in both languages.
+        key = tuple(c.id for c in confs)
         digest = self._lists.get(key)
         if digest is None:
-            digest = self._lists[key] = self._h(*(f"{c.id}\0{self.conf[c.id]}" for c in confs))
+            conf = self.conf
+            digest = self._lists[key] = self._h("list", *(conf[i] for i in key))
         return digest
 
     def view(self, view_id: str) -> str:

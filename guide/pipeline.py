@@ -264,22 +264,32 @@ class Build:
                 return self.result
             # An output whose inputs did not change since the published build
             # is that build's file: it is carried over, not rendered.
-            todo, reused = [], []
+            todo, reused, lagging = [], [], 0
+            published, preview = state.outputs, self.preview
             for job in jobs:
-                prev = state.outputs.get(job.path)
+                path, fingerprint = job.path, job.fingerprint
+                prev = published.get(path)
                 # serve: a bulk file may stay as the last build left it (its
                 # record keeps the old fingerprint, so the next build makes it).
-                if (job.fingerprint is None or prev is None
-                        or (prev.fingerprint != job.fingerprint and not (self.preview and job.bulk))):
+                if (fingerprint is None or prev is None
+                        or (prev.fingerprint != fingerprint and not (preview and job.bulk))):
                     todo.append(job)
                     continue
-                files = _carried(state, writer, job.path, synced)
+                if synced:  # (staging holds every published file: the records are enough)
+                    files = {path: prev}
+                    for staged in companions(path):
+                        files[staged] = published.get(staged)
+                    if None in files.values():
+                        files = None
+                else:
+                    files = _carried(state, writer, path)
                 if files is not None:
                     reused.append(prev)
                     outputs.update(files)
-                    self.result.lagging += prev.fingerprint != job.fingerprint
+                    lagging += prev.fingerprint != fingerprint
                 else:
                     todo.append(job)
+            self.result.lagging += lagging
         with self.stage("render"):
             made = render_outputs(todo, writer, self.out, content.confidential, self.problems,
                                   templates, self.progress)
@@ -439,14 +449,10 @@ def _manifest_job(model: SiteModel, pdfs: PdfResult, fps: Fingerprints) -> Outpu
                      weight=max(len(pdfs.sha256), 1))
 
 
-def _carried(state: BuildState, writer: TreeWriter, path: str,
-             synced: bool = False) -> dict[str, OutputRecord] | None:
+def _carried(state: BuildState, writer: TreeWriter, path: str) -> dict[str, OutputRecord] | None:
     """The published build's records of ``path`` and its gzip copy, when both can be
-    carried over (they are reused together), else None. ``synced``: the staging tree
-    holds every file of ``state`` (serve's, after its catch-up)."""
+    carried over (they are reused together), else None."""
     files = {p: state.outputs.get(p) for p in (path, *companions(path))}
-    if synced:
-        return None if None in files.values() else files
     if all(r is not None and writer.can_reuse(p, r.digest) for p, r in files.items()):
         return files
     return None

@@ -603,6 +603,8 @@ class Renderer:
         return jobs
 
     def _input_digests(self, fps: Fingerprints, inputs) -> list[str]:
+        if type(inputs) is list:  # (the usual case: a record's pages, a listing)
+            return [fps.conferences(inputs)]
         if inputs == "all":
             return [fps.everything()]
         if isinstance(inputs, tuple) and inputs and inputs[0] == "view":

@@ -152,3 +152,21 @@ def test_errors_on_a_lone_surrogate(tmp_path):
     assert yamldoc.load_text("name: 会议\ud800\n", tmp_path / "x.yaml", problems) is None
     [p] = problems.errors
     assert (p.code, p.line, p.column) == ("encoding", 1, 9) and "U+D800" in p.message
+
+
+def test_record_files_are_found_and_ordered_as_a_recursive_glob_orders_them(tmp_path):
+    """content._files_under walks with directory entries; it must list what
+    sorted(rglob("*")) listed (folders aside), in its order: by parts, so
+    that "a/b" comes before "a-c", and links to folders not followed."""
+    from guide.content import _files_under
+    root = tmp_path / "conferences"
+    for rel in ["b.yaml", "a/z.yaml", "a/b/c.yaml", "a-c.yaml", "a.yaml", ".hidden.yaml", "notes.txt",
+                ".git/config", "x/.y/z.yaml"]:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("id: x\n", encoding="utf-8")
+    (root / "linked").symlink_to(root / "a", target_is_directory=True)
+    (root / "file-link.yaml").symlink_to(root / "b.yaml")
+    (root / "dangling.yaml").symlink_to(root / "nowhere.yaml")
+    expected = [(p, p.is_file()) for p in sorted(root.rglob("*")) if not p.is_dir() or p.is_symlink()]
+    assert _files_under(root) == expected
+    assert (root / "file-link.yaml", True) in expected and (root / "dangling.yaml", False) in expected
