@@ -8,11 +8,13 @@ update --check`` fails whenever pgettext is used (babel#1307), and
 from __future__ import annotations
 
 import io
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract as extract_from_source, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import write_po
 
@@ -43,15 +45,40 @@ def messages_root(root: Path) -> Path:
     return root if (root / "locales" / "zh" / "LC_MESSAGES" / "messages.po").exists() else TOOL_ROOT
 
 
+# A call of one of KEYWORDS (spaces, line breaks or comments may come before
+# its parenthesis): a module without one has no message to extract.
+_KEYWORD_CALL = re.compile(r"(?<![\w])(?:%s)\s*(?:#[^\n]*\n\s*)*\(" % "|".join(map(re.escape, KEYWORDS)))
+COMMENT_TAGS = ("TRANSLATORS:",)
+
+
+def _python_messages(base: Path):
+    """What ``extract_from_dir(base, [("**.py", "python")])`` yields, in its order
+    (folders starting with "." or "_" skipped), without tokenizing the modules
+    that call no keyword: most of them, and tokenizing was about 0.2 s of every
+    build that finds no extraction in .cache/ (a cold one)."""
+    for folder, dirnames, filenames in os.walk(base):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+        for filename in sorted(filenames):
+            if not filename.endswith(".py"):
+                continue
+            path = Path(folder) / filename
+            source = path.read_bytes()
+            if not _KEYWORD_CALL.search(source.decode("utf-8", "replace")):
+                continue
+            for lineno, message, comments, context in extract_from_source(
+                    "python", io.BytesIO(source), keywords=KEYWORDS, comment_tags=COMMENT_TAGS,
+                    strip_comment_tags=True):
+                yield path.relative_to(base).as_posix(), lineno, message, comments, context
+
+
 def extract_messages(root: Path) -> Catalog:
     catalog = Catalog(project=PROJECT_ID, fuzzy=False, charset="utf-8", locale=None)
-    sources = [(templates_dir(root), [("**.html", "jinja2"), ("**.xml", "jinja2")]),
-               (PACKAGE_DIR, [("**.py", "python")])]
-    for base, method_map in sources:
-        options = {"**.html": TEMPLATE_OPTIONS, "**.xml": TEMPLATE_OPTIONS}
-        for filename, lineno, message, comments, context in extract_from_dir(
-                str(base), method_map, options_map=options, keywords=KEYWORDS,
-                comment_tags=("TRANSLATORS:",), strip_comment_tags=True):
+    base = templates_dir(root)
+    options = {"**.html": TEMPLATE_OPTIONS, "**.xml": TEMPLATE_OPTIONS}
+    templates = extract_from_dir(str(base), [("**.html", "jinja2"), ("**.xml", "jinja2")], options_map=options,
+                                 keywords=KEYWORDS, comment_tags=COMMENT_TAGS, strip_comment_tags=True)
+    for base, found in ((base, templates), (PACKAGE_DIR, _python_messages(PACKAGE_DIR))):
+        for filename, lineno, message, comments, context in found:
             rel = (base / filename).relative_to(base.parent).as_posix()
             catalog.add(message, None, [(rel, lineno)], auto_comments=comments, context=context)
     return catalog

@@ -153,3 +153,32 @@ def test_folded_gettext_renders_as_jinja_does():
     # A literal that only fails when formatted fails when rendered, as without folding.
     broken = env.from_string('{% if false %}{{ _("%(x)s") }}{% endif %}ok')
     assert broken.render() == "ok"
+
+
+def test_python_extraction_skips_only_modules_without_messages(tmp_path):
+    """i18n._python_messages tokenizes only modules that call a keyword; it must
+    yield what Babel's extract_from_dir yields, in its order, for our package
+    and for calls written in odd ways."""
+    from babel.messages.extract import extract_from_dir
+    from guide.i18n import KEYWORDS, PACKAGE_DIR, _python_messages
+
+    def babel(base):
+        return list(extract_from_dir(str(base), [("**.py", "python")], keywords=KEYWORDS,
+                                     comment_tags=("TRANSLATORS:",), strip_comment_tags=True))
+
+    assert list(_python_messages(PACKAGE_DIR)) == babel(PACKAGE_DIR) != []
+    files = {
+        "a.py": "x = _ (\n  'spaced')\ny = N_(  # a comment\n  'commented')\n",
+        "b.py": "for _ in range(3):\n    pass\nz = 'no call here'\n",
+        "c/d.py": "# TRANSLATORS: a note\nw = pgettext('ctx', 'nested')\nv = obj.gettext('method')\n",
+        "_skip/e.py": "u = _('in a skipped folder')\n",
+        ".hidden/f.py": "u = _('hidden')\n",
+        "g.txt": "_('not python')\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    found = list(_python_messages(tmp_path))
+    assert found == babel(tmp_path)
+    assert [(m[0], m[2], m[4]) for m in found] == [
+        ("a.py", "spaced", None), ("a.py", "commented", None), ("c/d.py", "nested", "ctx"), ("c/d.py", "method", None)]
