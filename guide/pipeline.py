@@ -15,6 +15,7 @@ import os
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -503,6 +504,7 @@ def _template_frame(exc: Exception, templates: Path) -> tuple[Path, int]:
 PARALLEL_THRESHOLD = 400
 HEAVY_THRESHOLD = 5000
 CHUNK = 64   # jobs per chunk handed to a worker (whole-guide files: about this weight)
+STAGING_THREAD = True   # one process: files are staged in a thread (_make_chunk)
 _work: tuple | None = None   # set before the pool forks: workers inherit it
 
 
@@ -534,33 +536,52 @@ def _chunks(jobs: list[OutputJob]) -> list[tuple[int, ...]]:
     return chunks
 
 
-def _make_chunk(chunk: tuple[int, ...]):
+def _make_chunk(chunk: tuple[int, ...], staging_thread: bool = False):
     """Make, scan and stage the jobs of ``chunk`` (indices); returns per job (searchable,
     {staged path: (SHA-256, stat key)}) and the problems found, as data (a worker's
-    exceptions would not travel well)."""
+    exceptions would not travel well).
+
+    ``staging_thread``: stage each file in a second thread while the next is
+    made. Compressing, hashing and writing release the interpreter lock,
+    making pages holds it: on one process (a preview) the two overlap on two
+    cores. (Only that thread touches the writer until the chunk is done.)
+    """
     jobs, writer, out, rules, templates, root = _work
     problems = Problems(root=root)
-    made = []
-    for job in (jobs[i] for i in chunk):
-        try:
-            data = job.make()
-        except jinja2.TemplateSyntaxError as exc:
-            problems.error(Path(exc.filename or exc.name or "templates"), (exc.lineno or 1, 1),
-                           "template-syntax", exc.message or str(exc))
-            made.append(None)
-            continue
-        except jinja2.TemplateError as exc:
-            where, line = _template_frame(exc, templates)
-            problems.error(where, (line, 1), "template-error", f"{type(exc).__name__}: {exc}")
-            made.append(None)
-            continue
-        scan_output({job.path: data}, out, problems, rules)
-        staged = writer.put_text(job.path, data)
-        # Each staged file's key, written or not: put may have found the bytes
-        # already there, which the parent process must learn too (None: not
-        # staged, as published already).
-        made.append((is_searchable(job.path, data),
-                     {path: (digest, writer.staged_key(path)) for path, digest in staged.items()}))
+    made, staging = [], []
+    stager = ThreadPoolExecutor(1, thread_name_prefix="stage") if staging_thread else None
+    try:
+        for job in (jobs[i] for i in chunk):
+            try:
+                data = job.make()
+            except jinja2.TemplateSyntaxError as exc:
+                problems.error(Path(exc.filename or exc.name or "templates"), (exc.lineno or 1, 1),
+                               "template-syntax", exc.message or str(exc))
+                staging.append(None)
+                continue
+            except jinja2.TemplateError as exc:
+                where, line = _template_frame(exc, templates)
+                problems.error(where, (line, 1), "template-error", f"{type(exc).__name__}: {exc}")
+                staging.append(None)
+                continue
+            scan_output({job.path: data}, out, problems, rules)
+            staged = (stager.submit(writer.put_text, job.path, data) if stager is not None
+                      else writer.put_text(job.path, data))
+            staging.append((is_searchable(job.path, data), staged))
+        for item in staging:
+            if item is None:
+                made.append(None)
+                continue
+            searchable, staged = item
+            if stager is not None:
+                staged = staged.result()
+            # Each staged file's key, written or not: put may have found the bytes
+            # already there, which the parent process must learn too (None: not
+            # staged, as published already).
+            made.append((searchable, {path: (digest, writer.staged_key(path)) for path, digest in staged.items()}))
+    finally:
+        if stager is not None:
+            stager.shutdown(wait=True, cancel_futures=True)
     return chunk, made, problems.items
 
 
@@ -583,7 +604,7 @@ def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, 
         if (workers == 1 or len(chunks) < 2
                 or (len(jobs) < PARALLEL_THRESHOLD
                     and sum(job.weight for job in jobs if job.bulk) < HEAVY_THRESHOLD)):
-            made_chunks = map(_make_chunk, chunks)
+            made_chunks = (_make_chunk(chunk, STAGING_THREAD) for chunk in chunks)
             pool = None
         else:
             # fork: the workers share the model and the templates as they are;
