@@ -200,7 +200,7 @@ class Fingerprints:
         else:
             self._h = _h
         self.templates = TemplateDigests(templates)
-        translators = [ContentTranslator(model.catalogs, lang) for lang in langs]
+        self.translators = translators = [ContentTranslator(model.catalogs, lang) for lang in langs]
         # The interface translations compiled in the load stage (the file may
         # have been saved again since).
         catalogs = [messages_digest(model.catalogs, lang) for lang in langs]
@@ -250,6 +250,20 @@ class Fingerprints:
         if self._all is None:
             self._all = _h(*(self.view(v.id) for v in self.model.editions))
         return self._all
+
+    def facets(self) -> str:
+        """What the search page's filters are made of (rendering's search_facets): the
+        months, recommending units and cities of every record, with the cities'
+        translations. (Fields, units' names and the month names are guide-wide.)"""
+        months, units, cities = set(), set(), set()
+        for view in self.model.editions:
+            for c in view.conferences:
+                months.update(c.dates.months)
+                units.add(c.recommender)
+                if c.city:
+                    cities.add(c.city)
+        named = sorted((t.zh, t.context or "", [tr.lookup(t) for tr in self.translators]) for t in cities)
+        return _h(repr((sorted(months), sorted(units), named)))
 
     def site(self, *more: str) -> str:
         """What the whole site is made of (every output's inputs, and ``more``)."""

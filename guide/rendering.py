@@ -118,7 +118,9 @@ def plan_pages(model: SiteModel) -> Iterator[PageSpec]:
     for slug in sorted({s for s, _ in model.pages}):
         yield PageSpec(f"{slug}/index.html", "page.html", {"slug": slug}, model.current.id)
     yield PageSpec("404.html", "404.html", {}, model.current.id, sitemap=False)
-    yield PageSpec("search/index.html", "search.html", {}, model.current.id, sitemap=False, inputs="all")
+    # Its filters offer the months, units and cities of the records: it changes
+    # when one of those does, not with every record.
+    yield PageSpec("search/index.html", "search.html", {}, model.current.id, sitemap=False, inputs=("facets",))
     # For staff after each round; not linked from public navigation nor indexed.
     yield PageSpec("staff/changes/index.html", "changes.html", {"report": model.changes},
                    model.current.id, sitemap=False, inputs=None)
@@ -368,6 +370,7 @@ class Renderer:
         self.base_path = "/" + base.split("://", 1)[-1].partition("/")[2]
         self.formats: dict[str, LangFormats] = {}
         self._items: dict[str, object] = {}
+        self._facets: str | None = None   # the search page's inputs, once per plan
         self._held = self._holds(model, templates)
         self.envs = {lang: self._make_env(lang) for lang in LANGS}
         self.page_specs = list(plan_pages(model))
@@ -491,6 +494,7 @@ class Renderer:
 
         def search_facets():
             """Every value of the search filters, in reading order (Pagefind sorts by text)."""
+            # (What it reads of the records, Fingerprints.facets digests.)
             fields, months, units, cities = {}, set(), set(), {}
             for view in self.model.editions:
                 for f in view.edition.fields:
@@ -564,6 +568,7 @@ class Renderer:
     def plan(self, fps: Fingerprints | None = None) -> list[OutputJob]:
         """Every output file with its fingerprint (None without ``fps``) and its maker."""
         jobs = []
+        self._facets = None
         everyone = sum(len(view.conferences) for view in self.model.editions)
 
         def add(path: str, make: Callable[[], bytes], template: str | None = None, inputs=(), bulk=False):
@@ -607,6 +612,10 @@ class Renderer:
             return [fps.conferences(inputs)]
         if inputs == "all":
             return [fps.everything()]
+        if inputs == ("facets",):
+            if self._facets is None:
+                self._facets = fps.facets()
+            return [self._facets]
         if isinstance(inputs, tuple) and inputs and inputs[0] == "view":
             return [fps.view(inputs[1])]
         if isinstance(inputs, tuple) and inputs and inputs[0] == "keys":
