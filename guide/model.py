@@ -123,6 +123,8 @@ class EditionView:
     by_name: dict[str, list[Conference]]    # lang -> listed conferences in name order
     is_current: bool
     certificates: list[Certificate] = field(default_factory=list)  # by date, like conferences
+    # lang -> initial letter ("#" for the rest) -> by_name[lang]'s conferences under it
+    by_letter: dict[str, dict[str, list[Conference]]] = field(default_factory=dict)
 
     @property
     def catalog_path(self) -> str:
@@ -226,7 +228,10 @@ def build_model(content: Content, catalogs: Catalogs, today: dt.date,
     for edition in sorted(content.editions, key=lambda e: (e.year, e.id), reverse=True):
         confs = sorted(edition.conferences, key=date_key)
         listed = [c for c in confs if c.listed]
-        by_field = {f.id: [c for c in listed if c.field == f.id] for f in edition.fields}
+        by_field: dict[str, list[Conference]] = {f.id: [] for f in edition.fields}
+        for c in listed:  # (one pass, not one per field)
+            if c.field in by_field:
+                by_field[c.field].append(c)
         by_month: dict[str, list[Conference]] = {}
         by_unit: dict[str, list[Conference]] = {}
         for c in listed:
@@ -238,14 +243,22 @@ def build_model(content: Content, catalogs: Catalogs, today: dt.date,
             index[c.id] = c
             if c.series:
                 series.setdefault(c.series, []).append(c)
-        by_name = {
-            lang: sorted(listed, key=lambda c, t=translators[lang], l=lang: name_key(l, t.lookup(c.name)[0]))
-            for lang in LANGS}
+        by_name, by_letter = {}, {}
+        for lang in LANGS:
+            lookup = translators[lang].lookup
+            keyed = [(name_key(lang, lookup(c.name)[0]), c) for c in listed]
+            keyed.sort(key=lambda kc: kc[0])  # (stable: equal names keep the date order)
+            by_name[lang] = [c for _key, c in keyed]
+            # The name index's letters, from the keys the order was made of.
+            groups: dict[str, list[Conference]] = {}
+            for key, c in keyed:
+                groups.setdefault(index_letter(lang, key), []).append(c)
+            by_letter[lang] = groups
         by_unit = dict(sorted(by_unit.items(), key=lambda kv: kv[0]))
         certificates = [Certificate(c.certificate, c, edition) for c in confs if issues_certificate(edition, c)]
         views.append(EditionView(edition, confs, listed, by_field, dict(sorted(by_month.items())),
                                  by_unit, by_name, edition.id == content.guide.current_edition,
-                                 certificates))
+                                 certificates, by_letter))
     for confs in series.values():
         confs.sort(key=lambda c: (c.dates.start, c.edition))
     snapshot = snapshot_records(index.values(), translators["en"])

@@ -6,7 +6,8 @@ import pytest
 
 GOLDEN = Path(__file__).parent / "golden"
 PAGES = ["zh/2023/conferences/cms-2023/index.html", "en/2023/conferences/cms-2023/index.html",
-         "zh/index.html", "en/index.html", "en/2023/months/2023-10/index.html"]
+         "zh/index.html", "en/index.html", "en/2023/months/2023-10/index.html",
+         "zh/2023/conferences/index.html", "en/2023/conferences/index.html"]
 
 
 @pytest.mark.parametrize("rel", PAGES)
