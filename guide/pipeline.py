@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from .confidential import scan_output, scan_sources
 from .content import load_project
+from .buildlock import project_lock
 from .changes import read_snapshot
 from .fingerprint import DigestMemo, Fingerprints
 from .model import LANGS, SiteModel, build_model, load_pinyin, save_pinyin
@@ -105,6 +106,7 @@ class Session:
     digests: DigestMemo = field(default_factory=DigestMemo)
     state: BuildState | None = None          # the last build's, written when serve stops
     state_path: Path | None = None
+    root: Path | None = None                 # the project's (its build lock)
     trees: tuple | None = None               # TreeWriter.trees_after_swap()
     renderer: Renderer | None = None
     snapshot: dict | None = None             # the last build's, as read_snapshot reads it
@@ -144,7 +146,8 @@ class Session:
     def save_state(self) -> None:
         self.wait()
         if self.state is not None:
-            self.state.save(self.state_path)
+            with project_lock(self.root):
+                self.state.save(self.state_path)
 
 
 class Build:
@@ -204,8 +207,16 @@ class Build:
             return None
         return content, catalogs
 
-    @without_cycle_collection
     def run(self, write: bool = True) -> BuildResult:
+        if not write:
+            return self._run(False)
+        # (serve's own catch-up holds it between saves, and waits for the next.)
+        with project_lock(self.root, "waiting for another build of this project to finish "
+                                     "(build.py, or serve rebuilding)..."):
+            return self._run(True)
+
+    @without_cycle_collection
+    def _run(self, write: bool) -> BuildResult:
         checked = self.check(keep_cache=write)
         if checked is None or not write:
             return self.result
@@ -320,12 +331,13 @@ class Build:
         if session is not None:
             # serve keeps the state in memory and writes it when it stops.
             session.state, session.state_path, session.renderer = new_state, state_path, renderer
+            session.root = self.root
             session.snapshot = {"records": model.snapshot, "report": model.changes.to_dict()}
             # Nothing changed on disk: the trees are as the last build left them.
             # Else the staging tree is now a build behind: brought up to date
             # while the preview is read, not at the next save.
             session.trees = writer.trees_now() if published is not None else writer.trees_after_swap()
-            session.background = threading.Thread(target=_catch_up, args=(self.out, session),
+            session.background = threading.Thread(target=_catch_up, args=(self.root, self.out, session),
                                                   name="staging-catch-up", daemon=True)
             session.background.start()
         elif (published is None or new_state.known != state.known or new_state.outputs != state.outputs
@@ -459,18 +471,19 @@ def _carried(state: BuildState, writer: TreeWriter, path: str) -> dict[str, Outp
     return None
 
 
-def _catch_up(site: Path, session: Session) -> None:
+def _catch_up(root: Path, site: Path, session: Session) -> None:
     """serve, after a build: make the staging tree hold what is published (hard
     links: after a swap, or after a build.py, it is a build behind; after a cold
     build it is made here), and warm the renderer, while the preview is read."""
     session.synced_state = None
     try:
-        writer = TreeWriter(site, session.state.known, session.trees)
-        for path, record in session.state.outputs.items():
-            writer.carry(path, record.digest)
-        writer.remove_others(session.state.outputs)
-        session.trees = writer.trees_now()
-        session.synced_state = session.state
+        with project_lock(root):  # (not while a build.py writes the trees)
+            writer = TreeWriter(site, session.state.known, session.trees)
+            for path, record in session.state.outputs.items():
+                writer.carry(path, record.digest)
+            writer.remove_others(session.state.outputs)
+            session.trees = writer.trees_now()
+            session.synced_state = session.state
     except Exception:  # noqa: BLE001 - whatever went wrong, the listing may be half updated
         session.trees = None  # the next build looks at the trees itself
     try:

@@ -51,3 +51,31 @@ def test_verbose_prints_stage_times_and_quiet_hides_the_summary(project):
     assert all(f"{stage}: " in verbose.stderr for stage in ("load", "validate", "model", "render", "write"))
     quiet = project.cli("-q")
     assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
+
+
+def test_a_second_build_of_a_project_waits_for_the_first(project):
+    """build.py and serve share the staging tree: a build that finds another at
+    work (here, the lock held by this process) says so and waits for it."""
+    from guide.buildlock import project_lock
+    with project_lock(project.root):
+        proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "--project", str(project.root),
+                                 "--today", TODAY.isoformat(), "-q"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            proc.wait(timeout=8)
+        except subprocess.TimeoutExpired:
+            pass
+        assert proc.returncode is None, "the build went on while another held the project"
+        assert not (project.root / "site").exists()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "waiting for another build of this project" in err
+    assert (project.root / "site" / "index.html").is_file()
+
+
+def test_a_check_does_not_wait_for_a_build(project):
+    from guide.buildlock import project_lock
+    with project_lock(project.root):
+        out = subprocess.run([sys.executable, str(REPO / "build.py"), "check", "--project", str(project.root),
+                              "--today", TODAY.isoformat()], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "waiting" not in out.stderr

@@ -126,6 +126,26 @@ def test_a_broken_record_shows_its_problem_while_the_last_good_page_stays(server
     server.wait_for(PAGE, lambda b: "guide-serve-problems" not in b)
 
 
+def test_build_py_runs_beside_serve_and_serve_goes_on_after_it(server):
+    """They take turns with the project (one build at a time): build.py does not
+    wait for an idle serve, and serve's next save builds on what build.py left."""
+    def build_py():
+        return subprocess.run([sys.executable, str(REPO / "build.py"), "--project", str(server.project.root),
+                               "--today", TODAY.isoformat()], capture_output=True, text=True, timeout=WAIT)
+    first = build_py()
+    assert first.returncode == 0, first.stderr
+    path = server.project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    good = path.read_text("utf-8")
+    path.write_text(good.replace("city: 福州", "city: 漳州"), encoding="utf-8")
+    server.wait_for(PAGE, lambda b: "漳州" in b and "guide-serve-problems" not in b)
+    again = build_py()   # (perhaps while serve still brings its staging tree up to date)
+    assert again.returncode == 0, again.stderr
+    assert "漳州" in server.project.page(PAGE + "index.html") and "福州" not in server.project.page(PAGE + "index.html")
+    assert "漳州" in server.get(PAGE)[1]
+    path.write_text(good, encoding="utf-8")
+    server.wait_for(PAGE, lambda b: "福州" in b and "guide-serve-problems" not in b)
+
+
 def test_the_open_page_reloads_by_itself(server):
     playwright = pytest.importorskip("playwright.sync_api")
     expect = playwright.expect
