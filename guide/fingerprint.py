@@ -257,8 +257,10 @@ class Fingerprints:
         translations. (Fields, units' names and the month names are guide-wide.)"""
         months, units, cities = set(), set(), set()
         for view in self.model.editions:
+            months.update(view.by_month)  # (the listed records' months, found once in the model)
             for c in view.conferences:
-                months.update(c.dates.months)
+                if not c.listed:
+                    months.update(c.dates.months)
                 units.add(c.recommender)
                 if c.city:
                     cities.add(c.city)
