@@ -45,9 +45,10 @@ def messages_root(root: Path) -> Path:
     return root if (root / "locales" / "zh" / "LC_MESSAGES" / "messages.po").exists() else TOOL_ROOT
 
 
-# A call of one of KEYWORDS (spaces, line breaks or comments may come before
-# its parenthesis): a module without one has no message to extract.
-_KEYWORD_CALL = re.compile(r"(?<![\w])(?:%s)\s*(?:#[^\n]*\n\s*)*\(" % "|".join(map(re.escape, KEYWORDS)))
+# A call of one of KEYWORDS (spaces, line breaks, backslash continuations or
+# comments may come before its parenthesis): a module without one has no
+# message to extract.
+_KEYWORD_CALL = re.compile(r"(?<![\w])(?:%s)\s*(?:(?:#[^\n]*|\\\r?)\n\s*)*\(" % "|".join(map(re.escape, KEYWORDS)))
 COMMENT_TAGS = ("TRANSLATORS:",)
 
 

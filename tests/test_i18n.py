@@ -169,6 +169,7 @@ def test_python_extraction_skips_only_modules_without_messages(tmp_path):
     assert list(_python_messages(PACKAGE_DIR)) == babel(PACKAGE_DIR) != []
     files = {
         "a.py": "x = _ (\n  'spaced')\ny = N_(  # a comment\n  'commented')\n",
+        "a2.py": "x = _ \\\n  ('continued')\n",
         "b.py": "for _ in range(3):\n    pass\nz = 'no call here'\n",
         "c/d.py": "# TRANSLATORS: a note\nw = pgettext('ctx', 'nested')\nv = obj.gettext('method')\n",
         "_skip/e.py": "u = _('in a skipped folder')\n",
@@ -181,4 +182,5 @@ def test_python_extraction_skips_only_modules_without_messages(tmp_path):
     found = list(_python_messages(tmp_path))
     assert found == babel(tmp_path)
     assert [(m[0], m[2], m[4]) for m in found] == [
-        ("a.py", "spaced", None), ("a.py", "commented", None), ("c/d.py", "nested", "ctx"), ("c/d.py", "method", None)]
+        ("a.py", "spaced", None), ("a.py", "commented", None), ("a2.py", "continued", None),
+        ("c/d.py", "nested", "ctx"), ("c/d.py", "method", None)]
