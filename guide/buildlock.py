@@ -4,8 +4,10 @@ Two builds at once would share the staging tree, the search pages' folder
 and ``.cache/``: each could publish files the other half wrote. Every build
 that writes (and serve's work between saves, which brings the staging tree
 up to date) holds an advisory lock on ``.cache/build.lock``; a second one
-says it waits and waits. A lock dies with its process, so a killed build
-never leaves one behind.
+says it waits and waits. The lock belongs to the open file, which the
+system closes when the process ends, so a killed build leaves none behind:
+processes forked while it is held (render and PDF workers, which may
+outlive a killed parent for a while) close their copy at once.
 """
 
 from __future__ import annotations
@@ -21,6 +23,22 @@ except ImportError:  # (not POSIX: builds are not kept apart)
     fcntl = None
 
 LOCK_FILE = Path(".cache") / "build.lock"
+WAITING = "waiting for another build of this project to finish (build.py, or serve rebuilding)..."
+_held: set[int] = set()   # this process's lock files while it holds them
+
+
+def _close_in_child() -> None:
+    # (close, never unlock: unlocking the shared open file would free the parent's lock)
+    for fd in _held:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _held.clear()
+
+
+if fcntl is not None:
+    os.register_at_fork(after_in_child=_close_in_child)
 
 
 @contextmanager
@@ -33,7 +51,14 @@ def project_lock(root: Path, waiting: str | None = None):
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:  # a read-only project: nothing can be written to share, either
+    except PermissionError:  # another user's lock file: a lock needs only reading it
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            fd = None
+    except OSError:
+        fd = None
+    if fd is None:  # a read-only project: nothing can be written to share, either
         yield
         return
     try:
@@ -43,6 +68,8 @@ def project_lock(root: Path, waiting: str | None = None):
             if waiting:
                 print(waiting, file=sys.stderr, flush=True)
             fcntl.flock(fd, fcntl.LOCK_EX)
+        _held.add(fd)
         yield
     finally:
+        _held.discard(fd)
         os.close(fd)  # (closing releases the lock)

@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from .confidential import scan_output, scan_sources
 from .content import load_project
-from .buildlock import project_lock
+from .buildlock import WAITING, project_lock
 from .changes import read_snapshot
 from .fingerprint import DigestMemo, Fingerprints
 from .model import LANGS, SiteModel, build_model, load_pinyin, save_pinyin
@@ -146,7 +146,7 @@ class Session:
     def save_state(self) -> None:
         self.wait()
         if self.state is not None:
-            with project_lock(self.root):
+            with project_lock(self.root, f"serve: {WAITING}"):
                 self.state.save(self.state_path)
 
 
@@ -211,8 +211,7 @@ class Build:
         if not write:
             return self._run(False)
         # (serve's own catch-up holds it between saves, and waits for the next.)
-        with project_lock(self.root, "waiting for another build of this project to finish "
-                                     "(build.py, or serve rebuilding)..."):
+        with project_lock(self.root, WAITING):
             return self._run(True)
 
     @without_cycle_collection
@@ -477,7 +476,7 @@ def _catch_up(root: Path, site: Path, session: Session) -> None:
     build it is made here), and warm the renderer, while the preview is read."""
     session.synced_state = None
     try:
-        with project_lock(root):  # (not while a build.py writes the trees)
+        with project_lock(root, f"serve: {WAITING}"):  # (not while a build.py writes the trees)
             writer = TreeWriter(site, session.state.known, session.trees)
             for path, record in session.state.outputs.items():
                 writer.carry(path, record.digest)

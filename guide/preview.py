@@ -29,7 +29,7 @@ from io import BytesIO
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .buildlock import project_lock
+from .buildlock import WAITING, project_lock
 from .i18n import templates_dir
 from .pipeline import Build, Session, without_cycle_collection
 from .recordcache import RecordCache
@@ -307,7 +307,7 @@ class Preview:
     def save_state(self) -> None:
         """The build state serve kept in memory, for the next build (build.py or serve)."""
         self.session.save_state()
-        with project_lock(self.root):
+        with project_lock(self.root, f"serve: {WAITING}"):
             self.session.records.save(self.root)
 
     def watch(self) -> None:

@@ -79,3 +79,31 @@ def test_a_check_does_not_wait_for_a_build(project):
         out = subprocess.run([sys.executable, str(REPO / "build.py"), "check", "--project", str(project.root),
                               "--today", TODAY.isoformat()], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "waiting" not in out.stderr
+
+
+def test_the_build_lock_is_not_kept_by_processes_forked_while_it_was_held(tmp_path):
+    """Render and PDF workers are forked while a build holds the lock; one that
+    outlives its parent (killed) must not keep the project locked."""
+    import time
+    from guide.buildlock import LOCK_FILE, project_lock
+    with project_lock(tmp_path):
+        child = os.fork()
+        if child == 0:  # a worker that lives on
+            time.sleep(60)
+            os._exit(0)
+    try:
+        fd = os.open(tmp_path / LOCK_FILE, os.O_RDWR)
+        try:
+            deadline = time.monotonic() + 10   # (the child closes its copy as it starts)
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    assert time.monotonic() < deadline, "the forked process kept the lock"
+                    time.sleep(0.05)
+        finally:
+            os.close(fd)
+    finally:
+        os.kill(child, 9)
+        os.waitpid(child, 0)
