@@ -210,7 +210,8 @@ class Build:
     def run(self, write: bool = True) -> BuildResult:
         if not write:
             return self._run(False)
-        # (serve's own catch-up holds it between saves, and waits for the next.)
+        # (serve's catch-up after a save takes it too; serve's next save waits
+        # for its catch-up before it gets here, so it never waits for itself.)
         with project_lock(self.root, WAITING):
             return self._run(True)
 
@@ -276,10 +277,10 @@ class Build:
             # An output whose inputs did not change since the published build
             # is that build's file: it is carried over, not rendered.
             todo, reused, lagging = [], [], 0
-            published, preview = state.outputs, self.preview
+            recorded, preview = state.outputs, self.preview
             for job in jobs:
                 path, fingerprint = job.path, job.fingerprint
-                prev = published.get(path)
+                prev = recorded.get(path)
                 # serve: a bulk file may stay as the last build left it (its
                 # record keeps the old fingerprint, so the next build makes it).
                 if (fingerprint is None or prev is None
@@ -289,7 +290,7 @@ class Build:
                 if synced:  # (staging holds every published file: the records are enough)
                     files = {path: prev}
                     for staged in companions(path):
-                        files[staged] = published.get(staged)
+                        files[staged] = recorded.get(staged)
                     if None in files.values():
                         files = None
                 else:
