@@ -68,8 +68,15 @@ def project_lock(root: Path, waiting: str | None = None):
             if waiting:
                 print(waiting, file=sys.stderr, flush=True)
             fcntl.flock(fd, fcntl.LOCK_EX)
-        _held.add(fd)
+        except OSError:
+            # A file system without locks (some network shares): build as
+            # before there were locks, rather than not at all.
+            os.close(fd)
+            fd = None
+        if fd is not None:
+            _held.add(fd)
         yield
     finally:
-        _held.discard(fd)
-        os.close(fd)  # (closing releases the lock)
+        if fd is not None:
+            _held.discard(fd)
+            os.close(fd)  # (closing releases the lock)

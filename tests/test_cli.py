@@ -107,3 +107,17 @@ def test_the_build_lock_is_not_kept_by_processes_forked_while_it_was_held(tmp_pa
     finally:
         os.kill(child, 9)
         os.waitpid(child, 0)
+
+
+def test_a_build_goes_on_where_the_file_system_has_no_locks(project, monkeypatch):
+    """Some network shares refuse locks (ENOLCK): build as before locks, not fail."""
+    import errno
+    from guide import buildlock
+
+    def refuse(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(buildlock.fcntl, "flock", refuse)
+    result = project.build()
+    assert result.ok and (project.root / "site" / "index.html").is_file()
+    assert buildlock._held == set()
