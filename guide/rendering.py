@@ -531,11 +531,8 @@ class Renderer:
             return Markup("\n".join(out))
 
         def by_letter(confs):
-            # An edition's name order is grouped in the model already (names.html
-            # asks for it: regrouping 10,000 names took some 40 ms a language).
-            for view in self.model.editions:
-                if confs is view.by_name.get(lang) and lang in view.by_letter:
-                    return view.by_letter[lang]
+            # (For projects' own templates from before the model grouped the
+            # name index, EditionView.by_letter, which names.html reads.)
             groups: dict[str, list] = {}
             for c in confs:
                 groups.setdefault(index_letter(lang, name_key(lang, tr.lookup(c.name)[0])), []).append(c)
