@@ -226,6 +226,7 @@ class Fingerprints:
         self._views: dict[str, str] = {}
         self._lists: dict[tuple[str, ...], str] = {}
         self._all: str | None = None
+        self._facets: str | None = None
 
     def conferences(self, confs: list[Conference]) -> str:
         # A record's digest covers its id (it is made of the pickled record):
@@ -255,6 +256,8 @@ class Fingerprints:
         """What the search page's filters are made of (rendering's search_facets): the
         months, recommending units and cities of every record, with the cities'
         translations. (Fields, units' names and the month names are guide-wide.)"""
+        if self._facets is not None:
+            return self._facets
         months, units, cities = set(), set(), set()
         for view in self.model.editions:
             months.update(view.by_month)  # (the listed records' months, found once in the model)
@@ -265,7 +268,8 @@ class Fingerprints:
                 if c.city:
                     cities.add(c.city)
         named = sorted((t.zh, t.context or "", [tr.lookup(t) for tr in self.translators]) for t in cities)
-        return _h(repr((sorted(months), sorted(units), named)))
+        self._facets = _h(repr((sorted(months), sorted(units), named)))
+        return self._facets
 
     def site(self, *more: str) -> str:
         """What the whole site is made of (every output's inputs, and ``more``)."""

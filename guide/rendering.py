@@ -370,7 +370,6 @@ class Renderer:
         self.base_path = "/" + base.split("://", 1)[-1].partition("/")[2]
         self.formats: dict[str, LangFormats] = {}
         self._items: dict[str, object] = {}
-        self._facets: str | None = None   # the search page's inputs, once per plan
         self._held = self._holds(model, templates)
         self.envs = {lang: self._make_env(lang) for lang in LANGS}
         self.page_specs = list(plan_pages(model))
@@ -570,7 +569,6 @@ class Renderer:
     def plan(self, fps: Fingerprints | None = None) -> list[OutputJob]:
         """Every output file with its fingerprint (None without ``fps``) and its maker."""
         jobs = []
-        self._facets = None
         everyone = sum(len(view.conferences) for view in self.model.editions)
 
         def add(path: str, make: Callable[[], bytes], template: str | None = None, inputs=(), bulk=False):
@@ -615,9 +613,7 @@ class Renderer:
         if inputs == "all":
             return [fps.everything()]
         if inputs == ("facets",):
-            if self._facets is None:
-                self._facets = fps.facets()
-            return [self._facets]
+            return [fps.facets()]
         if isinstance(inputs, tuple) and inputs and inputs[0] == "view":
             return [fps.view(inputs[1])]
         if isinstance(inputs, tuple) and inputs and inputs[0] == "keys":
