@@ -276,32 +276,22 @@ class Build:
                 return self.result
             # An output whose inputs did not change since the published build
             # is that build's file: it is carried over, not rendered.
-            todo, reused, lagging = [], [], 0
-            recorded, preview = state.outputs, self.preview
+            todo, reused = [], []
             for job in jobs:
-                path, fingerprint = job.path, job.fingerprint
-                prev = recorded.get(path)
+                prev = state.outputs.get(job.path)
                 # serve: a bulk file may stay as the last build left it (its
                 # record keeps the old fingerprint, so the next build makes it).
-                if (fingerprint is None or prev is None
-                        or (prev.fingerprint != fingerprint and not (preview and job.bulk))):
+                if (job.fingerprint is None or prev is None
+                        or (prev.fingerprint != job.fingerprint and not (self.preview and job.bulk))):
                     todo.append(job)
                     continue
-                if synced:  # (staging holds every published file: the records are enough)
-                    files = {path: prev}
-                    for staged in companions(path):
-                        files[staged] = recorded.get(staged)
-                    if None in files.values():
-                        files = None
-                else:
-                    files = _carried(state, writer, path)
+                files = _carried(state, writer, job.path, synced)
                 if files is not None:
                     reused.append(prev)
                     outputs.update(files)
-                    lagging += prev.fingerprint != fingerprint
+                    self.result.lagging += prev.fingerprint != job.fingerprint
                 else:
                     todo.append(job)
-            self.result.lagging += lagging
         with self.stage("render"):
             made = render_outputs(todo, writer, self.out, content.confidential, self.problems,
                                   templates, self.progress)
@@ -337,7 +327,7 @@ class Build:
             # Else the staging tree is now a build behind: brought up to date
             # while the preview is read, not at the next save.
             session.trees = writer.trees_now() if published is not None else writer.trees_after_swap()
-            session.background = threading.Thread(target=_catch_up, args=(self.root, self.out, session),
+            session.background = threading.Thread(target=_catch_up, args=(self.out, session),
                                                   name="staging-catch-up", daemon=True)
             session.background.start()
         elif (published is None or new_state.known != state.known or new_state.outputs != state.outputs
@@ -462,22 +452,26 @@ def _manifest_job(model: SiteModel, pdfs: PdfResult, fps: Fingerprints) -> Outpu
                      weight=max(len(pdfs.sha256), 1))
 
 
-def _carried(state: BuildState, writer: TreeWriter, path: str) -> dict[str, OutputRecord] | None:
+def _carried(state: BuildState, writer: TreeWriter, path: str,
+             synced: bool = False) -> dict[str, OutputRecord] | None:
     """The published build's records of ``path`` and its gzip copy, when both can be
-    carried over (they are reused together), else None."""
+    carried over (they are reused together), else None. ``synced``: the staging tree
+    holds every file of ``state`` (serve's, after its catch-up)."""
     files = {p: state.outputs.get(p) for p in (path, *companions(path))}
+    if synced:
+        return None if None in files.values() else files
     if all(r is not None and writer.can_reuse(p, r.digest) for p, r in files.items()):
         return files
     return None
 
 
-def _catch_up(root: Path, site: Path, session: Session) -> None:
+def _catch_up(site: Path, session: Session) -> None:
     """serve, after a build: make the staging tree hold what is published (hard
     links: after a swap, or after a build.py, it is a build behind; after a cold
     build it is made here), and warm the renderer, while the preview is read."""
     session.synced_state = None
     try:
-        with project_lock(root, f"serve: {WAITING}"):  # (not while a build.py writes the trees)
+        with project_lock(session.root, f"serve: {WAITING}"):  # (not while a build.py writes the trees)
             writer = TreeWriter(site, session.state.known, session.trees)
             for path, record in session.state.outputs.items():
                 writer.carry(path, record.digest)
@@ -517,7 +511,6 @@ def _template_frame(exc: Exception, templates: Path) -> tuple[Path, int]:
 PARALLEL_THRESHOLD = 400
 HEAVY_THRESHOLD = 5000
 CHUNK = 64   # jobs per chunk handed to a worker (whole-guide files: about this weight)
-STAGING_THREAD = True   # one process: files are staged in a thread (_make_chunk)
 _work: tuple | None = None   # set before the pool forks: workers inherit it
 
 
@@ -617,7 +610,7 @@ def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, 
         if (workers == 1 or len(chunks) < 2
                 or (len(jobs) < PARALLEL_THRESHOLD
                     and sum(job.weight for job in jobs if job.bulk) < HEAVY_THRESHOLD)):
-            made_chunks = (_make_chunk(chunk, STAGING_THREAD) for chunk in chunks)
+            made_chunks = (_make_chunk(chunk, staging_thread=True) for chunk in chunks)
             pool = None
         else:
             # fork: the workers share the model and the templates as they are;
