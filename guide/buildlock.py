@@ -44,10 +44,21 @@ if fcntl is not None:
 @contextmanager
 def project_lock(root: Path, waiting: str | None = None):
     """Hold the project's build lock; ``waiting``: said on stderr if another holds it first."""
-    if fcntl is None:
+    fd = _lock(Path(root) / LOCK_FILE, waiting)
+    try:
         yield
-        return
-    path = Path(root) / LOCK_FILE
+    finally:
+        if fd is not None:
+            _held.discard(fd)
+            os.close(fd)  # (closing releases the lock)
+
+
+def _lock(path: Path, waiting: str | None) -> int | None:
+    """The locked file's descriptor; None where there are no locks to take (not
+    POSIX, a read-only project, a file system that refuses them, as some network
+    shares do): the build goes on as before there were locks."""
+    if fcntl is None:
+        return None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -55,12 +66,9 @@ def project_lock(root: Path, waiting: str | None = None):
         try:
             fd = os.open(path, os.O_RDONLY)
         except OSError:
-            fd = None
+            return None
     except OSError:
-        fd = None
-    if fd is None:  # a read-only project: nothing can be written to share, either
-        yield
-        return
+        return None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -68,15 +76,11 @@ def project_lock(root: Path, waiting: str | None = None):
             if waiting:
                 print(waiting, file=sys.stderr, flush=True)
             fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError:
-            # A file system without locks (some network shares): build as
-            # before there were locks, rather than not at all.
-            os.close(fd)
-            fd = None
-        if fd is not None:
-            _held.add(fd)
-        yield
-    finally:
-        if fd is not None:
-            _held.discard(fd)
-            os.close(fd)  # (closing releases the lock)
+    except OSError:
+        os.close(fd)
+        return None
+    except BaseException:  # an interrupt while waiting
+        os.close(fd)
+        raise
+    _held.add(fd)
+    return fd
