@@ -100,9 +100,11 @@ def _update_mirror(site_dir: Path, pages: list[str], mirror: Path) -> None:
             if kept[0] == os.stat(source).st_ino:
                 continue
             target.unlink()
-        elif rel.rpartition("/")[0] not in folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            folders.add(rel.rpartition("/")[0])
+        else:
+            folder = rel.rpartition("/")[0]
+            if folder not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(folder)
         try:
             os.link(source, target)
         except FileExistsError:
