@@ -45,6 +45,13 @@ class Output:
             raise OutputCollision(f"two outputs would be written to {key}")
         self.paths.add(key)
 
+    def claim_distinct(self, paths) -> None:
+        """Claim ``paths``, normal and distinct from each other (a build claimed them)."""
+        paths = set(paths)
+        if not self.paths.isdisjoint(paths):
+            raise OutputCollision(f"two outputs would be written to {min(self.paths & paths)}")
+        self.paths |= paths
+
     def __len__(self) -> int:
         return len(self.paths)
 

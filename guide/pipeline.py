@@ -87,6 +87,19 @@ class BuildResult:
         return not self.problems.errors
 
 
+@dataclass
+class RecordBlocks:
+    """serve's: each record's own outputs as the last build left them (see
+    Renderer.block_keys), so that the next save carries over those of every
+    record it did not change as one block, neither planned nor checked one by one."""
+
+    state: BuildState                       # the build they belong to
+    base: tuple                             # Renderer.block_base
+    keys: dict[str, tuple]                  # record id -> Renderer.block_keys
+    files: dict[str, dict[str, OutputRecord]]   # record id -> its outputs' files, gzip copies too
+    outputs: dict[str, int]                 # record id -> how many outputs (for the counts)
+
+
 # Seconds after a preview build's catch-up before the cycle collector runs
 # (Session.collect_when_idle): the browser reloads the page meanwhile.
 COLLECT_AFTER = 2.0
@@ -116,6 +129,7 @@ class Session:
     # build (which may stage other files), whose files carried over from it
     # then need no checking one by one.
     synced_state: BuildState | None = None
+    blocks: RecordBlocks | None = None
     _wanted: threading.Event | None = None   # set when a build (or stopping) waits
 
     def wait(self) -> None:
@@ -266,8 +280,21 @@ class Build:
             if renderer is None or not renderer.rebind(model, pdfs.sha256, fps):
                 renderer = Renderer(model, templates, pdfs.sha256, cache=self.root / CACHE_DIR, fps=fps,
                                     fragments=session.fragments if session is not None else None)
-            jobs = [*renderer.plan(fps), _manifest_job(model, pdfs, fps)]
+            # serve: the own outputs of every record this save did not change
+            # are carried over as blocks, when the staging tree holds them.
+            blocks, carried, last = None, set(), None
+            if session is not None:
+                blocks = RecordBlocks(state, renderer.block_base(fps), renderer.block_keys(fps), {}, {})
+                last = session.blocks
+                if synced and last is not None and last.state is state and last.base == blocks.base:
+                    carried = {i for i, key in blocks.keys.items() if last.keys.get(i) == key}
+            jobs = [*renderer.plan(fps, carried), _manifest_job(model, pdfs, fps)]
+            if carried and CHECK_BLOCKS:
+                _check_carried_blocks(renderer, fps, state, {i: last.files[i] for i in carried})
             try:
+                # (a carried block's paths were claimed by the build it comes
+                # from, all together: they are distinct)
+                output.claim_distinct(path for i in carried for path in last.files[i])
                 for path in [*(job.path for job in jobs), *pdfs.pdfs]:
                     for staged in (path, *companions(path)):
                         output.claim(staged)
@@ -292,6 +319,10 @@ class Build:
                     self.result.lagging += prev.fingerprint != job.fingerprint
                 else:
                     todo.append(job)
+            for i in carried:
+                outputs.update(last.files[i])
+                blocks.files[i], blocks.outputs[i] = last.files[i], last.outputs[i]
+                self.result.reused += last.outputs[i]
         with self.stage("render"):
             made = render_outputs(todo, writer, self.out, content.confidential, self.problems,
                                   templates, self.progress)
@@ -299,7 +330,7 @@ class Build:
                 for path, digest in staged.items():
                     outputs[path] = OutputRecord(job.fingerprint, digest, searchable and path == job.path)
             self.result.rendered = len(todo)
-            self.result.reused = len(reused)
+            self.result.reused += len(reused)
         if self.problems.errors:
             return self.result  # site/ untouched: only the staging tree changed
         # Nothing differed from site/ so far and site/ holds every file of this
@@ -321,6 +352,13 @@ class Build:
         if session is not None:
             # serve keeps the state in memory and writes it when it stops.
             session.state, session.state_path, session.renderer = new_state, state_path, renderer
+            for job in jobs:
+                if job.block is not None and job.block not in carried:
+                    blocks.outputs[job.block] = blocks.outputs.get(job.block, 0) + 1
+                    files = blocks.files.setdefault(job.block, {})
+                    for path in (job.path, *companions(job.path)):
+                        files[path] = outputs[path]
+            blocks.state, session.blocks = new_state, blocks
             session.root = self.root
             session.snapshot = {"records": model.snapshot, "report": model.changes.to_dict()}
             # Nothing changed on disk: the trees are as the last build left them.
@@ -450,6 +488,20 @@ def _manifest_job(model: SiteModel, pdfs: PdfResult, fps: Fingerprints) -> Outpu
     fingerprint = fps.output(MANIFEST, None, fps.everything(), pdf_digests(pdfs.sha256), str(pdfs.signed))
     return OutputJob(MANIFEST, fingerprint, functools.partial(manifest, model, pdfs), bulk=True,
                      weight=max(len(pdfs.sha256), 1))
+
+
+# Tests set it: every save then also plans the outputs it carries over as
+# blocks, and fails when one would have had another fingerprint.
+CHECK_BLOCKS = os.environ.get("GUIDE_CHECK_BLOCKS") == "1"
+
+
+def _check_carried_blocks(renderer: Renderer, fps: Fingerprints, state: BuildState,
+                          carried: dict[str, dict[str, OutputRecord]]) -> None:
+    planned = {job.path: job for job in renderer.plan(fps) if job.block in carried}
+    files = {path for block in carried.values() for path in block}
+    assert files == {p for path in planned for p in (path, *companions(path))}, "a carried block's files differ"
+    for path, job in planned.items():
+        assert state.outputs[path].fingerprint == job.fingerprint, f"{path} was carried with a stale fingerprint"
 
 
 def _carried(state: BuildState, writer: TreeWriter, path: str,

@@ -49,6 +49,9 @@ class PageSpec:
     # "all", ("view", id), or the conferences it lists. None: made on every
     # build (it depends on the previous build).
     inputs: object = ()
+    # The record whose own page it is (its page, its verification page): see
+    # Renderer.block_keys.
+    block: str | None = None
 
 
 @dataclass
@@ -65,6 +68,7 @@ class OutputJob:
     # the heaviest first, each on its own, so that no core is left with them
     # at the end).
     weight: int = 1
+    block: str | None = None     # the record whose own output it is (Renderer.block_keys)
 
 
 @dataclass
@@ -140,11 +144,17 @@ def plan_pages(model: SiteModel) -> Iterator[PageSpec]:
                            {"view": view, "unit": model.units[code], "conferences": confs}, e, inputs=confs)
         for c in view.conferences:
             yield PageSpec(conference_key(c), "conference.html", {"view": view, "c": c}, e,
-                           inputs=[c, *model.other_editions(c)])
+                           inputs=conference_inputs(model, c), block=c.id)
         for cert in view.certificates:
             # Found through a certificate's QR code or number, not by browsing.
             yield PageSpec(cert.verify_key(), "verify.html", {"view": view, "cert": cert}, e, sitemap=False,
-                           inputs=("verify", cert))
+                           inputs=("verify", cert), block=cert.conference.id)
+
+
+def conference_inputs(model: SiteModel, c: Conference) -> list[Conference]:
+    """What a conference's page shows besides the guide-wide data: the record and
+    its other editions (linked from it)."""
+    return [c, *model.other_editions(c)]
 
 
 class Fragments:
@@ -566,21 +576,26 @@ class Renderer:
             context.update(page=page, body=render_markdown(page.body_md))
         return template.render(context).encode("utf-8")
 
-    def plan(self, fps: Fingerprints | None = None) -> list[OutputJob]:
-        """Every output file with its fingerprint (None without ``fps``) and its maker."""
+    def plan(self, fps: Fingerprints | None = None, carried: frozenset[str] | set[str] = frozenset()
+             ) -> list[OutputJob]:
+        """Every output file with its fingerprint (None without ``fps``) and its maker,
+        but the own outputs of the records in ``carried`` (serve's: see block_keys)."""
         jobs = []
         everyone = sum(len(view.conferences) for view in self.model.editions)
 
-        def add(path: str, make: Callable[[], bytes], template: str | None = None, inputs=(), bulk=False):
+        def add(path: str, make: Callable[[], bytes], template: str | None = None, inputs=(), bulk=False,
+                block=None):
             fp = None
             if fps is not None and inputs is not None:
                 fp = fps.output(path, template, *self._input_digests(fps, inputs))
             weight = (len(inputs) if isinstance(inputs, list) else everyone) if bulk else 1
-            jobs.append(OutputJob(path, fp, make, bulk, max(weight, 1)))
+            jobs.append(OutputJob(path, fp, make, bulk, max(weight, 1), block))
 
         for lang in LANGS:
             for spec in self.page_specs:
-                add(f"{lang}/{spec.key}", partial(self.render_page, spec, lang), spec.template, spec.inputs)
+                if spec.block is None or spec.block not in carried:
+                    add(f"{lang}/{spec.key}", partial(self.render_page, spec, lang), spec.template, spec.inputs,
+                        block=spec.block)
         model = self.model
         field_confs: dict[str, list[Conference]] = {}
         for view in model.editions:
@@ -590,8 +605,9 @@ class Renderer:
             fmt = self.formats[lang]
             for view in model.editions:
                 for c in view.conferences:
-                    add(f"{lang}/{calendar_key(c)}", partial(calendars.conference_calendar, model, c, fmt),
-                        None, [c])
+                    if c.id not in carried:
+                        add(f"{lang}/{calendar_key(c)}", partial(calendars.conference_calendar, model, c, fmt),
+                            None, [c], block=c.id)
             add(f"{lang}/{GUIDE_CALENDAR_KEY}", partial(calendars.guide_calendar, model, fmt), None, "all", True)
             for field_id in calendars.field_ids(model):
                 add(f"{lang}/{field_calendar_key(field_id)}",
@@ -606,6 +622,33 @@ class Renderer:
         for path, make, template, inputs, *bulk in self.root_makers(fps):
             add(path, make, template, inputs, *bulk)
         return jobs
+
+    # -- record blocks (serve) -------------------------------------------------
+    # A record's own outputs (its page and its calendar in each language, its
+    # verification pages) are about six of every seven a save plans at
+    # N = 10,000. serve carries them over as one block per record when the
+    # record's block key and the build's block base did not change: their
+    # fingerprints are then those of the last build, without working them out.
+
+    def block_base(self, fps: Fingerprints) -> tuple:
+        """The parts every record's own outputs share: guide-wide data, code and
+        catalogs, scan rules, their templates, the languages."""
+        return (fps.base, fps.scanned, fps.templates.digest("conference.html"), fps.templates.digest("verify.html"),
+                LANGS)
+
+    def block_keys(self, fps: Fingerprints) -> dict[str, tuple]:
+        """Each record's block key: its own outputs' paths and inputs, as plan_pages and
+        plan give them (same key and same block base: same fingerprints)."""
+        model, digests = self.model, self._input_digests
+        certs = {cert.conference.id: cert for view in model.editions for cert in view.certificates}
+        keys = {}
+        for view in model.editions:
+            for c in view.conferences:
+                cert = certs.get(c.id)
+                keys[c.id] = (conference_key(c), *digests(fps, conference_inputs(model, c)),
+                              calendar_key(c), *digests(fps, [c]),
+                              *((cert.verify_key(), *digests(fps, ("verify", cert))) if cert is not None else ()))
+        return keys
 
     def _input_digests(self, fps: Fingerprints, inputs) -> list[str]:
         if type(inputs) is list:  # (the usual case: a record's pages, a listing)
