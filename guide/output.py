@@ -47,7 +47,7 @@ class Output:
 
     def claim_distinct(self, paths) -> None:
         """Claim ``paths``, normal and distinct from each other (a build claimed them)."""
-        paths = set(paths)
+        paths = paths if isinstance(paths, (set, frozenset)) else set(paths)
         if not self.paths.isdisjoint(paths):
             raise OutputCollision(f"two outputs would be written to {min(self.paths & paths)}")
         self.paths |= paths
@@ -188,6 +188,17 @@ class BuildState:
 
     def save(self, path: Path) -> None:
         save_pickle(path, self.VERSION, self)
+
+    def records_under(self, prefix: str) -> dict[str, OutputRecord]:
+        """The records of the outputs below ``prefix`` (remembered: serve asks for
+        the search bundle's at every save, among 150,000 at N = 10,000)."""
+        found = self.__dict__.get("_under")
+        if found is None or found[0] != prefix:
+            found = self.__dict__["_under"] = (prefix, {p: r for p, r in self.outputs.items() if p.startswith(prefix)})
+        return found[1]
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_under"}
 
 
 def _link_copy(src: Path, dst: Path) -> None:

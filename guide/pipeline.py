@@ -294,7 +294,7 @@ class Build:
             try:
                 # (a carried block's paths were claimed by the build it comes
                 # from, all together: they are distinct)
-                output.claim_distinct(path for i in carried for path in last.files[i])
+                output.claim_distinct(set().union(*(last.files[i].keys() for i in carried)))
                 for path in [*(job.path for job in jobs), *pdfs.pdfs]:
                     for staged in (path, *companions(path)):
                         output.claim(staged)
@@ -382,9 +382,10 @@ class Build:
         or None when the search index failed (site/ untouched). ``synced``: staging
         holds every file of ``state``."""
         with self.stage("write"):
-            before = state.outputs if synced else {}  # (staging holds these records' files)
-            for path, record in outputs.items():
-                if before.get(path) is not record:
+            # Synced, staging holds the published build's files, and every
+            # other record is of a file this build staged: nothing to bring over.
+            if not synced:
+                for path, record in outputs.items():
                     writer.carry(path, record.digest)  # (nothing to do where staging has it)
             for path, source in pdfs.pdfs.items():
                 writer.link(path, source, pdfs.sha256[path])
@@ -398,12 +399,16 @@ class Build:
         with self.stage("index"):
             try:
                 standing = self._standing_bundle(state, inputs)
-                if (standing is not None and standing[0]
-                        and all(writer.can_reuse(p, r.digest) for p, r in standing[0].items())):
-                    for path, record in standing[0].items():
-                        output.claim(path)
-                        writer.carry(path, record.digest)
-                        outputs[path] = record
+                carried = (standing is not None and standing[0]
+                           and (synced or all(writer.can_reuse(p, r.digest) for p, r in standing[0].items())))
+                if carried:
+                    if synced:  # (staging holds them; the build they come from claimed them together)
+                        output.claim_distinct(standing[0])
+                    else:
+                        for path, record in standing[0].items():
+                            output.claim(path)
+                            writer.carry(path, record.digest)
+                    outputs.update(standing[0])
                     indexed = len(searchable)
                     # (a preview: still the last build's index)
                     inputs, self.result.index_stale = standing[1], standing[1] != inputs
@@ -425,7 +430,8 @@ class Build:
                 self.problems.error(self.out, (1, 1), "search-index", str(exc))
                 return None  # site/ is untouched: only the staging tree changed
             self.result.indexed = indexed
-            removed += writer.remove_others(outputs)
+            if not (carried and synced):  # (else staging holds no other file of the bundle)
+                removed += writer.remove_others(outputs)
         return inputs, removed
 
     def _count_published(self, outputs: dict[str, OutputRecord]) -> None:
@@ -456,7 +462,7 @@ class Build:
         they did not change, and in a preview, which lets the index lag (said
         in the summary).
         """
-        bundle = {p: r for p, r in state.outputs.items() if p.startswith(BUNDLE)}
+        bundle = state.records_under(BUNDLE)
         if inputs == state.search_inputs or (self.preview and bundle):
             return bundle, state.search_inputs
         return None
