@@ -258,6 +258,9 @@ class TreeWriter:
             self.in_site = scan_tree(self.site)
         self.written = 0
         self._dirs: set[str] = set()
+        # Files ``put`` found published while staging was not opened yet: what
+        # staging holds there (once opened) is not known to be their bytes.
+        self._left_published: set[str] = set()
 
     @property
     def in_staging(self) -> dict[str, StatKey]:
@@ -283,8 +286,11 @@ class TreeWriter:
         return self._in_staging is not None
 
     def staged_key(self, rel: str) -> StatKey | None:
-        """``rel``'s stat key in staging; None also while staging is not opened."""
-        return None if self._in_staging is None else self._in_staging.get(rel)
+        """``rel``'s stat key in staging; None also while staging is not opened, and
+        for a file ``put`` left published (staging may hold older bytes there)."""
+        if self._in_staging is None or rel in self._left_published:
+            return None
+        return self._in_staging.get(rel)
 
     def publishes(self, wanted: dict[str, str]) -> bool:
         """True when site/ holds exactly ``wanted`` (path -> SHA-256), known by stat key."""
@@ -351,6 +357,7 @@ class TreeWriter:
         self.in_staging[rel] = key
         self.known[key] = digest
         self.written += 1
+        self._left_published.discard(rel)
 
     def _create(self, rel: str, data: bytes, digest: str) -> bool:
         """Write a file staging does not have, in place: False when something is there after all.
@@ -381,6 +388,7 @@ class TreeWriter:
         if self._in_staging is None and self.published_digest(rel) == digest:
             # Published already: staging is made only once a file differs
             # (``carry`` brings this one in then).
+            self._left_published.add(rel)
             return False
         staged = self.staged_digest(rel)
         if staged == digest:
@@ -436,6 +444,7 @@ class TreeWriter:
             self.in_staging[rel] = key
             self.known[key] = digest
             self.written += 1
+            self._left_published.discard(rel)
         return True
 
     def put_text(self, rel: str, data: bytes) -> dict[str, str]:

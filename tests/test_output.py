@@ -126,3 +126,26 @@ def test_a_staged_file_linked_to_the_published_one_is_replaced_never_written_int
     # A file there that the listing did not know of is replaced, not written into.
     (staging / "d.html").write_bytes(b"stranger")
     assert writer.put("d.html", b"ours") and (staging / "d.html").read_bytes() == b"ours"
+
+
+def test_a_file_left_published_while_staging_was_closed_has_no_staged_key(tmp_path):
+    # put() leaves a file whose bytes are published alone while staging is not
+    # opened yet (carry brings it in later). Once another file opens staging,
+    # what staging holds at that path is an older build's file: its key must
+    # not be taken for these bytes (a render worker reports keys to the parent,
+    # which would then publish the older bytes).
+    from guide.output import TreeWriter, swap
+
+    site = tmp_path / "site"
+    known = {}
+    for data in (b"old", b"one"):
+        writer = TreeWriter(site, known)
+        writer.put("a.html", data)
+        swap(site)
+        known = writer.known
+    writer = TreeWriter(site, known)
+    assert not writer.put("a.html", b"one") and not writer.opened   # published already
+    assert writer.put("b.html", b"new") and writer.opened
+    assert writer.staged_key("a.html") is None
+    assert writer.carry("a.html", known[writer.in_site["a.html"]])
+    assert writer.staged_key("a.html") is not None and (staging_dir(site) / "a.html").read_bytes() == b"one"
