@@ -29,8 +29,8 @@ from .buildlock import WAITING, project_lock
 from .changes import read_snapshot
 from .fingerprint import DigestMemo, Fingerprints
 from .model import LANGS, SiteModel, build_model, load_pinyin, save_pinyin
-from .output import (BuildState, Output, OutputCollision, OutputRecord, TreeWriter, companions, search_pages_dir,
-                     swap)
+from .output import (BuildState, Output, OutputCollision, OutputRecord, TreeWriter, companions, digest_bytes,
+                     search_pages_dir, swap)
 from .pdfs import CACHE_DIR, MANIFEST, PdfResult, build_pdfs, manifest, pdf_digests
 from .problems import Problems
 from .recordcache import RecordCache
@@ -265,7 +265,8 @@ class Build:
             # as that build left it: nothing to plan, render or write.
             whole = "" if session is not None else fps.site(
                 pdf_digests(pdfs.sha256), str(pdfs.signed), model.changes.to_json())
-            writer = TreeWriter(self.out, state.known, session.trees if session is not None else None)
+            writer = TreeWriter(self.out, state.known, session.trees if session is not None else None,
+                                state.outputs)
             synced = session is not None and session.synced_state is state and writer.from_trees
             if session is not None:
                 session.synced_state = None  # (this build may stage other files; a catch-up sets it)
@@ -324,8 +325,11 @@ class Build:
                 blocks.files[i], blocks.outputs[i] = last.files[i], last.outputs[i]
                 self.result.reused += last.outputs[i]
         with self.stage("render"):
+            # Every file the published build recorded was scanned with its rules
+            # (a change of rules changes every fingerprint), unless it let files lag.
+            scanned = state.outputs if state.scanned and state.scanned == fps.scanned else None
             made = render_outputs(todo, writer, self.out, content.confidential, self.problems,
-                                  templates, self.progress)
+                                  templates, self.progress, scanned=scanned)
             for job, (searchable, staged) in zip(todo, made):
                 for path, digest in staged.items():
                     outputs[path] = OutputRecord(job.fingerprint, digest, searchable and path == job.path)
@@ -348,7 +352,10 @@ class Build:
             inputs, removed = written
             with self.stage("swap"):
                 swap(self.out)
-        new_state = BuildState(outputs, writer.known_after_swap({r.digest for r in outputs.values()}), inputs, whole)
+        # (files left to lag by a preview whose rules changed were scanned with the old ones)
+        lagged_unscanned = self.result.lagging and state.scanned != fps.scanned
+        new_state = BuildState(outputs, writer.known_after_swap({r.digest for r in outputs.values()}), inputs, whole,
+                               "" if lagged_unscanned else fps.scanned)
         if session is not None:
             # serve keeps the state in memory and writes it when it stops.
             session.state, session.state_path, session.renderer = new_state, state_path, renderer
@@ -610,7 +617,7 @@ def _make_chunk(chunk: tuple[int, ...], staging_thread: bool = False):
     making pages holds it: on one process (a preview) the two overlap on two
     cores. (Only that thread touches the writer until the chunk is done.)
     """
-    jobs, writer, out, rules, templates, root = _work
+    jobs, writer, out, rules, templates, root, scanned = _work
     problems = Problems(root=root)
     made, staging = [], []
     stager = ThreadPoolExecutor(1, thread_name_prefix="stage") if staging_thread else None
@@ -628,9 +635,14 @@ def _make_chunk(chunk: tuple[int, ...], staging_thread: bool = False):
                 problems.error(where, (line, 1), "template-error", f"{type(exc).__name__}: {exc}")
                 staging.append(None)
                 continue
-            scan_output({job.path: data}, out, problems, rules)
-            staged = (stager.submit(writer.put_text, job.path, data) if stager is not None
-                      else writer.put_text(job.path, data))
+            # Bytes published already were scanned with these rules then.
+            before, digest = scanned.get(job.path), None
+            if before is not None:
+                digest = digest_bytes(data)
+            if before is None or before.digest != digest:
+                scan_output({job.path: data}, out, problems, rules)
+            staged = (stager.submit(writer.put_text, job.path, data, digest) if stager is not None
+                      else writer.put_text(job.path, data, digest))
             staging.append((is_searchable(job.path, data), staged))
         for item in staging:
             if item is None:
@@ -650,15 +662,17 @@ def _make_chunk(chunk: tuple[int, ...], staging_thread: bool = False):
 
 
 def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, problems: Problems,
-                   templates: Path, progress: bool = False, workers: int | None = None):
+                   templates: Path, progress: bool = False, workers: int | None = None,
+                   scanned: dict[str, OutputRecord] | None = None):
     """Make every job and stage the files whose bytes changed, on all cores when there are many.
 
     Returns per job (searchable, {staged path: SHA-256}); problems (template errors, confidential
-    text) are added to ``problems``.
+    text) are added to ``problems``. ``scanned``: records of files scanned with ``rules``
+    already (a file made again with their bytes is not scanned again).
     """
     global _work
     workers = workers or os.cpu_count() or 1
-    _work = (jobs, writer, out, rules, templates, problems.root)
+    _work = (jobs, writer, out, rules, templates, problems.root, scanned or {})
     chunks = _chunks(jobs)
     bar = tqdm(total=len(jobs), desc="render", unit="file", disable=not progress, leave=False, file=sys.stderr)
     results: list = [None] * len(jobs)

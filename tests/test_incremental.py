@@ -468,3 +468,80 @@ def test_the_search_page_follows_its_filter_values_not_every_record(inc, tmp_pat
     _result, changed = rebuild(inc, tmp_path)
     assert "en/search/index.html" in changed and "zh/search/index.html" not in changed
     assert ">Wuhan<" in (inc.root / "site/en/search/index.html").read_text(encoding="utf-8")
+
+
+def recording(monkeypatch) -> dict[str, list[str]]:
+    """The outputs the next builds of this process make, scan and compress (a
+    small project renders on one process)."""
+    import guide.output as output_module
+    import guide.pipeline as pipeline
+
+    seen = {"made": [], "scanned": [], "compressed": []}
+    render, scan, compress = pipeline.render_outputs, pipeline.scan_output, output_module.precompressed
+
+    def render_outputs(jobs, *args, **kwargs):
+        seen["made"].extend(job.path for job in jobs)
+        return render(jobs, *args, **kwargs)
+
+    def scan_output(files, *args):
+        seen["scanned"].extend(files)
+        return scan(files, *args)
+
+    def precompressed(rel, data):
+        seen["compressed"].append(rel)
+        return compress(rel, data)
+
+    monkeypatch.setattr(pipeline, "render_outputs", render_outputs)
+    monkeypatch.setattr(pipeline, "scan_output", scan_output)
+    monkeypatch.setattr(output_module, "precompressed", precompressed)
+    return seen
+
+
+def test_a_listing_made_again_with_its_published_bytes_is_neither_scanned_nor_compressed_again(
+        inc, tmp_path, monkeypatch):
+    record = inc.root / "content/editions/2023/conferences/ccs-2023.yaml"
+    source = record.read_text(encoding="utf-8")
+    before = tree(inc.root / "site")
+    seen = recording(monkeypatch)
+    edit(record, "organizers:", "venue: 国家会议中心\norganizers:")   # shown on its own page only
+    try:
+        assert Build(inc.root, today=TODAY).run().ok
+        monkeypatch.undo()
+        assert tree(inc.root / "site") == clean_build(inc, tmp_path, before)
+        listing, page = "zh/2023/fields/chemistry/index.html", "zh/2023/conferences/ccs-2023/index.html"
+        assert listing in seen["made"] and page in seen["made"]   # (both show the record)
+        assert listing not in seen["scanned"] and listing not in seen["compressed"]
+        assert page in seen["scanned"] and page in seen["compressed"]
+    finally:
+        record.write_text(source, encoding="utf-8")
+    rebuild(inc, tmp_path)
+
+
+def test_files_a_preview_left_behind_new_confidential_rules_are_scanned_by_the_next_build(
+        inc, tmp_path, monkeypatch):
+    from guide.output import BuildState
+    from guide.pipeline import Session
+    from guide.recordcache import RecordCache
+
+    guide = inc.root / "content/guide.yaml"
+    source = guide.read_text(encoding="utf-8")
+    session = Session(RecordCache.load(inc.root))
+    assert Build(inc.root, today=TODAY, session=session).run().ok   # serve starts
+    session.wait()
+    state = BuildState.path_for(inc.root / ".cache", inc.root / "site")
+    try:
+        guide.write_text(source + "confidential:\n  - {label: review score, pattern: '评审得分'}\n", encoding="utf-8")
+        result = Build(inc.root, today=TODAY, session=session).run()   # a save lets whole-guide files lag
+        assert result.ok and result.lagging and session.state.scanned == ""
+        session.save_state()
+        session.records.save(inc.root)
+        seen = recording(monkeypatch)
+        assert Build(inc.root, today=TODAY).run().ok
+        # Made again with the bytes they were published with, and scanned with the new rules.
+        assert "data/guide.csv" in seen["made"] and "data/guide.csv" in seen["scanned"]
+        assert set(seen["made"]) <= set(seen["scanned"])
+        assert BuildState.load(state).scanned != ""
+    finally:
+        guide.write_text(source, encoding="utf-8")
+        monkeypatch.undo()
+    rebuild(inc, tmp_path)

@@ -128,6 +128,36 @@ def test_a_staged_file_linked_to_the_published_one_is_replaced_never_written_int
     assert writer.put("d.html", b"ours") and (staging / "d.html").read_bytes() == b"ours"
 
 
+def test_a_text_file_staged_again_with_its_published_bytes_keeps_their_gzip_copy(tmp_path, monkeypatch):
+    import gzip
+
+    import guide.output as output
+    from guide.output import OutputRecord, TreeWriter, digest_bytes, swap
+
+    compressed = []
+    real = output.precompressed
+    monkeypatch.setattr(output, "precompressed", lambda rel, data: (compressed.append(rel), real(rel, data))[1])
+    site = tmp_path / "site"
+    first = TreeWriter(site, {})
+    digests = first.put_text("a.html", b"<p>one</p>")
+    swap(site)
+    records = {path: OutputRecord(None, digest) for path, digest in digests.items()}
+    again = TreeWriter(site, first.known, None, records)
+    assert again.put_text("a.html", b"<p>one</p>") == digests and compressed == ["a.html"]
+    assert not again.opened   # (both published: carried into staging later, as any file)
+    for path, digest in digests.items():
+        again.carry(path, digest)
+    assert gzip.decompress((staging_dir(site) / "a.html.gz").read_bytes()) == b"<p>one</p>"
+    # Other bytes are compressed.
+    assert again.put_text("a.html", b"<p>two</p>")["a.html.gz"] != digests["a.html.gz"]
+    assert compressed == ["a.html", "a.html"]
+    # A copy that is not the one the records name is not trusted.
+    wrong = dict(records, **{"a.html.gz": OutputRecord(None, digest_bytes(b"another copy"))})
+    third = TreeWriter(site, again.known, None, wrong)
+    assert third.put_text("a.html", b"<p>one</p>") == digests and compressed == ["a.html"] * 3
+    assert gzip.decompress((staging_dir(site) / "a.html.gz").read_bytes()) == b"<p>one</p>"
+
+
 def test_a_file_left_published_while_staging_was_closed_has_no_staged_key(tmp_path):
     # put() leaves a file whose bytes are published alone while staging is not
     # opened yet (carry brings it in later). Once another file opens staging,
