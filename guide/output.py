@@ -418,7 +418,7 @@ class TreeWriter:
         self._record(rel, path, digest)
         return True
 
-    def link(self, rel: str, source: Path, digest: str, key: StatKey | None = None) -> bool:
+    def link(self, rel: str, source: Path | str, digest: str, key: StatKey | None = None) -> bool:
         """Place ``source`` (a file never changed in place) at ``rel``, by hard link where possible.
 
         ``key``: the source's stat key, when known (a hard link shares it).
@@ -507,9 +507,9 @@ class TreeWriter:
                 d = d.parent
         return removed
 
-    def known_after_swap(self, digests: set[str] | None = None) -> dict[StatKey, str]:
+    def known_after_swap(self, records: dict[str, OutputRecord] | None = None) -> dict[StatKey, str]:
         """The digests worth keeping: files in either tree (of the other tree,
-        those seen, and any whose bytes are still published: ``digests``)."""
+        those seen, and any whose bytes are still published: those of ``records``)."""
         if self._in_staging is None:
             return dict(self.known)  # staging was not looked at: forget nothing of it
         # Hard links share their key, so the two trees hold about as many keys
@@ -519,5 +519,5 @@ class TreeWriter:
         if len(self.known) <= 1.5 * max(len(self.in_staging), len(self.in_site)) + 1000:
             return dict(self.known)
         keys = set(self.in_staging.values()) | set(self.in_site.values())
-        digests = digests or set()
+        digests = {r.digest for r in (records or {}).values()}
         return {k: d for k, d in self.known.items() if k in keys or d in digests}

@@ -43,7 +43,9 @@ class Job:
 
 @dataclass
 class PdfResult:
-    pdfs: dict[str, Path] = field(default_factory=dict)     # site path -> its file in the cache
+    # site path -> its file in the cache (strings: a Path per PDF costs a save
+    # at N = 10,000 some 40 ms)
+    pdfs: dict[str, str] = field(default_factory=dict)
     sha256: dict[str, str] = field(default_factory=dict)    # site path -> SHA-256 hex
     rendered: int = 0
     cached: int = 0
@@ -174,12 +176,13 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
         index = {}
     loaded = dict(index)
     todo = []
+    folder = str(cache)
     for job in jobs:
         job.key = job.key or doc_key(engine, job)
         if f"{job.key}.pdf" in present:
-            cached = result.pdfs[job.path] = cache / f"{job.key}.pdf"
+            cached = result.pdfs[job.path] = f"{folder}/{job.key}.pdf"
             if job.key not in index:
-                index[job.key] = hashlib.sha256(cached.read_bytes()).hexdigest()
+                index[job.key] = hashlib.sha256(Path(cached).read_bytes()).hexdigest()
             result.sha256[job.path] = index[job.key]
             result.cached += 1
         else:
@@ -200,7 +203,7 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
             problems.add(root, 1, 1, "pdf-render", str(exc))
             return None
         for job, target, (sha256, seconds) in zip(todo, targets, rendered):
-            result.pdfs[job.path] = target
+            result.pdfs[job.path] = str(target)
             result.sha256[job.path] = index[job.key] = sha256
             (result.certificate_seconds if job.kind == "certificate" else result.catalog_seconds).append(seconds)
             result.rendered += 1

@@ -354,7 +354,7 @@ class Build:
                 swap(self.out)
         # (files left to lag by a preview whose rules changed were scanned with the old ones)
         lagged_unscanned = self.result.lagging and state.scanned != fps.scanned
-        new_state = BuildState(outputs, writer.known_after_swap({r.digest for r in outputs.values()}), inputs, whole,
+        new_state = BuildState(outputs, writer.known_after_swap(outputs), inputs, whole,
                                "" if lagged_unscanned else fps.scanned)
         if session is not None:
             # serve keeps the state in memory and writes it when it stops.
