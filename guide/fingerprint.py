@@ -224,7 +224,7 @@ class Fingerprints:
                 self.conf[c.id] = _CONF_MEMO.get(c, catalogs, lambda: _h(
                     pickle.dumps(c, 4), repr([tr.lookup(t) for tr in translators for t in _texts(c)])))
         self._views: dict[str, str] = {}
-        self._lists: dict[tuple[str, ...], str] = {}
+        self._lists: dict[int, tuple[list[Conference], str]] = {}
         self._all: str | None = None
         self._facets: str | None = None
 
@@ -233,12 +233,15 @@ class Fingerprints:
         # one record's is its own, a list's is made of theirs in order.
         if len(confs) == 1:
             return self.conf[confs[0].id]
-        # The same lists come back: a listing's in both languages.
-        key = tuple(c.id for c in confs)
-        digest = self._lists.get(key)
-        if digest is None:
-            conf = self.conf
-            digest = self._lists[key] = self._h("list", *(conf[i] for i in key))
+        # The same lists come back (a listing's, in both languages): known by
+        # identity, each held with its digest. (Hashed directly, not through the
+        # memo: keying it by 10,000 digests cost more than hashing them.)
+        hit = self._lists.get(id(confs))
+        if hit is not None and hit[0] is confs:
+            return hit[1]
+        conf = self.conf
+        digest = _h("list", *[conf[c.id] for c in confs])
+        self._lists[id(confs)] = (confs, digest)
         return digest
 
     def view(self, view_id: str) -> str:

@@ -8,7 +8,7 @@ import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import AbstractSet, Callable, Iterator
 
 import jinja2
 from jinja2 import nodes
@@ -116,8 +116,8 @@ GUIDE_CALENDAR_KEY = "calendars/all.ics"
 FEED_KEY = "feed.xml"
 
 
-def plan_pages(model: SiteModel) -> Iterator[PageSpec]:
-    """Every page of the site, language-independent."""
+def plan_pages(model: SiteModel, skip: AbstractSet[str] = frozenset()) -> Iterator[PageSpec]:
+    """Every page of the site, language-independent, but the own pages of the records in ``skip``."""
     yield PageSpec("index.html", "home.html", {"view": model.current}, model.current.id, inputs="all")
     for slug in sorted({s for s, _ in model.pages}):
         yield PageSpec(f"{slug}/index.html", "page.html", {"slug": slug}, model.current.id)
@@ -143,12 +143,24 @@ def plan_pages(model: SiteModel) -> Iterator[PageSpec]:
             yield PageSpec(f"{e}/units/{unit_slug(code)}/index.html", "unit.html",
                            {"view": view, "unit": model.units[code], "conferences": confs}, e, inputs=confs)
         for c in view.conferences:
-            yield PageSpec(conference_key(c), "conference.html", {"view": view, "c": c}, e,
-                           inputs=conference_inputs(model, c), block=c.id)
+            if c.id not in skip:
+                yield PageSpec(conference_key(c), "conference.html", {"view": view, "c": c}, e,
+                               inputs=conference_inputs(model, c), block=c.id)
         for cert in view.certificates:
             # Found through a certificate's QR code or number, not by browsing.
-            yield PageSpec(cert.verify_key(), "verify.html", {"view": view, "cert": cert}, e, sitemap=False,
-                           inputs=("verify", cert), block=cert.conference.id)
+            if cert.conference.id not in skip:
+                yield PageSpec(cert.verify_key(), "verify.html", {"view": view, "cert": cert}, e, sitemap=False,
+                               inputs=("verify", cert), block=cert.conference.id)
+
+
+def sitemap_keys(model: SiteModel) -> str:
+    """The keys of the pages the sitemap lists, without making every record's page
+    spec (serve's saves): the other pages', then the conference pages' (their
+    keys say where each goes: the same pages, in the same order, as plan_pages')."""
+    records = {c.id for view in model.editions for c in view.conferences}
+    keys = [spec.key for spec in plan_pages(model, records) if spec.sitemap]
+    keys.extend(conference_key(c) for view in model.editions for c in view.conferences)
+    return "\n".join(keys)
 
 
 def conference_inputs(model: SiteModel, c: Conference) -> list[Conference]:
@@ -382,7 +394,14 @@ class Renderer:
         self._items: dict[str, object] = {}
         self._held = self._holds(model, templates)
         self.envs = {lang: self._make_env(lang) for lang in LANGS}
-        self.page_specs = list(plan_pages(model))
+        self._page_specs: list[PageSpec] | None = None
+
+    @property
+    def page_specs(self) -> list[PageSpec]:
+        """Every page (made when first asked: a save that carries most records over needs only some)."""
+        if self._page_specs is None:
+            self._page_specs = list(plan_pages(self.model))
+        return self._page_specs
 
     @staticmethod
     def _holds(model: SiteModel, templates: Path) -> tuple:
@@ -406,7 +425,7 @@ class Renderer:
             env.globals.update(model=model, today=model.today)
             self._items[lang] = self.fragments.view(fps, lang, "item")
             self.formats[lang].events = self.fragments.view(fps, lang, "event")
-        self.page_specs = list(plan_pages(model))
+        self._page_specs = None
         return True
 
     def warm(self) -> None:
@@ -576,7 +595,7 @@ class Renderer:
             context.update(page=page, body=render_markdown(page.body_md))
         return template.render(context).encode("utf-8")
 
-    def plan(self, fps: Fingerprints | None = None, carried: frozenset[str] | set[str] = frozenset()
+    def plan(self, fps: Fingerprints | None = None, carried: AbstractSet[str] = frozenset()
              ) -> list[OutputJob]:
         """Every output file with its fingerprint (None without ``fps``) and its maker,
         but the own outputs of the records in ``carried`` (serve's: see block_keys)."""
@@ -591,11 +610,11 @@ class Renderer:
             weight = (len(inputs) if isinstance(inputs, list) else everyone) if bulk else 1
             jobs.append(OutputJob(path, fp, make, bulk, max(weight, 1), block))
 
+        specs = list(plan_pages(self.model, carried)) if carried else self.page_specs
         for lang in LANGS:
-            for spec in self.page_specs:
-                if spec.block is None or spec.block not in carried:
-                    add(f"{lang}/{spec.key}", partial(self.render_page, spec, lang), spec.template, spec.inputs,
-                        block=spec.block)
+            for spec in specs:
+                add(f"{lang}/{spec.key}", partial(self.render_page, spec, lang), spec.template, spec.inputs,
+                    block=spec.block)
         model = self.model
         field_confs: dict[str, list[Conference]] = {}
         for view in model.editions:
@@ -617,7 +636,7 @@ class Renderer:
         for path, make in opendata.makers(model, self.formats):
             add(path, make, None, "all", True)
         # The sitemap lists every page: it changes when a page comes or goes.
-        keys = "\n".join(s.key for s in self.page_specs if s.sitemap)
+        keys = sitemap_keys(model)
         add("sitemap.xml", self.render_sitemap, "sitemap.xml", ("keys", keys), True)
         for path, make, template, inputs, *bulk in self.root_makers(fps):
             add(path, make, template, inputs, *bulk)

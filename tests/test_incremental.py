@@ -545,3 +545,13 @@ def test_files_a_preview_left_behind_new_confidential_rules_are_scanned_by_the_n
         guide.write_text(source, encoding="utf-8")
         monkeypatch.undo()
     rebuild(inc, tmp_path)
+
+
+def test_the_sitemaps_fingerprint_names_the_pages_it_lists(inc):
+    # (made without every record's page spec: serve's saves carry most over)
+    from guide.rendering import plan_pages, sitemap_keys
+
+    model = inc.build().model
+    keys = sitemap_keys(model).split("\n")
+    assert sorted(keys) == sorted(spec.key for spec in plan_pages(model) if spec.sitemap)
+    assert len(set(keys)) == len(keys) and any("/conferences/" in key for key in keys)
