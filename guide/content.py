@@ -52,6 +52,24 @@ def _files_under(folder: Path) -> list[tuple[Path, bool]]:
     sorting by parts spares Path comparisons: at N = 10,000 records this was
     most of a preview's load stage (0.23 s, now about 0.15).
     """
+    return [(_path(path), is_file) for path, is_file in _entries_under(folder)]
+
+
+# Path objects by their string, for the process: serve lists 10,000 record
+# files at every save, and making a Path costs more than the rest of a cached
+# record's load (they are immutable: shared safely).
+_PATHS: dict[str, Path] = {}
+
+
+def _path(path: str) -> Path:
+    found = _PATHS.get(path)
+    if found is None:
+        found = _PATHS[path] = Path(path)
+    return found
+
+
+def _entries_under(folder: Path) -> list[tuple[str, bool]]:
+    """``_files_under`` with the paths as strings."""
     found: list[tuple[tuple[str, ...], str, bool]] = []
 
     def walk(path: str, parts: tuple[str, ...]) -> None:
@@ -76,7 +94,7 @@ def _files_under(folder: Path) -> list[tuple[Path, bool]]:
 
     walk(str(folder), ())
     found.sort(key=lambda item: item[0])
-    return [(Path(path), is_file) for _parts, path, is_file in found]
+    return [(path, is_file) for _parts, path, is_file in found]
 
 
 def _required(path: Path, problems: Problems, what: str) -> RawDoc | None:
@@ -102,9 +120,10 @@ def load_project(root: Path, problems: Problems, cache: RecordCache | None = Non
         cdir = edir / "conferences"
         context = context_key([content / "guide.yaml", content / "units.yaml", edir / "edition.yaml"])
         if cdir.is_dir():
-            for path, is_file in _files_under(cdir):
-                if path.suffix in (".yaml", ".yml") and is_file:
-                    stat = stat_key(path) if cache is not None else None
+            for name, is_file in _entries_under(cdir):
+                path = _path(name)
+                if name.endswith((".yaml", ".yml")) and is_file and path.suffix:
+                    stat = stat_key(name) if cache is not None else None
                     entry = cache.lookup(path, stat, context) if cache is not None else None
                     if entry is not None:
                         confs.append(RawDoc(path, None, entry, cached=True))

@@ -36,7 +36,7 @@ class CachedRecord:
     text_uses: list[tuple[Text, Source]] = field(default_factory=list)
 
 
-def stat_key(path: Path) -> tuple[int, int, int] | None:
+def stat_key(path: Path | str) -> tuple[int, int, int] | None:
     try:
         st = os.stat(path)
     except OSError:

@@ -724,8 +724,10 @@ def validate(raw: RawProject, problems: Problems) -> Content:
     content.guide = validate_guide(raw.guide, problems, content)
     groups = {g.id for g in content.guide.unit_groups} if content.guide else set()
     content.units = validate_units(raw.units, problems, content, groups)
-    seen_ids: dict[str, Source] = {}
-    seen_numbers: dict[str, Source] = {}
+    # (where each was first seen: the document and its id's position, made a
+    # Source only for a duplicate; 10,000 records, every build)
+    seen_ids: dict[str, tuple[Path, tuple]] = {}
+    seen_numbers: dict[str, tuple[Path, tuple]] = {}
     for redition in raw.editions:
         edition = validate_edition(redition, problems, content)
         if edition is None:
@@ -736,20 +738,21 @@ def validate(raw: RawProject, problems: Problems) -> Content:
             if conf is None:
                 continue
             if conf.id in seen_ids:
-                first = seen_ids[conf.id]
+                first = Source(problems._display(seen_ids[conf.id][0]), *seen_ids[conf.id][1])
                 problems.error(doc.path, conf.marks["id"], "duplicate-id",
                                f"id '{conf.id}' is already used by {first.path}:{first.line}; "
                                "ids are unique across the whole guide")
                 continue
-            seen_ids[conf.id] = Source(problems._display(doc.path), *conf.marks["id"])
+            seen_ids[conf.id] = (doc.path, conf.marks["id"])
             if conf.certificate in seen_numbers:
-                first = seen_numbers[conf.certificate]
+                first = Source(problems._display(seen_numbers[conf.certificate][0]),
+                               *seen_numbers[conf.certificate][1])
                 key = "certificate" if "certificate" in conf.marks else "id"
                 problems.error(doc.path, conf.marks[key], "duplicate-certificate-number",
                                f"certificate number {conf.certificate} is already that of {first.path}:"
                                f"{first.line}; give this conference another with 'certificate:'")
                 continue
-            seen_numbers[conf.certificate] = Source(problems._display(doc.path), *conf.marks["id"])
+            seen_numbers[conf.certificate] = (doc.path, conf.marks["id"])
             edition.conferences.append(conf)
         content.editions.append(edition)
     current = content.guide.current_edition if content.guide else None
