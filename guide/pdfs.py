@@ -158,7 +158,7 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
     memo_path = cache / "memo.pickle"
     try:
         engine = engine_version(signing)
-        memo = load_pickle(memo_path, engine, dict) or {}
+        memo = _load_memo(memo_path, engine)
         # What the cache holds, listed once (not a stat per PDF).
         present = set(os.listdir(cache)) if cache.is_dir() else set()
         jobs, chars, new_memo = _plan_with_memo(model, fps, memo, cache, engine, lag_catalogs, present)
@@ -210,12 +210,40 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
     keys = {job.key for job in jobs}
     _prune(cache, keys, present)  # (a PDF written by this build is in keys)
     if jobs and new_memo != memo:
-        save_pickle(memo_path, engine, new_memo)
+        _save_memo(memo_path, engine, new_memo)
     kept = {k: v for k, v in index.items() if k in keys}
     if jobs and kept != loaded:
         index = kept
         write_whole(index_path, json.dumps(index, sort_keys=True).encode("utf-8"))
     return result
+
+
+# The memo as this process last read or wrote it, by the file's stat key: serve
+# saves many times a minute, and reading 10,000 entries back costs each save
+# some 15 ms. (A memo is never changed in place: each build makes a new one.)
+_MEMO_KEPT: dict[str, tuple] = {}
+
+
+def _memo_stat(path: Path) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _load_memo(path: Path, engine: str) -> dict:
+    stat, kept = _memo_stat(path), _MEMO_KEPT.get(str(path))
+    if stat is not None and kept is not None and kept[:2] == (stat, engine):
+        return kept[2]
+    memo = load_pickle(path, engine, dict) or {}
+    _MEMO_KEPT[str(path)] = (stat, engine, memo)
+    return memo
+
+
+def _save_memo(path: Path, engine: str, memo: dict) -> None:
+    save_pickle(path, engine, memo)
+    _MEMO_KEPT[str(path)] = (_memo_stat(path), engine, memo)
 
 
 def _make_doc(model: SiteModel, job: Job):

@@ -15,6 +15,7 @@ changes that key.
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,8 +90,9 @@ class RecordMemo:
 
     def get(self, record, others: tuple, make):
         hit = self._last.get(id(record))
+        # (identities compared in C: 20,000 calls a build at N = 10,000)
         if (hit is not None and hit[0] is record and len(hit[1]) == len(others)
-                and all(a is b for a, b in zip(hit[1], others))):
+                and all(map(operator.is_, hit[1], others))):
             value = hit[2]
         else:
             value = make()
