@@ -122,6 +122,7 @@ def load_project(root: Path, problems: Problems, cache: RecordCache | None = Non
         if cdir.is_dir():
             for name, is_file in _entries_under(cdir):
                 path = _path(name)
+                # (``path.suffix``: a file named just ".yaml" is not a record, as before)
                 if name.endswith((".yaml", ".yml")) and is_file and path.suffix:
                     stat = stat_key(name) if cache is not None else None
                     entry = cache.lookup(path, stat, context) if cache is not None else None

@@ -211,10 +211,13 @@ class Fingerprints:
         self.base = _h(code_digest(), *catalogs, pickle.dumps(shared, 4),
                        repr([tr.lookup(t) for tr in translators for t in texts]),
                        repr([(v.id, v.is_current) for v in model.editions]))
-        # The patterns outputs are scanned with: a carried file is not scanned
-        # again, so a new pattern must make every output anew (and scan it).
+        # The patterns outputs are scanned with, and the code that scans them: a
+        # carried file is not scanned again, nor a file made again with its
+        # published bytes (the build state records this digest), so new
+        # patterns or a new scanner must make every output anew and scan it.
         # (Not in ``base``, which also keys the PDF documents.)
-        self.scanned = _h(repr([(r.pattern.pattern, r.pattern.flags) for r in rules if r.pattern is not None]))
+        self.scanned = _h(code_digest(),
+                          repr([(r.pattern.pattern, r.pattern.flags) for r in rules if r.pattern is not None]))
         self.conf: dict[str, str] = {}
         # serve: an unchanged record with the same content catalogs has the same fingerprint.
         catalogs = tuple(model.catalogs.translations.get((lang, "content")) for lang in langs)

@@ -304,12 +304,15 @@ class TreeWriter:
             self.published_digest(rel) == digest for rel, digest in wanted.items())
 
     def identity(self) -> tuple:
-        """The two tree folders, by inode: a swap exchanges them, a deletion changes them."""
+        """The two tree folders, by inode and change time: a swap exchanges them
+        (and sets their change times: two swaps by other builds, which bring the
+        inodes back where they were, are seen), a deletion changes them."""
         def ino(p: Path):
             try:
-                return os.stat(p).st_ino
+                st = os.stat(p)
             except OSError:
                 return None
+            return (st.st_ino, st.st_ctime_ns)
         return (ino(self.site), ino(self.staging))
 
     def trees_now(self) -> tuple | None:

@@ -22,6 +22,7 @@ from . import fonts
 from .cachefile import load_pickle, part_written, save_pickle, write_whole
 from .model import SiteModel
 from .problems import Problems
+from .recordcache import stat_key
 from .signing import SigningError, SigningKey, signing_key_from_env
 
 CACHE_DIR = ".cache"
@@ -224,16 +225,8 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
 _MEMO_KEPT: dict[str, tuple] = {}
 
 
-def _memo_stat(path: Path) -> tuple | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
 def _load_memo(path: Path, engine: str) -> dict:
-    stat, kept = _memo_stat(path), _MEMO_KEPT.get(str(path))
+    stat, kept = stat_key(path), _MEMO_KEPT.get(str(path))
     if stat is not None and kept is not None and kept[:2] == (stat, engine):
         return kept[2]
     memo = load_pickle(path, engine, dict) or {}
@@ -243,7 +236,7 @@ def _load_memo(path: Path, engine: str) -> dict:
 
 def _save_memo(path: Path, engine: str, memo: dict) -> None:
     save_pickle(path, engine, memo)
-    _MEMO_KEPT[str(path)] = (_memo_stat(path), engine, memo)
+    _MEMO_KEPT[str(path)] = (stat_key(path), engine, memo)
 
 
 def _make_doc(model: SiteModel, job: Job):

@@ -513,6 +513,8 @@ def _check_carried_blocks(renderer: Renderer, fps: Fingerprints, state: BuildSta
     planned = {job.path: job for job in renderer.plan(fps) if job.block in carried}
     files = {path for block in carried.values() for path in block}
     assert files == {p for path in planned for p in (path, *companions(path))}, "a carried block's files differ"
+    assert all(state.outputs.get(p) is r for block in carried.values() for p, r in block.items()), \
+        "a carried block holds records of another build"
     for path, job in planned.items():
         assert state.outputs[path].fingerprint == job.fingerprint, f"{path} was carried with a stale fingerprint"
 

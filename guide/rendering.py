@@ -155,8 +155,9 @@ def plan_pages(model: SiteModel, skip: AbstractSet[str] = frozenset()) -> Iterat
 
 def sitemap_keys(model: SiteModel) -> str:
     """The keys of the pages the sitemap lists, without making every record's page
-    spec (serve's saves): the other pages', then the conference pages' (their
-    keys say where each goes: the same pages, in the same order, as plan_pages')."""
+    spec (serve's saves): the other pages', then the conference pages'. (Not
+    plan_pages' order, but a function of it: each conference key starts with its
+    edition, which says where plan_pages puts it.)"""
     records = {c.id for view in model.editions for c in view.conferences}
     keys = [spec.key for spec in plan_pages(model, records) if spec.sitemap]
     keys.extend(conference_key(c) for view in model.editions for c in view.conferences)

@@ -304,7 +304,7 @@ def test_a_preview_lags_only_the_whole_guide_downloads_and_the_next_build_catche
     assert any(p.startswith("pagefind/") for p in changed)
 
 
-def test_saves_in_a_row_publish_exactly_what_serve_records(inc, tmp_path):
+def test_saves_in_a_row_publish_exactly_what_serve_records(inc, tmp_path, monkeypatch):
     # After each save serve brings its staging tree up to the published build,
     # and the next save carries files over from it unchecked. A failed save
     # stages files too: the save after it must check them again (here it
@@ -317,6 +317,12 @@ def test_saves_in_a_row_publish_exactly_what_serve_records(inc, tmp_path):
     def digests(folder: Path) -> dict[str, str]:
         return {p: hashlib.sha256(data).hexdigest() for p, data in tree(folder).items()}
 
+    import guide.rendering as rendering
+
+    carried: list[set[str]] = []   # what each plan carried over as record blocks
+    plan = rendering.Renderer.plan
+    monkeypatch.setattr(rendering.Renderer, "plan",
+                        lambda self, fps=None, blocks=frozenset(): (carried.append(set(blocks)), plan(self, fps, blocks))[1])
     session = Session(RecordCache.load(inc.root))
     record = inc.root / "content/editions/2023/conferences/ccs-2023.yaml"
     template = inc.root / "templates/conference.html"
@@ -341,7 +347,11 @@ def test_saves_in_a_row_publish_exactly_what_serve_records(inc, tmp_path):
             fast = (session.synced_state is not None and session.synced_state is session.state
                     and TreeWriter(inc.root / "site", session.state.known, session.trees).from_trees)
             assert fast == (k > 0 and not failed), k   # (the fast path is taken after a good save)
+            carried.clear()
             result = Build(inc.root, today=TODAY, session=session).run()
+            if k == 1:   # a record edited: every other record's own pages are carried as a block
+                others = {c.id for view in result.model.editions for c in view.conferences} - {"ccs-2023"}
+                assert carried[0] == others and len(others) == 3
             assert result.ok == builds, (k, [p.format() for p in result.problems.errors])
             failed = not result.ok
             if failed:
@@ -555,3 +565,51 @@ def test_the_sitemaps_fingerprint_names_the_pages_it_lists(inc):
     keys = sitemap_keys(model).split("\n")
     assert sorted(keys) == sorted(spec.key for spec in plan_pages(model) if spec.sitemap)
     assert len(set(keys)) == len(keys) and any("/conferences/" in key for key in keys)
+
+
+def test_a_new_scanner_scans_again_what_it_makes_with_published_bytes(inc, tmp_path, monkeypatch):
+    import guide.fingerprint as fingerprint
+
+    code = fingerprint.code_digest()
+    seen = recording(monkeypatch)
+    monkeypatch.setattr(fingerprint, "code_digest", lambda: code + " with another confidential scanner")
+    assert Build(inc.root, today=TODAY).run().ok
+    listing = "zh/2023/fields/chemistry/index.html"
+    assert listing in seen["made"] and listing in seen["scanned"]
+    monkeypatch.undo()
+    rebuild(inc, tmp_path)
+
+
+def test_two_builds_between_saves_make_serve_look_at_the_trees_again(inc, tmp_path):
+    # Two build.py runs swap the trees twice: their folders are back where
+    # serve last saw them, holding other files. serve's next save must not
+    # trust what it listed of them.
+    import hashlib
+    from guide.pipeline import Session
+    from guide.recordcache import RecordCache
+
+    site = inc.root / "site"
+    record = inc.root / "content/editions/2023/conferences/ccs-2023.yaml"
+    other = inc.root / "content/editions/2023/conferences/wlsc-2023.yaml"
+    sources = {path: path.read_text(encoding="utf-8") for path in (record, other)}
+    city = next(line for line in sources[record].splitlines() if line.startswith("city: "))
+    session = Session(RecordCache.load(inc.root))
+    try:
+        assert Build(inc.root, today=TODAY, session=session).run().ok   # serve starts
+        session.wait()
+        edit(record, city, "city: 成都")
+        assert Build(inc.root, today=TODAY).run().ok
+        record.write_text(sources[record], encoding="utf-8")
+        assert Build(inc.root, today=TODAY).run().ok
+        edit(other, "name: 世界生命科学大会", "name: 世界生命科学大会（再版）")
+        assert Build(inc.root, today=TODAY, session=session).run().ok   # a save
+        session.wait()
+        recorded = {path: r.digest for path, r in session.state.outputs.items()}
+        assert {path: hashlib.sha256(data).hexdigest() for path, data in tree(site).items()} == recorded
+        assert city[len("city: "):] in (site / "zh/2023/conferences/ccs-2023/index.html").read_text(encoding="utf-8")
+    finally:
+        for path, text in sources.items():
+            path.write_text(text, encoding="utf-8")
+        session.save_state()
+        session.records.save(inc.root)
+    rebuild(inc, tmp_path)
