@@ -325,8 +325,8 @@ class Build:
                 blocks.files[i], blocks.outputs[i] = last.files[i], last.outputs[i]
                 self.result.reused += last.outputs[i]
         with self.stage("render"):
-            # Every file the published build recorded was scanned with its rules
-            # (a change of rules changes every fingerprint), unless it let files lag.
+            # Every file the published build recorded was scanned as its scan
+            # digest says (rules and scanner), unless a preview let files lag.
             scanned = state.outputs if state.scanned and state.scanned == fps.scanned else None
             made = render_outputs(todo, writer, self.out, content.confidential, self.problems,
                                   templates, self.progress, scanned=scanned)
@@ -637,7 +637,7 @@ def _make_chunk(chunk: tuple[int, ...], staging_thread: bool = False):
                 problems.error(where, (line, 1), "template-error", f"{type(exc).__name__}: {exc}")
                 staging.append(None)
                 continue
-            # Bytes published already were scanned with these rules then.
+            # Bytes published already were scanned then, as they would be now.
             before, digest = scanned.get(job.path), None
             if before is not None:
                 digest = digest_bytes(data)
