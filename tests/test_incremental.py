@@ -613,3 +613,24 @@ def test_two_builds_between_saves_make_serve_look_at_the_trees_again(inc, tmp_pa
         session.save_state()
         session.records.save(inc.root)
     rebuild(inc, tmp_path)
+
+
+def test_forked_workers_keep_the_copies_of_bytes_made_again_as_published(tmp_path, monkeypatch):
+    # Workers (here: always) keep the published gzip copy of a listing made
+    # again with its published bytes, and report to the parent what staging
+    # then holds; staging is a build behind. The site must equal a clean build's.
+    import guide.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(pipeline, "CHUNK", 3)
+    project = make_project(tmp_path / "guide")
+    for _ in range(3):
+        assert project.build().ok
+    record = project.root / "content/editions/2023/conferences/ccs-2023.yaml"
+    edit(record, "organizers:", "venue: 国家会议中心\norganizers:")   # shown on its own page only
+    result, changed = rebuild(project, tmp_path)
+    assert "zh/2023/conferences/ccs-2023/index.html" in changed
+    assert "zh/2023/fields/chemistry/index.html" not in changed and result.rendered > 3
+    edit(record, "venue: 国家会议中心\n", "")
+    _result, changed = rebuild(project, tmp_path)
+    assert "zh/2023/conferences/ccs-2023/index.html" in changed
