@@ -22,7 +22,7 @@ from . import fonts
 from .cachefile import load_pickle, part_written, save_pickle, write_whole
 from .model import SiteModel
 from .problems import Problems
-from .recordcache import stat_key
+from .recordcache import read_unless_unchanged, remember_written
 from .signing import SigningError, SigningKey, signing_key_from_env
 
 CACHE_DIR = ".cache"
@@ -159,7 +159,9 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
     memo_path = cache / "memo.pickle"
     try:
         engine = engine_version(signing)
-        memo = _load_memo(memo_path, engine)
+        # (a memo is never changed in place: each build makes a new one)
+        memo = read_unless_unchanged(f"pdf memo {engine}", memo_path, problems,
+                                     lambda: load_pickle(memo_path, engine, dict) or {})
         # What the cache holds, listed once (not a stat per PDF).
         present = set(os.listdir(cache)) if cache.is_dir() else set()
         jobs, chars, new_memo = _plan_with_memo(model, fps, memo, cache, engine, lag_catalogs, present)
@@ -211,32 +213,13 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
     keys = {job.key for job in jobs}
     _prune(cache, keys, present)  # (a PDF written by this build is in keys)
     if jobs and new_memo != memo:
-        _save_memo(memo_path, engine, new_memo)
+        save_pickle(memo_path, engine, new_memo)
+        remember_written(f"pdf memo {engine}", memo_path, new_memo)
     kept = {k: v for k, v in index.items() if k in keys}
     if jobs and kept != loaded:
         index = kept
         write_whole(index_path, json.dumps(index, sort_keys=True).encode("utf-8"))
     return result
-
-
-# The memo as this process last read or wrote it, by the file's stat key: serve
-# saves many times a minute, and reading 10,000 entries back costs each save
-# some 15 ms. (A memo is never changed in place: each build makes a new one.)
-_MEMO_KEPT: dict[str, tuple] = {}
-
-
-def _load_memo(path: Path, engine: str) -> dict:
-    stat, kept = stat_key(path), _MEMO_KEPT.get(str(path))
-    if stat is not None and kept is not None and kept[:2] == (stat, engine):
-        return kept[2]
-    memo = load_pickle(path, engine, dict) or {}
-    _MEMO_KEPT[str(path)] = (stat, engine, memo)
-    return memo
-
-
-def _save_memo(path: Path, engine: str, memo: dict) -> None:
-    save_pickle(path, engine, memo)
-    _MEMO_KEPT[str(path)] = (stat_key(path), engine, memo)
 
 
 def _make_doc(model: SiteModel, job: Job):

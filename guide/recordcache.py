@@ -70,6 +70,15 @@ def read_unless_unchanged(kind: str, path: Path, problems: Problems, read):
     return value
 
 
+def remember_written(kind: str, path: Path, value) -> None:
+    """After this process wrote ``path`` with what ``read`` gives ``value`` back as: the
+    next ``read_unless_unchanged`` gives it without reading (serve saves the PDF
+    memo at every save; reading 10,000 entries back cost some 15 ms)."""
+    stat = stat_key(path)
+    if stat is not None:
+        _UNCHANGED[(kind, str(path))] = (stat, value, [])
+
+
 class RecordMemo:
     """Values made from a record and a few other objects (catalogs), kept for the next
     build of this process.
