@@ -176,8 +176,8 @@ class BuildState:
     # What the whole build was made of (Fingerprints.site); "" after a preview,
     # which lets files lag.
     whole: str = ""
-    # The confidential rules every file was scanned with (Fingerprints.scanned);
-    # "" when some were not.
+    # What every file was scanned with for confidential text (Fingerprints.scanned:
+    # the rules and the scanner); "" when some were not.
     scanned: str = ""
     VERSION = 1
 
@@ -394,10 +394,7 @@ class TreeWriter:
     def put(self, rel: str, data: bytes, digest: str | None = None) -> bool:
         """Write ``data`` unless staging already holds it; True when written."""
         digest = digest or digest_bytes(data)
-        if self._in_staging is None and self.published_digest(rel) == digest:
-            # Published already: staging is made only once a file differs
-            # (``carry`` brings this one in then).
-            self._left_published.add(rel)
+        if self._leave_published(rel, digest):
             return False
         staged = self.staged_digest(rel)
         if staged == digest:
@@ -474,11 +471,18 @@ class TreeWriter:
         self.put(rel + ".gz", gz, out[rel + ".gz"])
         return out
 
+    def _leave_published(self, rel: str, digest: str) -> bool:
+        """True when ``rel`` is published with ``digest`` and staging is not made yet:
+        it is made only once a file differs (``carry`` brings this one in then)."""
+        if self._in_staging is None and self.published_digest(rel) == digest:
+            self._left_published.add(rel)
+            return True
+        return False
+
     def _keep(self, rel: str, digest: str) -> bool:
         """Stage the file of ``digest`` that site/ or staging holds at ``rel`` (as
         ``put`` would stage those bytes); False when neither holds it."""
-        if self._in_staging is None and self.published_digest(rel) == digest:
-            self._left_published.add(rel)   # (as put: staging is not made for it)
+        if self._leave_published(rel, digest):
             return True
         if digest not in (self.staged_digest(rel), self.published_digest(rel)):
             return False
