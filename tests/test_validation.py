@@ -10,6 +10,7 @@ of tests/hostile/ (test_hostile.py).
 import json
 import shutil
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -168,5 +169,5 @@ def test_record_files_are_found_and_ordered_as_a_recursive_glob_orders_them(tmp_
     (root / "file-link.yaml").symlink_to(root / "b.yaml")
     (root / "dangling.yaml").symlink_to(root / "nowhere.yaml")
     expected = [(p, p.is_file()) for p in sorted(root.rglob("*")) if not p.is_dir() or p.is_symlink()]
-    assert _files_under(root) == expected
+    assert [(Path(path), is_file) for path, is_file in _files_under(root)] == expected
     assert (root / "file-link.yaml", True) in expected and (root / "dangling.yaml", False) in expected
