@@ -28,7 +28,8 @@ from .content import load_project
 from .buildlock import WAITING, project_lock
 from .changes import read_snapshot
 from .fingerprint import DigestMemo, Fingerprints
-from .model import LANGS, SiteModel, build_model, load_pinyin, save_pinyin
+from .model import (LANGS, ModelBasis, SiteModel, build_model, load_pinyin, model_basis, model_differences,
+                    patch_model, save_pinyin)
 from .output import (BuildState, Output, OutputCollision, OutputRecord, TreeWriter, companions, digest_bytes,
                      search_pages_dir, swap)
 from .pdfs import CACHE_DIR, MANIFEST, PdfResult, build_pdfs, manifest, pdf_digests
@@ -130,6 +131,7 @@ class Session:
     # then need no checking one by one.
     synced_state: BuildState | None = None
     blocks: RecordBlocks | None = None
+    model_basis: ModelBasis | None = None    # what the last model was made of (patch_model)
     _wanted: threading.Event | None = None   # set when a build (or stopping) waits
 
     def wait(self) -> None:
@@ -238,7 +240,19 @@ class Build:
         with self.stage("model"):
             pinyin = self.root / CACHE_DIR / "pinyin.pickle"
             load_pinyin(pinyin)
-            model = build_model(content, catalogs, self.today, self.previous)
+            model = None
+            # serve: the last model with the changed records taken out and put in
+            if self.session is not None and self.session.model_basis is not None:
+                model = patch_model(self.session.model_basis, content, catalogs, self.today, self.previous)
+                if model is not None and CHECK_BLOCKS:
+                    whole = build_model(content, catalogs, self.today, self.previous)
+                    differences = model_differences(model, whole)
+                    if differences:
+                        raise AssertionError(f"patched model differs from a whole one: {differences}")
+            if model is None:
+                model = build_model(content, catalogs, self.today, self.previous)
+            if self.session is not None:
+                self.session.model_basis = model_basis(content, catalogs, model)
             save_pinyin(pinyin)
             self.result.model = model
             templates = templates_dir(self.root)
@@ -503,8 +517,9 @@ def _manifest_job(model: SiteModel, pdfs: PdfResult, fps: Fingerprints) -> Outpu
                      weight=max(len(pdfs.sha256), 1))
 
 
-# Tests set it: every save then also plans the outputs it carries over as
-# blocks, and fails when one would have had another fingerprint.
+# Tests set it: every save then also makes a whole model beside the patched
+# one, and plans the outputs it carries over as blocks, and fails when the
+# models differ or a block would have had another fingerprint.
 CHECK_BLOCKS = os.environ.get("GUIDE_CHECK_BLOCKS") == "1"
 
 

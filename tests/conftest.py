@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-# Every serve save in the tests also plans the record blocks it carries over
-# and fails when one was carried with a stale fingerprint (read at import).
+# Every serve save in the tests also makes the whole model beside the patched
+# one and plans the record blocks it carries over, and fails when the models
+# differ or a block was carried with a stale fingerprint (read at import).
 os.environ["GUIDE_CHECK_BLOCKS"] = "1"
 
 from guide.pipeline import Build  # noqa: E402

@@ -1,0 +1,145 @@
+"""serve's patched model (model.patch_model) against a whole one (build_model).
+
+A save patches the last model: the records that changed are taken out and
+their new versions put in. Whatever changed in them (dates, names, status,
+field, unit, series), the patched model must be the whole model of the new
+content, orders included. Random edits of the demo guide and of the small
+two-edition project, seeded: the same cases every run.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import random
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, TODAY, make_project
+from guide.model import PATCH_LIMIT, build_model, model_basis, model_differences, patch_model
+from guide.pipeline import Build
+from guide.records import DateSpan, Text
+from guide.validation import Content
+
+NAMES = ["2024年全国声学大会", "Ω国际论坛", "3D打印技术大会", "阿尔法会议", "zeta workshop", "中国数学会年会",
+         "重庆学术论坛", "长沙青年论坛", "北京国际会议", "English Only Symposium"]
+
+
+def checked(root: Path):
+    content, catalogs = Build(root, today=TODAY).check()
+    return content, catalogs
+
+
+def with_records(content: Content, edition_id: str, records: list) -> Content:
+    """``content`` with one edition's records replaced (new Edition and Content objects,
+    the other records the very same, as serve's record cache gives them)."""
+    editions = [dataclasses.replace(e, conferences=list(records)) if e.id == edition_id
+                else dataclasses.replace(e, conferences=list(e.conferences)) for e in content.editions]
+    return dataclasses.replace(content, editions=editions)
+
+
+def edited(rng: random.Random, c, content: Content, serial: int):
+    """A new version of ``c`` with one to three of its fields changed."""
+    edition = next(e for e in content.editions if e.id == c.edition)
+    changes = {}
+    for what in rng.sample(["dates", "name", "status", "field", "unit", "series", "city"], rng.randint(1, 3)):
+        if what == "dates":
+            start = dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(0, 500))
+            changes["dates"] = DateSpan(start, start + dt.timedelta(days=rng.choice([0, 2, 40])))
+        elif what == "name":
+            changes["name"] = Text(rng.choice(NAMES) + ("" if rng.random() < 0.5 else str(serial)))
+        elif what == "status":
+            status = rng.choice(["accredited", "postponed", "cancelled", "withdrawn"])
+            changes["status"] = status
+            changes["status_date"] = (None if status == "accredited"
+                                      else dt.date(2023, rng.randint(1, 12), rng.randint(1, 28)))
+        elif what == "field":
+            changes["field"] = rng.choice(edition.fields).id
+        elif what == "unit":
+            changes["recommender"] = rng.choice(sorted(content.units))
+        elif what == "series":
+            others = sorted({x.series for e in content.editions for x in e.conferences if x.series})
+            changes["series"] = rng.choice([None, f"new-series-{serial}", *others])
+        elif what == "city":
+            changes["city"] = rng.choice([None, Text("重庆"), Text("长沙"), Text("厦门")])
+    return dataclasses.replace(c, **changes)
+
+
+def a_save(rng: random.Random, content: Content, serial: int) -> Content:
+    """Edit, add or remove a few records of one edition."""
+    edition = rng.choice(content.editions)
+    records = list(edition.conferences)
+    for k in range(rng.randint(1, 3)):
+        action = rng.choice(["edit", "edit", "edit", "add", "remove"])
+        if action == "remove" and len(records) > 1:
+            records.pop(rng.randrange(len(records)))
+        elif action == "add":
+            new_id = f"added-{serial}-{k}"
+            records.insert(rng.randrange(len(records) + 1),
+                           edited(rng, dataclasses.replace(rng.choice(records), id=new_id,
+                                                           certificate=f"2023-ADD-{serial}-{k}"),
+                                  content, serial))
+        else:
+            i = rng.randrange(len(records))
+            records[i] = edited(rng, records[i], content, serial)
+    return with_records(content, edition.id, records)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    return checked(make_project(tmp_path_factory.mktemp("patch") / "guide").root)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return checked(REPO)
+
+
+@pytest.mark.parametrize("which", ["small", "demo"])
+def test_patched_model_is_the_whole_model_after_every_save(which, request):
+    content, catalogs = request.getfixturevalue(which)
+    rng = random.Random(2023)
+    for run in range(15):
+        model = build_model(content, catalogs, TODAY)
+        basis, now = model_basis(content, catalogs, model), content
+        for save in range(12):  # saves in a row, each patching the last patched model
+            now = a_save(rng, now, run * 100 + save)
+            patched = patch_model(basis, now, catalogs, TODAY)
+            assert patched is not None
+            whole = build_model(now, catalogs, TODAY)
+            assert model_differences(patched, whole) == [], (run, save)
+            basis = model_basis(now, catalogs, patched)
+
+
+def test_patch_model_declines_other_changes(small):
+    content, catalogs = small
+    basis = model_basis(content, catalogs, build_model(content, catalogs, TODAY))
+    same = with_records(content, content.editions[0].id, content.editions[0].conferences)
+    assert patch_model(basis, same, catalogs, TODAY) is not None
+    # an edition's fields: every listing changes
+    fields = [dataclasses.replace(e, fields=e.fields[:-1]) if i == 0 else e for i, e in enumerate(same.editions)]
+    assert patch_model(basis, dataclasses.replace(same, editions=fields), catalogs, TODAY) is None
+    # a catalog read again: names may sort otherwise
+    other = dataclasses.replace(catalogs, translations={k: copy.copy(v) for k, v in catalogs.translations.items()})
+    assert patch_model(basis, same, other, TODAY) is None
+    # another current edition
+    guide = dataclasses.replace(content.guide, current_edition="2022")
+    assert patch_model(basis, dataclasses.replace(same, guide=guide), catalogs, TODAY) is None
+    # too many records at once: a whole model is made
+    edition = content.editions[0]
+    many = [dataclasses.replace(edition.conferences[i % len(edition.conferences)], id=f"many-{i}",
+                                certificate=f"2023-MANY-{i}") for i in range(PATCH_LIMIT + 1)]
+    assert patch_model(basis, with_records(content, edition.id, many), catalogs, TODAY) is None
+
+
+def test_model_differences_finds_an_order_that_differs(demo):
+    """The check serve's tests rely on (GUIDE_CHECK_BLOCKS) can fail."""
+    content, catalogs = demo
+    a, b = build_model(content, catalogs, TODAY), build_model(content, catalogs, TODAY)
+    assert model_differences(a, b) == []
+    view = b.editions[0]
+    view.by_name["en"] = view.by_name["en"][1:] + view.by_name["en"][:1]
+    b.snapshot = dict(reversed(list(b.snapshot.items())))
+    assert model_differences(a, b) == ["2023: by_name[en]", "snapshot"]
