@@ -228,8 +228,15 @@ class Build:
             return self._run(False)
         # (serve's catch-up after a save takes it too; serve's next save waits
         # for its catch-up before it gets here, so it never waits for itself.)
-        with project_lock(self.root, WAITING):
-            return self._run(True)
+        try:
+            with project_lock(self.root, WAITING):
+                return self._run(True)
+        finally:
+            # Started once this build let go of the lock: started before, it
+            # waited for its own build and said so after every save.
+            if self.session is not None and self.session.background is not None \
+                    and self.session.background.ident is None:
+                self.session.background.start()
 
     @without_cycle_collection
     def _run(self, write: bool) -> BuildResult:
@@ -386,9 +393,9 @@ class Build:
             # Else the staging tree is now a build behind: brought up to date
             # while the preview is read, not at the next save.
             session.trees = writer.trees_now() if published is not None else writer.trees_after_swap()
+            # (started by ``run`` once the lock is free)
             session.background = threading.Thread(target=_catch_up, args=(self.out, session),
                                                   name="staging-catch-up", daemon=True)
-            session.background.start()
         elif (published is None or new_state.known != state.known or new_state.outputs != state.outputs
               or new_state.search_inputs != state.search_inputs or new_state.whole != state.whole):
             # (nothing published changed, but fingerprints may have: a

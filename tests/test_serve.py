@@ -179,3 +179,28 @@ def test_ctrl_c_stops_cleanly(server):
     assert server.output[-1] == "serve: stopped\n"
     with pytest.raises(OSError):
         urllib.request.urlopen(server.url, timeout=2)
+
+
+def test_serves_catch_up_waits_for_no_build_of_its_own(tmp_path, capfd, monkeypatch):
+    """After each build serve brings its staging tree up to date in a thread that
+    takes the project's lock: it must start once the build let go of it, not
+    wait for its own build and say "waiting for another build" after every save.
+    (The thread is given time to run at once, as it may at N = 10,000.)"""
+    from guide.preview import Preview
+
+    project = make_project(tmp_path / "guide")
+    start = threading.Thread.start
+
+    def start_and_yield(self):
+        start(self)
+        time.sleep(0.3)
+    monkeypatch.setattr(threading.Thread, "start", start_and_yield)
+    preview = Preview(project.root, None, TODAY, False, True)
+    preview.build()
+    path = project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    path.write_text(path.read_text("utf-8").replace("city: 厦门", "city: 福州"), encoding="utf-8")
+    preview.build()
+    preview.session.wait()
+    assert preview.state.snapshot()[1] == []
+    assert "福州" in project.page(PAGE + "index.html")
+    assert "waiting for another build" not in capfd.readouterr().err
