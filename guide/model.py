@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 import operator
 import re
 from pathlib import Path
@@ -188,8 +189,8 @@ class SiteModel:
 
     def upcoming(self, limit: int = UPCOMING) -> list[Conference]:
         """Next listed conferences of the current edition that have not ended."""
-        soon = [c for c in self.current.listed if c.dates.end >= self.today]
-        return soon[:limit]
+        # (the first few: not a pass over every record, for each language's home page)
+        return list(itertools.islice((c for c in self.current.listed if c.dates.end >= self.today), limit))
 
     def published(self, edition: Edition) -> dt.date:
         """When an edition was published: its ``published`` date, else its window's start.

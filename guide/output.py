@@ -200,6 +200,11 @@ class BuildState:
             found = self.__dict__["_under"] = (prefix, {p: r for p, r in self.outputs.items() if p.startswith(prefix)})
         return found[1]
 
+    def remember_under(self, prefix: str, records: dict[str, OutputRecord]) -> None:
+        """``records_under(prefix)`` known already: the records of every output below
+        ``prefix`` (a build that carried the last one's search bundle over)."""
+        self.__dict__["_under"] = (prefix, records)
+
     def __getstate__(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k != "_under"}
 

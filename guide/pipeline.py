@@ -181,6 +181,7 @@ class Build:
         self.session = session      # serve's: a preview build
         self.preview = session is not None
         self.result = BuildResult(Problems(root=self.root))
+        self._bundle: dict[str, OutputRecord] | None = None   # the search bundle's records, when carried over
 
     @contextmanager
     def stage(self, name: str):
@@ -377,6 +378,9 @@ class Build:
         lagged_unscanned = self.result.lagging and state.scanned != fps.scanned
         new_state = BuildState(outputs, writer.known_after_swap(outputs), inputs, whole,
                                "" if lagged_unscanned else fps.scanned)
+        if self._bundle is not None:
+            # (the next save asks for them: not found again among 150,000 records at N = 10,000)
+            new_state.remember_under(BUNDLE, self._bundle)
         if session is not None:
             # serve keeps the state in memory and writes it when it stops.
             session.state, session.state_path, session.renderer = new_state, state_path, renderer
@@ -437,6 +441,7 @@ class Build:
                             output.claim(path)
                             writer.carry(path, record.digest)
                     outputs.update(standing[0])
+                    self._bundle = standing[0]
                     indexed = len(searchable)
                     # (a preview: still the last build's index)
                     inputs, self.result.index_stale = standing[1], standing[1] != inputs
@@ -479,6 +484,7 @@ class Build:
         outputs.update(standing[0])
         if not writer.publishes({path: r.digest for path, r in outputs.items()}):
             return None
+        self._bundle = standing[0]
         self.result.index_stale = standing[1] != inputs
         return outputs, standing[1]
 

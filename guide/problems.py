@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,8 @@ class Problem:
         level = "" if self.severity == ERROR else f"{self.severity}: "
         return f"{self.path}:{self.line}:{self.column}: {self.code}: {level}{self.message}"
 
+
+_FIELDS = operator.attrgetter("path", "line", "column", "code", "message", "severity")
 
 # (root, path) -> how a path is shown; kept for the process (serve builds many times).
 _SHOWN: dict[tuple[str, str], str] = {}
@@ -130,7 +133,9 @@ class Problems:
 
     def sorted(self) -> list[Problem]:
         # Stable, readable order: by file, then position, duplicates dropped.
-        return sorted(set(self.items))
+        # (The fields as a tuple: the dataclass's own order, compared in C, not
+        # by its generated __lt__; serve sorts thousands of warnings per save.)
+        return sorted(set(self.items), key=_FIELDS)
 
     @property
     def infos(self) -> list[Problem]:

@@ -14,6 +14,7 @@ import unicodedata
 from collections import defaultdict
 
 from .problems import Problems
+from .recordcache import RecordMemo
 from .records import Conference, Edition, Quota, Unit
 
 
@@ -22,6 +23,10 @@ def _nfkc(text: str) -> str:
     # Every record's name, twice per build: remembered (serve checks all
     # records on every save; normalizing 20,000 names took some 40 ms).
     return unicodedata.normalize("NFKC", text)
+
+
+# edition id -> (the settings its records were checked with, their problems by record)
+_RECORD_RULES: dict[str, tuple[tuple, RecordMemo]] = {}
 
 
 class RuleCheck:
@@ -56,14 +61,34 @@ class RuleCheck:
 
     # -- rules ---------------------------------------------------------------
     def check(self) -> None:
+        # A record's own rules are a function of the record, the edition's
+        # settings and the date: serve replays an unchanged record's problems.
+        settings = (self.edition.id, self.edition.window, self.edition.recurring_cutoff, self.rules,
+                    self.today, self.problems.root)
+        last = _RECORD_RULES.get(self.edition.id)
+        memo = last[1] if last is not None and last[0] == settings else RecordMemo()
+        _RECORD_RULES[self.edition.id] = (settings, memo)
+        memo.begin()
+        problems = self.problems
         for c in self.edition.conferences:
+            found = memo.get(c, (), lambda: self.record_problems(c))
+            if found:
+                problems.replay(found)
+        self.check_duplicates()
+        self.check_quotas()
+
+    def record_problems(self, c: Conference) -> list:
+        """The problems of the rules that look at one record alone."""
+        problems, self.problems = self.problems, Problems(root=self.problems.root)
+        try:
             self.check_window(c)
             self.check_recurring(c)
             self.check_eligibility(c)
             self.check_area(c)
             self.check_freshness(c)
-        self.check_duplicates()
-        self.check_quotas()
+            return self.problems.items
+        finally:
+            self.problems = problems
 
     def check_window(self, c: Conference) -> None:
         w = self.edition.window

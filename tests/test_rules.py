@@ -262,3 +262,38 @@ def test_postponed_conference_shows_new_and_first_planned_dates(ruled):
     page = ruled.page("zh/2023/conferences/cms-2023/index.html")
     assert "本会议已延期" in page and "原定于2023年4月28日举办" in page
     assert "2023年中国数学会学术年会" in ruled.page("zh/2023/index.html")  # still listed
+
+
+def test_serve_replays_a_records_rules_only_while_the_edition_and_date_stand(ruled):
+    """serve checks an unchanged record's own rules once (the same record object,
+    save after save) and replays its problems; another window, other rules or
+    another date check it again."""
+    import dataclasses
+
+    from guide.pipeline import Build
+    from guide.problems import Problems
+    from guide.rules import check_rules
+
+    content, _catalogs = Build(ruled.root, today=dt.date(2023, 3, 1)).check()
+
+    def codes(content, today):
+        problems = Problems(root=ruled.root)
+        check_rules(content, problems, today)
+        return sorted(p.code for p in problems.items if p.code != "quota-one-off")
+
+    assert codes(content, dt.date(2023, 3, 1)) == []
+    assert codes(content, dt.date(2023, 3, 1)) == []       # replayed
+    edition = next(e for e in content.editions if e.id == "2023")
+
+    def with_2023(**changes):
+        return dataclasses.replace(content, editions=[dataclasses.replace(e, **changes) if e is edition else e
+                                                      for e in content.editions])
+    # the same records, a narrower window
+    narrower = with_2023(window=dataclasses.replace(edition.window, end=dt.date(2023, 4, 30)))
+    assert "outside-window" in codes(narrower, dt.date(2023, 3, 1))
+    # other rules: the cities of one place only
+    assert "outside-area" in codes(with_2023(rules=dataclasses.replace(edition.rules, allowed_cities=["重庆"])),
+                                   dt.date(2023, 3, 1))
+    # another date: conferences that ended have no resources yet
+    assert "resources-missing" in codes(content, dt.date(2024, 6, 1))
+    assert codes(content, dt.date(2023, 3, 1)) == []
