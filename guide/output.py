@@ -205,8 +205,16 @@ class BuildState:
         ``prefix`` (a build that carried the last one's search bundle over)."""
         self.__dict__["_under"] = (prefix, records)
 
+    def remember_pages(self, searchable: dict[str, str], pages: int) -> None:
+        """The searchable pages (path -> digest) and how many pages there are among
+        the outputs, the search bundle's aside (serve's next save patches them)."""
+        self.__dict__["_pages"] = (searchable, pages)
+
+    def counted_pages(self) -> tuple[dict[str, str], int] | None:
+        return self.__dict__.get("_pages")
+
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_under"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_under", "_pages")}
 
 
 def _link_copy(src: Path, dst: Path) -> None:

@@ -182,6 +182,8 @@ class Build:
         self.preview = session is not None
         self.result = BuildResult(Problems(root=self.root))
         self._bundle: dict[str, OutputRecord] | None = None   # the search bundle's records, when carried over
+        self._rendered: list[str] = []     # the files of the outputs this build made
+        self._pages: tuple[dict[str, str], int] | None = None   # see _searchable_pages
 
     @contextmanager
     def stage(self, name: str):
@@ -355,6 +357,7 @@ class Build:
             for job, (searchable, staged) in zip(todo, made):
                 for path, digest in staged.items():
                     outputs[path] = OutputRecord(job.fingerprint, digest, searchable and path == job.path)
+                    self._rendered.append(path)
             self.result.rendered = len(todo)
             self.result.reused += len(reused)
         if self.problems.errors:
@@ -381,6 +384,8 @@ class Build:
         if self._bundle is not None:
             # (the next save asks for them: not found again among 150,000 records at N = 10,000)
             new_state.remember_under(BUNDLE, self._bundle)
+        if self._pages is not None:
+            new_state.remember_pages(*self._pages)
         if session is not None:
             # serve keeps the state in memory and writes it when it stops.
             session.state, session.state_path, session.renderer = new_state, state_path, renderer
@@ -425,8 +430,7 @@ class Build:
             # The bundle of the published build stays until the index stage
             # knows whether it is still right.
             removed = writer.remove_others(outputs, keep=(BUNDLE,))
-        searchable = {path: r.digest for path, r in outputs.items() if r.searchable}
-        self.result.pages = sum(1 for path in outputs if path.endswith(".html"))
+        searchable, self.result.pages = self._pages = self._searchable_pages(state, outputs)
         inputs = search_inputs(searchable)
         with self.stage("index"):
             try:
@@ -466,6 +470,37 @@ class Build:
             if not (carried and synced):  # (else staging holds no other file of the bundle)
                 removed += writer.remove_others(outputs)
         return inputs, removed
+
+    def _searchable_pages(self, state: BuildState, outputs: dict[str, OutputRecord]) -> tuple[dict[str, str], int]:
+        """The searchable pages (path -> digest) and how many pages ``outputs`` holds (before
+        the index stage adds the search bundle's files).
+
+        A preview patches the last build's with the files it made and those it
+        dropped (every other record is the last build's): not two passes over
+        150,000 records at N = 10,000.
+        """
+        last = state.counted_pages() if self.preview else None
+        if last is not None:
+            searchable, pages = dict(last[0]), last[1]
+            before = state.outputs
+            for path in self._rendered:
+                record = outputs[path]
+                pages += path not in before and path.endswith(".html")
+                if record.searchable:
+                    searchable[path] = record.digest
+                else:
+                    searchable.pop(path, None)
+            for path in before.keys() - outputs.keys():
+                if not path.startswith(BUNDLE):
+                    searchable.pop(path, None)
+                    pages -= path.endswith(".html")
+            if not CHECK_BLOCKS:
+                return searchable, pages
+        counted = ({path: r.digest for path, r in outputs.items() if r.searchable},
+                   sum(1 for path in outputs if path.endswith(".html")))
+        if last is not None and (searchable, pages) != counted:  # (the tests' check, GUIDE_CHECK_BLOCKS)
+            raise AssertionError("the searchable pages patched differ from those counted")
+        return counted
 
     def _count_published(self, outputs: dict[str, OutputRecord]) -> None:
         """Pages and searchable pages of a site published already."""
@@ -530,9 +565,9 @@ def _manifest_job(model: SiteModel, pdfs: PdfResult, fps: Fingerprints) -> Outpu
                      weight=max(len(pdfs.sha256), 1))
 
 
-# Tests set it: every save then also makes a whole model beside the patched
-# one, and plans the outputs it carries over as blocks, and fails when the
-# models differ or a block would have had another fingerprint.
+# Tests set it: every save then also makes what it patches (the model, the
+# searchable pages) whole, and plans the outputs it carries over as blocks,
+# and fails when the two differ or a block would have had another fingerprint.
 CHECK_BLOCKS = os.environ.get("GUIDE_CHECK_BLOCKS") == "1"
 
 

@@ -339,7 +339,12 @@ def test_saves_in_a_row_publish_exactly_what_serve_records(inc, tmp_path, monkey
          True),
         (lambda: (edit(record, "city: 成都", city),
                   edit(template, "{% block main %}\n<!-- saved -->", "{% block main %}")), True),
+        # a record added, then removed: pages, searchable pages and listings come and go
+        (lambda: added.write_text(sources[record].replace("id: ccs-2023", "id: ccs-2023b")
+                                  .replace("中国化学会", "中国化学会青年"), encoding="utf-8"), True),
+        (lambda: added.unlink(), True),
     ]
+    added = record.with_name("ccs-2023b.yaml")
     try:
         failed = True
         for k, (save, builds) in enumerate(saves):
@@ -364,6 +369,7 @@ def test_saves_in_a_row_publish_exactly_what_serve_records(inc, tmp_path, monkey
     finally:
         for path, text in sources.items():
             path.write_text(text, encoding="utf-8")
+        added.unlink(missing_ok=True)
         session.save_state()
         session.records.save(inc.root)
     rebuild(inc, tmp_path)   # and the next build.py catches up, as a clean build
