@@ -640,3 +640,15 @@ def test_forked_workers_keep_the_copies_of_bytes_made_again_as_published(tmp_pat
     edit(record, "venue: 国家会议中心\n", "")
     _result, changed = rebuild(project, tmp_path)
     assert "zh/2023/conferences/ccs-2023/index.html" in changed
+
+
+def test_the_pdf_digest_follows_every_change_of_the_pdfs_it_is_made_of():
+    from guide.pdfs import pdf_digests
+
+    sha = {"certificates/A.pdf": "1" * 64, "certificates/B.pdf": "2" * 64}
+    first = pdf_digests(sha)
+    assert pdf_digests(dict(sha)) == first          # the same PDFs, another dict
+    sha["certificates/B.pdf"] = "3" * 64             # the same dict, changed in place
+    assert pdf_digests(sha) != first
+    del sha["certificates/A.pdf"]
+    assert pdf_digests(sha) not in (first, pdf_digests({}))
