@@ -46,11 +46,11 @@ class Output:
         self.paths.add(key)
 
     def claim_distinct(self, paths) -> None:
-        """Claim ``paths``, normal and distinct from each other (a build claimed them)."""
-        paths = paths if isinstance(paths, (set, frozenset)) else set(paths)
+        """Claim ``paths`` (a set, or a dict's keys), normal and distinct from each other
+        (a build claimed them, or they are made so)."""
         if not self.paths.isdisjoint(paths):
-            raise OutputCollision(f"two outputs would be written to {min(self.paths & paths)}")
-        self.paths |= paths
+            raise OutputCollision(f"two outputs would be written to {min(self.paths.intersection(paths))}")
+        self.paths.update(paths)
 
     def __len__(self) -> int:
         return len(self.paths)

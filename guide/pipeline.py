@@ -99,6 +99,7 @@ class RecordBlocks:
     keys: dict[str, tuple]                  # record id -> Renderer.block_keys
     files: dict[str, dict[str, OutputRecord]]   # record id -> its outputs' files, gzip copies too
     outputs: dict[str, int]                 # record id -> how many outputs (for the counts)
+    every_file: dict[str, OutputRecord] = field(default_factory=dict)   # the files of them all
 
 
 # Seconds after a preview build's catch-up before the cycle collector runs
@@ -316,13 +317,27 @@ class Build:
             jobs = [*renderer.plan(fps, carried), _manifest_job(model, pdfs, fps)]
             if carried and CHECK_BLOCKS:
                 _check_carried_blocks(renderer, fps, state, {i: last.files[i] for i in carried})
+            # The carried blocks' files: the last build's of every block but those
+            # not carried (a save carries nearly all: copied whole, in C).
+            carried_files: dict[str, OutputRecord] = {}
+            if carried:
+                carried_files = dict(last.every_file)
+                for i in last.files.keys() - carried:
+                    for path in last.files[i]:
+                        del carried_files[path]
+                if CHECK_BLOCKS:
+                    assert carried_files == {p: r for i in carried for p, r in last.files[i].items()}, \
+                        "the carried blocks' files differ from those of the blocks carried"
             try:
                 # (a carried block's paths were claimed by the build it comes
                 # from, all together: they are distinct)
-                output.claim_distinct(set().union(*(last.files[i].keys() for i in carried)))
-                for path in [*(job.path for job in jobs), *pdfs.pdfs]:
+                output.claim_distinct(carried_files.keys())
+                for path in (job.path for job in jobs):
                     for staged in (path, *companions(path)):
                         output.claim(staged)
+                # (the PDFs' paths are made of validated numbers and edition ids:
+                # normal, and distinct as the keys of a dict)
+                output.claim_distinct(pdfs.pdfs.keys())
             except OutputCollision as exc:
                 self.problems.error(self.root / "content", (1, 1), "output-collision", str(exc))
                 return self.result
@@ -344,10 +359,12 @@ class Build:
                     self.result.lagging += prev.fingerprint != job.fingerprint
                 else:
                     todo.append(job)
-            for i in carried:
-                outputs.update(last.files[i])
-                blocks.files[i], blocks.outputs[i] = last.files[i], last.outputs[i]
-                self.result.reused += last.outputs[i]
+            if carried:
+                outputs.update(carried_files)
+                blocks.files = {i: last.files[i] for i in carried}
+                blocks.outputs = {i: last.outputs[i] for i in carried}
+                blocks.every_file = carried_files
+                self.result.reused += sum(blocks.outputs.values())
         with self.stage("render"):
             # Every file the published build recorded was scanned as its scan
             # digest says (rules and scanner), unless a preview let files lag.
@@ -394,7 +411,7 @@ class Build:
                     blocks.outputs[job.block] = blocks.outputs.get(job.block, 0) + 1
                     files = blocks.files.setdefault(job.block, {})
                     for path in (job.path, *companions(job.path)):
-                        files[path] = outputs[path]
+                        files[path] = blocks.every_file[path] = outputs[path]
             blocks.state, session.blocks = new_state, blocks
             session.root = self.root
             session.snapshot = {"records": model.snapshot, "report": model.changes.to_dict()}

@@ -15,6 +15,17 @@ def test_errors_on_output_collision():
         out.claim("zh/./index.html")
 
 
+def test_errors_on_output_collision_with_paths_claimed_together():
+    out = Output()
+    out.claim("certificates/2023-A.pdf")
+    out.claim_distinct({"zh/a/index.html": 1, "zh/b/index.html": 2}.keys())   # a dict's keys
+    with pytest.raises(OutputCollision, match="certificates/2023-A.pdf"):
+        out.claim_distinct({"certificates/2023-A.pdf": "x", "certificates/2023-B.pdf": "y"}.keys())
+    with pytest.raises(OutputCollision):
+        out.claim("zh/b/index.html")
+    assert len(out) == 3
+
+
 @pytest.mark.parametrize("path", ["../x.html", "/etc/passwd", "a/../../b"])
 def test_refuses_paths_outside_the_site(path):
     with pytest.raises(ValueError):
