@@ -116,8 +116,8 @@ GUIDE_CALENDAR_KEY = "calendars/all.ics"
 FEED_KEY = "feed.xml"
 
 
-def plan_pages(model: SiteModel, skip: AbstractSet[str] = frozenset()) -> Iterator[PageSpec]:
-    """Every page of the site, language-independent, but the own pages of the records in ``skip``."""
+def plan_pages(model: SiteModel, records: bool = True) -> Iterator[PageSpec]:
+    """Every page of the site, language-independent (``records=False``: but the records' own pages)."""
     yield PageSpec("index.html", "home.html", {"view": model.current}, model.current.id, inputs="all")
     for slug in sorted({s for s, _ in model.pages}):
         yield PageSpec(f"{slug}/index.html", "page.html", {"slug": slug}, model.current.id)
@@ -142,15 +142,33 @@ def plan_pages(model: SiteModel, skip: AbstractSet[str] = frozenset()) -> Iterat
         for code, confs in view.by_unit.items():
             yield PageSpec(f"{e}/units/{unit_slug(code)}/index.html", "unit.html",
                            {"view": view, "unit": model.units[code], "conferences": confs}, e, inputs=confs)
-        for c in view.conferences:
-            if c.id not in skip:
-                yield PageSpec(conference_key(c), "conference.html", {"view": view, "c": c}, e,
-                               inputs=conference_inputs(model, c), block=c.id)
-        for cert in view.certificates:
-            # Found through a certificate's QR code or number, not by browsing.
-            if cert.conference.id not in skip:
-                yield PageSpec(cert.verify_key(), "verify.html", {"view": view, "cert": cert}, e, sitemap=False,
-                               inputs=("verify", cert), block=cert.conference.id)
+        if records:
+            for c in view.conferences:
+                yield _conference_page(model, view, c)
+            for cert in view.certificates:
+                yield _verify_page(view, cert)
+
+
+def record_pages(model: SiteModel, ids) -> Iterator[PageSpec]:
+    """The own pages of the records ``ids`` (as plan_pages gives them, in the order of ``ids``)."""
+    for cid in ids:
+        c = model.conference_index[cid]
+        view = model.edition(c.edition)
+        yield _conference_page(model, view, c)
+        cert = model.certificate_of(c)
+        if cert is not None:
+            yield _verify_page(view, cert)
+
+
+def _conference_page(model: SiteModel, view, c: Conference) -> PageSpec:
+    return PageSpec(conference_key(c), "conference.html", {"view": view, "c": c}, c.edition,
+                    inputs=conference_inputs(model, c), block=c.id)
+
+
+def _verify_page(view, cert) -> PageSpec:
+    # Found through a certificate's QR code or number, not by browsing.
+    return PageSpec(cert.verify_key(), "verify.html", {"view": view, "cert": cert}, view.id, sitemap=False,
+                    inputs=("verify", cert), block=cert.conference.id)
 
 
 def sitemap_keys(model: SiteModel) -> str:
@@ -158,8 +176,7 @@ def sitemap_keys(model: SiteModel) -> str:
     spec (serve's saves): the other pages', then the conference pages'. (Not
     plan_pages' order, but a function of it: each conference key starts with its
     edition, which says where plan_pages puts it.)"""
-    records = {c.id for view in model.editions for c in view.conferences}
-    keys = [spec.key for spec in plan_pages(model, records) if spec.sitemap]
+    keys = [spec.key for spec in plan_pages(model, records=False) if spec.sitemap]
     keys.extend(conference_key(c) for view in model.editions for c in view.conferences)
     return "\n".join(keys)
 
@@ -611,16 +628,23 @@ class Renderer:
             weight = (len(inputs) if isinstance(inputs, list) else everyone) if bulk else 1
             jobs.append(OutputJob(path, fp, make, bulk, max(weight, 1), block))
 
-        specs = list(plan_pages(self.model, carried)) if carried else self.page_specs
+        # (carried: the other pages, then the own pages of the records not carried)
+        specs = ([*plan_pages(self.model, records=False),
+                  *record_pages(self.model, sorted(self.model.conference_index.keys() - carried))]
+                 if carried else self.page_specs)
         for lang in LANGS:
             for spec in specs:
                 add(f"{lang}/{spec.key}", partial(self.render_page, spec, lang), spec.template, spec.inputs,
                     block=spec.block)
         model = self.model
+        # Each field's listed records, edition after edition: the model's lists
+        # themselves for one edition (not a pass over every record, and their
+        # digests are known from the field pages).
         field_confs: dict[str, list[Conference]] = {}
         for view in model.editions:
-            for c in view.listed:
-                field_confs.setdefault(c.field, []).append(c)
+            for field_id, confs in view.by_field.items():
+                if confs:
+                    field_confs[field_id] = [*field_confs[field_id], *confs] if field_id in field_confs else confs
         for lang in LANGS:
             fmt = self.formats[lang]
             for view in model.editions:
