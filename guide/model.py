@@ -144,7 +144,7 @@ class SiteModel:
     units: dict[str, Unit]
     editions: list[EditionView]             # newest first
     pages: dict[tuple[str, str], Page]
-    series: dict[str, list[Conference]]     # series id -> its conferences, oldest edition first
+    series: dict[str, list[Conference]]     # series id -> its conferences by start date, then edition id
     today: dt.date
     catalogs: Catalogs
     conference_index: dict[str, Conference] = field(default_factory=dict)
@@ -307,9 +307,11 @@ def model_basis(content: Content, catalogs: Catalogs, model: SiteModel) -> Model
 
 def patch_model(basis: ModelBasis, content: Content, catalogs: Catalogs, today: dt.date,
                 previous: dict | None = None) -> SiteModel | None:
-    """What build_model makes of ``content``, made from the last model: None unless
-    only records changed (no edition's settings, catalog or current edition),
-    and no more than PATCH_LIMIT of them."""
+    """What build_model makes of ``content``, made from the last model: None when
+    what build_model reads besides the records changed (an edition's year,
+    fields or certificate settings, the editions, the catalogs, the current
+    edition), or more than PATCH_LIMIT records. (The views hold the new
+    Edition objects, whatever else changed in them.)"""
     if (content.guide is None or content.guide.current_edition != basis.current
             or len(content.editions) != len(basis.editions)
             or catalogs.translations.keys() != basis.translations.keys()

@@ -68,9 +68,16 @@ def edited(rng: random.Random, c, content: Content, serial: int):
 
 
 def a_save(rng: random.Random, content: Content, serial: int) -> Content:
-    """Edit, add or remove a few records of one edition."""
+    """Edit, add or remove a few records of one edition, or move one to another edition."""
     edition = rng.choice(content.editions)
     records = list(edition.conferences)
+    if len(content.editions) > 1 and len(records) > 1 and rng.random() < 0.2:
+        other = rng.choice([e for e in content.editions if e is not edition])
+        moved = records.pop(rng.randrange(len(records)))
+        moved = dataclasses.replace(moved, edition=other.id, field=rng.choice(other.fields).id)
+        there = list(other.conferences)
+        there.insert(rng.randrange(len(there) + 1), moved)
+        return with_records(with_records(content, edition.id, records), other.id, there)
     for k in range(rng.randint(1, 3)):
         action = rng.choice(["edit", "edit", "edit", "add", "remove"])
         if action == "remove" and len(records) > 1:
@@ -127,11 +134,14 @@ def test_patch_model_declines_other_changes(small):
     # another current edition
     guide = dataclasses.replace(content.guide, current_edition="2022")
     assert patch_model(basis, dataclasses.replace(same, guide=guide), catalogs, TODAY) is None
-    # too many records at once: a whole model is made
+    # up to PATCH_LIMIT records (old and new versions) a save is patched; one more, a whole model is made
     edition = content.editions[0]
-    many = [dataclasses.replace(edition.conferences[i % len(edition.conferences)], id=f"many-{i}",
-                                certificate=f"2023-MANY-{i}") for i in range(PATCH_LIMIT + 1)]
-    assert patch_model(basis, with_records(content, edition.id, many), catalogs, TODAY) is None
+
+    def added(n):
+        return [*edition.conferences, *(dataclasses.replace(edition.conferences[0], id=f"many-{i}",
+                                                            certificate=f"2023-MANY-{i}") for i in range(n))]
+    assert patch_model(basis, with_records(content, edition.id, added(PATCH_LIMIT)), catalogs, TODAY) is not None
+    assert patch_model(basis, with_records(content, edition.id, added(PATCH_LIMIT + 1)), catalogs, TODAY) is None
 
 
 def test_model_differences_finds_an_order_that_differs(demo):

@@ -264,7 +264,7 @@ def test_postponed_conference_shows_new_and_first_planned_dates(ruled):
     assert "2023年中国数学会学术年会" in ruled.page("zh/2023/index.html")  # still listed
 
 
-def test_serve_replays_a_records_rules_only_while_the_edition_and_date_stand(ruled):
+def test_serve_replays_a_records_rules_only_while_the_edition_and_date_stand(ruled, monkeypatch):
     """serve checks an unchanged record's own rules once (the same record object,
     save after save) and replays its problems; another window, other rules or
     another date check it again."""
@@ -272,17 +272,28 @@ def test_serve_replays_a_records_rules_only_while_the_edition_and_date_stand(rul
 
     from guide.pipeline import Build
     from guide.problems import Problems
-    from guide.rules import check_rules
+    from guide.rules import RuleCheck, check_rules
 
     content, _catalogs = Build(ruled.root, today=dt.date(2023, 3, 1)).check()
+    checked = []
+    record_problems = RuleCheck.record_problems
+
+    def counted(self, c):
+        checked.append(c.id)
+        return record_problems(self, c)
+    monkeypatch.setattr(RuleCheck, "record_problems", counted)
 
     def codes(content, today):
         problems = Problems(root=ruled.root)
         check_rules(content, problems, today)
         return sorted(p.code for p in problems.items if p.code != "quota-one-off")
 
-    assert codes(content, dt.date(2023, 3, 1)) == []
-    assert codes(content, dt.date(2023, 3, 1)) == []       # replayed
+    # (check() checked them on March 1st: another day checks every record once)
+    assert codes(content, dt.date(2023, 3, 2)) == []
+    first = len(checked)
+    assert first == sum(len(e.conferences) for e in content.editions)
+    assert codes(content, dt.date(2023, 3, 2)) == []       # replayed: no record checked again
+    assert len(checked) == first
     edition = next(e for e in content.editions if e.id == "2023")
 
     def with_2023(**changes):
