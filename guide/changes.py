@@ -155,7 +155,7 @@ def compare(previous: dict | None, current: dict[str, dict]) -> ChangeReport:
                       for cid in sorted(set(before) - set(current))]
     for cid in sorted(set(current) & set(before)):
         now, then = current[cid], before[cid]
-        if now == then:  # (most records: one comparison in C)
+        if now is then or now == then:  # (most records: the same dict in serve, else one comparison in C)
             continue
         # A snapshot made before certificate digests were kept says nothing of them.
         fields = sorted(k for k in now.keys() | then.keys() if now.get(k) != then.get(k)

@@ -138,6 +138,11 @@ class EditionView:
         return self.edition.id
 
 
+# The entries record_certificates made in the last build: id(entry) -> (entry, digest,
+# entry with the digest); holding the entry keeps its id from being reused.
+_CERTIFIED: list[dict[int, tuple]] = [{}, {}]
+
+
 @dataclass
 class SiteModel:
     guide: GuideInfo
@@ -162,10 +167,19 @@ class SiteModel:
         """
         # (a new dict: build_model's stays as it was, serve's next save patches it)
         snapshot = dict(self.snapshot)
+        # serve: a record's entry with the same digest is the last build's very
+        # dict, so comparing with the last snapshot is mostly identities.
+        last, now = _CERTIFIED
         for cert in self.certificates.values():
             digest, cid = sha256.get(cert.pdf_path), cert.conference.id
             if digest and cid in snapshot:
-                snapshot[cid] = {**snapshot[cid], CERTIFICATE_DIGEST: digest}
+                entry = snapshot[cid]
+                hit = last.get(id(entry))
+                if hit is None or hit[0] is not entry or hit[1] != digest:
+                    hit = (entry, digest, {**entry, CERTIFICATE_DIGEST: digest})
+                now[id(entry)] = hit
+                snapshot[cid] = hit[2]
+        _CERTIFIED[:] = [now, {}]
         self.snapshot, self._changes = snapshot, None
 
     @property

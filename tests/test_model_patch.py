@@ -153,3 +153,26 @@ def test_model_differences_finds_an_order_that_differs(demo):
     view.by_name["en"] = view.by_name["en"][1:] + view.by_name["en"][:1]
     b.snapshot = dict(reversed(list(b.snapshot.items())))
     assert model_differences(a, b) == ["2023: by_name[en]", "snapshot"]
+
+
+def test_certificate_digests_in_the_snapshot_follow_the_pdfs(demo):
+    """record_certificates keeps the last build's entry when record and digest are the same
+    (serve compares snapshots by identity then), and makes another when the PDF changed."""
+    from guide.changes import CERTIFICATE_DIGEST
+
+    content, catalogs = demo
+    first = build_model(content, catalogs, TODAY)
+    sha = {cert.pdf_path: "a" * 64 for cert in first.certificates.values()}
+    first.record_certificates(sha)
+    cid = next(iter(first.certificates.values())).conference.id
+    assert first.snapshot[cid][CERTIFICATE_DIGEST] == "a" * 64
+    again = build_model(content, catalogs, TODAY)          # (the same records: the same entries)
+    again.record_certificates(dict(sha))
+    assert again.snapshot[cid] is first.snapshot[cid]
+    changed = build_model(content, catalogs, TODAY)
+    changed.record_certificates({**sha, first.certificate_of(first.conference_index[cid]).pdf_path: "b" * 64})
+    assert changed.snapshot[cid][CERTIFICATE_DIGEST] == "b" * 64
+    assert changed.changes.reissue == [] and first.snapshot[cid][CERTIFICATE_DIGEST] == "a" * 64
+    changed.previous = {"records": again.snapshot, "report": None}
+    changed._changes = None
+    assert changed.changes.reissue == [cid]
