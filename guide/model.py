@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from .cachefile import load_pickle, save_pickle
 from .changes import CERTIFICATE_DIGEST, ChangeReport, compare, snapshot_record, snapshot_records
+from .recordcache import RecordMemo
 from .records import LISTED_STATUSES, Conference, Edition, GuideInfo, Page, Unit
 from .translation import Catalogs, ContentTranslator
 from .validation import Content
@@ -138,9 +139,9 @@ class EditionView:
         return self.edition.id
 
 
-# The entries record_certificates made in the last build: id(entry) -> (entry, digest,
-# entry with the digest); holding the entry keeps its id from being reused.
-_CERTIFIED: list[dict[int, tuple]] = [{}, {}]
+# serve: each snapshot entry's versions with a certificate digest (digest -> entry),
+# kept by the entry (patch_model keeps an unchanged record's entry).
+_CERTIFIED = RecordMemo()
 
 
 @dataclass
@@ -169,17 +170,15 @@ class SiteModel:
         snapshot = dict(self.snapshot)
         # serve: a record's entry with the same digest is the last build's very
         # dict, so comparing with the last snapshot is mostly identities.
-        last, now = _CERTIFIED
+        _CERTIFIED.begin()
         for cert in self.certificates.values():
             digest, cid = sha256.get(cert.pdf_path), cert.conference.id
             if digest and cid in snapshot:
                 entry = snapshot[cid]
-                hit = last.get(id(entry))
-                if hit is None or hit[0] is not entry or hit[1] != digest:
-                    hit = (entry, digest, {**entry, CERTIFICATE_DIGEST: digest})
-                now[id(entry)] = hit
-                snapshot[cid] = hit[2]
-        _CERTIFIED[:] = [now, {}]
+                versions = _CERTIFIED.get(entry, (), dict)
+                if digest not in versions:
+                    versions[digest] = {**entry, CERTIFICATE_DIGEST: digest}
+                snapshot[cid] = versions[digest]
         self.snapshot, self._changes = snapshot, None
 
     @property
