@@ -236,6 +236,18 @@ def date_key(c: Conference) -> tuple:
     return (c.dates.start, c.dates.end, pinyin_key(c.name.zh), c.id)
 
 
+def name_order(lang: str, lookup):
+    """The name index's sort key in ``lang``: the name's key, then date order among
+    equal names (its first part gives the initial letter). build_model gets this
+    order from a stable sort of date-ordered records by the first part alone."""
+    return lambda c: (name_key(lang, lookup(c.name)[0]), date_key(c))
+
+
+def series_order(c: Conference) -> tuple:
+    """A series' order: by start, then edition; the same start within an edition in date order."""
+    return (c.dates.start, c.edition, date_key(c))
+
+
 def build_model(content: Content, catalogs: Catalogs, today: dt.date,
                 previous: dict | None = None) -> SiteModel:
     """Decide everything that is published; ``previous`` is the last build's snapshot."""
@@ -264,8 +276,10 @@ def build_model(content: Content, catalogs: Catalogs, today: dt.date,
         by_name, by_letter = {}, {}
         for lang in LANGS:
             lookup = translators[lang].lookup
+            # name_order's: sorted by name alone, a stable sort of date-ordered
+            # records keeps date order among equal names (the date keys are not made again)
             keyed = [(name_key(lang, lookup(c.name)[0]), c) for c in listed]
-            keyed.sort(key=lambda kc: kc[0])  # (stable: equal names keep the date order)
+            keyed.sort(key=lambda kc: kc[0])
             by_name[lang] = [c for _key, c in keyed]
             # The name index's letters, from the keys the order was made of.
             groups: dict[str, list[Conference]] = {}
@@ -278,7 +292,7 @@ def build_model(content: Content, catalogs: Catalogs, today: dt.date,
                                  by_unit, by_name, edition.id == content.guide.current_edition,
                                  certificates, by_letter))
     for confs in series.values():
-        confs.sort(key=lambda c: (c.dates.start, c.edition))
+        confs.sort(key=series_order)
     snapshot = snapshot_records(index.values(), translators["en"])
     # The search page sorts cities by pinyin: keyed here, so the keys are kept
     # in .cache/ with the names' (rendering may happen in worker processes).
@@ -412,11 +426,7 @@ def _patched_view(view: EditionView, edition: Edition, gone: list[Conference], c
     by_unit = grouped(view.by_unit, lambda c: (c.recommender,)) if touched else view.by_unit
     by_name, by_letter = dict(view.by_name), dict(view.by_letter)
     for lang in LANGS if touched else ():
-        lookup = translators[lang].lookup
-
-        def key(c, lang=lang, lookup=lookup):
-            # build_model's stable sort by name keeps date order among equal names
-            return (name_key(lang, lookup(c.name)[0]), date_key(c))
+        key = name_order(lang, translators[lang].lookup)
         new = [c for c in came if c.listed]
         by_name[lang] = patched(view.by_name[lang], new, key)
         letters = view.by_letter[lang]
@@ -434,13 +444,13 @@ def _patched_view(view: EditionView, edition: Edition, gone: list[Conference], c
 
 
 def _patch_series(series: dict[str, list[Conference]], gone: list[Conference], came: list[Conference]) -> None:
-    """build_model's series lists (oldest first; the same start within an edition in
-    date order) with ``gone`` out and ``came`` in. (Their order in the dict says nothing.)"""
+    """build_model's series lists (series_order) with ``gone`` out and ``came`` in.
+    (Their order in the dict says nothing.)"""
     gone_ids = {id(c) for c in gone}
     for sid in {c.series for c in gone + came if c.series}:
         members = [c for c in series.get(sid, []) if id(c) not in gone_ids]
         members += [c for c in came if c.series == sid]
-        members.sort(key=lambda c: (c.dates.start, c.edition, date_key(c)))
+        members.sort(key=series_order)
         if members:
             series[sid] = members
         else:
