@@ -497,39 +497,35 @@ class Build:
         150,000 records at N = 10,000.
         """
         last = state.counted_pages() if self.preview else None
-        if last is not None:
-            searchable, pages = dict(last[0]), last[1]
-            before = state.outputs
-            for path in self._rendered:
-                record = outputs[path]
-                pages += path not in before and path.endswith(".html")
-                if record.searchable:
-                    searchable[path] = record.digest
-                else:
-                    searchable.pop(path, None)
-            for path in before.keys() - outputs.keys():
-                if not path.startswith(BUNDLE):
-                    searchable.pop(path, None)
-                    pages -= path.endswith(".html")
-            if not CHECK_BLOCKS:
-                return searchable, pages
-        counted = ({path: r.digest for path, r in outputs.items() if r.searchable},
-                   sum(1 for path in outputs if path.endswith(".html")))
-        if last is not None and (searchable, pages) != counted:  # (the tests' check, GUIDE_CHECK_BLOCKS)
+        if last is None:
+            return _searchable(outputs), _page_count(outputs)
+        searchable, pages = dict(last[0]), last[1]
+        before = state.outputs
+        for path in self._rendered:
+            record = outputs[path]
+            pages += path not in before and path.endswith(".html")
+            if record.searchable:
+                searchable[path] = record.digest
+            else:
+                searchable.pop(path, None)
+        for path in before.keys() - outputs.keys():
+            if not path.startswith(BUNDLE):
+                searchable.pop(path, None)
+                pages -= path.endswith(".html")
+        if CHECK_BLOCKS and (searchable, pages) != (_searchable(outputs), _page_count(outputs)):
             raise AssertionError("the searchable pages patched differ from those counted")
-        return counted
+        return searchable, pages
 
     def _count_published(self, outputs: dict[str, OutputRecord]) -> None:
         """Pages and searchable pages of a site published already."""
-        self.result.pages = sum(1 for path in outputs if path.endswith(".html"))
-        self.result.indexed = sum(1 for r in outputs.values() if r.searchable)
+        self.result.pages, self.result.indexed = _page_count(outputs), len(_searchable(outputs))
 
     def _published_already(self, writer, state, outputs, pdfs):
         """(every output of this build, search inputs) when site/ holds exactly them, else None."""
         outputs = dict(outputs)
         for path, source in pdfs.pdfs.items():
             outputs[path] = OutputRecord(None, pdfs.sha256[path])
-        inputs = search_inputs({path: r.digest for path, r in outputs.items() if r.searchable})
+        inputs = search_inputs(_searchable(outputs))
         standing = self._standing_bundle(state, inputs)
         if standing is None:
             return None
@@ -572,6 +568,15 @@ class Build:
                 + ("; search index of the previous build (build.py brings it up to date)" if r.index_stale else "")
                 + (f"; {r.lagging} download files (calendars, feeds, open data, sitemap, catalog) of the previous "
                    "build (build.py brings them up to date)" if r.lagging else ""))
+
+
+def _searchable(outputs: dict[str, OutputRecord]) -> dict[str, str]:
+    """The searchable pages among ``outputs``: path -> digest."""
+    return {path: r.digest for path, r in outputs.items() if r.searchable}
+
+
+def _page_count(outputs: dict[str, OutputRecord]) -> int:
+    return sum(1 for path in outputs if path.endswith(".html"))
 
 
 def _manifest_job(model: SiteModel, pdfs: PdfResult, fps: Fingerprints) -> OutputJob:
