@@ -24,7 +24,7 @@ from .cachefile import load_pickle, save_pickle
 from .problems import Problem, Problems
 from .records import Conference, Source, Text
 
-VERSION = 1
+VERSION = 2   # 2: Text is a named tuple
 CACHE_FILE = Path(".cache") / "records.pickle"
 
 
