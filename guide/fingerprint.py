@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import operator
 import pickle
 import re
 import sys
@@ -158,6 +159,7 @@ def _walk_texts(obj, out: list[Text]) -> None:
 
 
 _CONF_MEMO = RecordMemo()
+_CONF_LAST: list = [None, (), None]   # the last model, its content catalogs, its records' digests
 
 
 class DigestMemo:
@@ -218,18 +220,47 @@ class Fingerprints:
         # (Not in ``base``, which also keys the PDF documents.)
         self.scanned = _h(code_digest(),
                           repr([(r.pattern.pattern, r.pattern.flags) for r in rules if r.pattern is not None]))
-        self.conf: dict[str, str] = {}
-        # serve: an unchanged record with the same content catalogs has the same fingerprint.
-        catalogs = tuple(model.catalogs.translations.get((lang, "content")) for lang in langs)
-        _CONF_MEMO.begin()
-        for view in model.editions:
-            for c in view.conferences:
-                self.conf[c.id] = _CONF_MEMO.get(c, catalogs, lambda: _h(
-                    pickle.dumps(c, 4), repr([tr.lookup(t) for tr in translators for t in _texts(c)])))
+        # (patched_from: the last model's digests these were patched from, else None)
+        self.conf, self.patched_from = self.record_digests()
         self._views: dict[str, str] = {}
         self._lists: dict[int, tuple[list[Conference], str]] = {}
         self._all: str | None = None
         self._facets: str | None = None
+
+    def record_digests(self, patch: bool = True) -> tuple[dict[str, str], dict | None]:
+        """Each record's digest, by id; and the last model's digests they were
+        patched from (serve: the same catalogs, and the records patch_model put in
+        made again), else None. ``patch``: False for the check mode's whole ones."""
+        model, translators = self.model, self.translators
+        # serve: an unchanged record with the same content catalogs has the same fingerprint.
+        catalogs = tuple(model.catalogs.translations.get((tr.lang, "content")) for tr in translators)
+
+        def digest(c):
+            return _h(pickle.dumps(c, 4), repr([tr.lookup(t) for tr in translators for t in _texts(c)]))
+
+        last_model, last_catalogs, last_conf = _CONF_LAST
+        delta = model.delta
+        if (patch and delta is not None and last_model is delta.last and len(catalogs) == len(last_catalogs)
+                and all(map(operator.is_, catalogs, last_catalogs))):
+            conf = dict(last_conf)
+            came = {c.id for c in delta.came}
+            for c in delta.gone:
+                if c.id not in came:
+                    del conf[c.id]
+            for c in delta.came:
+                conf[c.id] = digest(c)
+            _CONF_LAST[:] = [model, catalogs, conf]
+            return conf, last_conf
+        conf = {}
+        # (the memo is left as it is while saves patch: at the next whole pass,
+        # the records unchanged since the last whole pass are found in it)
+        _CONF_MEMO.begin()
+        for view in model.editions:
+            for c in view.conferences:
+                conf[c.id] = _CONF_MEMO.get(c, catalogs, lambda: digest(c))
+        if patch:
+            _CONF_LAST[:] = [model, catalogs, conf]
+        return conf, None
 
     def conferences(self, confs: list[Conference]) -> str:
         # A record's digest covers its id (it is made of the pickled record):

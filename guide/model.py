@@ -142,6 +142,27 @@ class EditionView:
 # serve: each snapshot entry's versions with a certificate digest (digest -> entry),
 # kept by the entry (patch_model keeps an unchanged record's entry).
 _CERTIFIED = RecordMemo()
+# serve: the last model's certified snapshot, with the SHA-256s it was made of
+_CERTIFIED_LAST: list = [None, None, None]   # (model, sha256, snapshot)
+
+
+@dataclass
+class ModelDelta:
+    """serve: the model a patched model was made from, and the records taken out
+    and put in. What is made of every record (the records' fingerprints, the
+    block keys, the certified snapshot) is then the last model's with those
+    records' made again, not a pass over 10,000."""
+
+    last: "SiteModel"
+    gone: list[Conference]      # the old versions taken out
+    came: list[Conference]      # the new versions put in
+
+    def same_ids(self) -> bool:
+        """The same records by id (edits only: none added or removed)."""
+        return sorted(c.id for c in self.gone) == sorted(c.id for c in self.came)
+
+    def touched_series(self) -> set[str]:
+        return {c.series for c in (*self.gone, *self.came) if c.series}
 
 
 @dataclass
@@ -158,6 +179,8 @@ class SiteModel:
     _changes: ChangeReport | None = None                       # see ``changes``
     certificates: dict[str, Certificate] = field(default_factory=dict)  # number -> certificate
     previous: dict | None = None                               # the last build's snapshot
+    delta: ModelDelta | None = None                            # patch_model's (serve)
+    certified_patched: bool = False                            # see record_certificates
 
     def record_certificates(self, sha256: dict[str, str]) -> None:
         """Put each certificate's SHA-256 into the snapshot (``changes`` compares after).
@@ -166,6 +189,33 @@ class SiteModel:
         changed, whatever changed them (a printed field, the edition's issuer
         or issue date, the PDF engine): the old file no longer verifies.
         """
+        # (certified_patched: whether the last model's was patched, for the tests)
+        snapshot, self.certified_patched = self.certified_snapshot(sha256)
+        _CERTIFIED_LAST[:] = [self, dict(sha256), snapshot]
+        self.snapshot, self._changes = snapshot, None
+
+    def certified_snapshot(self, sha256: dict[str, str], patch: bool = True) -> tuple[dict[str, dict], bool]:
+        """The snapshot with each certificate's SHA-256 (``record_certificates``), and
+        whether it was patched.
+
+        serve: the last model's, with the entries of the records that changed
+        made again, when the other certificates kept their SHA-256 (``patch``:
+        False for the check mode's whole one)."""
+        last_model, last_sha256, last_snapshot = _CERTIFIED_LAST
+        delta = self.delta
+        if patch and delta is not None and last_model is delta.last and delta.same_ids():
+            came = {c.id: c for c in delta.came}
+            mine = {cert.pdf_path for model, records in ((self, delta.came), (delta.last, delta.gone))
+                    for c in records if (cert := model.certificate_of(c)) is not None}
+            if sha256 == last_sha256 or all(
+                    path in mine for path in {*sha256.keys() ^ last_sha256.keys(),
+                                              *(p for p, d in sha256.items() if last_sha256.get(p) != d)}):
+                snapshot = dict(last_snapshot)
+                for cid, c in came.items():
+                    entry, cert = self.snapshot[cid], self.certificate_of(c)
+                    digest = sha256.get(cert.pdf_path) if cert is not None else None
+                    snapshot[cid] = {**entry, CERTIFICATE_DIGEST: digest} if digest else entry
+                return snapshot, True
         # (a new dict: build_model's stays as it was, serve's next save patches it)
         snapshot = dict(self.snapshot)
         # serve: a record's entry with the same digest is the last build's very
@@ -179,7 +229,7 @@ class SiteModel:
                 if digest not in versions:
                     versions[digest] = {**entry, CERTIFICATE_DIGEST: digest}
                 snapshot[cid] = versions[digest]
-        self.snapshot, self._changes = snapshot, None
+        return snapshot, False
 
     @property
     def changes(self) -> ChangeReport:
@@ -389,9 +439,12 @@ def patch_model(basis: ModelBasis, content: Content, catalogs: Catalogs, today: 
     if came_ids != {c.id for c in gone_all}:
         snapshot = dict(sorted(snapshot.items()))
     numbered = sorted((cert for v in views for cert in v.certificates), key=lambda x: x.number)
+    # (the last model's delta is used up: a chain of models, one per save, is not kept)
+    basis.model.delta = None
     return SiteModel(content.guide, content.units, views, content.pages, series, today,
                      catalogs, index, snapshot, None,
-                     {cert.number: cert for cert in numbered}, previous)
+                     {cert.number: cert for cert in numbered}, previous,
+                     ModelDelta(basis.model, gone_all, came_all))
 
 
 def _patched_view(view: EditionView, edition: Edition, gone: list[Conference], came: list[Conference],

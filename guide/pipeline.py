@@ -269,6 +269,8 @@ class Build:
             templates = templates_dir(self.root)
             fps = Fingerprints(model, templates, LANGS, content.confidential,
                                self.session.digests if self.session is not None else None)
+            if CHECK_BLOCKS and fps.patched_from is not None and fps.conf != fps.record_digests(patch=False)[0]:
+                raise AssertionError("the records' digests patched differ from whole ones")
         # PDFs come first: the verification pages print their SHA-256.
         with self.stage("pdf"):
             pdfs = build_pdfs(model, self.root, self.problems, fps=fps, lag_catalogs=self.preview)
@@ -276,7 +278,10 @@ class Build:
         if pdfs is None:
             return self.result
         self.result.lagging += pdfs.lagging
+        certified = model.certified_snapshot(pdfs.sha256, patch=False)[0] if CHECK_BLOCKS and model.delta else None
         model.record_certificates(pdfs.sha256)
+        if certified is not None and (certified != model.snapshot or list(certified) != list(model.snapshot)):
+            raise AssertionError("the certified snapshot patched differs from a whole one")
         state_path = BuildState.path_for(self.root / CACHE_DIR, self.out)
         session = self.session
         if session is not None and session.state_path == state_path:
@@ -311,6 +316,8 @@ class Build:
             blocks, carried, last = None, set(), None
             if session is not None:
                 blocks = RecordBlocks(state, renderer.block_base(fps), renderer.block_keys(fps), {}, {})
+                if CHECK_BLOCKS and blocks.keys != renderer.block_keys(fps, patch=False):
+                    raise AssertionError("the block keys patched differ from whole ones")
                 last = session.blocks
                 if synced and last is not None and last.state is state and last.base == blocks.base:
                     carried = {i for i, key in blocks.keys.items() if last.keys.get(i) == key}

@@ -417,6 +417,8 @@ class Renderer:
         self.base_path = "/" + base.split("://", 1)[-1].partition("/")[2]
         self.formats: dict[str, LangFormats] = {}
         self._items: dict[str, object] = {}
+        self._last_keys: tuple = (None, None, None, None)   # block_keys': (model, digests, SHA-256s, keys)
+        self.keys_made = 0                                   # by the last block_keys (for the tests)
         self._held = self._holds(model, templates)
         self.envs = {lang: self._make_env(lang) for lang in LANGS}
         self._page_specs: list[PageSpec] | None = None
@@ -691,22 +693,52 @@ class Renderer:
         return (fps.base, fps.scanned, fps.templates.digest("conference.html"), fps.templates.digest("verify.html"),
                 LANGS)
 
-    def block_keys(self, fps: Fingerprints) -> dict[str, tuple]:
+    def block_keys(self, fps: Fingerprints, patch: bool = True) -> dict[str, tuple]:
         """Each record's block key: its own outputs' paths and inputs, as plan_pages and
-        plan give them (same key and same block base: same fingerprints)."""
+        plan give them (same key and same block base: same fingerprints).
+
+        serve: the last model's keys, with those of the records patch_model put in
+        and of their series made again, when the records' digests were patched
+        from the last ones and no other certificate changed (``patch``: False for
+        the check mode's whole ones)."""
         # (what _input_digests gives for conference_inputs, [c] and ("verify", cert),
         # spelled out: 10,000 records a save)
         model, conf, sha256 = self.model, fps.conf, self.pdf_sha256
+
+        def key(c, cert):
+            digest = conf[c.id]
+            others = model.other_editions(c) if c.series else None
+            return (conference_key(c), fps.conferences([c, *others]) if others else digest,
+                    calendar_key(c), digest,
+                    *((cert.verify_key(), digest, sha256.get(cert.pdf_path, "")) if cert is not None else ()))
+
+        last_model, last_conf, last_sha256, last_keys = self._last_keys
+        delta = model.delta
+        if (patch and delta is not None and last_model is delta.last and fps.patched_from is not None
+                and fps.patched_from is last_conf):
+            redo = {c.id: c for c in delta.came}
+            for series in delta.touched_series():
+                redo.update((c.id, c) for c in model.series.get(series, ()))
+            mine = {cert.pdf_path for m, records in ((model, redo.values()), (delta.last, delta.gone))
+                    for c in records if (cert := m.certificate_of(c)) is not None}
+            if sha256 == last_sha256 or all(
+                    path in mine for path in {*sha256.keys() ^ last_sha256.keys(),
+                                              *(p for p, d in sha256.items() if last_sha256.get(p) != d)}):
+                keys = dict(last_keys)
+                for c in delta.gone:
+                    if c.id not in redo:
+                        del keys[c.id]
+                for cid, c in redo.items():
+                    keys[cid] = key(c, model.certificate_of(c))
+                self._last_keys, self.keys_made = (model, conf, dict(sha256), keys), len(redo)
+                return keys
         keys = {}
         for view in model.editions:
             certs = {cert.conference.id: cert for cert in view.certificates}
             for c in view.conferences:
-                digest = conf[c.id]
-                others = model.other_editions(c) if c.series else None
-                cert = certs.get(c.id)
-                keys[c.id] = (conference_key(c), fps.conferences([c, *others]) if others else digest,
-                              calendar_key(c), digest,
-                              *((cert.verify_key(), digest, sha256.get(cert.pdf_path, "")) if cert is not None else ()))
+                keys[c.id] = key(c, certs.get(c.id))
+        if patch:
+            self._last_keys, self.keys_made = (model, conf, dict(sha256), keys), len(keys)
         return keys
 
     def _input_digests(self, fps: Fingerprints, inputs) -> list[str]:
