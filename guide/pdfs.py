@@ -243,8 +243,8 @@ def _plan_with_memo(model: SiteModel, fps, memo: dict, cache: Path, engine: str,
     for kind, path, source in _sources(model):
         inputs = None
         if fps is not None:
-            inputs = (fps.conferences([source.conference]) + source.number if kind == "certificate"
-                      else fps.view(source.id))
+            inputs = (fps.conf[source.conference.id] + source.number if kind == "certificate"
+                      else fps.view(source.id))   # (a record's digest: fps.conferences of it alone)
         memo_key = None if inputs is None else hashlib.sha256(f"{fps.base}\0{kind}\0{inputs}".encode()).hexdigest()
         hit = memo.get(memo_key) if memo_key else None
         latest = memo.get(("latest", path))
