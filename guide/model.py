@@ -179,8 +179,9 @@ class SiteModel:
     _changes: ChangeReport | None = None                       # see ``changes``
     certificates: dict[str, Certificate] = field(default_factory=dict)  # number -> certificate
     previous: dict | None = None                               # the last build's snapshot
-    delta: ModelDelta | None = None                            # patch_model's (serve)
-    certified_patched: bool = False                            # see record_certificates
+    # patch_model's (serve), until the plan has used it (it holds the last model)
+    delta: ModelDelta | None = field(default=None, compare=False, repr=False)
+    certified_patched: bool = field(default=False, compare=False, repr=False)   # see record_certificates
 
     def record_certificates(self, sha256: dict[str, str]) -> None:
         """Put each certificate's SHA-256 into the snapshot (``changes`` compares after).

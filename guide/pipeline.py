@@ -321,6 +321,8 @@ class Build:
                 last = session.blocks
                 if synced and last is not None and last.state is state and last.base == blocks.base:
                     carried = {i for i, key in blocks.keys.items() if last.keys.get(i) == key}
+            # (used up: the last model is not kept alive until the next save)
+            model.delta = None
             jobs = [*renderer.plan(fps, carried), _manifest_job(model, pdfs, fps)]
             if carried and CHECK_BLOCKS:
                 _check_carried_blocks(renderer, fps, state, {i: last.files[i] for i in carried})

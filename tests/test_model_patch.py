@@ -179,3 +179,38 @@ def test_certificate_digests_in_the_snapshot_follow_the_pdfs(demo):
     changed.previous = {"records": again.snapshot, "report": None}
     changed._changes = None
     assert changed.changes.reissue == [cid]
+
+
+def test_certified_snapshot_is_patched_while_other_certificates_stand(demo):
+    """serve's certified snapshot: the last one with the edited record's entry made
+    again; a whole pass once another record's certificate changed (a new PDF
+    engine, say). Either way, what a whole pass makes."""
+    content, catalogs = demo
+    model = build_model(content, catalogs, TODAY)
+    basis = model_basis(content, catalogs, model)   # (as the build takes it: before the digests)
+    sha = {cert.pdf_path: "a" * 64 for cert in model.certificates.values()}
+    model.record_certificates(sha)
+    first, second = [cert.conference for cert in list(model.certificates.values())[:2]]
+
+    def renamed(content, suffix):
+        edition = next(e for e in content.editions if e.id == first.edition)
+        return with_records(content, edition.id, [
+            dataclasses.replace(c, name=Text(c.name.zh + suffix)) if c.id == first.id else c
+            for c in edition.conferences])
+
+    def whole_snapshot(content, sha):   # (not recorded: the next save patches the last save's)
+        return build_model(content, catalogs, TODAY).certified_snapshot(sha, patch=False)[0]
+
+    now = renamed(content, "改")
+    patched = patch_model(basis, now, catalogs, TODAY)
+    basis = model_basis(now, catalogs, patched)
+    sha = {**sha, patched.certificate_of(patched.conference_index[first.id]).pdf_path: "b" * 64}
+    patched.record_certificates(sha)   # (the edited record's certificate changed: patched)
+    assert patched.certified_patched
+    assert list(patched.snapshot.items()) == list(whole_snapshot(now, sha).items())
+    now = renamed(now, "再")
+    again = patch_model(basis, now, catalogs, TODAY)
+    sha = {**sha, again.certificate_of(again.conference_index[second.id]).pdf_path: "c" * 64}
+    again.record_certificates(sha)     # (another record's too: a whole pass)
+    assert not again.certified_patched
+    assert list(again.snapshot.items()) == list(whole_snapshot(now, sha).items())
