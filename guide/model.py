@@ -146,6 +146,13 @@ _CERTIFIED = RecordMemo()
 _CERTIFIED_LAST: list = [None, None, None]   # (model, sha256, snapshot)
 
 
+def changed_pdfs(sha256: dict[str, str], last: dict[str, str]) -> set[str]:
+    """The PDFs (site paths) whose SHA-256 differs from ``last``'s, or that only one has."""
+    if sha256 == last:   # (compared in C: the usual case of a save)
+        return set()
+    return {*(sha256.keys() ^ last.keys()), *(path for path, d in sha256.items() if last.get(path) != d)}
+
+
 @dataclass
 class ModelDelta:
     """serve: the model a patched model was made from, and the records taken out
@@ -208,9 +215,7 @@ class SiteModel:
             came = {c.id: c for c in delta.came}
             mine = {cert.pdf_path for model, records in ((self, delta.came), (delta.last, delta.gone))
                     for c in records if (cert := model.certificate_of(c)) is not None}
-            if sha256 == last_sha256 or all(
-                    path in mine for path in {*sha256.keys() ^ last_sha256.keys(),
-                                              *(p for p, d in sha256.items() if last_sha256.get(p) != d)}):
+            if changed_pdfs(sha256, last_sha256) <= mine:
                 snapshot = dict(last_snapshot)
                 for cid, c in came.items():
                     entry, cert = self.snapshot[cid], self.certificate_of(c)

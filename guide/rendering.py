@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 from . import calendars, opendata
 from .changes import REPORT, SNAPSHOT, snapshot_json
 from .fingerprint import Fingerprints, code_digest, messages_digest
-from .model import LANGS, SiteModel, index_letter, name_key, pinyin_key
+from .model import LANGS, SiteModel, changed_pdfs, index_letter, name_key, pinyin_key
 from .pdfs import pdf_digests
 from .records import Conference, DateSpan, Text
 from .translation import BABEL_LOCALE, HTML_LANG, ContentTranslator
@@ -721,9 +721,7 @@ class Renderer:
                 redo.update((c.id, c) for c in model.series.get(series, ()))
             mine = {cert.pdf_path for m, records in ((model, redo.values()), (delta.last, delta.gone))
                     for c in records if (cert := m.certificate_of(c)) is not None}
-            if sha256 == last_sha256 or all(
-                    path in mine for path in {*sha256.keys() ^ last_sha256.keys(),
-                                              *(p for p, d in sha256.items() if last_sha256.get(p) != d)}):
+            if changed_pdfs(sha256, last_sha256) <= mine:
                 keys = dict(last_keys)
                 for c in delta.gone:
                     if c.id not in redo:
