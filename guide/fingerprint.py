@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import operator
 import pickle
 import re
 import sys
@@ -159,7 +158,7 @@ def _walk_texts(obj, out: list[Text]) -> None:
 
 
 _CONF_MEMO = RecordMemo()
-_CONF_LAST: list = [None, (), None]   # the last model, its content catalogs, its records' digests
+_CONF_LAST: list = [None, None]   # the last model, its records' digests
 
 
 class DigestMemo:
@@ -238,10 +237,11 @@ class Fingerprints:
         def digest(c):
             return _h(pickle.dumps(c, 4), repr([tr.lookup(t) for tr in translators for t in _texts(c)]))
 
-        last_model, last_catalogs, last_conf = _CONF_LAST
+        last_model, last_conf = _CONF_LAST
         delta = model.delta
-        if (patch and delta is not None and last_model is delta.last and len(catalogs) == len(last_catalogs)
-                and all(map(operator.is_, catalogs, last_catalogs))):
+        # (patch_model makes a whole model when the catalogs are other objects:
+        # the last model's are these)
+        if patch and delta is not None and last_model is delta.last:
             conf = dict(last_conf)
             came = {c.id for c in delta.came}
             for c in delta.gone:
@@ -249,7 +249,7 @@ class Fingerprints:
                     del conf[c.id]
             for c in delta.came:
                 conf[c.id] = digest(c)
-            _CONF_LAST[:] = [model, catalogs, conf]
+            _CONF_LAST[:] = [model, conf]
             return conf, last_conf
         conf = {}
         # (the memo is left as it is while saves patch: at the next whole pass,
@@ -259,7 +259,7 @@ class Fingerprints:
             for c in view.conferences:
                 conf[c.id] = _CONF_MEMO.get(c, catalogs, lambda: digest(c))
         if patch:
-            _CONF_LAST[:] = [model, catalogs, conf]
+            _CONF_LAST[:] = [model, conf]
         return conf, None
 
     def conferences(self, confs: list[Conference]) -> str:

@@ -142,8 +142,6 @@ class EditionView:
 # serve: each snapshot entry's versions with a certificate digest (digest -> entry),
 # kept by the entry (patch_model keeps an unchanged record's entry).
 _CERTIFIED = RecordMemo()
-# serve: the last model's certified snapshot, with the SHA-256s it was made of
-_CERTIFIED_LAST: list = [None, None, None]   # (model, sha256, snapshot)
 
 
 def changed_pdfs(sha256: dict[str, str], last: dict[str, str]) -> set[str]:
@@ -171,6 +169,15 @@ class ModelDelta:
     def touched_series(self) -> set[str]:
         return {c.series for c in (*self.gone, *self.came) if c.series}
 
+    def only_own_pdfs_changed(self, model: "SiteModel", records, sha256: dict[str, str],
+                              last_sha256: dict[str, str]) -> bool:
+        """Whether every PDF whose SHA-256 differs from ``last_sha256``'s is the
+        certificate of one of ``records`` (in ``model``) or of a record taken out."""
+        changed = changed_pdfs(sha256, last_sha256)
+        return not changed or changed <= {
+            cert.pdf_path for m, rs in ((model, records), (self.last, self.gone))
+            for c in rs if (cert := m.certificate_of(c)) is not None}
+
 
 @dataclass
 class SiteModel:
@@ -189,6 +196,8 @@ class SiteModel:
     # patch_model's (serve), until the plan has used it (it holds the last model)
     delta: ModelDelta | None = field(default=None, compare=False, repr=False)
     certified_patched: bool = field(default=False, compare=False, repr=False)   # see record_certificates
+    # the PDFs' SHA-256s the snapshot holds (record_certificates; the next save patches it)
+    certified_sha256: dict[str, str] | None = field(default=None, compare=False, repr=False)
 
     def record_certificates(self, sha256: dict[str, str]) -> None:
         """Put each certificate's SHA-256 into the snapshot (``changes`` compares after).
@@ -199,8 +208,7 @@ class SiteModel:
         """
         # (certified_patched: whether the last model's was patched, for the tests)
         snapshot, self.certified_patched = self.certified_snapshot(sha256)
-        _CERTIFIED_LAST[:] = [self, dict(sha256), snapshot]
-        self.snapshot, self._changes = snapshot, None
+        self.snapshot, self._changes, self.certified_sha256 = snapshot, None, dict(sha256)
 
     def certified_snapshot(self, sha256: dict[str, str], patch: bool = True) -> tuple[dict[str, dict], bool]:
         """The snapshot with each certificate's SHA-256 (``record_certificates``), and
@@ -209,19 +217,16 @@ class SiteModel:
         serve: the last model's, with the entries of the records that changed
         made again, when the other certificates kept their SHA-256 (``patch``:
         False for the check mode's whole one)."""
-        last_model, last_sha256, last_snapshot = _CERTIFIED_LAST
         delta = self.delta
-        if patch and delta is not None and last_model is delta.last and delta.same_ids():
-            came = {c.id: c for c in delta.came}
-            mine = {cert.pdf_path for model, records in ((self, delta.came), (delta.last, delta.gone))
-                    for c in records if (cert := model.certificate_of(c)) is not None}
-            if changed_pdfs(sha256, last_sha256) <= mine:
-                snapshot = dict(last_snapshot)
-                for cid, c in came.items():
-                    entry, cert = self.snapshot[cid], self.certificate_of(c)
-                    digest = sha256.get(cert.pdf_path) if cert is not None else None
-                    snapshot[cid] = {**entry, CERTIFICATE_DIGEST: digest} if digest else entry
-                return snapshot, True
+        last = delta.last if delta is not None else None
+        if (patch and last is not None and last.certified_sha256 is not None and delta.same_ids()
+                and delta.only_own_pdfs_changed(self, delta.came, sha256, last.certified_sha256)):
+            snapshot = dict(last.snapshot)   # (the last model's, certified)
+            for c in delta.came:
+                cert = self.certificate_of(c)
+                entry, digest = self.snapshot[c.id], sha256.get(cert.pdf_path) if cert is not None else None
+                snapshot[c.id] = {**entry, CERTIFICATE_DIGEST: digest} if digest else entry
+            return snapshot, True
         # (a new dict: build_model's stays as it was, serve's next save patches it)
         snapshot = dict(self.snapshot)
         # serve: a record's entry with the same digest is the last build's very

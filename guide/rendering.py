@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 from . import calendars, opendata
 from .changes import REPORT, SNAPSHOT, snapshot_json
 from .fingerprint import Fingerprints, code_digest, messages_digest
-from .model import LANGS, SiteModel, changed_pdfs, index_letter, name_key, pinyin_key
+from .model import LANGS, SiteModel, index_letter, name_key, pinyin_key
 from .pdfs import pdf_digests
 from .records import Conference, DateSpan, Text
 from .translation import BABEL_LOCALE, HTML_LANG, ContentTranslator
@@ -196,9 +196,9 @@ class Fragments:
         self.base: str | None = None
         self.items: dict[tuple, object] = {}
 
-    def view(self, fps: Fingerprints | None, lang: str, kind: str) -> "FragmentView | dict":
-        if fps is None:
-            return {}
+    def view(self, fps: Fingerprints | None, lang: str, kind: str) -> "FragmentView":
+        if fps is None:   # (no fingerprints: kept for this build only, by conference id)
+            return FragmentView({}, {}, (lang, kind))
         # Anything guide-wide (templates, catalogs, code) changes every fragment.
         base = fps.base + fps.templates.digest("_item.html")
         if base != self.base:
@@ -416,8 +416,8 @@ class Renderer:
         base = model.guide.base_url
         self.base_path = "/" + base.split("://", 1)[-1].partition("/")[2]
         self.formats: dict[str, LangFormats] = {}
-        self._items: dict[str, object] = {}
-        self._last_keys: tuple = (None, None, None, None)   # block_keys': (model, digests, SHA-256s, keys)
+        self._items: dict[str, FragmentView] = {}
+        self._last_keys: tuple = (None, None, None)   # block_keys': (model, records' digests, keys)
         self.keys_made = 0                                   # by the last block_keys (for the tests)
         self._held = self._holds(model, templates)
         self.envs = {lang: self._make_env(lang) for lang in LANGS}
@@ -580,11 +580,7 @@ class Renderer:
             # concatenation escapes its operand): at N = 10,000 the listings
             # hold 50,000 items per language, and the four full listings took
             # 95 ms each when a template loop called list_item for each.
-            item_cache = self._items[lang]
-            if isinstance(item_cache, FragmentView):
-                found = item_cache.get_each([c.id for c in confs], show_field)
-            else:
-                found = [item_cache.get((c.id, show_field)) for c in confs]
+            found = self._items[lang].get_each([c.id for c in confs], show_field)
             out = [item if item is not None else list_item(c, view, show_field) for item, c in zip(found, confs)]
             out.append("")
             return Markup("\n".join(out))
@@ -701,34 +697,29 @@ class Renderer:
         and of their series made again, when the records' digests were patched
         from the last ones and no other certificate changed (``patch``: False for
         the check mode's whole ones)."""
-        # (what _input_digests gives for conference_inputs, [c] and ("verify", cert),
-        # spelled out: 10,000 records a save)
-        model, conf, sha256 = self.model, fps.conf, self.pdf_sha256
+        model, digests = self.model, self._input_digests
 
         def key(c, cert):
-            digest = conf[c.id]
-            others = model.other_editions(c) if c.series else None
-            return (conference_key(c), fps.conferences([c, *others]) if others else digest,
-                    calendar_key(c), digest,
-                    *((cert.verify_key(), digest, sha256.get(cert.pdf_path, "")) if cert is not None else ()))
+            return (conference_key(c), *digests(fps, conference_inputs(model, c)),
+                    calendar_key(c), *digests(fps, [c]),
+                    *((cert.verify_key(), *digests(fps, ("verify", cert))) if cert is not None else ()))
 
-        last_model, last_conf, last_sha256, last_keys = self._last_keys
+        last_model, last_conf, last_keys = self._last_keys
         delta = model.delta
-        if (patch and delta is not None and last_model is delta.last and fps.patched_from is not None
-                and fps.patched_from is last_conf):
+        # (the records' digests patched from the last model's, whose PDFs' SHA-256s are known)
+        if (patch and delta is not None and last_model is delta.last and last_conf is not None
+                and fps.patched_from is last_conf and delta.last.certified_sha256 is not None):
             redo = {c.id: c for c in delta.came}
             for series in delta.touched_series():
                 redo.update((c.id, c) for c in model.series.get(series, ()))
-            mine = {cert.pdf_path for m, records in ((model, redo.values()), (delta.last, delta.gone))
-                    for c in records if (cert := m.certificate_of(c)) is not None}
-            if changed_pdfs(sha256, last_sha256) <= mine:
+            if delta.only_own_pdfs_changed(model, redo.values(), self.pdf_sha256, delta.last.certified_sha256):
                 keys = dict(last_keys)
                 for c in delta.gone:
                     if c.id not in redo:
                         del keys[c.id]
                 for cid, c in redo.items():
                     keys[cid] = key(c, model.certificate_of(c))
-                self._last_keys, self.keys_made = (model, conf, dict(sha256), keys), len(redo)
+                self._last_keys, self.keys_made = (model, fps.conf, keys), len(redo)
                 return keys
         keys = {}
         for view in model.editions:
@@ -736,7 +727,7 @@ class Renderer:
             for c in view.conferences:
                 keys[c.id] = key(c, certs.get(c.id))
         if patch:
-            self._last_keys, self.keys_made = (model, conf, dict(sha256), keys), len(keys)
+            self._last_keys, self.keys_made = (model, fps.conf, keys), len(keys)
         return keys
 
     def _input_digests(self, fps: Fingerprints, inputs) -> list[str]:
