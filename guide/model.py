@@ -41,14 +41,38 @@ def strip_year(text: str) -> str:
 # dictionary): keys are remembered here and, between builds, in .cache/.
 _PINYIN: dict[str, str] = {}
 _PINYIN_ADDED = [0]
+# A name's readings are its words' (pypinyin segments it, then reads each
+# word on its own): names share most of their words (学术, 会议, 全国...), so a
+# build without the cache reads each word once (10,000 names: 1.0 s -> 0.2 s).
+_WORDS: dict[str, list[str]] = {}
+_READER: list = []
+
+
+def _read_pinyin(text: str) -> list[str]:
+    """``lazy_pinyin(text, style=Style.NORMAL, errors="default")``, word by word."""
+    if not _READER:
+        from pypinyin import Style
+        from pypinyin.converter import UltimateConverter
+        from pypinyin.core import Pinyin
+        # (the converter lazy_pinyin makes with its default arguments)
+        converter = UltimateConverter(v_to_u=False, neutral_tone_with_five=False, tone_sandhi=False)
+        _READER[:] = [Pinyin(converter), converter, Style.NORMAL]
+    segmenter, converter, style = _READER
+    readings = []
+    for word in segmenter.seg(text):
+        read = _WORDS.get(word)
+        if read is None:
+            read = _WORDS[word] = [reading for char in converter.convert(word, style, False, "default", strict=True)
+                                   for reading in char]
+        readings += read
+    return readings
 
 
 def pinyin_key(text: str) -> tuple:
     key = _PINYIN.get(text)
     if key is None:
-        from pypinyin import Style, lazy_pinyin
         # pypinyin's phrase dictionary reads 重庆 as chong-qing, 长沙 as chang-sha.
-        key = _PINYIN[text] = " ".join(lazy_pinyin(text, style=Style.NORMAL, errors="default")).casefold()
+        key = _PINYIN[text] = " ".join(_read_pinyin(text)).casefold()
         _PINYIN_ADDED[0] += 1
     return (key, text)
 

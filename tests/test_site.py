@@ -154,6 +154,24 @@ def test_pinyin_keys_read_polyphonic_city_names():
     assert sorted(names, key=pinyin_key) == ["北京", "长沙", "重庆", "厦门"]
 
 
+def test_pinyin_keys_read_word_by_word_as_pypinyin_reads_the_whole_name():
+    """The keys are read a word at a time, each word once (model._read_pinyin):
+    they must be pypinyin's reading of the whole name."""
+    from pypinyin import Style, lazy_pinyin
+    from guide import model
+    names = ["重庆长沙厦门", "2023（第六届）中国航空科学技术大会", "第二十七届粤港澳大湾区光学工程青年学者论坛",
+             "ACM中国图灵大会 2023", "长江经济带发展论坛", "银行行长会议", "重要学术会议指南·重庆",
+             "女性绿色发展大会", "音乐会 Music 会长", "〇一二三", "", "  ", "αβγ 中文 ☃ 😀", "重重重重", "中國語言學會年會"]
+    for name in names:
+        model._PINYIN.pop(name, None)
+    # (twice: the second time reads every word from the memo)
+    for _ in range(2):
+        for name in names:
+            model._PINYIN.pop(name, None)
+            expected = " ".join(lazy_pinyin(name, style=Style.NORMAL, errors="default")).casefold()
+            assert model.pinyin_key(name) == (expected, name), name
+
+
 def test_name_keys_skip_a_leading_year():
     from guide.model import name_key
     names = ["2023中国计算机大会", "2022-2023全国声学大会", "2023年度恒星光变学术研讨会", "第七届中国系统科学大会"]
