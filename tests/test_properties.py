@@ -194,6 +194,25 @@ def test_any_lines_of_keys_and_tricky_values_are_read_or_reported(harness, lines
     harness.run("".join(f"{k}: {v}\n" for k, v in lines))
 
 
+@settings(max_examples=300)
+@given(st.lists(st.tuples(st.one_of(KEYS, st.sampled_from(["1", "yes", "~", "2023-05-30"])),
+                          st.one_of(TRICKY, ANY_TEXT, NAMEISH)), max_size=12),
+       st.booleans())
+def test_values_read_are_those_pyyaml_reads(lines, as_list):
+    """The reader builds values from the parser's events itself, with a short
+    cut for text: what it reads without a problem is what PyYAML's safe loader reads."""
+    text = "".join(f"- {v}\n" if as_list else f"{k}: {v}\n" for k, v in lines)
+    problems = Problems(root=Path("/x"))
+    ours = yamldoc.load_text(text, Path("/x/r.yaml"), problems)
+    if problems.errors:
+        return
+    theirs = yaml.load(text, Loader=yaml.CSafeLoader)
+    # (repr: NaN is not equal to itself; types too, as True == 1)
+    assert repr(ours) == repr(theirs), text
+    assert [type(v) for v in (ours.values() if isinstance(ours, dict) else ours or ())] == \
+        [type(v) for v in (theirs.values() if isinstance(theirs, dict) else theirs or ())]
+
+
 @settings(max_examples=100)
 @given(st.dictionaries(KEYS, VALUES, max_size=10))
 def test_any_mapping_is_validated_or_reported(harness, record):
