@@ -194,23 +194,34 @@ def test_any_lines_of_keys_and_tricky_values_are_read_or_reported(harness, lines
     harness.run("".join(f"{k}: {v}\n" for k, v in lines))
 
 
+TAGGED = st.sampled_from(["! 12", "!!str 12", "'12'", '"yes"', "! yes", "!!str", "! ''", "<<", "=", "~", ".5",
+                          "-", "+1", "!!int x", "!foo x", "|\n  text", "[1, , 2]", "{a: 1}"])
+
+
 @settings(max_examples=300)
 @given(st.lists(st.tuples(st.one_of(KEYS, st.sampled_from(["1", "yes", "~", "2023-05-30"])),
-                          st.one_of(TRICKY, ANY_TEXT, NAMEISH)), max_size=12),
-       st.booleans())
-def test_values_read_are_those_pyyaml_reads(lines, as_list):
+                          st.one_of(TRICKY, TAGGED, ANY_TEXT, NAMEISH)), max_size=12, unique_by=lambda kv: kv[0]),
+       st.sampled_from(["map", "list", "root"]))
+def test_values_read_are_those_pyyaml_reads(lines, shape):
     """The reader builds values from the parser's events itself, with a short
     cut for text: what it reads without a problem is what PyYAML's safe loader reads."""
-    text = "".join(f"- {v}\n" if as_list else f"{k}: {v}\n" for k, v in lines)
+    if shape == "root":
+        text = f"{lines[0][1]}\n" if lines else ""
+    else:
+        text = "".join(f"- {v}\n" if shape == "list" else f"{k}: {v}\n" for k, v in lines)
     problems = Problems(root=Path("/x"))
     ours = yamldoc.load_text(text, Path("/x/r.yaml"), problems)
     if problems.errors:
         return
-    theirs = yaml.load(text, Loader=yaml.CSafeLoader)
+    try:
+        theirs = yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.composer.ComposerError:
+        # (an anchor used twice and no alias: PyYAML refuses it, the reader
+        # ignores anchors no alias uses)
+        assert "&" in text, text
+        return
     # (repr: NaN is not equal to itself; types too, as True == 1)
     assert repr(ours) == repr(theirs), text
-    assert [type(v) for v in (ours.values() if isinstance(ours, dict) else ours or ())] == \
-        [type(v) for v in (theirs.values() if isinstance(theirs, dict) else theirs or ())]
 
 
 @settings(max_examples=100)
