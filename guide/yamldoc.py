@@ -72,9 +72,11 @@ class _Refused(Exception):
 
 
 # The first characters of plain scalars the resolver may read as other than
-# text (the default resolver has no path resolvers and no wildcard entry).
+# text. The short cut holds while the resolver has no path resolvers and no
+# wildcard entry (PyYAML's default; another version could differ).
 _IMPLICIT_FIRST = frozenset(k for k in yaml.resolver.Resolver.yaml_implicit_resolvers if k)
-assert not yaml.resolver.Resolver.yaml_path_resolvers and None not in yaml.resolver.Resolver.yaml_implicit_resolvers
+_TEXT_SHORT_CUT = (not yaml.resolver.Resolver.yaml_path_resolvers
+                   and None not in yaml.resolver.Resolver.yaml_implicit_resolvers)
 _SCALAR = yaml.ScalarEvent
 
 _MAP_TAGS = (None, "!", "tag:yaml.org,2002:map")
@@ -107,7 +109,7 @@ class _Builder:
             # Resolver.resolve's answer without the call (281,000 scalars at
             # N = 10,000): text when quoted, or when a plain scalar cannot
             # start a number, boolean, null or date.
-            if not event.implicit[0] or (value and value[0] not in _IMPLICIT_FIRST):
+            if _TEXT_SHORT_CUT and (not event.implicit[0] or (value and value[0] not in _IMPLICIT_FIRST)):
                 return STR_TAG, value
             tag = self.resolver.resolve(yaml.ScalarNode, value, event.implicit)
         if tag == STR_TAG:
