@@ -242,13 +242,7 @@ class Fingerprints:
         # (patch_model makes a whole model when the catalogs are other objects:
         # the last model's are these)
         if patch and delta is not None and last_model is delta.last:
-            conf = dict(last_conf)
-            came = {c.id for c in delta.came}
-            for c in delta.gone:
-                if c.id not in came:
-                    del conf[c.id]
-            for c in delta.came:
-                conf[c.id] = digest(c)
+            conf = delta.patched(last_conf, {c.id: c for c in delta.came}, digest)
             _CONF_LAST[:] = [model, conf]
             return conf, last_conf
         conf = {}

@@ -190,6 +190,18 @@ class ModelDelta:
         """The same records by id (edits only: none added or removed)."""
         return sorted(c.id for c in self.gone) == sorted(c.id for c in self.came)
 
+    def patched(self, last: dict, redo: dict[str, Conference], make) -> dict:
+        """``last`` (by record id) with the records taken out dropped and those of
+        ``redo`` (id -> record) made again with ``make``: a pass over every record
+        patched from the last model's."""
+        out = dict(last)
+        for c in self.gone:
+            if c.id not in redo:
+                del out[c.id]
+        for cid, c in redo.items():
+            out[cid] = make(c)
+        return out
+
     def touched_series(self) -> set[str]:
         return {c.series for c in (*self.gone, *self.came) if c.series}
 
@@ -245,12 +257,12 @@ class SiteModel:
         last = delta.last if delta is not None else None
         if (patch and last is not None and last.certified_sha256 is not None and delta.same_ids()
                 and delta.only_own_pdfs_changed(self, delta.came, sha256, last.certified_sha256)):
-            snapshot = dict(last.snapshot)   # (the last model's, certified)
-            for c in delta.came:
+            def certified(c):
                 cert = self.certificate_of(c)
                 entry, digest = self.snapshot[c.id], sha256.get(cert.pdf_path) if cert is not None else None
-                snapshot[c.id] = {**entry, CERTIFICATE_DIGEST: digest} if digest else entry
-            return snapshot, True
+                return {**entry, CERTIFICATE_DIGEST: digest} if digest else entry
+            # (the last model's, certified; the same ids, so the same order)
+            return delta.patched(last.snapshot, {c.id: c for c in delta.came}, certified), True
         # (a new dict: build_model's stays as it was, serve's next save patches it)
         snapshot = dict(self.snapshot)
         # serve: a record's entry with the same digest is the last build's very

@@ -699,7 +699,8 @@ class Renderer:
         the check mode's whole ones)."""
         model, digests = self.model, self._input_digests
 
-        def key(c, cert):
+        def key(c):
+            cert = model.certificate_of(c)
             return (conference_key(c), *digests(fps, conference_inputs(model, c)),
                     calendar_key(c), *digests(fps, [c]),
                     *((cert.verify_key(), *digests(fps, ("verify", cert))) if cert is not None else ()))
@@ -713,19 +714,10 @@ class Renderer:
             for series in delta.touched_series():
                 redo.update((c.id, c) for c in model.series.get(series, ()))
             if delta.only_own_pdfs_changed(model, redo.values(), self.pdf_sha256, delta.last.certified_sha256):
-                keys = dict(last_keys)
-                for c in delta.gone:
-                    if c.id not in redo:
-                        del keys[c.id]
-                for cid, c in redo.items():
-                    keys[cid] = key(c, model.certificate_of(c))
+                keys = delta.patched(last_keys, redo, key)
                 self._last_keys, self.keys_made = (model, fps.conf, keys), len(redo)
                 return keys
-        keys = {}
-        for view in model.editions:
-            certs = {cert.conference.id: cert for cert in view.certificates}
-            for c in view.conferences:
-                keys[c.id] = key(c, certs.get(c.id))
+        keys = {c.id: key(c) for view in model.editions for c in view.conferences}
         if patch:
             self._last_keys, self.keys_made = (model, fps.conf, keys), len(keys)
         return keys
