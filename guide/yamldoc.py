@@ -82,6 +82,9 @@ _SCALAR = yaml.ScalarEvent
 _MAP_TAGS = (None, "!", "tag:yaml.org,2002:map")
 _SEQ_TAGS = (None, "!", "tag:yaml.org,2002:seq")
 MERGE_TAG = "tag:yaml.org,2002:merge"
+# An anchor is refused where it stands, used or not: it is only there to be
+# repeated by an alias, and a record says each thing once.
+ANCHORS_REFUSED = "anchors, aliases and merge keys are not allowed in content files"
 
 
 class _Builder:
@@ -103,6 +106,8 @@ class _Builder:
         self.resolver = yaml.resolver.Resolver()
 
     def scalar(self, event):
+        if event.anchor is not None:
+            raise _Refused(_pos(event), "yaml-alias", ANCHORS_REFUSED)
         tag = event.tag
         if tag is None or tag == "!":
             value = event.value
@@ -116,8 +121,7 @@ class _Builder:
             return tag, event.value   # (what SafeConstructor.construct_yaml_str makes of it)
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
         if tag == MERGE_TAG:
-            raise _Refused(_pos(event), "yaml-alias",
-                           "anchors, aliases and merge keys are not allowed in content files")
+            raise _Refused(_pos(event), "yaml-alias", ANCHORS_REFUSED)
         try:
             return tag, self.constructor.construct_object(node, deep=True)
         except (ValueError, yaml.constructor.ConstructorError) as exc:
@@ -152,8 +156,7 @@ class _Builder:
             if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
                 continue
             if isinstance(event, yaml.AliasEvent):
-                raise _Refused(_pos(event), "yaml-alias",
-                               "anchors, aliases and merge keys are not allowed in content files")
+                raise _Refused(_pos(event), "yaml-alias", ANCHORS_REFUSED)
             if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 done = stack.pop()[0]
                 self._place(stack, done, None, None)
@@ -165,6 +168,8 @@ class _Builder:
                 raise _Refused(_pos(event), "yaml-too-large", f"more than {MAX_NODES:,} values in one file")
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 is_map = isinstance(event, yaml.MappingStartEvent)
+                if event.anchor is not None:
+                    raise _Refused(_pos(event), "yaml-alias", ANCHORS_REFUSED)
                 if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
                     raise _Refused(_pos(event), "yaml-tag",
                                    f"the YAML tag '{event.tag}' is not allowed in content files")
