@@ -18,6 +18,7 @@ they end up in CI logs.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -144,6 +145,24 @@ def _scan_value(value: str, path, where, problems, patterns, key) -> None:
     for rule in patterns:
         if rule.pattern.search(value):
             _report(problems, path, where, rule, f"'{key}'")
+
+
+def withhold_matches(problems: Problems, rules: list[Rule]) -> None:
+    """Other problems quote content (a text with no translation, a value that
+    cannot be read): what a pattern rule matches in their messages is replaced
+    by the rule's label, as the rule's own problem never shows it either."""
+    patterns = [r for r in rules if r.pattern is not None]
+    if not patterns:
+        return
+    for i, p in enumerate(problems.items):
+        if p.code == CODE:
+            continue
+        message = p.message
+        for rule in patterns:
+            if rule.pattern.search(message):
+                message = rule.pattern.sub(lambda _m, shown=f"[{rule.label}]": shown, message)
+        if message is not p.message:
+            problems.items[i] = dataclasses.replace(p, message=message)
 
 
 def scan_output(files: dict[str, bytes], out: Path, problems: Problems, rules: list[Rule]) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 import jinja2
 from tqdm import tqdm
 
-from .confidential import scan_output, scan_sources
+from .confidential import scan_output, scan_sources, withhold_matches
 from .content import load_project
 from .buildlock import WAITING, project_lock
 from .changes import read_snapshot
@@ -217,6 +217,7 @@ class Build:
             scan_sources(raw, content.confidential, catalogs.paths.values(), self.problems)
             check_translations(content, catalogs, self.problems)
             check_rules(content, self.problems, self.today)
+            withhold_matches(self.problems, content.confidential)
             if self.strict:
                 self.problems.escalate_warnings(STRICT_CODES)
             if keep_cache:

@@ -45,10 +45,9 @@ def failing(project):
     result = project.build()
     assert not result.ok
     assert project.site_snapshot() == project.before
-    lines = [p.format() for p in result.problems.sorted() if p.severity == "error"]
-    for line in lines:
-        assert PHONE not in line and "ZZ9999" not in line, "a problem repeats the secret"
-    return lines
+    for line in (p.format() for p in result.problems.sorted()):   # (warnings too)
+        assert PHONE not in line and "ZZ9999" not in line, f"a problem repeats the secret: {line}"
+    return [p.format() for p in result.problems.sorted() if p.severity == "error"]
 
 
 def test_errors_on_confidential_pattern_in_a_record(guarded):
@@ -56,6 +55,17 @@ def test_errors_on_confidential_pattern_in_a_record(guarded):
     assert failing(guarded) == [
         f"{CMS}:10:8: confidential: 'venue' matches the confidential rule 'mobile phone number' "
         "(content/guide.yaml:11); it must never be published: remove it from the file"]
+
+
+def test_problems_quoting_a_text_show_the_rule_not_what_it_matched(guarded):
+    """A text with no translation is quoted by its warning: what a rule matches
+    in it is shown as the rule's label."""
+    guarded.conference("cms-2023", GOOD.replace("venue: 厦门大学", f"venue: 厦门大学（邀请码：ZZ9999，电话 {PHONE}）"))
+    result = guarded.build()
+    warnings = [p.message for p in result.problems.items if p.code == "missing-translation"]
+    assert ["no en translation for '厦门大学（[unit invitation code]，电话 [mobile phone number]）' in "
+            "locales/en/LC_MESSAGES/content.po"] == warnings
+    assert len(failing(guarded)) == 2
 
 
 def test_errors_on_confidential_field_without_an_unknown_key_report(guarded):
