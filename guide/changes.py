@@ -54,6 +54,10 @@ def snapshot_record(c: Conference, en: ContentTranslator) -> dict:
         "organizers": _texts(c.organizers), "hosts": _texts(c.hosts), "recommender": c.recommender,
         "co_recommenders": _texts(c.co_recommenders), "website": c.website, "status": c.status,
         "status_date": c.status_date.isoformat() if c.status_date else None, "format": c.format,
+        # (only once there are any: snapshots from before they were published
+        # have no such key, and records without them keep their entries)
+        **({"resources": {"videos": c.resources.videos, "summary": c.resources.summary,
+                          "proceedings": c.resources.proceedings}} if c.resources else {}),
     }
 
 

@@ -154,3 +154,24 @@ def test_a_report_made_by_serve_is_not_kept_by_build(project):
     assert project.build().ok
     assert report(project) == published
     assert "ccs-2023" in project.page("en/staff/changes/index.html")
+
+
+def test_resources_added_after_the_conference_are_published_and_reported(project):
+    """The unit adds talk videos, the expert-opinion summary and the proceedings
+    after the conference (§三.5): the record's page links them in both languages,
+    and the change report names the field."""
+    assert project.build().ok
+    edit(project, "ccs-2023", "organizers: [中国化学会]", "organizers: [中国化学会]\nresources:\n"
+         "  videos: [https://v.example.org/1, https://v.example.org/2]\n"
+         "  proceedings: https://p.example.org/ccs-2023\n")
+    assert project.build().ok
+    assert report(project)["changed"] == {"ccs-2023": ["resources"]}
+    zh = project.page("zh/2023/conferences/ccs-2023/index.html")
+    en = project.page("en/2023/conferences/ccs-2023/index.html")
+    assert '<h2 id="resources">会议资源</h2>' in zh and '<h2 id="resources">Conference resources</h2>' in en
+    assert '<a href="https://v.example.org/2" rel="noopener noreferrer">学术报告视频 2</a>' in zh
+    assert '<a href="https://p.example.org/ccs-2023" rel="noopener noreferrer">Proceedings</a>' in en
+    assert "Summary of expert opinions" not in en   # (none given)
+    records = json.loads((project.root / "site/staff/records.json").read_text(encoding="utf-8"))["records"]
+    assert records["ccs-2023"]["resources"]["videos"] == ["https://v.example.org/1", "https://v.example.org/2"]
+    assert "resources" not in records["cms-2023"]

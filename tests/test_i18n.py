@@ -184,3 +184,20 @@ def test_python_extraction_skips_only_modules_without_messages(tmp_path):
     assert [(m[0], m[2], m[4]) for m in found] == [
         ("a.py", "spaced", None), ("a.py", "commented", None), ("a2.py", "continued", None),
         ("c/d.py", "nested", "ctx"), ("c/d.py", "method", None)]
+
+
+def test_the_committed_interface_catalogs_are_what_i18n_update_writes():
+    """Templates and code changed without `build.py i18n update` leave the
+    catalogs behind: the next staff member to run it would commit the drift
+    (moved references, new texts) with their own change."""
+    from conftest import REPO
+    from guide.i18n import extract_messages
+
+    def entries(catalog):
+        return [(m.id, m.context, sorted(m.locations)) for m in catalog if m.id]
+
+    extracted = entries(extract_messages(REPO))
+    with open(REPO / "locales/messages.pot", "rb") as f:
+        assert entries(read_po(f)) == extracted, "run: python3 build.py i18n update"
+    with open(REPO / "locales/zh/LC_MESSAGES/messages.po", "rb") as f:
+        assert sorted(entries(read_po(f)), key=repr) == sorted(extracted, key=repr), "run: python3 build.py i18n update"
