@@ -727,7 +727,7 @@ def validate(raw: RawProject, problems: Problems) -> Content:
     # (where each was first seen: the document and its id's position, made a
     # Source only for a duplicate; 10,000 records, every build)
     seen_ids: dict[str, tuple[Path, tuple]] = {}
-    seen_numbers: dict[str, tuple[Path, tuple]] = {}
+    seen_numbers: dict[str, tuple[Path, tuple, bool]] = {}   # (+ whether written out)
     for redition in raw.editions:
         edition = validate_edition(redition, problems, content)
         if edition is None:
@@ -745,14 +745,24 @@ def validate(raw: RawProject, problems: Problems) -> Content:
                 continue
             seen_ids[conf.id] = (doc.path, conf.marks["id"])
             if conf.certificate in seen_numbers:
-                first = Source(problems._display(seen_numbers[conf.certificate][0]),
-                               *seen_numbers[conf.certificate][1])
-                key = "certificate" if "certificate" in conf.marks else "id"
-                problems.error(doc.path, conf.marks[key], "duplicate-certificate-number",
+                first_path, first_mark, first_explicit = seen_numbers[conf.certificate]
+                explicit = "certificate" in conf.marks
+                if first_explicit and not explicit:
+                    # The number written out is the one to change: the other
+                    # record's is made from its id, and may be issued already.
+                    problems.error(first_path, first_mark, "duplicate-certificate-number",
+                                   f"certificate number {conf.certificate} is that of "
+                                   f"{problems._display(doc.path)}:{conf.marks['id'][0]} (made from its id); "
+                                   "give this conference another with 'certificate:'")
+                    continue
+                first = Source(problems._display(first_path), *first_mark)
+                problems.error(doc.path, conf.marks["certificate" if explicit else "id"],
+                               "duplicate-certificate-number",
                                f"certificate number {conf.certificate} is already that of {first.path}:"
                                f"{first.line}; give this conference another with 'certificate:'")
                 continue
-            seen_numbers[conf.certificate] = (doc.path, conf.marks["id"])
+            explicit = "certificate" in conf.marks
+            seen_numbers[conf.certificate] = (doc.path, conf.marks["certificate" if explicit else "id"], explicit)
             edition.conferences.append(conf)
         content.editions.append(edition)
     current = content.guide.current_edition if content.guide else None

@@ -359,6 +359,23 @@ def test_errors_on_duplicate_certificate_number(project):
     assert len(hits) == 1 and "SAME-0001" in hits[0].message
 
 
+@pytest.mark.parametrize("explicit, derived", [("ccs-2023", "cms-2023"), ("cms-2023", "ccs-2023")])
+def test_errors_on_duplicate_certificate_number_at_the_number_written_out(project, explicit, derived):
+    """A number written out that is another record's own (made from its id, and
+    perhaps issued) is reported where it is written, whichever file comes first."""
+    from guide.validation import derived_certificate_number
+    number = derived_certificate_number(2023, "2023", derived)
+    path = project.root / f"content/editions/2023/conferences/{explicit}.yaml"
+    text = path.read_text(encoding="utf-8") + f"certificate: {number}\n"
+    path.write_text(text, encoding="utf-8")
+    result = project.build()
+    hits = [p for p in result.problems.errors if p.code == "duplicate-certificate-number"]
+    line = text.count("\n")
+    assert [(h.path, h.line, h.column) for h in hits] == [
+        (f"content/editions/2023/conferences/{explicit}.yaml", line, 14)], [h.format() for h in hits]
+    assert number in hits[0].message and f"{derived}.yaml" in hits[0].message
+
+
 def test_errors_on_certificate_settings_without_issue_date(project):
     path = project.root / "content/editions/2023/edition.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "certificates:\n  issuer: 中国科学技术协会\n", encoding="utf-8")
