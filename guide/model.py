@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 
 from .cachefile import load_pickle, save_pickle
-from .changes import CERTIFICATE_DIGEST, ChangeReport, compare, snapshot_record, snapshot_records
+from .changes import CERTIFICATE_DIGEST, CERTIFICATE_NUMBER, ChangeReport, compare, snapshot_record, snapshot_records
 from .recordcache import RecordMemo
 from .records import LISTED_STATUSES, Conference, Edition, GuideInfo, Page, Unit
 from .translation import Catalogs, ContentTranslator
@@ -260,7 +260,7 @@ class SiteModel:
             def certified(c):
                 cert = self.certificate_of(c)
                 entry, digest = self.snapshot[c.id], sha256.get(cert.pdf_path) if cert is not None else None
-                return {**entry, CERTIFICATE_DIGEST: digest} if digest else entry
+                return {**entry, CERTIFICATE_DIGEST: digest, CERTIFICATE_NUMBER: cert.number} if digest else entry
             # (the last model's, certified; the same ids, so the same order)
             return delta.patched(last.snapshot, {c.id: c for c in delta.came}, certified), True
         # (a new dict: build_model's stays as it was, serve's next save patches it)
@@ -273,9 +273,10 @@ class SiteModel:
             if digest and cid in snapshot:
                 entry = snapshot[cid]
                 versions = _CERTIFIED.get(entry, (), dict)
-                if digest not in versions:
-                    versions[digest] = {**entry, CERTIFICATE_DIGEST: digest}
-                snapshot[cid] = versions[digest]
+                if (digest, cert.number) not in versions:
+                    versions[digest, cert.number] = {**entry, CERTIFICATE_DIGEST: digest,
+                                                     CERTIFICATE_NUMBER: cert.number}
+                snapshot[cid] = versions[digest, cert.number]
         return snapshot, False
 
     @property

@@ -26,7 +26,7 @@ from tqdm import tqdm
 from .confidential import scan_output, scan_sources, withhold_matches
 from .content import load_project
 from .buildlock import WAITING, project_lock
-from .changes import read_snapshot
+from .changes import check_issued_numbers_kept, read_snapshot
 from .fingerprint import DigestMemo, Fingerprints
 from .model import (LANGS, ModelBasis, SiteModel, build_model, load_pinyin, model_basis, model_differences,
                     patch_model, save_pinyin)
@@ -217,6 +217,7 @@ class Build:
             scan_sources(raw, content.confidential, catalogs.paths.values(), self.problems)
             check_translations(content, catalogs, self.problems)
             check_rules(content, self.problems, self.today)
+            check_issued_numbers_kept(content, self.previous, self.problems, self.today)
             withhold_matches(self.problems, content.confidential)
             if self.strict:
                 self.problems.escalate_warnings(STRICT_CODES)

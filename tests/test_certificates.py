@@ -412,3 +412,45 @@ def test_qr_code_is_the_one_segno_chooses():
         versions.add(code.version)
         masks.add(code.mask)
     assert min(versions) <= 3 and max(versions) >= 10 and len(masks) == 8
+
+
+def test_errors_on_an_issued_certificate_left_verifying_nothing(project):
+    """Once the edition's issue date has passed, an issued number stays: removing
+    the record, or changing its id (which the number is made from), is refused;
+    a record that replaces it keeps the number with 'certificate:'."""
+    project.issue_certificates(date="2023-05-15")
+    assert project.build().ok
+    before = project.site_snapshot()
+    number = derived_certificate_number(2023, "2023", "ccs-2023")
+    path = project.root / "content/editions/2023/conferences/ccs-2023.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.unlink()
+    result = project.build()
+    assert [p.format() for p in result.problems.errors] == [
+        f"content/editions/2023/conferences/ccs-2023.yaml:1:1: issued-certificate-number: record 'ccs-2023' "
+        f"is gone, but its certificate {number} was issued and would verify nothing: keep the record with "
+        f"'status: withdrawn' (its certificate then shows as no longer valid), or give the record that "
+        f"replaces it 'certificate: {number}'"]
+    assert project.site_snapshot() == before
+    renamed = project.root / "content/editions/2023/conferences/ccs-annual-2023.yaml"
+    renamed.write_text(text.replace("id: ccs-2023", "id: ccs-annual-2023"), encoding="utf-8")
+    result = project.build()   # (another id: the record of that id is gone)
+    assert [(p.code, p.path, p.line) for p in result.problems.errors] == [
+        ("issued-certificate-number", "content/editions/2023/conferences/ccs-2023.yaml", 1)]
+    renamed.write_text(renamed.read_text(encoding="utf-8") + f"certificate: {number}\n", encoding="utf-8")
+    assert project.build().ok
+    assert "ccs-annual-2023" in project.page(f"en/verify/{number}/index.html")
+    # Another number for a record whose certificate was issued
+    renamed.write_text(renamed.read_text(encoding="utf-8").replace(number, "CCS-2023-0001"), encoding="utf-8")
+    result = project.build()
+    assert [(p.code, p.path, p.line, p.column) for p in result.problems.errors] == [
+        ("issued-certificate-number", "content/editions/2023/conferences/ccs-annual-2023.yaml",
+         text.count("\n") + 1, 14)]
+    assert f"keep it with 'certificate: {number}'" in result.problems.errors[0].message
+
+
+def test_records_come_and_go_freely_before_the_issue_date(project):
+    project.issue_certificates(date="2023-06-30")   # (the build date is 2023-06-01)
+    assert project.build().ok
+    (project.root / "content/editions/2023/conferences/ccs-2023.yaml").unlink()
+    assert project.build().ok
