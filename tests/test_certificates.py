@@ -12,6 +12,7 @@ import pytest
 
 from conftest import make_project
 from guide.certificates import certificate_doc
+from guide.fonts import printable
 from guide.validation import derived_certificate_number
 from pdftools import drawable_characters, pdffonts, pdftotext, qr_codes, squash
 
@@ -108,6 +109,21 @@ def test_verification_pages_show_status_issue_and_the_hash_of_the_pdf(certified)
     assert "sha256sum" in en and 'href="/certificates.json"' in en
     assert "sha256sum" in zh and f'href="/certificates/{number}.pdf"' in zh
     assert '<meta name="robots" content="noindex">' in en
+
+
+def test_verification_pages_show_everything_the_certificate_prints(certified):
+    """A paper copy is checked against the page: each printed line, label and value."""
+    import html
+    model = certified.result.model
+    for cert in model.certificates.values():
+        doc = certificate_doc(model, cert)
+        for lang, side in (("zh", doc.zh), ("en", doc.en)):
+            # (as printed: spaces the font lacks, such as Babel's thin ones, print as plain spaces)
+            page = printable(html.unescape(re.sub(r"<[^>]+>", "", certified.page(f"{lang}/verify/{cert.number}/index.html"))))
+            for label, value in side.rows:
+                assert f"{label}\n  {value}" in page, (lang, label, value)
+            for value in (side.name, side.issuer, side.date, cert.number):
+                assert value in page, (lang, value)
 
 
 def test_manifest_lists_every_certificate_with_its_hash(certified):
