@@ -229,3 +229,15 @@ def test_output_is_escaped(project):
     page = project.page("zh/2023/conferences/x-2023/index.html")
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;会议" in page
     assert "<b>主办</b>" not in page
+
+
+def test_breadcrumbs_lead_to_the_page_and_mark_it(built):
+    """A trail of links ending at the page itself, marked and not linked."""
+    page = built.page("zh/2023/conferences/cms-2023/index.html")
+    crumbs = page[page.index('<nav class="crumbs"'):page.index("</nav>", page.index('<nav class="crumbs"'))]
+    assert re.findall(r'<a href="([^"]+)">', crumbs) == ["/zh/", "/zh/2023/", "/zh/2023/fields/math-physics/"]
+    assert crumbs.endswith('<span aria-current="page">2023年中国数学会学术年会</span>')
+    page = built.page("en/2023/index.html")
+    crumbs = page[page.index('<nav class="crumbs"'):page.index("</nav>", page.index('<nav class="crumbs"'))]
+    assert re.findall(r'<a href="([^"]+)">', crumbs) == ["/en/"]
+    assert crumbs.endswith('<span aria-current="page">Guide to Important Academic Conferences (2023)</span>')
