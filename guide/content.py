@@ -109,8 +109,18 @@ def load_project(root: Path, problems: Problems, cache: RecordCache | None = Non
     units = _required(content / "units.yaml", problems, "the list of recommending units")
     editions = []
     editions_dir = content / "editions"
+    for path in sorted(editions_dir.iterdir()) if editions_dir.is_dir() else []:
+        if not path.is_dir() and not path.name.startswith("."):
+            problems.warning(path, (1, 1), "file-ignored",
+                             "content/editions/ holds one folder per edition; this file is not part of the guide")
     for edir in sorted(p for p in editions_dir.iterdir() if p.is_dir()) if editions_dir.is_dir() else []:
         meta = _required(edir / "edition.yaml", problems, "the edition's data")
+        for path in sorted(edir.iterdir()):
+            # (a record saved one folder too high would otherwise be left out unsaid)
+            if path.name not in ("edition.yaml", "conferences") and not path.name.startswith("."):
+                problems.warning(path, (1, 1), "file-ignored",
+                                 "an edition folder holds edition.yaml and conferences/ only; "
+                                 "conference records go in conferences/")
         confs = []
         cdir = edir / "conferences"
         context = context_key([content / "guide.yaml", content / "units.yaml", edir / "edition.yaml"])
