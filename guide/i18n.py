@@ -114,10 +114,11 @@ def _remembered_extraction(root: Path, key: tuple) -> Catalog:
     catalog = load_pickle(path, key, Catalog)
     if catalog is None:
         catalog = extract_messages(root)
-        try:
-            save_pickle(path, key, catalog)
-        except OSError:
-            pass
+        if (root / "content").is_dir():   # (not a project: leave no .cache/ in a folder that is none)
+            try:
+                save_pickle(path, key, catalog)
+            except OSError:
+                pass
     return catalog
 
 

@@ -173,7 +173,7 @@ class Build:
     def __init__(self, root: Path, out: Path | None = None, today: dt.date | None = None,
                  strict: bool = False, progress: bool = False, verbose: bool = False,
                  session: Session | None = None):
-        self.root = Path(root)
+        self.root = Path(root).absolute()   # (problems show paths below it relative to it)
         self.out = Path(out) if out else self.root / "site"
         self.today = today or dt.date.today()
         self.strict = strict

@@ -64,7 +64,12 @@ class Problems:
         return shown
 
     def _resolve_display(self, p: Path) -> str:
-        if self.root is not None and p.is_absolute() and not self.root.is_symlink():
+        if not p.is_absolute():
+            # Already shown relative to the root (a record's source, a catalog
+            # reference), or as the user typed it: resolving it would join it
+            # to the working folder, which need not be the root.
+            return p.as_posix()
+        if self.root is not None and not self.root.is_symlink():
             # Below the root as written: no need to resolve (a system call per component).
             try:
                 rel = p.relative_to(self.root)

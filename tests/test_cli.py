@@ -121,3 +121,26 @@ def test_a_build_goes_on_where_the_file_system_has_no_locks(project, monkeypatch
     result = project.build()
     assert result.ok and (project.root / "site" / "index.html").is_file()
     assert buildlock._held == set()
+
+
+def test_problems_name_files_from_the_project_root_whatever_the_working_folder(project):
+    """Run from inside the project (cd content; build.py --project ..): every
+    problem names its file from the project root, not content/content/..."""
+    path = project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("start: 2023-05-30", "start: 2022-05-30"),
+                    encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("end: 2023-06-02", "end: 2022-06-02"),
+                    encoding="utf-8")
+    out = subprocess.run([sys.executable, str(REPO / "build.py"), "check", "--project", "..",
+                          "--today", TODAY.isoformat()], capture_output=True, text=True,
+                         cwd=project.root / "content")
+    assert out.returncode == 1
+    lines = [l for l in (out.stdout + out.stderr).splitlines() if ": outside-window: " in l]
+    assert lines and all(l.startswith("content/editions/2023/conferences/cms-2023.yaml:") for l in lines), lines
+
+
+def test_check_in_a_folder_that_is_no_project_says_so_and_leaves_it_empty(tmp_path):
+    out = subprocess.run([sys.executable, str(REPO / "build.py"), "check"], capture_output=True, text=True,
+                         cwd=tmp_path)
+    assert out.returncode == 1 and "no content/ folder: is this a guide project?" in out.stderr
+    assert list(tmp_path.iterdir()) == []
