@@ -580,8 +580,10 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
             else:
                 dates = DateSpan(s, e, precision)
     city, venue = c.text("city", required=False), c.text("venue", required=False)
+    listed = problems.error_count
     organizers = c.text_list("organizers", required=True)
-    if "organizers" in data and not organizers and problems.error_count == before:
+    # (an empty list, not one whose items were reported just now)
+    if "organizers" in data and not organizers and problems.error_count == listed:
         c.err("organizers", "missing-field", "needs at least one organizer")
     hosts = c.text_list("hosts")
     recommender = c.string("recommender")

@@ -111,6 +111,15 @@ def test_reports_all_problems_of_a_run_at_once(published):
     assert {"unknown-field", "unknown-unit"} <= codes
 
 
+def test_errors_on_empty_organizers_beside_another_error_of_the_record(published):
+    """Both in one run: an empty list is not hidden by a bad date before it."""
+    record(published, replace(replace(GOOD, "start: 2023-05-30", "start: 2023-05-301"),
+                              "organizers: [中国数学会]", "organizers: []").replace("cms-2023", "bad-2023"))
+    result = published.build()
+    assert [(p.code, p.line) for p in result.problems.sorted() if p.severity == "error"] == [
+        ("bad-date", 7), ("missing-field", 11)], [p.format() for p in result.problems.sorted()]
+
+
 def test_check_writes_nothing_and_prints_json(project):
     record(project, replace(GOOD, "city: 厦门", "city: yes").replace("cms-2023", "bad-2023"))
     out = project.cli("check", "--format", "json")
