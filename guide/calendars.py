@@ -146,7 +146,8 @@ def event(model: SiteModel, c: Conference, fmt: LangFormats) -> bytes:
         _line("LAST-MODIFIED", updated),
     ]
     if place:
-        lines.append(_line("LOCATION", _text(", ".join(place))))
+        pgettext = fmt.pgettext  # (named so that extraction finds the string)
+        lines.append(_line("LOCATION", _text(pgettext("punctuation", ", ").join(place))))
     lines += [
         _line("STATUS", status),
         _line("TRANSP", "TRANSPARENT"),
@@ -223,6 +224,7 @@ def field_calendar(model: SiteModel, field_id: str, fmt: LangFormats) -> bytes:
     # The field's name as the newest edition that has it calls it.
     view = next(v for v in model.editions if any(f.id == field_id for f in v.edition.fields))
     fname = fmt.tp(next(f.name for f in view.edition.fields if f.id == field_id))
-    name = f"{fmt.tp(model.guide.title)}: {fname}"
+    pgettext = fmt.pgettext  # (named so that extraction finds the string)
+    name = fmt.tp(model.guide.title) + pgettext("punctuation", ": ") + fname
     return _calendar(model, fmt, name, [c for c in _listed(model) if c.field == field_id],
                      subscription=True)

@@ -101,7 +101,8 @@ def test_search_page_interface_is_in_its_language(built):
     config = json.loads(re.search(r'<script type="application/json" id="search-config">(.*?)</script>',
                                   zh, re.S).group(1))
     strings = [s for v in config["strings"].values() for s in (v.values() if isinstance(v, dict) else [v])]
-    assert all(re.search(r"[\u4e00-\u9fff]", s) for s in strings), strings
+    # (Chinese words, or full-width punctuation around placeholders)
+    assert all(re.search(r"[\u4e00-\u9fff\uff00-\uffef]", s) for s in strings), strings
     assert config["lang"] == "zh-CN" and config["bundle"] == "/pagefind/"
     for label in ZH_FILTERS:
         assert f'data-filter="{label}"' in zh

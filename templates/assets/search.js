@@ -60,7 +60,7 @@ function showCounts(counts) {
       if (!option.value) continue;
       option.dataset.label ??= option.textContent;
       const n = group[option.value] || 0;
-      option.textContent = `${option.dataset.label} (${number.format(n)})`;
+      option.textContent = fill(S.filterCount, { label: option.dataset.label, num: number.format(n) });
       option.disabled = n === 0 && option.value !== select.value;
     }
   }
