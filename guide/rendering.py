@@ -125,6 +125,10 @@ def plan_pages(model: SiteModel, records: bool = True) -> Iterator[PageSpec]:
     # Its filters offer the months, units and cities of the records: it changes
     # when one of those does, not with every record.
     yield PageSpec("search/index.html", "search.html", {}, model.current.id, sitemap=False, inputs=("facets",))
+    # Where a certificate's number is entered (each has its own page below it);
+    # the 404 pages link it, certificates or none.
+    yield PageSpec("verify/index.html", "verify_lookup.html", {"view": model.current}, model.current.id,
+                   sitemap=False)
     # For staff after each round; not linked from public navigation nor indexed.
     yield PageSpec("staff/changes/index.html", "changes.html", {"report": model.changes},
                    model.current.id, sitemap=False, inputs=None)

@@ -164,3 +164,35 @@ def test_without_javascript_the_header_form_still_reaches_the_search_page(browse
     assert note.inner_text().startswith("Search needs JavaScript")  # (Playwright's text matchers skip <noscript>)
     expect(page.locator("#search-options")).to_be_hidden()
     context.close()
+
+
+def test_a_certificate_number_entered_opens_its_verification_page(server, page, demo_build):
+    """As a holder types it (small letters, full-width from a Chinese input method)."""
+    import json
+    _, out = demo_build
+    number = json.loads((out / "certificates.json").read_text(encoding="utf-8"))["certificates"][0]["number"]
+    page.goto(server + "/zh/verify/")
+    typed = "".join(chr(ord(ch) + 0xFEE0) if ch.isdigit() else ch for ch in number.lower())
+    page.fill("#verify-number", f" {typed} ")
+    page.click("#verify-form button")
+    page.wait_for_url(server + f"/zh/verify/{number}/")
+    expect(page.locator("h1")).to_contain_text(number)
+    page.goto(server + f"/en/verify/?number={number}")   # (what the form sends without the script)
+    page.wait_for_url(server + f"/en/verify/{number}/")
+
+
+def test_a_number_the_guide_never_issued_is_answered_in_place(server, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    missing = []
+    page.on("response", lambda r: r.status == 404 and missing.append(r.url))
+    page.goto(server + "/zh/verify/")
+    page.fill("#verify-number", "2023-AAAA-AAAA")
+    page.click("#verify-form button")
+    expect(page.locator("#verify-status")).to_have_text("指南未颁发编号为 2023-AAAA-AAAA 的证书。请核对证书上的编号。")
+    assert page.url == server + "/zh/verify/"
+    assert missing == [server + "/zh/verify/2023-AAAA-AAAA/"]   # (asked, not opened)
+    page.fill("#verify-number", "证书")
+    page.click("#verify-form button")
+    expect(page.locator("#verify-status")).to_contain_text("证书编号由大写字母、数字和连字符组成")
+    context.close()

@@ -151,8 +151,10 @@ def test_conference_pages_link_to_their_certificate_in_both_languages(certified)
 def test_404_page_explains_how_to_verify(certified):
     for page in (certified.page("404.html"), certified.page("en/404.html"), certified.page("zh/404.html")):
         assert 'href="/certificates.json"' in page
-    assert "en/verify/NUMBER/" in certified.page("en/404.html")
+    assert '<a href="/en/verify/">the certificate lookup</a>' in certified.page("en/404.html")
     assert "扫描证书上的二维码" in certified.page("zh/404.html")
+    assert '<a href="/zh/verify/">证书查询页面</a>' in certified.page("404.html")
+    assert 'id="verify-form"' in certified.page("zh/verify/index.html")
     assert not (certified.root / "site/zh/verify/2023-0000-0000").exists()
 
 
