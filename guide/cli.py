@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import sys
 from pathlib import Path
@@ -40,6 +41,9 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="build.py", parents=[common],
         description="Build the Guide to Important Academic Conferences website.")
+    # (also before no command: build is the default)
+    parser.add_argument("--out", type=Path, default=argparse.SUPPRESS,
+                        help="output folder of build and serve (default: PROJECT/site)")
     sub = parser.add_subparsers(dest="command")
     b = sub.add_parser("build", parents=[common], help="validate, then build the site (default)")
     b.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="output folder (default: PROJECT/site)")
@@ -82,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
                   progress=progress, verbose=args.verbose)
 
     if command == "i18n":
-        return run_i18n(build, args.action)
+        return run_i18n(build, args.action, args.format)
     if command == "import":
         return run_import(root, args)
     if command == "serve":
@@ -103,40 +107,54 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if result.ok else 1
 
 
-def run_i18n(build: Build, action: str) -> int:
+def run_i18n(build: Build, action: str, fmt: str = "text") -> int:
     root = build.root
+
+    def say(data: dict, lines: list[str]) -> None:
+        if fmt == "json":
+            print(json.dumps(data, ensure_ascii=False, indent=2))
+        else:
+            for line in lines:
+                print(line)
+
     if action == "compile":
         written = i18n.compile_all(root, build.problems)
-        print_problems(build, "text")
-        for w in written:
-            print(f"compiled {w}")
-        print(f"{len(written)} catalog(s) compiled")
+        if fmt == "text":
+            print_problems(build, "text")
+        say({"compiled": written, **json.loads(build.problems.to_json())},
+            [*(f"compiled {w}" for w in written), f"{len(written)} catalog(s) compiled"])
         return 1 if build.problems.errors else 0
     checked = build.check()
     if checked is None:
         # Extraction needs valid content: say why it cannot run.
-        print_problems(build, "text")
-        print(f"i18n {action}: fix the content first ({build.problems.summary()})")
+        if fmt == "json":
+            print_problems(build, "json")
+        else:
+            print_problems(build, "text")
+            print(f"i18n {action}: fix the content first ({build.problems.summary()})")
         return 1
     content, catalogs = checked
     if action in ("extract", "update"):
         changed = (i18n.extract if action == "extract" else i18n.update)(root, content)
-        for c in changed:
-            print(f"wrote {c}")
-        print(f"{len(changed)} file(s) changed")
+        say({"written": changed}, [*(f"wrote {c}" for c in changed), f"{len(changed)} file(s) changed"])
         return 0
-    incomplete = False
+    incomplete, lines, catalogs_json = False, [], []
     for st in i18n.status(root, content, catalogs):
         total = st.translated + len(st.fuzzy) + len(st.missing)
-        print(f"{st.lang} {st.domain}: {st.translated}/{total} translated, "
-              f"{len(st.fuzzy)} fuzzy, {len(st.missing)} untranslated")
+        lines.append(f"{st.lang} {st.domain}: {st.translated}/{total} translated, "
+                     f"{len(st.fuzzy)} fuzzy, {len(st.missing)} untranslated")
+        entry = {"lang": st.lang, "domain": st.domain, "translated": st.translated}
         for label, items in (("fuzzy", st.fuzzy), ("untranslated", st.missing)):
+            entry[label] = [{"msgid": msgid, "context": ctx, "locations": [f"{p}:{l}" for p, l in locations]}
+                            for msgid, ctx, locations in items]
             for msgid, ctx, locations in items:
                 where = ", ".join(f"{p}:{l}" for p, l in locations[:3])
                 more = f" (+{len(locations) - 3})" if len(locations) > 3 else ""
                 c = f" [{ctx}]" if ctx else ""
-                print(f"  {label}: {msgid!s}{c}  ← {where}{more}")
+                lines.append(f"  {label}: {msgid!s}{c}  ← {where}{more}")
+        catalogs_json.append(entry)
         incomplete |= bool(st.fuzzy or st.missing)
+    say({"catalogs": catalogs_json}, lines)
     return 1 if (incomplete and build.strict) else 0
 
 

@@ -144,3 +144,19 @@ def test_check_in_a_folder_that_is_no_project_says_so_and_leaves_it_empty(tmp_pa
                          cwd=tmp_path)
     assert out.returncode == 1 and "no content/ folder: is this a guide project?" in out.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_i18n_speaks_json_when_asked(project):
+    import json
+    out = project.cli("i18n", "status", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    catalogs = {(c["lang"], c["domain"]): c for c in json.loads(out.stdout)["catalogs"]}
+    assert catalogs["zh", "messages"]["untranslated"] == [] and catalogs["en", "content"]["translated"] > 0
+    out = project.cli("i18n", "update", "--format", "json")
+    assert out.returncode == 0 and set(json.loads(out.stdout)) == {"written"}
+
+
+def test_out_may_come_before_the_default_command(project, tmp_path):
+    out = project.cli("--out", str(tmp_path / "elsewhere"), "-q")
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "elsewhere/zh/index.html").is_file() and not (project.root / "site").exists()
