@@ -32,8 +32,21 @@ FEED_ENTRIES = 100  # how many of the latest changes the Atom feeds carry
 YEAR_PREFIX = re.compile(r"^\s*(?:19|20)\d{2}(?:\s*[-/–]\s*(?:19|20)\d{2})?\s*(?:年度|年)?\s*")
 
 
-def strip_year(text: str) -> str:
-    stripped = YEAR_PREFIX.sub("", text, count=1)
+# ... nor by the edition's ordinal or an article: "第二十五届中国科协年会",
+# "2023（第六届）中国航空科学技术大会", "The 22nd China ...", "23rd China ...".
+ORDINAL_PREFIX = re.compile(r"^\s*[（(]?\s*第\s*[0-9０-９一二三四五六七八九十百千零〇两]+\s*[届次]\s*[）)]?\s*"
+                            r"|^\s*\(?\s*[0-9]+(?:st|nd|rd|th)\)?\s+(?=\S)|^\s*(?:the|an?)\s+(?=\S)",
+                            re.IGNORECASE)
+
+
+def filing_name(text: str) -> str:
+    """The name as it is filed: without a leading year, edition ordinal or article."""
+    stripped = text
+    for _ in range(4):   # (year, ordinal, article, ordinal: "The 22nd", "2023（第六届）")
+        shorter = ORDINAL_PREFIX.sub("", YEAR_PREFIX.sub("", stripped, count=1), count=1)
+        if shorter == stripped:
+            break
+        stripped = shorter
     return stripped or text
 
 
@@ -99,7 +112,7 @@ def save_pinyin(path: Path) -> None:
 
 def name_key(lang: str, translated: str) -> tuple:
     """Sort key of a conference name in a name index: pinyin or case-insensitive."""
-    core = strip_year(translated)
+    core = filing_name(translated)
     return pinyin_key(core) if lang == "zh" else (core.casefold(), translated)
 
 

@@ -143,9 +143,10 @@ def test_name_index_sorts_chinese_by_pinyin_and_english_case_insensitively(built
     assert zh.index("世界生命科学大会") < zh.index("中国化学会第33届学术年会") < zh.index("2023年中国数学会学术年会")
     assert 'id="letter-S"' in zh and 'id="letter-Z"' in zh and 'id="letter-other"' not in zh
     en = built.page("en/2023/conferences/index.html")
-    # "world …" is lowercase in the catalog but still sorts after "Annual" and "33rd"
-    assert en.index("33rd CCS Congress") < en.index("2023 Annual Meeting") < en.index("world Life Science")
-    assert 'id="letter-other"' in en and 'id="letter-A"' in en
+    # "world …" is lowercase in the catalog but still sorts after "Annual" and "CCS";
+    # "33rd CCS Congress" is filed under C, as "2023 Annual Meeting" is under A
+    assert en.index("2023 Annual Meeting") < en.index("33rd CCS Congress") < en.index("world Life Science")
+    assert 'id="letter-other"' not in en and 'id="letter-A"' in en and 'id="letter-C"' in en
 
 
 def test_pinyin_keys_read_polyphonic_city_names():
@@ -172,12 +173,19 @@ def test_pinyin_keys_read_word_by_word_as_pypinyin_reads_the_whole_name():
             assert model.pinyin_key(name) == (expected, name), name
 
 
-def test_name_keys_skip_a_leading_year():
-    from guide.model import name_key
-    names = ["2023中国计算机大会", "2022-2023全国声学大会", "2023年度恒星光变学术研讨会", "第七届中国系统科学大会"]
+def test_name_keys_skip_a_leading_year_ordinal_or_article():
+    """Readers look a conference up by its name, not by the year, the edition's
+    ordinal or an article before it."""
+    from guide.model import index_letter, name_key
+    names = ["2023中国计算机大会", "2022-2023全国声学大会", "2023年度恒星光变学术研讨会", "第七届中国系统科学大会",
+             "2023（第六届）中国航空科学技术大会"]
     assert sorted(names, key=lambda n: name_key("zh", n)) == [
-        "第七届中国系统科学大会", "2023年度恒星光变学术研讨会", "2022-2023全国声学大会", "2023中国计算机大会"]
+        "2023年度恒星光变学术研讨会", "2022-2023全国声学大会", "2023（第六届）中国航空科学技术大会",
+        "2023中国计算机大会", "第七届中国系统科学大会"]
     assert name_key("en", "2023 China Space Conference")[0] == "china space conference"
+    for name in ("The 22nd China Conference", "23rd China Pharmacists Week", "2023 (6th) China Aeronautical"):
+        assert index_letter("en", name_key("en", name)) == "C", name
+    assert name_key("en", "Theory Days")[0] == "theory days" and name_key("en", "Annual Meeting")[0] == "annual meeting"
 
 
 def test_home_shows_counts_per_field_and_next_conferences(built):
