@@ -9,6 +9,7 @@ before staff have read it (and leaves the published site as it is).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ CERTIFICATE_DIGEST = "certificate_sha256"
 # ... and its number, the address of its verification page: once issued, it stays.
 CERTIFICATE_NUMBER = "certificate"
 # Kept by newer builds only: an older snapshot without them says nothing of them.
-_NEWER_FIELDS = (CERTIFICATE_DIGEST, CERTIFICATE_NUMBER)
+_NEWER_FIELDS = (CERTIFICATE_DIGEST, CERTIFICATE_NUMBER, "resources", "description", "sources", "updated")
 # A snapshot from before certificate digests were kept: what a certificate
 # prints (both languages) and its validity, the best that can be told then.
 LEGACY_CERTIFICATE_FIELDS = ("name", "name_en", "kind", "edition_number", "dates", "city", "city_en",
@@ -58,11 +59,18 @@ def snapshot_record(c: Conference, en: ContentTranslator) -> dict:
         "organizers": _texts(c.organizers), "hosts": _texts(c.hosts), "recommender": c.recommender,
         "co_recommenders": _texts(c.co_recommenders), "website": c.website, "status": c.status,
         "status_date": c.status_date.isoformat() if c.status_date else None, "format": c.format,
-        # (only once there are any: snapshots from before they were published
-        # have no such key, and records without them keep their entries)
-        **({"resources": {"videos": c.resources.videos, "summary": c.resources.summary,
-                          "proceedings": c.resources.proceedings}} if c.resources else {}),
+        # What else the record's page shows (see _NEWER_FIELDS): the description
+        # by a digest of both languages (Markdown of any length), so that its
+        # change is reported without records.json carrying every description.
+        "resources": {"videos": c.resources.videos, "summary": c.resources.summary,
+                      "proceedings": c.resources.proceedings} if c.resources else None,
+        "description": _digest(c.description.zh, en.lookup(c.description)[0]) if c.description else None,
+        "sources": c.sources, "updated": c.updated.isoformat() if c.updated else None,
     }
+
+
+def _digest(*texts: str) -> str:
+    return hashlib.sha256("\0".join(texts).encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass

@@ -174,4 +174,25 @@ def test_resources_added_after_the_conference_are_published_and_reported(project
     assert "Summary of expert opinions" not in en   # (none given)
     records = json.loads((project.root / "site/staff/records.json").read_text(encoding="utf-8"))["records"]
     assert records["ccs-2023"]["resources"]["videos"] == ["https://v.example.org/1", "https://v.example.org/2"]
-    assert "resources" not in records["cms-2023"]
+    assert records["cms-2023"]["resources"] is None
+
+
+def test_reports_a_changed_description_and_sources_but_not_a_snapshot_from_before_they_were_kept(project):
+    assert project.build().ok
+    edit(project, "ccs-2023", "organizers: [中国化学会]", "organizers: [中国化学会]\ndescription: 年会**议程**见官网。")
+    assert project.build().ok
+    assert report(project)["changed"] == {"ccs-2023": ["description"]}
+    edit(project, "ccs-2023", "议程", "日程")
+    edit(project, "cms-2023", "organizers: [中国数学会]", "organizers: [中国数学会]\nsources: [https://s.example.org/]")
+    assert project.build().ok
+    assert report(project)["changed"] == {"ccs-2023": ["description"], "cms-2023": ["sources"]}
+    # A snapshot an older build wrote, without these keys: nothing to say of them.
+    path = project.root / "site/staff/records.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for entry in data["records"].values():
+        for key in ("description", "sources", "resources", "updated"):
+            del entry[key]
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    edit(project, *ADD_WEBSITE)
+    assert project.build().ok
+    assert report(project)["changed"] == {"ccs-2023": ["website"]}
