@@ -26,6 +26,7 @@ from .yamldoc import STR_TAG, MarkedList, MarkedMap
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 UNIT_CODE = re.compile(r"^[A-Z]+-[0-9]+[A-Z]*$")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+LIST_PUNCTUATION = re.compile(r"[、，；]")
 CERTIFICATE_NUMBER = re.compile(r"^[0-9A-Z]+(?:-[0-9A-Z]+)*$")
 # Crockford's base 32: no I, L, O or U, so a number read aloud or typed is unambiguous.
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -182,11 +183,14 @@ class Checker:
         value = self.doc[key]
         if not isinstance(value, MarkedList):
             one = self._text_value(key, value, self.doc.raw.get(key), self.doc.where(key))
+            if one:
+                self._one_entry(key, one, self.doc.where(key))
             return [one] if one else []
         out = []
         for i, item in enumerate(value):
             t = self._text_value(f"{key}[{i + 1}]", item, value.raw[i], value.where(i))
             if t is not None:
+                self._one_entry(f"{key}[{i + 1}]", t, value.where(i))
                 if t in out:
                     self.problems.error(self.path, value.where(i), "duplicate-value",
                                         f"{key}: '{t.zh}' is listed twice")
@@ -195,6 +199,15 @@ class Checker:
         if required and not out and not self.problems.errors:
             self.err(key, "missing-field", "needs at least one entry")
         return out
+
+    def _one_entry(self, key, text: Text, where) -> None:
+        """Chinese list punctuation inside one entry ("中国化学会、青岛大学", or
+        "[A，B]" typed with a Chinese input method) is most likely two entries."""
+        parts = [p.strip() for p in LIST_PUNCTUATION.split(text.zh) if p.strip()]
+        if len(parts) > 1:
+            self.problems.warning(self.path, where, "one-entry-of-many",
+                                  f"{key}: '{text.zh}' is one entry; if these are {len(parts)}, write a list: "
+                                  f"[{', '.join(parts)}]")
 
     def slug(self, key, required=True) -> str | None:
         value = self.string(key, required)

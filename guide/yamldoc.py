@@ -10,6 +10,7 @@ more than a bounded amount of time and memory.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -253,6 +254,9 @@ def decode(data: bytes, path, problems: Problems) -> str | None:
         return None
 
 
+_WIDE_COLON_KEY = re.compile(r"^[ \t]*(?:-[ \t]+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)[ \t]*(?P<colon>：)", re.MULTILINE)
+
+
 def load_text(text: str, path, problems: Problems):
     """Parse one YAML document; returns None (with problems) when it cannot."""
     builder = _Builder(path, problems)
@@ -263,6 +267,17 @@ def load_text(text: str, path, problems: Problems):
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        # A key typed with a Chinese input method ("city：重庆") is reported by
+        # the parser a line later, as a missing ':': name the colon instead.
+        end = text.find("\n", mark.index) if mark is not None else -1
+        wide = _WIDE_COLON_KEY.search(text, 0, end if end >= 0 else len(text))
+        if wide is not None:
+            line = text.count("\n", 0, wide.start("colon")) + 1
+            column = wide.start("colon") - (text.rfind("\n", 0, wide.start("colon")) + 1) + 1
+            problems.error(path, (line, column), "yaml-syntax",
+                           f"YAML syntax: '：' after '{wide.group('key')}' is a full-width colon; "
+                           "a key needs ':' (the ASCII colon)")
+            return None
         reason = exc.problem or str(exc).splitlines()[0]
         problems.error(path, where, "yaml-syntax", f"YAML syntax: {reason}")
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
