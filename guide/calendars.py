@@ -133,10 +133,15 @@ def event(model: SiteModel, c: Conference, fmt: LangFormats) -> bytes:
         status = "TENTATIVE"
     # As the conference page writes the place: city, venue.
     place = [fmt.tp(x) for x in (c.city, c.venue) if x]
+    summary = fmt.tp(c.name)
+    if c.dates.precision == "month":
+        # (a calendar shows the event over the whole month: the title says why)
+        _ = fmt.gettext  # (named so that extraction finds the string)
+        summary = _("%(name)s (dates to be announced)") % {"name": summary}
     # The order icalendar wrote: its canonical properties first, then by name.
     lines = [
         b"BEGIN:VEVENT\r\n",
-        _line("SUMMARY", _text(fmt.tp(c.name))),
+        _line("SUMMARY", _text(summary)),
         _line("DTSTART;VALUE=DATE", _date(c.dates.start)),
         _line("DTEND;VALUE=DATE", _date(c.dates.end + dt.timedelta(days=1))),
         _line("DTSTAMP", updated),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .fonts import printable
 from .model import LANGS, Certificate, SiteModel
 from .pdfcanvas import ACCENT, INK, MUTED, Column, TextBlock, draw_qr, make_canvas, text_width
-from .rendering import format_dates, format_day, format_number
+from .rendering import format_dates, format_day, format_kind
 from .translation import N_, ContentTranslator
 
 
@@ -129,13 +129,7 @@ def certificate_doc(model: SiteModel, cert: Certificate) -> CertificateDoc:
         def t(text):
             return tr.lookup(text)[0]
 
-        if c.kind == "recurring" and c.edition_number:
-            kind = memo(("kind", lang, c.edition_number), lambda: gt.gettext(
-                "Recurring conference, edition %(number)s") % {"number": format_number(c.edition_number, lang)})
-        elif c.kind == "recurring":
-            kind = gt.gettext("Recurring conference")
-        else:
-            kind = gt.gettext("One-off conference")
+        kind = memo(("kind", lang, c.kind, c.edition_number), lambda: format_kind(c, lang, gt))
         rows = (
             (gt.gettext("Kind"), kind),
             (gt.gettext("Dates"), memo(("dates", lang, c.dates.start, c.dates.end, c.dates.precision),

@@ -23,10 +23,13 @@ REPORT = "staff/changes.json"
 # The SHA-256 of a record's certificate (model.record_certificates): when it
 # changes, the certificate must be issued again.
 CERTIFICATE_DIGEST = "certificate_sha256"
-# ... and its number, the address of its verification page: once issued, it stays.
+# ... its number, the address of its verification page (once issued, it stays),
+# and the edition's issue date when it was published.
 CERTIFICATE_NUMBER = "certificate"
+CERTIFICATE_ISSUED = "certificate_issued"
 # Kept by newer builds only: an older snapshot without them says nothing of them.
-_NEWER_FIELDS = (CERTIFICATE_DIGEST, CERTIFICATE_NUMBER, "resources", "description", "sources", "updated")
+_NEWER_FIELDS = (CERTIFICATE_DIGEST, CERTIFICATE_NUMBER, CERTIFICATE_ISSUED, "resources", "description",
+                 "sources", "updated", "postponed_from")
 # A snapshot from before certificate digests were kept: what a certificate
 # prints (both languages) and its validity, the best that can be told then.
 LEGACY_CERTIFICATE_FIELDS = ("name", "name_en", "kind", "edition_number", "dates", "city", "city_en",
@@ -66,6 +69,8 @@ def snapshot_record(c: Conference, en: ContentTranslator) -> dict:
                       "proceedings": c.resources.proceedings} if c.resources else None,
         "description": _digest(c.description.zh, en.lookup(c.description)[0]) if c.description else None,
         "sources": c.sources, "updated": c.updated.isoformat() if c.updated else None,
+        "postponed_from": ([c.postponed_from.start.isoformat(), c.postponed_from.end.isoformat(),
+                            c.postponed_from.precision] if c.postponed_from else None),
     }
 
 
@@ -184,44 +189,6 @@ def compare(previous: dict | None, current: dict[str, dict]) -> ChangeReport:
         elif CERTIFICATE_DIGEST in now and any(f in LEGACY_CERTIFICATE_FIELDS for f in fields):
             report.reissue.append(cid)
     return report
-
-
-def check_issued_numbers_kept(content, previous: dict | None, problems, today) -> None:
-    """A certificate the published build issued keeps its number: its holder's
-    QR code and anyone verifying it open the page of that number.
-
-    Removing the record, changing its id (which the number is made from) or
-    giving it another number would leave the issued certificate verifying
-    nothing. A withdrawn record keeps its page (the certificate shows as no
-    longer valid); a record that replaces another may carry its number with
-    ``certificate:``. (Before the edition's issue date, the certificates
-    published are not in anyone's hands yet: records may still come and go.)
-    """
-    if previous is None:
-        return
-    records = {c.id: c for view in content.editions for c in view.conferences}
-    numbers = {c.certificate for c in records.values()}
-    editions = {e.id: e for e in content.editions}
-    for cid, entry in previous["records"].items():
-        number = entry.get(CERTIFICATE_NUMBER)
-        if CERTIFICATE_DIGEST not in entry or not isinstance(number, str) or number in numbers:
-            continue
-        edition = editions.get(entry.get("edition"))
-        if edition is not None and (edition.certificates is None or edition.certificates.issue_date > today):
-            continue
-        c = records.get(cid)
-        if c is not None:
-            key = "certificate" if "certificate" in c.marks else "id"
-            problems.error(content.root / c.source.path, c.marks[key], "issued-certificate-number",
-                           f"certificate {number} of this conference was issued; its number would become "
-                           f"{c.certificate}, and the issued one would verify nothing: keep it with "
-                           f"'certificate: {number}'")
-            continue
-        where = content.root / "content/editions" / str(entry.get("edition")) / "conferences" / f"{cid}.yaml"
-        problems.error(where, (1, 1), "issued-certificate-number",
-                       f"record '{cid}' is gone, but its certificate {number} was issued and would verify "
-                       "nothing: keep the record with 'status: withdrawn' (its certificate then shows as no "
-                       f"longer valid), or give the record that replaces it 'certificate: {number}'")
 
 
 def snapshot_json(records: dict[str, dict]) -> str:

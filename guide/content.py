@@ -99,6 +99,12 @@ def _required(path: Path, problems: Problems, what: str) -> RawDoc | None:
     return read_unless_unchanged("yaml", path, problems, lambda: _read(path, problems))
 
 
+def _ignored(path: Path, problems: Problems, why: str) -> None:
+    """A file the guide does not read, said so (hidden files, such as editors' own, are not)."""
+    if not path.name.startswith("."):
+        problems.warning(path, (1, 1), "file-ignored", why)
+
+
 def load_project(root: Path, problems: Problems, cache: RecordCache | None = None) -> RawProject:
     content = root / "content"
     if not content.is_dir():
@@ -110,17 +116,15 @@ def load_project(root: Path, problems: Problems, cache: RecordCache | None = Non
     editions = []
     editions_dir = content / "editions"
     for path in sorted(editions_dir.iterdir()) if editions_dir.is_dir() else []:
-        if not path.is_dir() and not path.name.startswith("."):
-            problems.warning(path, (1, 1), "file-ignored",
-                             "content/editions/ holds one folder per edition; this file is not part of the guide")
+        if not path.is_dir():
+            _ignored(path, problems, "content/editions/ holds one folder per edition; this file is not part of the guide")
     for edir in sorted(p for p in editions_dir.iterdir() if p.is_dir()) if editions_dir.is_dir() else []:
         meta = _required(edir / "edition.yaml", problems, "the edition's data")
         for path in sorted(edir.iterdir()):
             # (a record saved one folder too high would otherwise be left out unsaid)
-            if path.name not in ("edition.yaml", "conferences") and not path.name.startswith("."):
-                problems.warning(path, (1, 1), "file-ignored",
-                                 "an edition folder holds edition.yaml and conferences/ only; "
-                                 "conference records go in conferences/")
+            if path.name not in ("edition.yaml", "conferences"):
+                _ignored(path, problems, "an edition folder holds edition.yaml and conferences/ only; "
+                                         "conference records go in conferences/")
         confs = []
         cdir = edir / "conferences"
         context = context_key([content / "guide.yaml", content / "units.yaml", edir / "edition.yaml"])
@@ -141,9 +145,8 @@ def load_project(root: Path, problems: Problems, cache: RecordCache | None = Non
                         if doc.entry is not None:
                             doc.entry.problems.extend(problems.items[start:])
                     confs.append(doc)
-                elif is_file and not path.name.startswith("."):
-                    problems.warning(path, (1, 1), "file-ignored",
-                                     "not a .yaml file; it is not part of the guide")
+                elif is_file:
+                    _ignored(path, problems, "not a .yaml file; it is not part of the guide")
         editions.append(RawEdition(edir, meta, confs))
     pages = {}
     pages_dir = content / "pages"

@@ -26,6 +26,7 @@ from pypinyin import Style, lazy_pinyin
 from .content import load_project
 from .i18n import PROJECT_ID, write_catalog
 from .problems import Problems
+from .records import KIND_WORDS
 from .translation import BABEL_LOCALE, po_path, read_catalog
 from .validation import INVISIBLE, SLUG, check_url, validate
 from .yamldoc import MarkedMap
@@ -62,8 +63,6 @@ COLUMNS = (
     Column("id", ("编号", "id")),
     Column("series", ("系列",)),
 )
-KIND_WORDS = {"机制性会议": "recurring", "机制性": "recurring", "recurring": "recurring",
-              "单次会议": "one-off", "单次": "one-off", "one-off": "one-off"}
 LIST_SEPARATORS = re.compile(r"\s*[、；;，,\n]\s*")
 # Noise that copy and paste brings along; other invisible characters are reported.
 STRIPPED = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 
 from .cachefile import load_pickle, save_pickle
-from .changes import CERTIFICATE_DIGEST, CERTIFICATE_NUMBER, ChangeReport, compare, snapshot_record, snapshot_records
+from .changes import CERTIFICATE_DIGEST, CERTIFICATE_ISSUED, CERTIFICATE_NUMBER, ChangeReport, compare, snapshot_record, snapshot_records
 from .recordcache import RecordMemo
 from .records import LISTED_STATUSES, Conference, Edition, GuideInfo, Page, Unit
 from .translation import Catalogs, ContentTranslator
@@ -34,15 +34,16 @@ YEAR_PREFIX = re.compile(r"^\s*(?:19|20)\d{2}(?:\s*[-/–]\s*(?:19|20)\d{2})?\s*
 
 # ... nor by the edition's ordinal or an article: "第二十五届中国科协年会",
 # "2023（第六届）中国航空科学技术大会", "The 22nd China ...", "23rd China ...".
+# ("20th Century Studies" is about a century, not an edition.)
 ORDINAL_PREFIX = re.compile(r"^\s*[（(]?\s*第\s*[0-9０-９一二三四五六七八九十百千零〇两]+\s*[届次]\s*[）)]?\s*"
-                            r"|^\s*\(?\s*[0-9]+(?:st|nd|rd|th)\)?\s+(?=\S)|^\s*(?:the|an?)\s+(?=\S)",
-                            re.IGNORECASE)
+                            r"|^\s*\(?\s*[0-9]+(?:st|nd|rd|th)\)?\s+(?!century\b)(?=\S)", re.IGNORECASE)
+ARTICLE = re.compile(r"^\s*(?:the|an?)\s+(?=\S)", re.IGNORECASE)
 
 
 def filing_name(text: str) -> str:
-    """The name as it is filed: without a leading year, edition ordinal or article."""
-    stripped = text
-    for _ in range(4):   # (year, ordinal, article, ordinal: "The 22nd", "2023（第六届）")
+    """The name as it is filed: without a leading year, article or edition ordinal."""
+    stripped = ARTICLE.sub("", YEAR_PREFIX.sub("", text, count=1), count=1)   # (one article: "The A Team")
+    for _ in range(3):   # (year and ordinal, either first: "2023（第六届）", "第六届2023")
         shorter = ORDINAL_PREFIX.sub("", YEAR_PREFIX.sub("", stripped, count=1), count=1)
         if shorter == stripped:
             break
@@ -141,6 +142,12 @@ class Certificate:
         return f"verify/{self.number}/index.html"
 
 
+def _certified(entry: dict, digest: str, cert: "Certificate") -> dict:
+    """A snapshot entry with its certificate: what the next build compares and keeps."""
+    return {**entry, CERTIFICATE_DIGEST: digest, CERTIFICATE_NUMBER: cert.number,
+            CERTIFICATE_ISSUED: cert.edition.certificates.issue_date.isoformat()}
+
+
 def issues_certificate(edition: Edition, c: Conference) -> bool:
     """Whether a certificate exists for ``c``: the edition issues them, and the
     conference was still in the Guide on the issue date."""
@@ -149,6 +156,63 @@ def issues_certificate(edition: Edition, c: Conference) -> bool:
     if c.listed or c.status_date is None:
         return True
     return c.status_date >= edition.certificates.issue_date
+
+
+def check_issued_numbers_kept(content: Content, published: dict | None, problems, today: dt.date) -> None:
+    """A certificate the published build issued keeps its number and its page: its
+    holder's QR code and anyone verifying it open the page of that number.
+
+    Removing the record, changing its id (which the number is made from),
+    giving it another number, or leaving it no certificate (the edition's
+    settings removed, a withdrawal dated before the issue date) would leave
+    the issued certificate verifying nothing. A withdrawn record keeps its page
+    (the certificate shows as no longer valid); a record that replaces another
+    may carry its number with ``certificate:``. Before the issue date the
+    certificates published are in no one's hands yet: records may come and go.
+    ``published``: the snapshot of the build in site/ (serve: as its session
+    started; its previews do not publish one).
+    """
+    if published is None:
+        return
+    records = {c.id: c for e in content.editions for c in e.conferences}
+    editions = {e.id: e for e in content.editions}
+    numbers = {c.certificate for e in content.editions for c in e.conferences if issues_certificate(e, c)}
+    failed = {p.path for p in problems.items if p.severity == "error"}
+    for cid, entry in published["records"].items():
+        if not isinstance(entry, dict) or CERTIFICATE_DIGEST not in entry:
+            continue
+        number, edition_id = entry.get(CERTIFICATE_NUMBER), entry.get("edition")
+        if not isinstance(number, str) or number in numbers or not isinstance(edition_id, str):
+            continue
+        edition = editions.get(edition_id)
+        try:
+            issued = dt.date.fromisoformat(entry[CERTIFICATE_ISSUED])
+        except (KeyError, TypeError, ValueError):   # (a snapshot from before it was kept)
+            issued = edition.certificates.issue_date if edition is not None and edition.certificates else None
+        if issued is None or issued > today:
+            continue
+        folder = content.root / "content/editions" / edition_id
+        rel = f"content/editions/{edition_id}/conferences/{cid}.yaml"
+        if rel in failed or (edition is None and (folder / "edition.yaml").is_file()):
+            continue   # (reported already: this is told once the record or its edition reads)
+        c = records.get(cid)
+        if c is None:
+            problems.error(content.root / rel, (1, 1), "issued-certificate-number",
+                           f"record '{cid}' is gone, but its certificate {number} was issued and would verify "
+                           "nothing: keep the record with 'status: withdrawn' (its certificate then shows as no "
+                           f"longer valid), or give the record that replaces it 'certificate: {number}'")
+        elif c.certificate != number:
+            key = "certificate" if "certificate" in c.marks else "id"
+            problems.error(content.root / c.source.path, c.marks[key], "issued-certificate-number",
+                           f"certificate {number} of this conference was issued; its number would become "
+                           f"{c.certificate}, and the issued one would verify nothing: keep it with "
+                           f"'certificate: {number}'")
+        else:
+            key = "status_date" if "status_date" in c.marks else "id"
+            problems.error(content.root / c.source.path, c.marks[key], "issued-certificate-number",
+                           f"certificate {number} of this conference was issued on {issued.isoformat()}; this "
+                           "build would publish none for it, and the issued one would verify nothing: keep the "
+                           "edition's certificates settings, and date a withdrawal on or after the issue date")
 
 
 @dataclass
@@ -273,7 +337,7 @@ class SiteModel:
             def certified(c):
                 cert = self.certificate_of(c)
                 entry, digest = self.snapshot[c.id], sha256.get(cert.pdf_path) if cert is not None else None
-                return {**entry, CERTIFICATE_DIGEST: digest, CERTIFICATE_NUMBER: cert.number} if digest else entry
+                return _certified(entry, digest, cert) if digest else entry
             # (the last model's, certified; the same ids, so the same order)
             return delta.patched(last.snapshot, {c.id: c for c in delta.came}, certified), True
         # (a new dict: build_model's stays as it was, serve's next save patches it)
@@ -286,10 +350,10 @@ class SiteModel:
             if digest and cid in snapshot:
                 entry = snapshot[cid]
                 versions = _CERTIFIED.get(entry, (), dict)
-                if (digest, cert.number) not in versions:
-                    versions[digest, cert.number] = {**entry, CERTIFICATE_DIGEST: digest,
-                                                     CERTIFICATE_NUMBER: cert.number}
-                snapshot[cid] = versions[digest, cert.number]
+                version = (digest, cert.number, cert.edition.certificates.issue_date)
+                if version not in versions:
+                    versions[version] = _certified(entry, digest, cert)
+                snapshot[cid] = versions[version]
         return snapshot, False
 
     @property

@@ -26,10 +26,10 @@ from tqdm import tqdm
 from .confidential import scan_output, scan_sources, withhold_matches
 from .content import load_project
 from .buildlock import WAITING, project_lock
-from .changes import check_issued_numbers_kept, read_snapshot
+from .changes import read_snapshot
 from .fingerprint import DigestMemo, Fingerprints
-from .model import (LANGS, ModelBasis, SiteModel, build_model, load_pinyin, model_basis, model_differences,
-                    patch_model, save_pinyin)
+from .model import (LANGS, ModelBasis, SiteModel, build_model, check_issued_numbers_kept, load_pinyin, model_basis,
+                    model_differences, patch_model, save_pinyin)
 from .output import (BuildState, Output, OutputCollision, OutputRecord, TreeWriter, companions, digest_bytes,
                      search_pages_dir, swap)
 from .pdfs import CACHE_DIR, MANIFEST, PdfResult, build_pdfs, manifest, pdf_digests
@@ -125,6 +125,7 @@ class Session:
     trees: tuple | None = None               # TreeWriter.trees_after_swap()
     renderer: Renderer | None = None
     snapshot: dict | None = None             # the last build's, as read_snapshot reads it
+    published: dict | None = None            # records.json's when serve started (see check_issued_numbers_kept)
     background: threading.Thread | None = None   # the catch-up after a build, then the collector
     # The state whose files the staging tree holds, every one of them, as
     # listed in ``trees``: set by a catch-up that succeeded, taken by the next
@@ -210,14 +211,18 @@ class Build:
             catalogs = load_catalogs(self.root, self.problems, messages_root(self.root))
             if self.session is not None and self.session.snapshot is not None:
                 self.previous = self.session.snapshot  # what the last build published
+                published = self.session.published
             else:
-                self.previous = read_snapshot(self.out)
+                self.previous = published = read_snapshot(self.out)
+                if self.session is not None:
+                    # (records.json as serve found it: its previews let it lag)
+                    self.session.published = published
         with self.stage("validate"):
             content = validate(raw, self.problems)
             scan_sources(raw, content.confidential, catalogs.paths.values(), self.problems)
             check_translations(content, catalogs, self.problems)
             check_rules(content, self.problems, self.today)
-            check_issued_numbers_kept(content, self.previous, self.problems, self.today)
+            check_issued_numbers_kept(content, published, self.problems, self.today)
             withhold_matches(self.problems, content.confidential)
             if self.strict:
                 self.problems.escalate_warnings(STRICT_CODES)

@@ -74,6 +74,9 @@ class DateSpan:
 
 
 KINDS = ("recurring", "one-off")
+# The call's words for them (spreadsheets, and records typed by staff).
+KIND_WORDS = {"机制性会议": "recurring", "机制性": "recurring", "recurring": "recurring",
+              "单次会议": "one-off", "单次": "one-off", "one-off": "one-off"}
 STATUSES = ("accredited", "postponed", "cancelled", "withdrawn")
 LISTED_STATUSES = ("accredited", "postponed")
 

@@ -27,6 +27,7 @@ from .model import LANGS, SiteModel, index_letter, name_key, pinyin_key
 from .pdfs import pdf_digests
 from .records import Conference, DateSpan, Text
 from .translation import BABEL_LOCALE, HTML_LANG, ContentTranslator
+from .validation import CERTIFICATE_NUMBER, CERTIFICATE_NUMBER_LENGTH
 
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 # Record descriptions sit inside a conference page under its own headings:
@@ -266,6 +267,17 @@ def format_day(d: dt.date, lang: str) -> str:
 
 def format_number(n, lang: str) -> str:
     return format_decimal(n, locale=babel_locale(lang))
+
+
+def format_kind(c: Conference, lang: str, gt) -> str:
+    """"Recurring conference, edition 15": as the conference page, its verification
+    page and its certificate print it."""
+    if c.kind == "recurring" and c.edition_number:
+        return gt.gettext("Recurring conference, edition %(number)s") % {
+            "number": format_number(c.edition_number, lang)}
+    if c.kind == "recurring":
+        return gt.gettext("Recurring conference")
+    return gt.gettext("One-off conference")
 
 
 def sanitize_html(html: str, tags: set[str] | None = None) -> str:
@@ -531,6 +543,9 @@ class Renderer:
         def num(n) -> str:
             return format_number(n, lang)
 
+        def kind(c: Conference) -> str:
+            return format_kind(c, lang, gt)
+
         def url(key: str, in_lang: str | None = None) -> str:
             prefix = f"{in_lang or lang}/" if key != "" else ""
             return self.base_path + prefix + page_url_path(key)
@@ -605,7 +620,8 @@ class Renderer:
             calendar_key=calendar_key, field_calendar_key=field_calendar_key,
             guide_calendar_key=GUIDE_CALENDAR_KEY, feed_key=FEED_KEY,
             open_data=opendata.FILES, page_url_path=page_url_path, site_file=site_file,
-            sha256_of=sha256_of, has_pdf=lambda path: path in self.pdf_sha256)
+            sha256_of=sha256_of, has_pdf=lambda path: path in self.pdf_sha256, kind_of=kind,
+            certificate_number=(CERTIFICATE_NUMBER.pattern, *CERTIFICATE_NUMBER_LENGTH))
         env.filters.update(dates=dates, iso_dates=iso_dates, month_name=month_name, num=num, day=day)
         self.formats[lang] = LangFormats(
             lang=lang, html_lang=HTML_LANG[lang], tp=tp,

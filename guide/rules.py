@@ -86,6 +86,7 @@ class RuleCheck:
             self.check_eligibility(c)
             self.check_area(c)
             self.check_freshness(c)
+            self.check_past_dates(c)
             return self.problems.items
         finally:
             self.problems = problems
@@ -161,6 +162,17 @@ class RuleCheck:
             self.report(c, None, "resources-missing",
                         f"ended on {c.dates.end.isoformat()}; add its resources (talk videos, "
                         "expert-opinion summary, proceedings)", "warning")
+
+    def check_past_dates(self, c: Conference) -> None:
+        """Dates of what already happened (a typo such as 2033 for 2023 would keep the
+        record at the top of the feed for ten years)."""
+        for key, what in (("updated", "last changed"), ("confirmed", "confirmed"),
+                          ("status_date", "postponed, cancelled or withdrawn")):
+            day = getattr(c, key)
+            if day is not None and day > self.today:
+                self.report(c, key, "date-in-future",
+                            f"'{key}' says the record was {what} on {day.isoformat()}, after the build date "
+                            f"({self.today.isoformat()}); check the year", "warning")
 
     def check_duplicates(self) -> None:
         seen: dict[tuple, Conference] = {}

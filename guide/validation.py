@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from .confidential import Rule, parse_rules
 from .content import LANGS, RawDoc, RawProject
 from .problems import Problems
-from .records import (KINDS, STATUSES, CertificateSettings, Conference, DateSpan, Edition,
+from .records import (KIND_WORDS, KINDS, STATUSES, CertificateSettings, Conference, DateSpan, Edition,
                       Field, GuideInfo, Page, Quota, Resources, RuleException, Rules, Source,
                       Text, Unit, UnitGroup)
 from .yamldoc import STR_TAG, MarkedList, MarkedMap
@@ -28,6 +28,7 @@ UNIT_CODE = re.compile(r"^[A-Z]+-[0-9]+[A-Z]*$")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 LIST_PUNCTUATION = re.compile(r"[、，；]")
 CERTIFICATE_NUMBER = re.compile(r"^[0-9A-Z]+(?:-[0-9A-Z]+)*$")
+CERTIFICATE_NUMBER_LENGTH = (6, 32)   # (the certificate lookup's script checks the same)
 # Crockford's base 32: no I, L, O or U, so a number read aloud or typed is unambiguous.
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Characters that change how text is displayed without being visible.
@@ -218,12 +219,16 @@ class Checker:
             return None
         return value
 
-    def choice(self, key, options, required=True, default=None):
+    def choice(self, key, options, required=True, default=None, words=None):
+        """One of ``options``; ``words``: other spellings of them, for the hint."""
         if not self.present(key, required):
             return default
         value = self.string(key, required)
         if value is not None and value not in options:
-            self.err(key, "bad-value", f"'{value}' is not one of: {', '.join(options)}")
+            meant = (words or {}).get(value.strip().lower()) or next(
+                iter(difflib.get_close_matches(value.strip().lower(), options, n=1)), None)
+            self.err(key, "bad-value", f"'{value}' is not one of: {', '.join(options)}"
+                     + (f"; did you mean '{meant}'?" if meant else ""))
             return None
         return value
 
@@ -563,7 +568,7 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     cid = c.slug("id")
     series = c.slug("series", required=False)
     name = c.text("name")
-    kind = c.choice("kind", KINDS)
+    kind = c.choice("kind", KINDS, words=KIND_WORDS)
     number = c.integer("edition_number", minimum=1)
     if number is not None and kind == "one-off":
         c.err("edition_number", "bad-value", "a one-off conference has no edition number")
@@ -601,7 +606,9 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     hosts = c.text_list("hosts")
     recommender = c.string("recommender")
     if recommender is not None and recommender not in content.units:
-        hint = difflib.get_close_matches(recommender, sorted(content.units), n=1)
+        # (a-06 is A-06, before any code that merely looks alike)
+        hint = [k for k in content.units if k.upper() == recommender.strip().upper()][:1] or \
+            difflib.get_close_matches(recommender, sorted(content.units), n=1)
         c.err("recommender", "unknown-unit",
               f"'{recommender}' is not a unit of units.yaml" + (f"; did you mean '{hint[0]}'?" if hint else ""))
     co = c.text_list("co_recommenders")
@@ -650,9 +657,10 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     elif ex is not None:
         c.err("exceptions", "type", "expected a list of exceptions")
     certificate = c.string("certificate", required=False)
-    if certificate is not None and not (CERTIFICATE_NUMBER.match(certificate) and 6 <= len(certificate) <= 32):
+    shortest, longest = CERTIFICATE_NUMBER_LENGTH
+    if certificate is not None and not (CERTIFICATE_NUMBER.match(certificate) and shortest <= len(certificate) <= longest):
         c.err("certificate", "bad-certificate-number",
-              f"'{certificate}' is not a certificate number: 6 to 32 capital ASCII letters, "
+              f"'{certificate}' is not a certificate number: {shortest} to {longest} capital ASCII letters, "
               "digits and single hyphens, such as 2023-K7QF-3M9D")
         certificate = None
     sources = []

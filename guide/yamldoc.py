@@ -269,8 +269,13 @@ def load_text(text: str, path, problems: Problems):
         where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         # A key typed with a Chinese input method ("city：重庆") is reported by
         # the parser a line later, as a missing ':': name the colon instead.
-        end = text.find("\n", mark.index) if mark is not None else -1
-        wide = _WIDE_COLON_KEY.search(text, 0, end if end >= 0 else len(text))
+        # (on the line the parser stopped at, or the one before: not a colon
+        # elsewhere, inside a text, that has nothing to do with the error)
+        wide = None
+        if mark is not None:
+            end = text.find("\n", mark.index)
+            start = text.rfind("\n", 0, text.rfind("\n", 0, mark.index)) + 1
+            wide = _WIDE_COLON_KEY.search(text, start, end if end >= 0 else len(text))
         if wide is not None:
             line = text.count("\n", 0, wide.start("colon")) + 1
             column = wide.start("colon") - (text.rfind("\n", 0, wide.start("colon")) + 1) + 1

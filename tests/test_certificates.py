@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from conftest import make_project
+from conftest import TODAY, make_project
 from guide.certificates import certificate_doc
 from guide.fonts import printable
 from guide.validation import derived_certificate_number
@@ -472,3 +472,75 @@ def test_records_come_and_go_freely_before_the_issue_date(project):
     assert project.build().ok
     (project.root / "content/editions/2023/conferences/ccs-2023.yaml").unlink()
     assert project.build().ok
+
+
+def issued_project(project):
+    """Certificates issued (the build date is 2023-06-01) and published."""
+    project.issue_certificates(date="2023-05-15")
+    assert project.build().ok
+    return project
+
+
+def errors_of(project):
+    return [(p.code, p.path, p.line) for p in project.build().problems.errors]
+
+
+CCS = "content/editions/2023/conferences/ccs-2023.yaml"
+
+
+def test_errors_on_an_issued_certificate_left_with_no_page(project):
+    """The record stays, but would get no certificate: withdrawn with a date
+    before the issue date, or the edition's certificate settings removed."""
+    issued_project(project)
+    path = project.root / CCS
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "status: withdrawn\nstatus_date: 2023-05-01\n", encoding="utf-8")
+    assert errors_of(project) == [("issued-certificate-number", CCS, text.count("\n") + 2)]
+    path.write_text(text + "status: withdrawn\nstatus_date: 2023-05-20\n", encoding="utf-8")
+    assert errors_of(project) == []
+    path.write_text(text, encoding="utf-8")
+    edition = project.root / "content/editions/2023/edition.yaml"
+    edition.write_text(edition.read_text(encoding="utf-8").split("certificates:")[0], encoding="utf-8")
+    assert {(code, line) for code, _path, line in errors_of(project)} == {("issued-certificate-number", 1)}
+
+
+def test_an_issue_date_moved_later_does_not_free_an_issued_number(project):
+    issued_project(project)
+    edition = project.root / "content/editions/2023/edition.yaml"
+    edition.write_text(edition.read_text(encoding="utf-8").replace("2023-05-15", "2023-12-01"), encoding="utf-8")
+    (project.root / CCS).unlink()
+    assert errors_of(project) == [("issued-certificate-number", CCS, 1)]
+
+
+def test_a_record_with_another_error_is_not_also_reported_gone(project):
+    issued_project(project)
+    path = project.root / CCS
+    path.write_text(path.read_text(encoding="utf-8").replace("start: 2023-06-17", "start: 2023-06-171"),
+                    encoding="utf-8")
+    assert [code for code, _path, _line in errors_of(project)] == ["bad-date"]
+
+
+def test_serve_judges_issued_numbers_by_what_is_published_not_by_its_previews(project):
+    """A record added and renamed between two saves was never published: no error."""
+    from guide.preview import Preview
+    issued_project(project)
+    preview = Preview(project.root, None, TODAY, False, True)
+    preview.build()
+    typo = project.root / "content/editions/2023/conferences/ccs-2032.yaml"
+    typo.write_text((project.root / CCS).read_text(encoding="utf-8").replace("id: ccs-2023", "id: ccs-2032")
+                    .replace("start: 2023-06-17", "start: 2023-07-17").replace("end: 2023-06-20", "end: 2023-07-20"),
+                    encoding="utf-8")
+    preview.build()
+    preview.session.wait()
+    assert preview.state.snapshot()[1] == []
+    typo.rename(typo.with_name("ccs-2033.yaml"))
+    path = typo.with_name("ccs-2033.yaml")
+    path.write_text(path.read_text(encoding="utf-8").replace("id: ccs-2032", "id: ccs-2033"), encoding="utf-8")
+    preview.build()
+    preview.session.wait()
+    assert preview.state.snapshot()[1] == []
+    (project.root / CCS).unlink()   # (published: refused in a preview too)
+    preview.build()
+    preview.session.wait()
+    (error,) = preview.state.snapshot()[1]
+    assert ": issued-certificate-number: record 'ccs-2023' is gone" in error

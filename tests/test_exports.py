@@ -73,6 +73,10 @@ def test_month_only_dates_span_the_month_tentatively(dated):
     assert (ev.decoded("dtstart"), ev.decoded("dtend")) == (dt.date(2023, 10, 1), dt.date(2023, 11, 1))
     assert str(ev["status"]) == "TENTATIVE"
     assert "October 2023 (dates to be announced)" in str(ev["description"])
+    # (shown over the whole month: the title says why)
+    assert str(ev["summary"]).endswith(" (dates to be announced)")
+    (ev,) = calendar(dated, "zh/2023/conferences/wlsc-2023/wlsc-2023.ics").walk("VEVENT")
+    assert str(ev["summary"]).endswith("（具体日期待定）")
 
 
 def test_dtstamp_comes_from_the_data(dated):

@@ -186,6 +186,9 @@ def test_name_keys_skip_a_leading_year_ordinal_or_article():
     for name in ("The 22nd China Conference", "23rd China Pharmacists Week", "2023 (6th) China Aeronautical"):
         assert index_letter("en", name_key("en", name)) == "C", name
     assert name_key("en", "Theory Days")[0] == "theory days" and name_key("en", "Annual Meeting")[0] == "annual meeting"
+    # (one article; a century is no edition)
+    assert name_key("en", "The A Team Workshop")[0] == "a team workshop"
+    assert name_key("en", "20th Century Studies Conference")[0] == "20th century studies conference"
 
 
 def test_home_shows_counts_per_field_and_next_conferences(built):

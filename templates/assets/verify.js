@@ -16,7 +16,9 @@
 
   function open(text) {
     var number = normalized(text);
-    if (!/^[0-9A-Z]+(?:-[0-9A-Z]+)*$/.test(number) || number.length < 6 || number.length > 32) {
+    // (the pattern and lengths the build checks explicit numbers against)
+    if (!new RegExp(form.dataset.pattern).test(number) || number.length < Number(form.dataset.shortest)
+        || number.length > Number(form.dataset.longest)) {
       status.textContent = form.dataset.invalid;
       return;
     }
