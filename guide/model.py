@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 
 from .cachefile import load_pickle, save_pickle
-from .changes import CERTIFICATE_DIGEST, CERTIFICATE_ISSUED, CERTIFICATE_NUMBER, ChangeReport, compare, snapshot_record, snapshot_records
+from .changes import (CERTIFICATE_DIGEST, CERTIFICATE_ISSUED, CERTIFICATE_NUMBER, ChangeReport, compare,
+                      snapshot_record, snapshot_records)
 from .recordcache import RecordMemo
 from .records import LISTED_STATUSES, Conference, Edition, GuideInfo, Page, Unit
 from .translation import Catalogs, ContentTranslator
