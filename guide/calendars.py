@@ -134,7 +134,7 @@ def event(model: SiteModel, c: Conference, fmt: LangFormats) -> bytes:
     # As the conference page writes the place: city, venue.
     place = [fmt.tp(x) for x in (c.city, c.venue) if x]
     summary = fmt.tp(c.name)
-    if c.dates.precision == "month":
+    if status == "TENTATIVE":
         # (a calendar shows the event over the whole month: the title says why)
         _ = fmt.gettext  # (named so that extraction finds the string)
         summary = _("%(name)s (dates to be announced)") % {"name": summary}

@@ -26,7 +26,7 @@ from tqdm import tqdm
 from .confidential import scan_output, scan_sources, withhold_matches
 from .content import load_project
 from .buildlock import WAITING, project_lock
-from .changes import read_snapshot
+from .changes import SNAPSHOT, read_snapshot
 from .fingerprint import DigestMemo, Fingerprints
 from .model import (LANGS, ModelBasis, SiteModel, build_model, check_issued_numbers_kept, load_pinyin, model_basis,
                     model_differences, patch_model, save_pinyin)
@@ -362,6 +362,12 @@ class Build:
             todo, reused = [], []
             for job in jobs:
                 prev = state.outputs.get(job.path)
+                if self.preview and prev is None and job.path == SNAPSHOT:
+                    # serve publishes no records snapshot of its own: build.py
+                    # takes the one it finds as what was published (issued
+                    # certificates), and a preview's records were never that.
+                    self.result.lagging += 1
+                    continue
                 # serve: a bulk file may stay as the last build left it (its
                 # record keeps the old fingerprint, so the next build makes it).
                 if (job.fingerprint is None or prev is None

@@ -257,6 +257,25 @@ def decode(data: bytes, path, problems: Problems) -> str | None:
 _WIDE_COLON_KEY = re.compile(r"^[ \t]*(?:-[ \t]+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)[ \t]*(?P<colon>：)", re.MULTILINE)
 
 
+def _wide_colon_before(text: str, mark):
+    """A key with a full-width colon on the line the parser stopped at or on the
+    last line with text before it (blank lines between): not a colon elsewhere,
+    inside a text, that has nothing to do with the error."""
+    lines = text.split("\n")[:mark.line + 1]
+    start = sum(len(line) + 1 for line in lines)   # (past the end of the parser's line)
+    looked = 0
+    for line in reversed(lines):
+        start -= len(line) + 1
+        if not line.strip():
+            continue
+        if _WIDE_COLON_KEY.match(line):
+            return _WIDE_COLON_KEY.match(text, start)
+        looked += 1
+        if looked == 2:
+            break
+    return None
+
+
 def load_text(text: str, path, problems: Problems):
     """Parse one YAML document; returns None (with problems) when it cannot."""
     builder = _Builder(path, problems)
@@ -269,13 +288,7 @@ def load_text(text: str, path, problems: Problems):
         where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         # A key typed with a Chinese input method ("city：重庆") is reported by
         # the parser a line later, as a missing ':': name the colon instead.
-        # (on the line the parser stopped at, or the one before: not a colon
-        # elsewhere, inside a text, that has nothing to do with the error)
-        wide = None
-        if mark is not None:
-            end = text.find("\n", mark.index)
-            start = text.rfind("\n", 0, text.rfind("\n", 0, mark.index)) + 1
-            wide = _WIDE_COLON_KEY.search(text, start, end if end >= 0 else len(text))
+        wide = _wide_colon_before(text, mark) if mark is not None else None
         if wide is not None:
             line = text.count("\n", 0, wide.start("colon")) + 1
             column = wide.start("colon") - (text.rfind("\n", 0, wide.start("colon")) + 1) + 1

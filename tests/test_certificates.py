@@ -544,3 +544,32 @@ def test_serve_judges_issued_numbers_by_what_is_published_not_by_its_previews(pr
     preview.session.wait()
     (error,) = preview.state.snapshot()[1]
     assert ": issued-certificate-number: record 'ccs-2023' is gone" in error
+
+
+def test_a_preview_publishes_no_records_snapshot_build_py_would_take_as_published(project):
+    """serve on a site never built: its previews write no records.json, so a record
+    added and removed in serve is none of build.py's business."""
+    from guide.preview import Preview
+    project.issue_certificates(date="2023-05-15")
+    preview = Preview(project.root, None, TODAY, False, True)
+    typo = project.root / "content/editions/2023/conferences/ccs-2032.yaml"
+    typo.write_text((project.root / CCS).read_text(encoding="utf-8").replace("id: ccs-2023", "id: ccs-2032")
+                    .replace("start: 2023-06-17", "start: 2023-07-17").replace("end: 2023-06-20", "end: 2023-07-20"),
+                    encoding="utf-8")
+    preview.build()
+    preview.session.wait()
+    assert preview.state.snapshot()[1] == []
+    assert not (project.root / "site/staff/records.json").exists()
+    typo.unlink()
+    result = project.build()
+    assert result.ok, [p.format() for p in result.problems.items]
+    assert (project.root / "site/staff/records.json").exists()
+
+
+def test_an_edition_that_does_not_read_is_not_also_reported_for_each_certificate(project):
+    issued_project(project)
+    edition = project.root / "content/editions/2023/edition.yaml"
+    edition.write_text(edition.read_text(encoding="utf-8").replace("issue_date: 2023-05-15", "issue_date: 2023-13-15"),
+                       encoding="utf-8")
+    codes = [code for code, _path, _line in errors_of(project)]
+    assert codes and "issued-certificate-number" not in codes, codes
