@@ -520,12 +520,8 @@ def test_a_record_with_another_error_is_not_also_reported_gone(project):
     assert [code for code, _path, _line in errors_of(project)] == ["bad-date"]
 
 
-def test_serve_judges_issued_numbers_by_what_is_published_not_by_its_previews(project):
-    """A record added and renamed between two saves was never published: no error."""
-    from guide.preview import Preview
-    issued_project(project)
-    preview = Preview(project.root, None, TODAY, False, True)
-    preview.build()
+def saved_in_serve(project, preview):
+    """A new record (a typo in its id, ccs-2032) saved while serve runs; its path."""
     typo = project.root / "content/editions/2023/conferences/ccs-2032.yaml"
     typo.write_text((project.root / CCS).read_text(encoding="utf-8").replace("id: ccs-2023", "id: ccs-2032")
                     .replace("start: 2023-06-17", "start: 2023-07-17").replace("end: 2023-06-20", "end: 2023-07-20"),
@@ -533,6 +529,16 @@ def test_serve_judges_issued_numbers_by_what_is_published_not_by_its_previews(pr
     preview.build()
     preview.session.wait()
     assert preview.state.snapshot()[1] == []
+    return typo
+
+
+def test_serve_judges_issued_numbers_by_what_is_published_not_by_its_previews(project):
+    """A record added and renamed between two saves was never published: no error."""
+    from guide.preview import Preview
+    issued_project(project)
+    preview = Preview(project.root, None, TODAY, False, True)
+    preview.build()
+    typo = saved_in_serve(project, preview)
     typo.rename(typo.with_name("ccs-2033.yaml"))
     path = typo.with_name("ccs-2033.yaml")
     path.write_text(path.read_text(encoding="utf-8").replace("id: ccs-2032", "id: ccs-2033"), encoding="utf-8")
@@ -552,13 +558,7 @@ def test_a_preview_publishes_no_records_snapshot_build_py_would_take_as_publishe
     from guide.preview import Preview
     project.issue_certificates(date="2023-05-15")
     preview = Preview(project.root, None, TODAY, False, True)
-    typo = project.root / "content/editions/2023/conferences/ccs-2032.yaml"
-    typo.write_text((project.root / CCS).read_text(encoding="utf-8").replace("id: ccs-2023", "id: ccs-2032")
-                    .replace("start: 2023-06-17", "start: 2023-07-17").replace("end: 2023-06-20", "end: 2023-07-20"),
-                    encoding="utf-8")
-    preview.build()
-    preview.session.wait()
-    assert preview.state.snapshot()[1] == []
+    typo = saved_in_serve(project, preview)
     assert not (project.root / "site/staff/records.json").exists()
     typo.unlink()
     result = project.build()
