@@ -9,11 +9,11 @@ before staff have read it (and leaves the published site as it is).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .fingerprint import _h
 from .recordcache import RecordMemo
 from .records import Conference
 from .translation import ContentTranslator
@@ -67,15 +67,11 @@ def snapshot_record(c: Conference, en: ContentTranslator) -> dict:
         # change is reported without records.json carrying every description.
         "resources": {"videos": c.resources.videos, "summary": c.resources.summary,
                       "proceedings": c.resources.proceedings} if c.resources else None,
-        "description": _digest(c.description.zh, en.lookup(c.description)[0]) if c.description else None,
+        "description": _h(c.description.zh, en.lookup(c.description)[0])[:16] if c.description else None,
         "sources": c.sources, "updated": c.updated.isoformat() if c.updated else None,
         "postponed_from": ([c.postponed_from.start.isoformat(), c.postponed_from.end.isoformat(),
                             c.postponed_from.precision] if c.postponed_from else None),
     }
-
-
-def _digest(*texts: str) -> str:
-    return hashlib.sha256("\0".join(texts).encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass

@@ -121,7 +121,7 @@ def run_i18n(build: Build, action: str, fmt: str = "text") -> int:
         written = i18n.compile_all(root, build.problems)
         if fmt == "text":
             print_problems(build, "text")
-        say({"compiled": written, **json.loads(build.problems.to_json())},
+        say({"compiled": written, **build.problems.to_dict()},
             [*(f"compiled {w}" for w in written), f"{len(written)} catalog(s) compiled"])
         return 1 if build.problems.errors else 0
     checked = build.check()

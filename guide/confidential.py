@@ -30,7 +30,7 @@ except ImportError:  # a Python without them: every rule is searched in full, as
     sre_compiler = sre = sre_parser = None
 
 from .problems import Problems
-from .yamldoc import MarkedList, MarkedMap
+from .yamldoc import MarkedList, MarkedMap, text_position
 
 CODE = "confidential"
 # Published files that are text; anything else (images, fonts) is not scanned.
@@ -93,11 +93,6 @@ def _report(problems: Problems, path, where, rule: Rule, what: str) -> None:
                    "it must never be published: remove it from the file")
 
 
-def _position(text: str, offset: int) -> tuple[int, int]:
-    before = text[:offset]
-    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
-
-
 def scan_text(text: str, path, problems: Problems, rules: list[Rule], what: str = "text") -> bool:
     """Report each rule's first match in ``text``; True when clean."""
     return _scan(_Haystack(text, None), path, problems, rules, what)
@@ -110,7 +105,7 @@ def _scan(hay: _Haystack, path, problems: Problems, rules: list[Rule], what: str
             continue
         m = rule.pattern.search(hay.text)
         if m:
-            _report(problems, path, _position(hay.text, m.start()), rule, what)
+            _report(problems, path, text_position(hay.text, m.start()), rule, what)
             clean = False
     return clean
 

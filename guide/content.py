@@ -115,10 +115,13 @@ def load_project(root: Path, problems: Problems, cache: RecordCache | None = Non
     units = _required(content / "units.yaml", problems, "the list of recommending units")
     editions = []
     editions_dir = content / "editions"
+    edition_dirs = []
     for path in sorted(editions_dir.iterdir()) if editions_dir.is_dir() else []:
-        if not path.is_dir():
+        if path.is_dir():
+            edition_dirs.append(path)
+        else:
             _ignored(path, problems, "content/editions/ holds one folder per edition; this file is not part of the guide")
-    for edir in sorted(p for p in editions_dir.iterdir() if p.is_dir()) if editions_dir.is_dir() else []:
+    for edir in edition_dirs:
         meta = _required(edir / "edition.yaml", problems, "the edition's data")
         for path in sorted(edir.iterdir()):
             # (a record saved one folder too high would otherwise be left out unsaid)

@@ -151,11 +151,12 @@ class Problems:
         text = f"{e} error{'s' if e != 1 else ''}, {w} warning{'s' if w != 1 else ''}"
         return text + (f", {i} approved exception{'s' if i != 1 else ''} listed" if i else "")
 
+    def to_dict(self) -> dict:
+        return {"problems": [asdict(p) for p in self.sorted()],
+                "errors": len(self.errors), "warnings": len(self.warnings), "infos": len(self.infos)}
+
     def to_json(self) -> str:
-        return json.dumps(
-            {"problems": [asdict(p) for p in self.sorted()],
-             "errors": len(self.errors), "warnings": len(self.warnings), "infos": len(self.infos)},
-            ensure_ascii=False, indent=2)
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
     def __len__(self) -> int:
         return len(self.items)

@@ -767,9 +767,9 @@ def validate(raw: RawProject, problems: Problems) -> Content:
                                "ids are unique across the whole guide")
                 continue
             seen_ids[conf.id] = (doc.path, conf.marks["id"])
+            explicit = "certificate" in conf.marks   # (written out, else made from the id)
             if conf.certificate in seen_numbers:
                 first_path, first_mark, first_explicit = seen_numbers[conf.certificate]
-                explicit = "certificate" in conf.marks
                 if first_explicit and not explicit:
                     # The number written out is the one to change: the other
                     # record's is made from its id, and may be issued already.
@@ -784,7 +784,6 @@ def validate(raw: RawProject, problems: Problems) -> Content:
                                f"certificate number {conf.certificate} is already that of {first.path}:"
                                f"{first.line}; give this conference another with 'certificate:'")
                 continue
-            explicit = "certificate" in conf.marks
             seen_numbers[conf.certificate] = (doc.path, conf.marks["certificate" if explicit else "id"], explicit)
             edition.conferences.append(conf)
         content.editions.append(edition)

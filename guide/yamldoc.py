@@ -61,6 +61,12 @@ class MarkedList(list, Where):
         return self.marks[index] if index < len(self.marks) else self.mark
 
 
+def text_position(text: str, offset: int) -> tuple[int, int]:
+    """(line, column), from 1, of ``offset`` in ``text``."""
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+
 def _pos(node_or_event) -> tuple[int, int]:
     return (node_or_event.start_mark.line + 1, node_or_event.start_mark.column + 1)
 
@@ -257,19 +263,17 @@ def decode(data: bytes, path, problems: Problems) -> str | None:
 _WIDE_COLON_KEY = re.compile(r"^[ \t]*(?:-[ \t]+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)[ \t]*(?P<colon>：)", re.MULTILINE)
 
 
-def _wide_colon_before(text: str, mark):
-    """A key with a full-width colon on the line the parser stopped at or on the
-    last line with text before it (blank lines between): not a colon elsewhere,
-    inside a text, that has nothing to do with the error."""
-    lines = text.split("\n")[:mark.line + 1]
-    start = sum(len(line) + 1 for line in lines)   # (past the end of the parser's line)
+def _wide_colon_before(text: str, mark) -> tuple[int, int, str] | None:
+    """(line, column, key) of a key with a full-width colon on the line the parser
+    stopped at or on the last line with text before it (blank lines between):
+    not a colon elsewhere, inside a text, that has nothing to do with the error."""
     looked = 0
-    for line in reversed(lines):
-        start -= len(line) + 1
+    for i, line in reversed(list(enumerate(text.split("\n")[:mark.line + 1]))):
         if not line.strip():
             continue
-        if _WIDE_COLON_KEY.match(line):
-            return _WIDE_COLON_KEY.match(text, start)
+        found = _WIDE_COLON_KEY.match(line)
+        if found is not None:
+            return i + 1, found.start("colon") + 1, found.group("key")
         looked += 1
         if looked == 2:
             break
@@ -290,17 +294,15 @@ def load_text(text: str, path, problems: Problems):
         # the parser a line later, as a missing ':': name the colon instead.
         wide = _wide_colon_before(text, mark) if mark is not None else None
         if wide is not None:
-            line = text.count("\n", 0, wide.start("colon")) + 1
-            column = wide.start("colon") - (text.rfind("\n", 0, wide.start("colon")) + 1) + 1
+            line, column, key = wide
             problems.error(path, (line, column), "yaml-syntax",
-                           f"YAML syntax: '：' after '{wide.group('key')}' is a full-width colon; "
+                           f"YAML syntax: '：' after '{key}' is a full-width colon; "
                            "a key needs ':' (the ASCII colon)")
             return None
         reason = exc.problem or str(exc).splitlines()[0]
         problems.error(path, where, "yaml-syntax", f"YAML syntax: {reason}")
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
-        before = text[: exc.position]
-        where = (before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
+        where = text_position(text, exc.position)
         ch = exc.character
         code = ch if isinstance(ch, int) else ord(ch[:1] or "\0")
         problems.error(path, where, "yaml-syntax",
@@ -308,8 +310,7 @@ def load_text(text: str, path, problems: Problems):
     except yaml.YAMLError as exc:
         problems.error(path, (1, 1), "yaml-syntax", f"YAML syntax: {str(exc).splitlines()[0]}")
     except UnicodeEncodeError as exc:  # a lone surrogate: text that never was UTF-8 (the C parser encodes)
-        before = text[: exc.start]
-        where = (before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
+        where = text_position(text, exc.start)
         problems.error(path, where, "encoding",
                        f"the character U+{ord(text[exc.start]):04X} cannot be stored as UTF-8")
     return None
