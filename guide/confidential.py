@@ -182,6 +182,18 @@ def scan_output(files: dict[str, bytes], out: Path, problems: Problems, rules: l
             _scan(_Haystack(None, data), out / rel, problems, rules, "published text")
 
 
+def scan_doc(doc, rules: list[Rule], problems: Problems, skip: str | None = None) -> None:
+    """One content file read (a RawDoc; records also in recordpool.py)."""
+    if doc is not None and doc.data is not None:
+        start = len(problems.items)
+        if isinstance(doc.data, str):
+            scan_text(doc.data, doc.path, problems, rules)
+        else:
+            scan_document(doc.data, doc.path, problems, rules, skip)
+        if doc.entry is not None:  # a record cached with what was found in it
+            doc.entry.problems.extend(problems.items[start:])
+
+
 def scan_sources(raw, rules: list[Rule], catalog_paths, problems: Problems) -> None:
     """Every content file, page and translation catalog of a project."""
     if not rules:
@@ -191,14 +203,7 @@ def scan_sources(raw, rules: list[Rule], catalog_paths, problems: Problems) -> N
         docs.append((edition.meta, "confidential"))
         docs.extend((doc, None) for doc in edition.conferences)
     for doc, skip in docs:
-        if doc is not None and doc.data is not None:
-            start = len(problems.items)
-            if isinstance(doc.data, str):
-                scan_text(doc.data, doc.path, problems, rules)
-            else:
-                scan_document(doc.data, doc.path, problems, rules, skip)
-            if doc.entry is not None:  # a record cached with what was found in it
-                doc.entry.problems.extend(problems.items[start:])
+        scan_doc(doc, rules, problems, skip)
     for path, text in raw.pages.values():
         if text is not None:
             scan_text(text, path, problems, rules)

@@ -105,7 +105,50 @@ def _ignored(path: Path, problems: Problems, why: str) -> None:
         problems.warning(path, (1, 1), "file-ignored", why)
 
 
-def load_project(root: Path, problems: Problems, cache: RecordCache | None = None) -> RawProject:
+def record_files(cdir: Path) -> tuple[list[str], list[str]]:
+    """The record files below an edition's conferences/ folder, and its other files
+    (paths as strings, sorted)."""
+    records, others = [], []
+    if cdir.is_dir():
+        for name, is_file in _files_under(cdir):
+            # (``suffix``: a file named just ".yaml" is not a record)
+            if name.endswith((".yaml", ".yml")) and is_file and _path(name).suffix:
+                records.append(name)
+            elif is_file:
+                others.append(name)
+    return records, others
+
+
+def edition_dirs(content: Path) -> tuple[list[Path], list[Path]]:
+    """The edition folders of content/editions/, and the files beside them."""
+    editions_dir = content / "editions"
+    listed = sorted(editions_dir.iterdir()) if editions_dir.is_dir() else []
+    dirs = [p for p in listed if p.is_dir()]
+    return dirs, [p for p in listed if not p.is_dir()]
+
+
+def records_context(content: Path, edirs: list[Path]) -> str:
+    """What reading and checking any record depends on besides its file: the guide
+    and unit files and every edition's (a record is scanned with the confidential
+    rules of all of them)."""
+    return context_key([content / "guide.yaml", content / "units.yaml", *(d / "edition.yaml" for d in edirs)])
+
+
+def read_record(name: str, stat, context: str, cache: RecordCache | None, problems: Problems) -> RawDoc:
+    """A record file read (not found in the cache), with its cache entry begun."""
+    path = _path(name)
+    start = len(problems.items)
+    doc = _read(path, problems)
+    if cache is not None:
+        doc.entry = cache.begin(path, stat, context)
+        if doc.entry is not None:
+            doc.entry.problems.extend(problems.items[start:])
+    return doc
+
+
+def load_project(root: Path, problems: Problems, cache: RecordCache | None = None,
+                 records: bool = True) -> RawProject:
+    """``records``: False reads no conference record (recordpool.py checks them apart)."""
     content = root / "content"
     if not content.is_dir():
         problems.error(content, (1, 1), "file-missing",
@@ -114,14 +157,11 @@ def load_project(root: Path, problems: Problems, cache: RecordCache | None = Non
     guide = _required(content / "guide.yaml", problems, "the guide's settings")
     units = _required(content / "units.yaml", problems, "the list of recommending units")
     editions = []
-    editions_dir = content / "editions"
-    edition_dirs = []
-    for path in sorted(editions_dir.iterdir()) if editions_dir.is_dir() else []:
-        if path.is_dir():
-            edition_dirs.append(path)
-        else:
-            _ignored(path, problems, "content/editions/ holds one folder per edition; this file is not part of the guide")
-    for edir in edition_dirs:
+    edirs, stray = edition_dirs(content)
+    for path in stray:
+        _ignored(path, problems, "content/editions/ holds one folder per edition; this file is not part of the guide")
+    context = records_context(content, edirs)
+    for edir in edirs:
         meta = _required(edir / "edition.yaml", problems, "the edition's data")
         for path in sorted(edir.iterdir()):
             # (a record saved one folder too high would otherwise be left out unsaid)
@@ -129,27 +169,17 @@ def load_project(root: Path, problems: Problems, cache: RecordCache | None = Non
                 _ignored(path, problems, "an edition folder holds edition.yaml and conferences/ only; "
                                          "conference records go in conferences/")
         confs = []
-        cdir = edir / "conferences"
-        context = context_key([content / "guide.yaml", content / "units.yaml", edir / "edition.yaml"])
-        if cdir.is_dir():
-            for name, is_file in _files_under(cdir):
-                path = _path(name)
-                # (``path.suffix``: a file named just ".yaml" is not a record, as before)
-                if name.endswith((".yaml", ".yml")) and is_file and path.suffix:
-                    stat = stat_key(name) if cache is not None else None
-                    entry = cache.lookup(path, stat, context) if cache is not None else None
-                    if entry is not None:
-                        confs.append(RawDoc(path, None, entry, cached=True))
-                        continue
-                    start = len(problems.items)
-                    doc = _read(path, problems)
-                    if cache is not None:
-                        doc.entry = cache.begin(path, stat, context)
-                        if doc.entry is not None:
-                            doc.entry.problems.extend(problems.items[start:])
-                    confs.append(doc)
-                elif is_file:
-                    _ignored(path, problems, "not a .yaml file; it is not part of the guide")
+        if records:
+            names, others = record_files(edir / "conferences")
+            for name in others:
+                _ignored(_path(name), problems, "not a .yaml file; it is not part of the guide")
+            for name in names:
+                stat = stat_key(name) if cache is not None else None
+                entry = cache.lookup(_path(name), stat, context) if cache is not None else None
+                if entry is not None:
+                    confs.append(RawDoc(_path(name), None, entry, cached=True))
+                else:
+                    confs.append(read_record(name, stat, context, cache, problems))
         editions.append(RawEdition(edir, meta, confs))
     pages = {}
     pages_dir = content / "pages"

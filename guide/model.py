@@ -92,6 +92,32 @@ def pinyin_key(text: str) -> tuple:
     return (key, text)
 
 
+def pinyin_texts(c: Conference) -> list[str]:
+    """The texts of a record whose pinyin keys the model sorts by (its name, as
+    filed too, and its city): made ahead where records are checked (recordpool.py)."""
+    texts = [c.name.zh, filing_name(c.name.zh)]
+    if c.city is not None:
+        texts.append(c.city.zh)
+    return texts
+
+
+def pinyin_key_count() -> int:
+    return len(_PINYIN)
+
+
+def pinyin_keys_since(count: int) -> dict[str, str]:
+    """The keys made after the first ``count`` (the memo only grows, in order)."""
+    return dict(itertools.islice(_PINYIN.items(), count, None))
+
+
+def add_pinyin_keys(keys: dict[str, str]) -> None:
+    """Keys another process made."""
+    for text, key in keys.items():
+        if text not in _PINYIN:
+            _PINYIN[text] = key
+            _PINYIN_ADDED[0] += 1
+
+
 PINYIN_FORMAT = "pinyin keys 1"
 
 

@@ -34,6 +34,7 @@ from .output import (BuildState, Output, OutputCollision, OutputRecord, TreeWrit
                      search_pages_dir, swap)
 from .pdfs import CACHE_DIR, MANIFEST, PdfResult, build_pdfs, manifest, pdf_digests
 from .problems import Problems
+from .recordpool import fill_record_cache
 from .recordcache import RecordCache
 from .rendering import Fragments, OutputJob, Renderer
 from .searchindex import BUNDLE, SearchIndexError, index_pages, is_searchable, search_inputs
@@ -207,6 +208,8 @@ class Build:
         """load → validate; nothing is written (``keep_cache``: but the record cache)."""
         with self.stage("load"):
             cache = self.session.records if self.session is not None else RecordCache.load(self.root)
+            # (many records not in the cache, as in a cold build: read and checked on every core)
+            fill_record_cache(self.root, cache, self.problems.root, self.root / CACHE_DIR / "pinyin.pickle")
             raw = load_project(self.root, self.problems, cache)
             catalogs = load_catalogs(self.root, self.problems, messages_root(self.root))
             if self.session is not None and self.session.snapshot is not None:

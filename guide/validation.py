@@ -751,8 +751,10 @@ def validate(raw: RawProject, problems: Problems) -> Content:
     # Source only for a duplicate; 10,000 records, every build)
     seen_ids: dict[str, tuple[Path, tuple]] = {}
     seen_numbers: dict[str, tuple[Path, tuple, bool]] = {}   # (+ whether written out)
-    for redition in raw.editions:
-        edition = validate_edition(redition, problems, content)
+    # Every edition's data first: its confidential rules hold for the records of
+    # every edition (scanned with all of them), whichever folder sorts first.
+    validated = [(redition, validate_edition(redition, problems, content)) for redition in raw.editions]
+    for redition, edition in validated:
         if edition is None:
             continue
         field_ids = {f.id for f in edition.fields}

@@ -333,3 +333,18 @@ def test_errors_on_a_new_rule_matching_text_already_published(project):
     lines = failing(project)
     assert all("room code" in line for line in lines)
     assert "site/zh/2023/conferences/cms-2023/index.html" in "\n".join(lines)
+
+
+def test_errors_on_a_record_matching_a_rule_new_in_another_editions_data(guarded):
+    # A record is scanned with the rules of every edition: one added to
+    # another edition's data must find it, though neither the record's file
+    # nor its own edition's changed (the record cache replays neither).
+    guarded.conference("cms-2023", GOOD.replace("venue: 厦门大学", "venue: 厦门大学 评审得分 91"))
+    assert guarded.build().ok
+    guarded.before = guarded.site_snapshot()
+    edition = guarded.root / "content/editions/2022/edition.yaml"
+    edition.write_text(edition.read_text(encoding="utf-8")
+                       + "confidential:\n  - {label: review score, pattern: '评审得分'}\n", encoding="utf-8")
+    lines = failing(guarded)
+    assert any(line.startswith(f"{CMS}:10:8: confidential: 'venue' matches the confidential rule 'review score'")
+               for line in lines), lines

@@ -1,0 +1,72 @@
+"""Records read and checked on every core (recordpool.py) give exactly what one core gives."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+
+from conftest import CONFERENCES_2023, TODAY
+from guide import pipeline, recordpool
+from guide.pipeline import Build
+from guide.recordcache import RecordCache
+
+CMS = textwrap.dedent(CONFERENCES_2023["cms-2023"])
+
+
+def checked(project, monkeypatch, shared: bool):
+    """Check the project with a cold record cache, on two processes or one; (problems, content, filled)."""
+    filled = []
+    fill = recordpool.fill_record_cache
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(recordpool, "MIN_RECORDS", 0 if shared else 10**9)
+    monkeypatch.setattr(pipeline, "fill_record_cache", lambda *a, **k: filled.append(fill(*a, **k)) or filled[-1])
+    build = Build(project.root, today=TODAY)
+    found = build.check()
+    return [p.format() for p in build.problems.sorted()], found, filled[0]
+
+
+def test_records_checked_on_every_core_give_the_problems_one_core_gives(project, monkeypatch):
+    guide = project.root / "content/guide.yaml"
+    guide.write_text(guide.read_text(encoding="utf-8")
+                     + "confidential:\n  - {label: room code, pattern: 'ZZ[0-9]{4}'}\n", encoding="utf-8")
+    project.conference("bad-date", CMS.replace("cms-2023", "bad-date").replace("2023-05-30", "2023-02-30"))
+    project.conference("secret", CMS.replace("cms-2023", "secret").replace("venue: 厦门大学", "venue: 厦门大学 ZZ1234"))
+    project.conference("unknown-key", CMS.replace("cms-2023", "unknown-key") + "colour: red\n")
+    project.conference("twice", CMS)                                     # a duplicate id
+    project.write("content/editions/2023/conferences/broken.yaml", "id: [unclosed\n")
+    one, _, none = checked(project, monkeypatch, shared=False)
+    many, _, filled = checked(project, monkeypatch, shared=True)
+    assert none == 0 and filled == len(list(project.root.glob("content/editions/*/conferences/*.yaml")))
+    assert many == one
+    for code in ("yaml-value", "confidential", "unknown-key", "duplicate-id", "yaml-syntax"):
+        assert any(f": {code}: " in line for line in many), (code, many)
+
+
+def test_records_checked_on_every_core_give_the_content_one_core_gives(project, monkeypatch):
+    one, (content_one, _), _ = checked(project, monkeypatch, shared=False)
+    many, (content_many, _), filled = checked(project, monkeypatch, shared=True)
+    assert filled > 0 and many == one
+    assert [e.conferences for e in content_many.editions] == [e.conferences for e in content_one.editions]
+    assert content_many.text_uses == content_one.text_uses
+
+
+def test_records_checked_on_every_core_are_kept_in_the_record_cache(project, monkeypatch):
+    _, _, filled = checked(project, monkeypatch, shared=True)
+    assert filled > 0
+    Build(project.root, today=TODAY).check(keep_cache=True)
+    assert len(RecordCache.load(project.root).entries) == filled
+    # Found in the cache now: nothing left to share out.
+    assert checked(project, monkeypatch, shared=True)[2] == 0
+
+
+def test_pinyin_keys_made_on_every_core_are_those_one_core_makes(project, monkeypatch):
+    from guide import model
+    monkeypatch.setattr(model, "_PINYIN", {})
+    monkeypatch.setattr(model, "_PINYIN_ADDED", [0])
+    _, (content, _), filled = checked(project, monkeypatch, shared=True)
+    made = dict(model._PINYIN)
+    texts = {t for e in content.editions for c in e.conferences for t in model.pinyin_texts(c)}
+    assert filled > 0 and texts and texts <= made.keys()      # made before the model asks
+    assert model._PINYIN_ADDED[0] == len(made)                  # and saved with the others
+    monkeypatch.setattr(model, "_PINYIN", {})
+    assert {t: model.pinyin_key(t)[0] for t in texts} == {t: made[t] for t in texts}
