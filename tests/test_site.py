@@ -252,3 +252,21 @@ def test_breadcrumbs_lead_to_the_page_and_mark_it(built):
     crumbs = page[page.index('<nav class="crumbs"'):page.index("</nav>", page.index('<nav class="crumbs"'))]
     assert re.findall(r'<a href="([^"]+)">', crumbs) == ["/en/"]
     assert crumbs.endswith('<span aria-current="page">Guide to Important Academic Conferences (2023)</span>')
+
+
+def test_template_functions_called_directly_make_the_pages_context_calls_make(tmp_path, monkeypatch):
+    # rendering.DIRECT_CALLS are compiled as plain calls, not through Jinja's
+    # context.call: every page must come out the same either way.
+    from conftest import make_project
+    from guide import rendering
+
+    direct, through = make_project(tmp_path / "direct"), make_project(tmp_path / "through")
+    assert direct.build().ok
+    monkeypatch.setattr(rendering, "DIRECT_CALLS", frozenset())
+    assert through.build().ok
+    pages = {p: b for p, b in direct.site_snapshot().items() if p.endswith((".html", ".ics", ".xml"))}
+    assert len(pages) > 50 and pages == {p: b for p, b in through.site_snapshot().items() if p in pages}
+    # (and they were compiled differently: the bytecode Jinja keeps in .cache/)
+    def compiled(project):
+        return b"".join(f.read_bytes() for f in sorted((project.root / ".cache/jinja").rglob("*")) if f.is_file())
+    assert compiled(direct) != compiled(through)
