@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import gzip
 import hashlib
 import os
 import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from zlib_ng import zlib_ng
 
 from .cachefile import load_pickle, save_pickle
 
@@ -134,11 +135,18 @@ def companions(rel: str) -> tuple[str, ...]:
     return (rel + ".gz",) if rel.endswith(PRECOMPRESSED) else ()
 
 
+# zlib-ng at level 6: at N = 10,000 the build compresses 330 MB in 60,000
+# files; zlib at level 9 took 5.0 s of a core, zlib-ng at 6 takes 3.0 s for
+# 1.3 % more bytes (zlib at 6: 4.0 s; most pages are small, Chinese text in
+# UTF-8, on which levels differ little in time).
+GZIP_LEVEL = 6
+
+
 def precompressed(rel: str, data: bytes) -> bytes | None:
     if not rel.endswith(PRECOMPRESSED):
         return None
-    # mtime=0 and no file name: the same bytes give the same file.
-    return gzip.compress(data, 9, mtime=0)
+    # A gzip member with no file name and mtime 0: the same bytes give the same file.
+    return zlib_ng.compress(data, GZIP_LEVEL, wbits=31)
 
 
 def scan_tree(root: Path) -> dict[str, StatKey]:
