@@ -289,6 +289,53 @@ def test_a_prefilter_holds_wherever_its_rule_matches(flags, lead, inner_assertio
             assert prefilter.may_match(hay), (source, searched)
 
 
+DIGIT_ATOMS = ["[0-9]", "[1-9]", "[0-35-9]", "1", "0", r"\d", "[0-9Xx]", "[^a]", "a", "码", ".", "１"]
+
+
+@st.composite
+def digit_patterns(draw, depth=0):
+    parts = []
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["atom"] * 5 + ["assert"] + (["group"] if depth < 2 else [])))
+        if kind == "atom":
+            piece = draw(st.sampled_from(DIGIT_ATOMS)) + draw(st.sampled_from(["", "", "", "?", "{2}", "{1,3}", "*", "+"]))
+        elif kind == "assert":
+            piece = draw(st.sampled_from(ASSERTIONS))
+        else:
+            alternatives = draw(st.lists(digit_patterns(depth + 1), min_size=1, max_size=3))
+            piece = draw(st.sampled_from(["(?:", "(", "(?>"])) + "|".join(alternatives) + ")"
+            # (no unbounded repeat of a group: re backtracks exponentially where nested repeats fail)
+            piece += draw(st.sampled_from(["", "", "?", "{2}"]))
+        parts.append(piece)
+    return "".join(parts)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source=digit_patterns(), data=st.data())
+def test_every_match_holds_the_run_of_ascii_digits_found_for_its_rule(source, data):
+    from re import _parser as sre_parser
+    from guide.confidential import _DIGIT_TABLE, digit_run
+    pattern = re.compile(source)
+    run, whole = digit_run(sre_parser.parse(source).data)
+    text = data.draw(st.one_of(st.from_regex(pattern).filter(lambda t: len(t) <= 24),
+                               st.text(alphabet="0123456789ab码１Xx ", max_size=20)))
+    for m in pattern.finditer(text):
+        digits = m.group().encode("utf-8").translate(_DIGIT_TABLE)
+        event(f"a match, run {min(run, 3)}")
+        assert b"0" * run in digits, (source, m.group(), run)
+        if whole is not None:
+            assert digits == b"0" * len(digits) and len(digits) >= whole, (source, m.group(), whole)
+
+
+def test_rules_for_numbers_are_prefiltered_by_their_runs_of_digits():
+    phone = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
+    card = re.compile(r"[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]")
+    assert _prefilter(phone).digits == b"0" * 11 and _prefilter(card).digits == b"0" * 17
+    assert _prefilter(re.compile(r"\d{11}")).digits == b""        # any Unicode digit: not a byte
+    assert not _prefilter(phone).may_match(_Haystack(None, "电话 138-0000-0000，2023年".encode()))
+    assert _prefilter(phone).may_match(_Haystack(None, "电话13800000000".encode()))
+
+
 @pytest.mark.parametrize("source, published", [
     ("(?i)invitation code", "İnvitatıon code".encode()),        # re matches 'İ' and 'ı' to 'i'
     ("(?i)kick off", "\u212aic\u212a off".encode()),            # the Kelvin sign to 'k'
