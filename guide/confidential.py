@@ -307,7 +307,7 @@ def _prefilter(pattern: re.Pattern) -> _Prefilter:
         return _Prefilter(None, None)
     try:
         tree = sre_parser.parse(pattern.pattern, pattern.flags)
-        run = digit_run(tree.data)[0]
+        run = min(digit_run(tree.data)[0], 64)   # (as rare as any longer run: [0-9]{10**9} needs no 1 GB needle)
         digits = b"0" * run if run >= MIN_DIGIT_RUN else b""
         factors = _required(tree.data, tree.state.flags | pattern.flags)
         if factors is not None and _score(factors)[0] >= MIN_FACTOR_BYTES:

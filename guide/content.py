@@ -147,8 +147,10 @@ def read_record(name: str, stat, context: str, cache: RecordCache | None, proble
 
 
 def load_project(root: Path, problems: Problems, cache: RecordCache | None = None,
-                 records: bool = True) -> RawProject:
-    """``records``: False reads no conference record (recordpool.py checks them apart)."""
+                 records: bool = True, fill=None) -> RawProject:
+    """``records``: False reads no conference record. ``fill``: given the records
+    missing from ``cache`` (edition, file name, stat key, context), puts entries
+    for some in it (recordpool.py: many records, read on every core)."""
     content = root / "content"
     if not content.is_dir():
         problems.error(content, (1, 1), "file-missing",
@@ -161,6 +163,7 @@ def load_project(root: Path, problems: Problems, cache: RecordCache | None = Non
     for path in stray:
         _ignored(path, problems, "content/editions/ holds one folder per edition; this file is not part of the guide")
     context = records_context(content, edirs)
+    misses = []   # (the edition's list, index in it, edition, file name, stat key)
     for edir in edirs:
         meta = _required(edir / "edition.yaml", problems, "the edition's data")
         for path in sorted(edir.iterdir()):
@@ -179,8 +182,16 @@ def load_project(root: Path, problems: Problems, cache: RecordCache | None = Non
                 if entry is not None:
                     confs.append(RawDoc(_path(name), None, entry, cached=True))
                 else:
-                    confs.append(read_record(name, stat, context, cache, problems))
+                    misses.append((confs, len(confs), edir.name, name, stat))
+                    confs.append(None)
         editions.append(RawEdition(edir, meta, confs))
+    filled = fill is not None and cache is not None and bool(misses)
+    if filled:
+        fill([(eid, name, stat, context) for _confs, _i, eid, name, stat in misses if stat is not None])
+    for confs, i, _eid, name, stat in misses:
+        entry = cache.lookup(_path(name), stat, context) if filled else None
+        confs[i] = (RawDoc(_path(name), None, entry, cached=True) if entry is not None
+                    else read_record(name, stat, context, cache, problems))
     pages = {}
     pages_dir = content / "pages"
     if pages_dir.is_dir():

@@ -209,8 +209,9 @@ class Build:
         with self.stage("load"):
             cache = self.session.records if self.session is not None else RecordCache.load(self.root)
             # (many records not in the cache, as in a cold build: read and checked on every core)
-            fill_record_cache(self.root, cache, self.problems.root, self.root / CACHE_DIR / "pinyin.pickle")
-            raw = load_project(self.root, self.problems, cache)
+            fill = functools.partial(fill_record_cache, self.root, cache, problems_root=self.problems.root,
+                                     pinyin=self.root / CACHE_DIR / "pinyin.pickle" if keep_cache else None)
+            raw = load_project(self.root, self.problems, cache, fill=fill)
             catalogs = load_catalogs(self.root, self.problems, messages_root(self.root))
             if self.session is not None and self.session.snapshot is not None:
                 self.previous = self.session.snapshot  # what the last build published

@@ -14,25 +14,28 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .confidential import scan_doc
-from .content import edition_dirs, load_project, read_record, record_files, records_context
+from .content import load_project, read_record
 from .problems import Problems
 from .model import add_pinyin_keys, load_pinyin, pinyin_key, pinyin_key_count, pinyin_keys_since, pinyin_texts
-from .recordcache import CachedRecord, RecordCache, stat_key
+from .recordcache import CachedRecord, RecordCache
 from .validation import _conference, validate
 
 # Below this many records to read, forking costs about what sharing saves.
 MIN_RECORDS = 400
 
-_shared: tuple | None = None   # (content, editions by folder name, problems root): set before forking
+# Set before forking (the workers inherit it): (content, editions by folder
+# name, problems root, whether to make pinyin keys).
+_shared: tuple | None = None
 
 
 def _check(share: list[tuple[str, str, tuple, str]]) -> tuple[dict[str, CachedRecord], dict[str, str]]:
     """Read, check and scan the records of ``share`` (edition, file name, stat key,
     context); their cache entries by path, and the pinyin keys made."""
-    content, editions, root = _shared
+    content, editions, root, keys = _shared
     problems = Problems(root=root)
     cache = RecordCache()
     known = pinyin_key_count()
@@ -41,56 +44,49 @@ def _check(share: list[tuple[str, str, tuple, str]]) -> tuple[dict[str, CachedRe
         doc = read_record(name, stat, context, cache, problems)
         conf = _conference(doc, edition, problems, content, {f.id for f in edition.fields})
         scan_doc(doc, content.confidential, problems)
-        if conf is not None:
+        if keys and conf is not None:
             for text in pinyin_texts(conf):
                 pinyin_key(text)
-    return cache.fresh, pinyin_keys_since(known)
+    return cache.fresh, pinyin_keys_since(known) if keys else {}
 
 
-def fill_record_cache(root: Path, cache: RecordCache, problems_root: Path | None,
-                      pinyin: Path | None = None, workers: int | None = None) -> int:
-    """Put in ``cache`` the entries of the records it lacks, made on ``workers``
-    processes; returns how many (0: too few to share, one core, or the guide,
-    unit or edition files do not check: the load stage reads them one by one).
-    ``pinyin``: the pinyin key cache (keys found there are not made again)."""
+def fill_record_cache(root: Path, cache: RecordCache, todo: list[tuple[str, str, tuple, str]],
+                      problems_root: Path | None, pinyin: Path | None = None, workers: int | None = None) -> int:
+    """Put in ``cache`` the entries of the records of ``todo`` (edition, file name,
+    stat key, context: records it lacks), made on ``workers`` processes; returns
+    how many (0: too few to share, one core, or a worker failed: the load stage
+    reads them one by one). ``pinyin``: the pinyin key cache, to make the keys
+    the model will ask for (keys found there are not made again); None for a
+    check, which makes no model."""
     global _shared
     workers = workers or os.cpu_count() or 1
-    if workers < 2:
-        return 0
-    content_dir = root / "content"
-    edirs, _stray = edition_dirs(content_dir)
-    context = records_context(content_dir, edirs)
-    todo = []
-    for edir in edirs:
-        for name in record_files(edir / "conferences")[0]:
-            stat = stat_key(name)
-            entry = cache.entries.get(str(Path(name)))
-            if stat is not None and (entry is None or entry.stat != stat or entry.context != context):
-                todo.append((edir.name, name, stat, context))
-    if len(todo) < MIN_RECORDS:
+    if workers < 2 or len(todo) < MIN_RECORDS:
         return 0
     # What every record is checked against, as the validate stage makes it
-    # (its problems are the load and validate stages' to report).
+    # (its problems are the load and validate stages' to report; records of
+    # an edition whose data does not check are left to them too).
     scratch = Problems(root=problems_root)
     content = validate(load_project(root, scratch, records=False), scratch)
-    if scratch.errors:
-        return 0
     editions = {e.id: e for e in content.editions}
     todo = [item for item in todo if item[0] in editions]
     shares = [todo[k::workers] for k in range(workers)]
     if pinyin is not None:
         load_pinyin(pinyin)
-    _shared = (content, editions, problems_root)
+    _shared = (content, editions, problems_root, pinyin is not None)
     try:
-        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
-            pending = [pool.apply_async(_check, (share,)) for share in shares[1:]]
-            made, _keys = _check(shares[0])   # (this process's keys are in the memo)
-            for result in pending:
-                entries, more = result.get()
-                made.update(entries)
-                add_pinyin_keys(more)
+        # (ProcessPoolExecutor: a worker that dies fails the pool, where
+        # multiprocessing.Pool would wait for it forever)
+        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+            pending = [pool.submit(_check, share) for share in shares[1:]]
+            made, _mine = _check(shares[0])   # (this process's keys are in the memo already)
+            others = [future.result() for future in pending]
+    except Exception:  # noqa: BLE001 - the load stage reads the records itself, and reports what fails
+        return 0
     finally:
         _shared = None
+    for entries, keys in others:
+        made.update(entries)
+        add_pinyin_keys(keys)
     cache.entries.update(made)
     cache.dirty = True
     return len(made)

@@ -372,7 +372,7 @@ def _bound_names(tree: nodes.Template) -> set[str]:
 
 
 # This module's template functions that templates call most, none taking the
-# context or raising StopIteration (see DirectCall).
+# context or raising StopIteration (see _DirectCalls).
 DIRECT_CALLS = frozenset({"t", "tp", "md", "url", "asset", "site_file", "sha256_of", "list_item", "list_items",
                           "conference_key", "unit_slug", "calendar_key", "field_calendar_key", "page_url_path",
                           "kind_of", "has_pdf", "_", "gettext", "ngettext", "pgettext", "npgettext"})

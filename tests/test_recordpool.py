@@ -13,16 +13,18 @@ from guide.recordcache import RecordCache
 CMS = textwrap.dedent(CONFERENCES_2023["cms-2023"])
 
 
-def checked(project, monkeypatch, shared: bool):
-    """Check the project with a cold record cache, on two processes or one; (problems, content, filled)."""
+def checked(project, monkeypatch, shared: bool, session=None, build: bool = False):
+    """Check the project with a cold record cache, on two processes or one; (problems, content, filled).
+    ``build``: as a build checks it (keeping the record cache, making pinyin keys)."""
     filled = []
     fill = recordpool.fill_record_cache
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.setattr(recordpool, "MIN_RECORDS", 0 if shared else 10**9)
     monkeypatch.setattr(pipeline, "fill_record_cache", lambda *a, **k: filled.append(fill(*a, **k)) or filled[-1])
-    build = Build(project.root, today=TODAY)
-    found = build.check()
-    return [p.format() for p in build.problems.sorted()], found, filled[0]
+    build_check, build = build, Build(project.root, today=TODAY, session=session)
+    found = build.check(keep_cache=build_check)
+    # (every problem, as often as it was reported)
+    return sorted(p.format() for p in build.problems.items), found, filled[0] if filled else 0
 
 
 def test_records_checked_on_every_core_give_the_problems_one_core_gives(project, monkeypatch):
@@ -63,10 +65,45 @@ def test_pinyin_keys_made_on_every_core_are_those_one_core_makes(project, monkey
     from guide import model
     monkeypatch.setattr(model, "_PINYIN", {})
     monkeypatch.setattr(model, "_PINYIN_ADDED", [0])
-    _, (content, _), filled = checked(project, monkeypatch, shared=True)
+    checked(project, monkeypatch, shared=True)
+    assert model._PINYIN == {}                                  # a check makes no model: no keys
+    (project.root / ".cache/records.pickle").unlink(missing_ok=True)
+    _, (content, _), filled = checked(project, monkeypatch, shared=True, build=True)
     made = dict(model._PINYIN)
     texts = {t for e in content.editions for c in e.conferences for t in model.pinyin_texts(c)}
     assert filled > 0 and texts and texts <= made.keys()      # made before the model asks
     assert model._PINYIN_ADDED[0] == len(made)                  # and saved with the others
     monkeypatch.setattr(model, "_PINYIN", {})
     assert {t: model.pinyin_key(t)[0] for t in texts} == {t: made[t] for t in texts}
+
+
+def test_records_of_an_edition_whose_data_does_not_check_are_left_to_the_load_stage(project, monkeypatch):
+    edition = project.root / "content/editions/2022/edition.yaml"
+    edition.write_text(edition.read_text(encoding="utf-8").replace("year: 2022", "year: twenty"), encoding="utf-8")
+    one, _, _ = checked(project, monkeypatch, shared=False)
+    many, _, filled = checked(project, monkeypatch, shared=True)
+    assert filled == len(list(project.root.glob("content/editions/2023/conferences/*.yaml")))
+    assert many == one and any("editions/2022/edition.yaml" in line for line in many)
+
+
+def test_a_worker_that_dies_leaves_the_records_to_the_load_stage(project, monkeypatch):
+    one, _, _ = checked(project, monkeypatch, shared=False)
+    parent, read = os.getpid(), recordpool.read_record
+
+    def dying(*args, **kwargs):
+        if os.getpid() != parent:
+            os._exit(1)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(recordpool, "read_record", dying)
+    many, _, filled = checked(project, monkeypatch, shared=True)
+    assert filled == 0 and many == one
+
+
+def test_serve_reads_its_first_records_on_every_core_as_a_build_does(project, monkeypatch):
+    from guide.pipeline import Session
+    one, _, _ = checked(project, monkeypatch, shared=False)
+    session = Session(RecordCache({}))
+    many, _, filled = checked(project, monkeypatch, shared=True, session=session)
+    assert filled > 0 and many == one
+    assert len(session.records.entries) == filled
