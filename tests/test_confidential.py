@@ -41,6 +41,12 @@ def guarded(project):
     return project
 
 
+def add_rules(project, rel: str, rules: str) -> None:
+    """Give a content file (guide.yaml, an edition.yaml) confidential rules."""
+    path = project.root / rel
+    path.write_text(path.read_text(encoding="utf-8") + "confidential:\n" + rules, encoding="utf-8")
+
+
 def failing(project):
     result = project.build()
     assert not result.ok
@@ -100,9 +106,7 @@ def test_errors_on_confidential_text_that_only_a_template_publishes(guarded):
 
 
 def test_edition_rules_apply_too(guarded):
-    edition = guarded.root / "content/editions/2023/edition.yaml"
-    edition.write_text(edition.read_text(encoding="utf-8")
-                       + "confidential:\n  - {label: review score, pattern: '评审得分'}\n", encoding="utf-8")
+    add_rules(guarded, "content/editions/2023/edition.yaml", "  - {label: review score, pattern: '评审得分'}\n")
     guarded.conference("cms-2023", GOOD.replace("venue: 厦门大学", "venue: 厦门大学 评审得分 91"))
     (line,) = failing(guarded)
     assert line.startswith(f"{CMS}:10:8: confidential: 'venue' matches the confidential rule 'review score' "
@@ -374,9 +378,7 @@ def test_errors_on_a_new_rule_matching_text_already_published(project):
                     encoding="utf-8")
     assert project.build().ok
     project.before = project.site_snapshot()
-    guide = project.root / "content/guide.yaml"
-    guide.write_text(guide.read_text(encoding="utf-8")
-                     + "confidential:\n  - {label: room code, pattern: 'ZZ[0-9]{4}'}\n", encoding="utf-8")
+    add_rules(project, "content/guide.yaml", "  - {label: room code, pattern: 'ZZ[0-9]{4}'}\n")
     lines = failing(project)
     assert all("room code" in line for line in lines)
     assert "site/zh/2023/conferences/cms-2023/index.html" in "\n".join(lines)
@@ -389,9 +391,7 @@ def test_errors_on_a_record_matching_a_rule_new_in_another_editions_data(guarded
     guarded.conference("cms-2023", GOOD.replace("venue: 厦门大学", "venue: 厦门大学 评审得分 91"))
     assert guarded.build().ok
     guarded.before = guarded.site_snapshot()
-    edition = guarded.root / "content/editions/2022/edition.yaml"
-    edition.write_text(edition.read_text(encoding="utf-8")
-                       + "confidential:\n  - {label: review score, pattern: '评审得分'}\n", encoding="utf-8")
+    add_rules(guarded, "content/editions/2022/edition.yaml", "  - {label: review score, pattern: '评审得分'}\n")
     lines = failing(guarded)
     assert any(line.startswith(f"{CMS}:10:8: confidential: 'venue' matches the confidential rule 'review score'")
                for line in lines), lines
