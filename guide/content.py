@@ -119,21 +119,6 @@ def record_files(cdir: Path) -> tuple[list[str], list[str]]:
     return records, others
 
 
-def edition_dirs(content: Path) -> tuple[list[Path], list[Path]]:
-    """The edition folders of content/editions/, and the files beside them."""
-    editions_dir = content / "editions"
-    listed = sorted(editions_dir.iterdir()) if editions_dir.is_dir() else []
-    dirs = [p for p in listed if p.is_dir()]
-    return dirs, [p for p in listed if not p.is_dir()]
-
-
-def records_context(content: Path, edirs: list[Path]) -> str:
-    """What reading and checking any record depends on besides its file: the guide
-    and unit files and every edition's (a record is scanned with the confidential
-    rules of all of them)."""
-    return context_key([content / "guide.yaml", content / "units.yaml", *(d / "edition.yaml" for d in edirs)])
-
-
 def read_record(name: str, stat, context: str, cache: RecordCache | None, problems: Problems) -> RawDoc:
     """A record file read (not found in the cache), with its cache entry begun."""
     path = _path(name)
@@ -159,10 +144,17 @@ def load_project(root: Path, problems: Problems, cache: RecordCache | None = Non
     guide = _required(content / "guide.yaml", problems, "the guide's settings")
     units = _required(content / "units.yaml", problems, "the list of recommending units")
     editions = []
-    edirs, stray = edition_dirs(content)
-    for path in stray:
-        _ignored(path, problems, "content/editions/ holds one folder per edition; this file is not part of the guide")
-    context = records_context(content, edirs)
+    editions_dir = content / "editions"
+    edirs = []
+    for path in sorted(editions_dir.iterdir()) if editions_dir.is_dir() else []:
+        if path.is_dir():
+            edirs.append(path)
+        else:
+            _ignored(path, problems, "content/editions/ holds one folder per edition; this file is not part of the guide")
+    # What reading and checking a record depends on besides its file: the guide
+    # and unit files and every edition's (a record is scanned with the
+    # confidential rules of all of them).
+    context = context_key([content / "guide.yaml", content / "units.yaml", *(d / "edition.yaml" for d in edirs)])
     misses = []   # (the edition's list, index in it, edition, file name, stat key)
     for edir in edirs:
         meta = _required(edir / "edition.yaml", problems, "the edition's data")

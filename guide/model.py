@@ -101,15 +101,6 @@ def pinyin_texts(c: Conference) -> list[str]:
     return texts
 
 
-def pinyin_key_count() -> int:
-    return len(_PINYIN)
-
-
-def pinyin_keys_since(count: int) -> dict[str, str]:
-    """The keys made after the first ``count`` (the memo only grows, in order)."""
-    return dict(itertools.islice(_PINYIN.items(), count, None))
-
-
 def add_pinyin_keys(keys: dict[str, str]) -> None:
     """Keys another process made."""
     for text, key in keys.items():

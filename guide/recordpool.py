@@ -20,34 +20,33 @@ from pathlib import Path
 from .confidential import scan_doc
 from .content import load_project, read_record
 from .problems import Problems
-from .model import add_pinyin_keys, load_pinyin, pinyin_key, pinyin_key_count, pinyin_keys_since, pinyin_texts
+from .model import add_pinyin_keys, load_pinyin, pinyin_key, pinyin_texts
 from .recordcache import CachedRecord, RecordCache
 from .validation import _conference, validate
 
 # Below this many records to read, forking costs about what sharing saves.
 MIN_RECORDS = 400
 
-# Set before forking (the workers inherit it): (content, editions by folder
-# name, problems root, whether to make pinyin keys).
+# Set before forking (the workers inherit it): (content, (edition, its field
+# ids) by folder name, problems root, whether to make pinyin keys).
 _shared: tuple | None = None
 
 
 def _check(share: list[tuple[str, str, tuple, str]]) -> tuple[dict[str, CachedRecord], dict[str, str]]:
     """Read, check and scan the records of ``share`` (edition, file name, stat key,
-    context); their cache entries by path, and the pinyin keys made."""
+    context); their cache entries by path, and the pinyin keys of their texts."""
     content, editions, root, keys = _shared
     problems = Problems(root=root)
     cache = RecordCache()
-    known = pinyin_key_count()
+    texts: set[str] = set()
     for eid, name, stat, context in share:
-        edition = editions[eid]
+        edition, field_ids = editions[eid]
         doc = read_record(name, stat, context, cache, problems)
-        conf = _conference(doc, edition, problems, content, {f.id for f in edition.fields})
+        conf = _conference(doc, edition, problems, content, field_ids)
         scan_doc(doc, content.confidential, problems)
         if keys and conf is not None:
-            for text in pinyin_texts(conf):
-                pinyin_key(text)
-    return cache.fresh, pinyin_keys_since(known) if keys else {}
+            texts.update(pinyin_texts(conf))
+    return cache.fresh, {text: pinyin_key(text)[0] for text in texts}
 
 
 def fill_record_cache(root: Path, cache: RecordCache, todo: list[tuple[str, str, tuple, str]],
@@ -67,7 +66,7 @@ def fill_record_cache(root: Path, cache: RecordCache, todo: list[tuple[str, str,
     # an edition whose data does not check are left to them too).
     scratch = Problems(root=problems_root)
     content = validate(load_project(root, scratch, records=False), scratch)
-    editions = {e.id: e for e in content.editions}
+    editions = {e.id: (e, {f.id for f in e.fields}) for e in content.editions}
     todo = [item for item in todo if item[0] in editions]
     shares = [todo[k::workers] for k in range(workers)]
     if pinyin is not None:

@@ -21,10 +21,10 @@ def checked(project, monkeypatch, shared: bool, session=None, build: bool = Fals
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.setattr(recordpool, "MIN_RECORDS", 0 if shared else 10**9)
     monkeypatch.setattr(pipeline, "fill_record_cache", lambda *a, **k: filled.append(fill(*a, **k)) or filled[-1])
-    build_check, build = build, Build(project.root, today=TODAY, session=session)
-    found = build.check(keep_cache=build_check)
+    run = Build(project.root, today=TODAY, session=session)
+    found = run.check(keep_cache=build)
     # (every problem, as often as it was reported)
-    return sorted(p.format() for p in build.problems.items), found, filled[0] if filled else 0
+    return sorted(p.format() for p in run.problems.items), found, filled[0] if filled else 0
 
 
 def test_records_checked_on_every_core_give_the_problems_one_core_gives(project, monkeypatch):
