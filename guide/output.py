@@ -271,6 +271,7 @@ class TreeWriter:
         text files and their gzip copies, made together)."""
         self.site = site.resolve()
         self.staging = staging_dir(self.site)
+        self._base = f"{self.staging}/"
         self.known = known
         self.published = published or {}
         self._in_staging: dict[str, StatKey] | None = None
@@ -362,26 +363,50 @@ class TreeWriter:
     # -- changing staging --------------------------------------------------------
     def _prepare(self, rel: str) -> Path:
         path = self.staging / rel
-        self._make_parent(rel, path)
+        self._make_parent(rel)
         if path.is_dir():
-            shutil.rmtree(path)
+            self._clear_folder(rel, path)
         return path
 
-    def _make_parent(self, rel: str, path: Path) -> None:
-        parent = rel.rpartition("/")[0]
-        if parent and parent not in self._dirs:
-            try:
-                os.makedirs(path.parent, exist_ok=True)
-            except (FileExistsError, NotADirectoryError):
-                for up in [path.parent, *path.parent.parents]:  # a file where a folder must go
-                    if up == self.staging:
-                        break
-                    if up.is_file():
-                        up.unlink()
-                os.makedirs(path.parent, exist_ok=True)
-            self._dirs.add(parent)
+    def _make_parent(self, rel: str) -> None:
+        """The folder ``rel`` goes in, made in staging if this writer has not yet.
 
-    def _record(self, rel: str, path: Path, digest: str, st: os.stat_result | None = None) -> None:
+        Paths are strings here, not Path objects: building one took about as
+        long as creating the file (121,000 files at N = 10,000)."""
+        parent = rel.rpartition("/")[0]
+        if not parent or parent in self._dirs:
+            return
+        grand = parent.rpartition("/")[0]
+        if grand and grand not in self._dirs:
+            self._make_parent(parent)
+        full = self._base + parent
+        try:
+            os.mkdir(full)
+        except FileExistsError:
+            if not os.path.isdir(full):
+                self._clear_way(full)
+        except NotADirectoryError:
+            self._clear_way(full)
+        self._dirs.add(parent)
+
+    def _clear_way(self, folder: str) -> None:
+        """Make ``folder`` where a file of an older build stands in its way."""
+        for up in [Path(folder), *Path(folder).parents]:
+            if up == self.staging:
+                break
+            if up.is_file():
+                up.unlink()
+                self.in_staging.pop(up.relative_to(self.staging).as_posix(), None)
+        os.makedirs(folder, exist_ok=True)
+
+    def _clear_folder(self, rel: str, path: Path) -> None:
+        """Delete the folder ``path`` (at ``rel``) where a file of this build goes."""
+        shutil.rmtree(path)
+        inside = rel + "/"
+        for gone in [r for r in self.in_staging if r.startswith(inside)]:
+            del self.in_staging[gone]
+
+    def _record(self, rel: str, path: Path | str, digest: str, st: os.stat_result | None = None) -> None:
         st = st or path.stat()
         key = (st.st_ino, st.st_size, st.st_mtime_ns)
         self.in_staging[rel] = key
@@ -396,8 +421,8 @@ class TreeWriter:
         no temporary name; an existing one may be a hard link to a published
         file and is only ever replaced (``put``).
         """
-        path = self.staging / rel
-        self._make_parent(rel, path)
+        path = self._base + rel
+        self._make_parent(rel)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except OSError:
@@ -447,7 +472,7 @@ class TreeWriter:
         if self.staged_digest(rel) == digest:
             return False
         path = self.staging / rel
-        self._make_parent(rel, path)
+        self._make_parent(rel)
         try:
             if rel in self.in_staging:
                 raise FileExistsError(rel)
@@ -456,7 +481,7 @@ class TreeWriter:
             # Something is there (perhaps a hard link to a published file):
             # replace it, never write into it.
             if path.is_dir():
-                shutil.rmtree(path)
+                self._clear_folder(rel, path)
             tmp = path.with_name(path.name + ".tmp")
             tmp.unlink(missing_ok=True)
             try:

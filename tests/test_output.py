@@ -190,3 +190,16 @@ def test_a_file_left_published_while_staging_was_closed_has_no_staged_key(tmp_pa
     assert writer.staged_key("a.html") is None
     assert writer.carry("a.html", known[writer.in_site["a.html"]])
     assert writer.staged_key("a.html") is not None and (staging_dir(site) / "a.html").read_bytes() == b"one"
+
+
+def test_a_folder_takes_the_place_of_a_file_of_an_older_build_and_back(tmp_path):
+    site = tmp_path / "site"
+    # Each shape twice: the second build writes into the tree the first one left.
+    for files in ({"a": b"file", "b/c/d.html": b"1"},
+                  {"a": b"file", "b/c/d.html": b"1"},
+                  {"a/b/index.html": b"now a folder", "b/c": b"now a file"},
+                  {"a/b/index.html": b"now a folder", "b/c": b"now a file"},
+                  {"a": b"a file again", "b/c/d.html": b"2"}):
+        publish(site, files)
+        assert {p.relative_to(site).as_posix(): p.read_bytes()
+                for p in site.rglob("*") if p.is_file()} == files
