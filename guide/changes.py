@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import jsonfile
 from .fingerprint import _h
 from .recordcache import RecordMemo
 from .records import Conference
@@ -188,4 +189,4 @@ def compare(previous: dict | None, current: dict[str, dict]) -> ChangeReport:
 
 
 def snapshot_json(records: dict[str, dict]) -> str:
-    return json.dumps({"records": records}, ensure_ascii=False, indent=1, sort_keys=True)
+    return jsonfile.dumps({"records": records}, sort_keys=True)

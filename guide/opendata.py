@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import TYPE_CHECKING, Callable, Iterator
 
+from . import jsonfile
 from .records import Conference, Text
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def guide_json(model: SiteModel, formats: dict[str, LangFormats], records: list[
         } for v in model.editions],
         "conferences": records,
     }
-    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return (jsonfile.dumps(data) + "\n").encode("utf-8")
 
 
 def _row(r: dict) -> dict:

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from . import fonts
+from . import fonts, jsonfile
 from .cachefile import load_pickle, part_written, save_pickle, write_whole
 from .model import SiteModel
 from .problems import Problems
@@ -373,4 +373,4 @@ def manifest(model: SiteModel, result: PdfResult) -> bytes:
             "signed": result.signed,
         })
     doc = {"guide": base, "algorithm": "SHA-256", "count": len(entries), "certificates": entries}
-    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return (jsonfile.dumps(doc) + "\n").encode("utf-8")

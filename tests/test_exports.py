@@ -14,6 +14,7 @@ from icalendar import Calendar
 from icalendar.prop import vDuration
 
 from conftest import EN, make_project
+from guide import jsonfile
 from guide.calendars import _line, _text
 from guide.opendata import CSV_COLUMNS, TEXT_COLUMNS, spreadsheet_text
 
@@ -329,3 +330,29 @@ def test_untranslated_text_is_empty_in_english_columns(project):
     rows = list(csv.DictReader(io.StringIO((project.root / "site/data/guide.csv").read_text(encoding="utf-8-sig"))))
     row = next(r for r in rows if r["id"] == "cms-2023")
     assert (row["venue_zh"], row["venue_en"]) == ("厦门大学", "")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20)
+
+
+@given(json_values, st.integers(min_value=0, max_value=3), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_json_files_read_back_as_the_data_they_were_made_of(value, levels, sort_keys):
+    text = jsonfile.dumps(value, levels, sort_keys)
+    assert json.loads(text) == value
+    # json's own text but for the layout: keys in the same order, values alike
+    assert json.dumps(json.loads(text)) == json.dumps(value, sort_keys=sort_keys)
+
+
+def test_the_open_data_gives_each_conference_one_line(dated):
+    text = (dated.root / "site/data/guide.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    lines = text.splitlines()
+    for c in data["conferences"]:
+        # (one line holds the whole record, laid out under its list)
+        line = next(line for line in lines if f'"id": "{c["id"]}"' in line)
+        assert line.startswith("  {") and json.loads(line.strip().rstrip(",")) == c
+    assert lines[0] == "{" and lines[1].startswith(' "title": {')
