@@ -399,7 +399,47 @@ class _DirectCalls(NodeTransformer):
         return node
 
 
+try:
+    # (markupsafe 3: the C function ``escape`` wraps; before 3, ``escape`` was C itself)
+    from markupsafe import _escape_inner
+except ImportError:  # pragma: no cover
+    _escape_inner = None
+
+# Output values escaped as plain str (see escape_text); off: as Jinja does.
+PLAIN_ESCAPE = True
+
+
+def escape_text(value) -> str:
+    """What Jinja's autoescape makes of an output value, as a plain str when it
+    is one: ``markupsafe.escape`` makes a Markup object in Python for each
+    (0.39 µs against 0.07 here, some seventy a page), only for it to be joined
+    into the page. Markup is itself (its ``__html__``); numbers, undefined values
+    and other objects go through ``escape``."""
+    kind = type(value)
+    if kind is str:
+        return _escape_inner(value)
+    if kind is Markup:
+        return value
+    return escape(value)
+
+
 class PageCodeGenerator(CodeGenerator):
+    def visit_Template(self, node: nodes.Template, frame=None) -> None:
+        super().visit_Template(node, frame)
+        # (a global of the template's module, looked up as ``escape`` is)
+        self.writeline("escape_text = environment.escape_text")
+
+    def _output_child_pre(self, node: nodes.Expr, frame, finalize) -> None:
+        # Every output value is joined into the page or into a buffer that
+        # Jinja makes Markup of as a whole (macros, set and filter blocks).
+        if PLAIN_ESCAPE and _escape_inner is not None and frame.eval_ctx.autoescape \
+                and not frame.eval_ctx.volatile:
+            self.write("escape_text(")
+            if finalize.src is not None:
+                self.write(finalize.src)
+            return
+        super()._output_child_pre(node, frame, finalize)
+
     def visit_Call(self, node: nodes.Call, frame, forward_caller: bool = False) -> None:
         if not getattr(node, "direct", False) or forward_caller:
             return super().visit_Call(node, frame, forward_caller=forward_caller)
@@ -432,6 +472,7 @@ class PageEnvironment(jinja2.Environment):
         return super().get_template(name, parent)
 
     code_generator_class = PageCodeGenerator
+    escape_text = staticmethod(escape_text)
 
     def _parse(self, source, name, filename):
         tree = super()._parse(source, name, filename)

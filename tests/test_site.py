@@ -256,13 +256,16 @@ def test_breadcrumbs_lead_to_the_page_and_mark_it(built):
 
 def test_template_functions_called_directly_make_the_pages_context_calls_make(tmp_path, monkeypatch):
     # rendering.DIRECT_CALLS are compiled as plain calls, not through Jinja's
-    # context.call: every page must come out the same either way.
-    from conftest import make_project
+    # context.call, and output values escaped to plain str (PLAIN_ESCAPE):
+    # every page must come out the same as Jinja's own code makes it (the
+    # project whose every text holds markup: escaped alike).
     from guide import rendering
+    from test_safe_output import hostile_project
 
-    direct, through = make_project(tmp_path / "direct"), make_project(tmp_path / "through")
+    direct, through = hostile_project(tmp_path / "direct"), hostile_project(tmp_path / "through")
     assert direct.build().ok
     monkeypatch.setattr(rendering, "DIRECT_CALLS", frozenset())
+    monkeypatch.setattr(rendering, "PLAIN_ESCAPE", False)
     assert through.build().ok
     pages = {p: b for p, b in direct.site_snapshot().items() if p.endswith((".html", ".ics", ".xml"))}
     assert len(pages) > 50 and pages == {p: b for p, b in through.site_snapshot().items() if p in pages}
@@ -275,3 +278,4 @@ def test_template_functions_called_directly_make_the_pages_context_calls_make(tm
     code = env.compile("{{ t(c.name) }}{{ url(key) }}{{ field_of(view, 1) }}", raw=True)
     assert "context.call((undefined(name='t')" not in code and "context.call((undefined(name='url')" not in code
     assert "context.call((undefined(name='field_of')" in code
+    assert code.count("yield escape_text(") == 3 and "escape(" not in code
