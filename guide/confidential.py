@@ -100,14 +100,22 @@ def scan_text(text: str, path, problems: Problems, rules: list[Rule], what: str 
 
 def _scan(hay: _Haystack, path, problems: Problems, rules: list[Rule], what: str) -> bool:
     clean = True
+    for rule, start in _matches(hay, rules):
+        _report(problems, path, text_position(hay.text, start), rule, what)
+        clean = False
+    return clean
+
+
+def _matches(hay: _Haystack, rules: list[Rule]) -> list[tuple[Rule, int]]:
+    """Each pattern rule that matches, with where its first match starts."""
+    found = []
     for rule in rules:
         if rule.pattern is None or not _prefilter(rule.pattern).may_match(hay):
             continue
         m = rule.pattern.search(hay.text)
         if m:
-            _report(problems, path, text_position(hay.text, m.start()), rule, what)
-            clean = False
-    return clean
+            found.append((rule, m.start()))
+    return found
 
 
 def scan_document(data, path, problems: Problems, rules: list[Rule], skip_key: str | None = None) -> None:
@@ -178,7 +186,8 @@ def withhold_matches(problems: Problems, rules: list[Rule]) -> None:
 def scan_output(files: dict[str, bytes], out: Path, problems: Problems, rules: list[Rule]) -> None:
     """The last line of defence: every text file the build would publish."""
     for rel, data in files.items():
-        if rel.endswith(TEXT_SUFFIXES):
+        # (the file's path made only for a report: as long as the scan itself)
+        if rel.endswith(TEXT_SUFFIXES) and _matches(_Haystack(None, data), rules):
             _scan(_Haystack(None, data), out / rel, problems, rules, "published text")
 
 
