@@ -186,9 +186,11 @@ def withhold_matches(problems: Problems, rules: list[Rule]) -> None:
 def scan_output(files: dict[str, bytes], out: Path, problems: Problems, rules: list[Rule]) -> None:
     """The last line of defence: every text file the build would publish."""
     for rel, data in files.items():
-        # (the file's path made only for a report: as long as the scan itself)
-        if rel.endswith(TEXT_SUFFIXES) and _matches(_Haystack(None, data), rules):
-            _scan(_Haystack(None, data), out / rel, problems, rules, "published text")
+        if rel.endswith(TEXT_SUFFIXES):
+            hay = _Haystack(None, data)
+            # (``out / rel`` is made only for a report: making it took as long as the scan)
+            for rule, start in _matches(hay, rules):
+                _report(problems, out / rel, text_position(hay.text, start), rule, "published text")
 
 
 def scan_doc(doc, rules: list[Rule], problems: Problems, skip: str | None = None) -> None:

@@ -12,6 +12,17 @@ from __future__ import annotations
 import json
 
 
+def _key(key) -> str:
+    """A mapping key as the json module writes it: a str, or a number, bool or None as text."""
+    if isinstance(key, str):
+        return key
+    if key is True or key is False or key is None:
+        return json.dumps(key)
+    if isinstance(key, (int, float)):
+        return json.dumps(key)   # (NaN and the infinities as json writes them)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+
+
 def dumps(value, levels: int = 2, sort_keys: bool = False) -> str:
     """``value`` as JSON text: containers above depth ``levels`` one item a line
     (indented by one space a level, as ``indent=1``), those at it on one line."""
@@ -24,7 +35,7 @@ def dumps(value, levels: int = 2, sort_keys: bool = False) -> str:
         end = "\n" + " " * level
         if isinstance(item, dict):
             pairs = sorted(item.items()) if sort_keys else item.items()
-            return "{" + ",".join(f"{pad}{encode(key)}: {layout(v, level + 1)}" for key, v in pairs) + end + "}"
+            return "{" + ",".join(f"{pad}{encode(_key(key))}: {layout(v, level + 1)}" for key, v in pairs) + end + "}"
         return "[" + ",".join(pad + layout(v, level + 1) for v in item) + end + "]"
 
     return layout(value, 0)

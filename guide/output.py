@@ -385,7 +385,7 @@ class TreeWriter:
         except FileExistsError:
             if not os.path.isdir(full):
                 self._clear_way(full)
-        except NotADirectoryError:
+        except (NotADirectoryError, FileNotFoundError):   # (a folder above gone since: made again)
             self._clear_way(full)
         self._dirs.add(parent)
 
@@ -395,7 +395,7 @@ class TreeWriter:
             if up == self.staging:
                 break
             if up.is_file():
-                up.unlink()
+                up.unlink(missing_ok=True)   # (another worker may have been first)
                 self.in_staging.pop(up.relative_to(self.staging).as_posix(), None)
         os.makedirs(folder, exist_ok=True)
 
@@ -407,7 +407,7 @@ class TreeWriter:
             del self.in_staging[gone]
 
     def _record(self, rel: str, path: Path | str, digest: str, st: os.stat_result | None = None) -> None:
-        st = st or path.stat()
+        st = st or os.stat(path)
         key = (st.st_ino, st.st_size, st.st_mtime_ns)
         self.in_staging[rel] = key
         self.known[key] = digest
@@ -550,7 +550,12 @@ class TreeWriter:
         dirs = set()
         # (a set difference: 150,000 paths in C, not a Python loop)
         for rel in [r for r in self.in_staging.keys() - wanted if not r.startswith(keep)]:
-            (self.staging / rel).unlink(missing_ok=True)
+            try:
+                (self.staging / rel).unlink(missing_ok=True)
+            except (IsADirectoryError, NotADirectoryError):
+                # A folder of this build now (or a file is where its folder was),
+                # made so by a render worker: its list was the worker's copy.
+                pass
             del self.in_staging[rel]
             dirs.add((self.staging / rel).parent)
             removed += 1

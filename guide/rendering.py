@@ -499,7 +499,7 @@ class Renderer:
         # language and interface catalog, whose translations it holds.
         self.bytecode: dict[str, jinja2.BytecodeCache] = {}
         if cache is not None:
-            folder = cache / "jinja" / code_digest()[:16]
+            folder = cache / "jinja" / (code_digest()[:16] + ("" if PLAIN_ESCAPE else "-jinja"))
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 for old in folder.parent.iterdir():

@@ -332,10 +332,16 @@ def test_untranslated_text_is_empty_in_english_columns(project):
     assert (row["venue_zh"], row["venue_en"]) == ("厦门大学", "")
 
 
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    json_scalars,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
     max_leaves=20)
+# (keys json writes as text: numbers, booleans, null)
+any_keys = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(json_scalars, inner, max_size=4),
+    max_leaves=12)
 
 
 @given(json_values, st.integers(min_value=0, max_value=3), st.booleans())
@@ -345,6 +351,18 @@ def test_json_files_read_back_as_the_data_they_were_made_of(value, levels, sort_
     assert json.loads(text) == value
     # json's own text but for the layout: keys in the same order, values alike
     assert json.dumps(json.loads(text)) == json.dumps(value, sort_keys=sort_keys)
+
+
+@given(any_keys, st.integers(min_value=0, max_value=3), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_json_files_write_any_key_as_json_does(value, levels, sort_keys):
+    try:
+        expected = json.dumps(value, sort_keys=sort_keys)
+    except TypeError:   # keys of types that cannot be sorted together
+        with pytest.raises(TypeError):
+            jsonfile.dumps(value, levels, sort_keys)
+        return
+    assert json.dumps(json.loads(jsonfile.dumps(value, levels, sort_keys))) == json.dumps(json.loads(expected))
 
 
 def test_the_open_data_gives_each_conference_one_line(dated):

@@ -203,3 +203,32 @@ def test_a_folder_takes_the_place_of_a_file_of_an_older_build_and_back(tmp_path)
         publish(site, files)
         assert {p.relative_to(site).as_posix(): p.read_bytes()
                 for p in site.rglob("*") if p.is_file()} == files
+
+
+def test_a_folder_takes_the_place_of_a_file_in_a_build_rendered_on_every_core(tmp_path, monkeypatch):
+    # The render workers are forked: what they clear in their copy of the
+    # writer's list of staged files, the parent process never learns.
+    from guide import pipeline
+    from guide.output import TreeWriter, swap
+    from guide.problems import Problems
+    from guide.rendering import OutputJob
+    monkeypatch.setattr(pipeline, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(pipeline, "CHUNK", 1)
+    site = tmp_path / "site"
+
+    def build(files):
+        writer = TreeWriter(site, {})
+        jobs = [OutputJob(rel, None, lambda data=data: data) for rel, data in files.items()]
+        made = pipeline.render_outputs(jobs, writer, site, [], Problems(root=tmp_path), tmp_path, workers=2)
+        assert writer.opened   # (made by the workers)
+        writer.remove_others({path for _searchable, staged in made for path in staged})
+        swap(site)
+
+    for files in ({"a": b"file", "b/c/d": b"1", "e": b"e"},
+                  {"a": b"file", "b/c/d": b"1", "e": b"e"},
+                  {"a/b/c": b"now a folder", "b/c": b"now a file", "e": b"e"},
+                  {"a/b/c": b"now a folder", "b/c": b"now a file", "e": b"e"},
+                  {"a": b"a file again", "b/c/d": b"2", "e": b"e"}):
+        build(files)
+        assert {p.relative_to(site).as_posix(): p.read_bytes()
+                for p in site.rglob("*") if p.is_file()} == files
