@@ -16,10 +16,8 @@ def _key(key) -> str:
     """A mapping key as the json module writes it: a str, or a number, bool or None as text."""
     if isinstance(key, str):
         return key
-    if key is True or key is False or key is None:
+    if key is None or isinstance(key, (int, float)):   # (bool is an int; NaN, infinities as json writes them)
         return json.dumps(key)
-    if isinstance(key, (int, float)):
-        return json.dumps(key)   # (NaN and the infinities as json writes them)
     raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
 
 

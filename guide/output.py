@@ -390,7 +390,7 @@ class TreeWriter:
         self._dirs.add(parent)
 
     def _clear_way(self, folder: str) -> None:
-        """Make ``folder`` where a file of an older build stands in its way."""
+        """Make ``folder`` and those above it, where a file of an older build may stand in the way."""
         for up in [Path(folder), *Path(folder).parents]:
             if up == self.staging:
                 break
@@ -555,7 +555,8 @@ class TreeWriter:
             except (IsADirectoryError, NotADirectoryError):
                 # A folder of this build now (or a file is where its folder was),
                 # made so by a render worker: its list was the worker's copy.
-                pass
+                del self.in_staging[rel]
+                continue
             del self.in_staging[rel]
             dirs.add((self.staging / rel).parent)
             removed += 1
