@@ -95,15 +95,11 @@ def _report(problems: Problems, path, where, rule: Rule, what: str) -> None:
 
 def scan_text(text: str, path, problems: Problems, rules: list[Rule], what: str = "text") -> bool:
     """Report each rule's first match in ``text``; True when clean."""
-    return _scan(_Haystack(text, None), path, problems, rules, what)
-
-
-def _scan(hay: _Haystack, path, problems: Problems, rules: list[Rule], what: str) -> bool:
-    clean = True
-    for rule, start in _matches(hay, rules):
-        _report(problems, path, text_position(hay.text, start), rule, what)
-        clean = False
-    return clean
+    hay = _Haystack(text, None)
+    found = _matches(hay, rules)
+    for rule, start in found:
+        _report(problems, path, text_position(text, start), rule, what)
+    return not found
 
 
 def _matches(hay: _Haystack, rules: list[Rule]) -> list[tuple[Rule, int]]:

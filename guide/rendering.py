@@ -494,12 +494,14 @@ class Renderer:
         self.fps = fps
         self.fragments = fragments or Fragments()
         # Compiled templates, kept between builds (compiling is most of a
-        # small rebuild); the folder is per code version, since the options
-        # below change the compiled code but not Jinja's cache key, and per
+        # small rebuild); the folder is per code version and code generator
+        # switches (DIRECT_CALLS, PLAIN_ESCAPE), since the options below and
+        # they change the compiled code but not Jinja's cache key, and per
         # language and interface catalog, whose translations it holds.
         self.bytecode: dict[str, jinja2.BytecodeCache] = {}
         if cache is not None:
-            folder = cache / "jinja" / (code_digest()[:16] + ("" if PLAIN_ESCAPE else "-jinja"))
+            switches = repr((sorted(DIRECT_CALLS), PLAIN_ESCAPE and _escape_inner is not None)).encode()
+            folder = cache / "jinja" / hashlib.sha256(code_digest().encode() + switches).hexdigest()[:16]
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 for old in folder.parent.iterdir():

@@ -269,6 +269,10 @@ def test_template_functions_called_directly_make_the_pages_context_calls_make(tm
     assert through.build().ok
     pages = {p: b for p, b in direct.site_snapshot().items() if p.endswith((".html", ".ics", ".xml"))}
     assert len(pages) > 50 and pages == {p: b for p, b in through.site_snapshot().items() if p in pages}
+    # (the templates compiled either way are kept apart: one project's cache
+    # never hands the other way's code to a build)
+    compiled = [{f.name for f in (p.root / ".cache/jinja").iterdir()} for p in (direct, through)]
+    assert all(compiled) and not compiled[0] & compiled[1]
     # (and made another way: those calls compiled without the context, others with it)
     monkeypatch.undo()
     import gettext
