@@ -108,6 +108,15 @@ def test_english_query_finds_them_on_the_english_site(server, page):
     assert "q=computer" in page.url  # the query stays in the address, to share or reload
 
 
+def test_switching_language_keeps_the_query(server, page):
+    page.goto(server + "/en/search/?q=computer&sort=date")
+    expect(page.locator("#search-results")).to_contain_text("China National Computer Congress 2023")
+    page.click("header a.lang-switch")
+    page.wait_for_url(re.compile(r"/zh/search/\?q=computer&sort=date$"))
+    expect(page.locator("#search-q")).to_have_value("computer")
+    expect(page.locator("#search-status")).to_contain_text("与“computer”匹配的结果")
+
+
 def test_field_filter_narrows_the_results(server, page, demo_build):
     result, _ = demo_build
     information = {f"/en/2023/conferences/{c.id}/" for c in result.model.current.by_field["information"]}

@@ -44,6 +44,12 @@ function writeUrl(q) {
   if (sortSelect.value) params.set("sort", sortSelect.value);
   const query = params.toString();
   history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
+  // A reader who switches language keeps the query and the order. (Filter
+  // values are names in this page's language: the other page has none of them.)
+  const kept = new URLSearchParams();
+  if (q) kept.set("q", q);
+  if (sortSelect.value) kept.set("sort", sortSelect.value);
+  for (const link of document.querySelectorAll("a[hreflang][lang]")) link.search = kept.toString();
 }
 
 function chosenFilters() {
