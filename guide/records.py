@@ -41,6 +41,9 @@ class Source:
 class Field:
     id: str
     name: Text
+    # Words a reader may search for that the name does not contain
+    # ("chemistry" for 化学科学 / Chemical Sciences); never shown.
+    search_terms: tuple[Text, ...] = ()
 
 
 @dataclass

@@ -529,12 +529,12 @@ def validate_edition(raw, problems, content) -> Edition | None:
             if not isinstance(item, MarkedMap):
                 problems.error(path, f.where(i), "not-a-mapping", "each field is a mapping with id and name")
                 continue
-            fc = Checker(item, path, problems, content, "a field", {"id", "name"})
-            fid, name = fc.slug("id"), fc.text("name")
+            fc = Checker(item, path, problems, content, "a field", {"id", "name", "search_terms"})
+            fid, name, terms = fc.slug("id"), fc.text("name"), fc.text_list("search_terms")
             if fid and any(x.id == fid for x in fields):
                 fc.err("id", "duplicate-id", f"field '{fid}' is listed twice")
             elif fid and name:
-                fields.append(Field(fid, name))
+                fields.append(Field(fid, name, tuple(terms)))
     elif c.present("fields", True):
         c.err("fields", "type", "expected a list of fields")
     certificates = None

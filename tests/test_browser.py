@@ -117,6 +117,18 @@ def test_switching_language_keeps_the_query(server, page):
     expect(page.locator("#search-status")).to_contain_text("与“computer”匹配的结果")
 
 
+def test_a_fields_search_terms_find_its_conferences_without_being_shown(server, page, demo_build):
+    """化学科学 is "Chemical Sciences" in English; the edition gives "chemistry"
+    (化学) as a search term, which no conference page shows."""
+    result, _ = demo_build
+    chemistry = {f"/en/2023/conferences/{c.id}/" for c in result.model.current.by_field["chemistry"]}
+    page.goto(server + "/en/search/?q=chemistry")
+    expect(page.locator("#search-status")).to_contain_text("results for")
+    assert set(result_links(page)) == chemistry
+    page.goto(server + "/en/2023/conferences/ccs-congress-2023/")
+    assert "chemistry" not in page.inner_text("main").lower()
+
+
 def test_field_filter_narrows_the_results(server, page, demo_build):
     result, _ = demo_build
     information = {f"/en/2023/conferences/{c.id}/" for c in result.model.current.by_field["information"]}
