@@ -274,12 +274,26 @@ def format_number(n, lang: str) -> str:
     return format_decimal(n, locale=babel_locale(lang))
 
 
+# Ordinal suffixes by CLDR's ordinal plural category, for languages that write
+# ordinals as a number and a suffix; the others write the number, and their
+# translation places it ("第%(ordinal)s届").
+ORDINAL_SUFFIXES = {"en": {"one": "st", "two": "nd", "few": "rd", "other": "th"}}
+
+
+@lru_cache(maxsize=None)
+def format_ordinal(n: int, lang: str) -> str:
+    """15 -> "15th" in English, "15" in Chinese."""
+    suffixes = ORDINAL_SUFFIXES.get(lang)
+    number = format_number(n, lang)
+    return number + suffixes[babel_locale(lang).ordinal_form(n)] if suffixes else number
+
+
 def format_kind(c: Conference, lang: str, gt) -> str:
-    """"Recurring conference, edition 15": as the conference page, its verification
+    """"Recurring conference, 15th edition": as the conference page, its verification
     page and its certificate print it."""
     if c.kind == "recurring" and c.edition_number:
-        return gt.gettext("Recurring conference, edition %(number)s") % {
-            "number": format_number(c.edition_number, lang)}
+        return gt.gettext("Recurring conference, %(ordinal)s edition") % {
+            "ordinal": format_ordinal(c.edition_number, lang)}
     if c.kind == "recurring":
         return gt.gettext("Recurring conference")
     return gt.gettext("One-off conference")

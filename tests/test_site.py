@@ -4,6 +4,8 @@ import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
+import pytest
+
 from conftest import REPO
 
 
@@ -108,7 +110,7 @@ def test_conference_page_shows_localized_dates_and_facts(built):
     en = built.page("en/2023/conferences/cms-2023/index.html")
     assert "2023年5月30日至6月2日" in zh
     assert "May 30\u2009–\u2009Jun 2, 2023" in en  # CLDR puts thin spaces round the dash
-    assert "机制性会议，第15届" in zh and "Recurring conference, edition 15" in en
+    assert "机制性会议，第15届" in zh and "Recurring conference, 15th edition" in en
     assert "主办单位" in zh and "承办单位" in zh and "厦门大学" in zh
     assert "Organizers" in en and "Hosts" in en and "Xiamen University" in en
     assert 'href="/en/2023/units/a-01/"' in en and "Chinese Mathematical Society" in en
@@ -283,3 +285,11 @@ def test_template_functions_called_directly_make_the_pages_context_calls_make(tm
     assert "context.call((undefined(name='t')" not in code and "context.call((undefined(name='url')" not in code
     assert "context.call((undefined(name='field_of')" in code
     assert code.count("yield escape_text(") == 3 and "escape(" not in code
+
+
+@pytest.mark.parametrize("n, en", [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"),
+                                   (13, "13th"), (21, "21st"), (22, "22nd"), (101, "101st"), (111, "111th")])
+def test_edition_numbers_are_english_ordinals_and_plain_numbers_in_chinese(n, en):
+    from guide.rendering import format_ordinal
+    assert format_ordinal(n, "en") == en
+    assert format_ordinal(n, "zh") == str(n)
