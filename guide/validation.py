@@ -33,6 +33,9 @@ CERTIFICATE_NUMBER_LENGTH = (6, 32)   # (the certificate lookup's script checks 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Characters that change how text is displayed without being visible.
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# Unicode's control characters (category Cc: C0, DEL, C1) but the newline, as
+# one class: checking each character's category cost 0.1 s per 10,000 records.
+CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 NULL_TAG = "tag:yaml.org,2002:null"
 _TYPE_NAMES = {
     "tag:yaml.org,2002:bool": "a boolean",
@@ -135,7 +138,7 @@ class Checker:
             self.problems.error(self.path, where, "invisible-character",
                                 f"{key}: contains the invisible character U+{ord(ch):04X}; remove it")
             return None
-        if any(unicodedata.category(c) == "Cc" for c in value if c not in "\n"):
+        if CONTROL.search(value):
             self.problems.error(self.path, where, "control-character",
                                 f"{key}: contains a control character")
             return None

@@ -180,3 +180,12 @@ def test_record_files_are_found_and_ordered_as_a_recursive_glob_orders_them(tmp_
     expected = [(p, p.is_file()) for p in sorted(root.rglob("*")) if not p.is_dir() or p.is_symlink()]
     assert [(Path(path), is_file) for path, is_file in _files_under(root)] == expected
     assert (root / "file-link.yaml", True) in expected and (root / "dangling.yaml", False) in expected
+
+
+def test_the_control_character_class_is_unicodes_cc_category_but_the_newline():
+    import sys
+    import unicodedata
+    from guide.validation import CONTROL
+    for i in range(sys.maxunicode + 1):
+        c = chr(i)
+        assert bool(CONTROL.fullmatch(c)) == (unicodedata.category(c) == "Cc" and c != "\n"), f"U+{i:04X}"
