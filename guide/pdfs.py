@@ -20,6 +20,7 @@ from pathlib import Path
 
 from . import fonts, jsonfile
 from .cachefile import load_pickle, part_written, save_pickle, write_whole
+from .cores import usable_cores
 from .model import SiteModel
 from .problems import Problems
 from .recordcache import read_unless_unchanged, remember_written
@@ -279,7 +280,7 @@ class RenderError(Exception):
 def _render_all(todo: list[Job], targets: list[Path], font: Path, signing: SigningKey | None,
                 workers: int | None):
     """Each job's PDF drawn into its target: (SHA-256, seconds) per job."""
-    workers = workers or os.cpu_count() or 1
+    workers = workers or usable_cores()
     if workers == 1 or len(todo) < POOL_THRESHOLD:
         _init_worker(str(font), signing)
         out = []

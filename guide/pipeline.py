@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from .confidential import scan_output, scan_sources, withhold_matches
 from .content import load_project
+from .cores import usable_cores
 from .buildlock import WAITING, project_lock
 from .changes import SNAPSHOT, read_snapshot
 from .fingerprint import DigestMemo, Fingerprints
@@ -784,7 +785,7 @@ def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, 
     already (a file made again with their bytes is not scanned again).
     """
     global _work
-    workers = workers or os.cpu_count() or 1
+    workers = workers or usable_cores()
     _work = (jobs, writer, out, rules, templates, problems.root, scanned or {})
     chunks = _chunks(jobs)
     bar = tqdm(total=len(jobs), desc="render", unit="file", disable=not progress, leave=False, file=sys.stderr)

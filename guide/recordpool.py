@@ -13,12 +13,12 @@ model sorts the records by are made there too (model.py, some 0.1 ms a name).
 from __future__ import annotations
 
 import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .confidential import scan_doc
 from .content import load_project, read_record
+from .cores import usable_cores
 from .problems import Problems
 from .model import add_pinyin_keys, load_pinyin, pinyin_key, pinyin_texts
 from .recordcache import CachedRecord, RecordCache
@@ -58,7 +58,7 @@ def fill_record_cache(root: Path, cache: RecordCache, todo: list[tuple[str, str,
     the model will ask for (keys found there are not made again); None for a
     check, which makes no model."""
     global _shared
-    workers = workers or os.cpu_count() or 1
+    workers = workers or usable_cores()
     if workers < 2 or len(todo) < MIN_RECORDS:
         return 0
     # What every record is checked against, as the validate stage makes it

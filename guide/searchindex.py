@@ -28,6 +28,7 @@ from pathlib import Path
 
 import cbor2
 
+from .cores import usable_cores
 from .output import scan_tree
 
 BUNDLE = "pagefind/"
@@ -59,7 +60,7 @@ def _parts(pages: list[str]) -> list[str] | None:
     """The language folders to index side by side: with two cores or more,
     and only when every page lies in one of them (a folder name is put in a
     glob as it is, so only plain names)."""
-    if (os.cpu_count() or 1) < 2:
+    if usable_cores() < 2:
         return None
     parts = sorted({page.partition("/")[0] for page in pages})
     if any("/" not in page for page in pages) or not all(PLAIN.fullmatch(part) for part in parts):

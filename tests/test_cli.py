@@ -160,3 +160,18 @@ def test_out_may_come_before_the_default_command(project, tmp_path):
     out = project.cli("--out", str(tmp_path / "elsewhere"), "-q")
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "elsewhere/zh/index.html").is_file() and not (project.root / "site").exists()
+
+
+def test_workers_follow_the_cores_this_process_may_use(tmp_path):
+    """A build pinned to one core (taskset, Docker's --cpuset-cpus) or given one
+    core's quota (Docker's --cpus) starts one worker, not one per machine core."""
+    from guide.cores import _cgroup_quota
+    one = subprocess.run([sys.executable, "-c", "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))});"
+                          "from guide.cores import usable_cores; print(usable_cores())"],
+                         capture_output=True, text=True, check=True, cwd=REPO)
+    assert one.stdout.strip() == "1"
+    cpu_max = tmp_path / "cpu.max"
+    for text, cores in [("max 100000\n", None), ("150000 100000\n", 2), ("50000 100000\n", 1), ("", None)]:
+        cpu_max.write_text(text)
+        assert _cgroup_quota(cpu_max) == cores, text
+    assert _cgroup_quota(tmp_path / "absent") is None

@@ -1,0 +1,37 @@
+"""How many processes a build may keep busy: the cores this process may run on.
+
+os.cpu_count() counts the machine's cores. A container or CI runner limited
+to fewer (by CPU affinity, as `taskset` and Docker's --cpuset-cpus set, or by
+a cgroup v2 CPU quota, as Docker's --cpus sets) would get that many workers
+sharing its few cores, each holding its own copy of the templates and
+records, and the build slower than with fewer.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+
+
+def usable_cores() -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):   # (not on every platform)
+        cores = os.cpu_count() or 1
+    quota = _cgroup_quota(CGROUP_CPU_MAX)
+    return max(1, min(cores, quota) if quota else cores)
+
+
+def _cgroup_quota(path: Path) -> int | None:
+    """cgroup v2's "QUOTA PERIOD" in microseconds as whole cores (rounded up),
+    or None for no limit ("max") or no such file."""
+    try:
+        quota, _, period = path.read_text().strip().partition(" ")
+        if quota == "max":
+            return None
+        return max(1, math.ceil(int(quota) / int(period or 100_000)))
+    except (OSError, ValueError, ZeroDivisionError):
+        return None
