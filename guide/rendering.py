@@ -912,6 +912,12 @@ class Renderer:
              ("keys", self.model.changes.to_json()), True),
             ("robots.txt", lambda: robots.encode("utf-8"), None, ("keys", robots)),
         ]
+        # Where browsers, feed readers and bookmarks look for an icon without
+        # reading the page (and where a browser without SVG icons finds one).
+        icon = self.templates / "favicon.ico"
+        if icon.is_file():
+            data = icon.read_bytes()
+            makers.append(("favicon.ico", lambda data=data: data, None, ("keys", hashlib.sha256(data).hexdigest())))
         assets = self.templates / "assets"
         for path in sorted(assets.rglob("*")) if assets.is_dir() else []:
             if path.is_file():

@@ -293,3 +293,12 @@ def test_edition_numbers_are_english_ordinals_and_plain_numbers_in_chinese(n, en
     from guide.rendering import format_ordinal
     assert format_ordinal(n, "en") == en
     assert format_ordinal(n, "zh") == str(n)
+
+
+def test_the_site_icon_is_at_the_root_where_browsers_look_and_linked_from_every_page(built):
+    from PIL import Image
+    with Image.open(built.root / "site/favicon.ico") as icon:
+        assert icon.format == "ICO" and (32, 32) in icon.info["sizes"]
+    for page in ("index.html", "404.html", "en/index.html", "zh/2023/conferences/cms-2023/index.html"):
+        head = (built.root / "site" / page).read_text(encoding="utf-8").partition("</head>")[0]
+        assert '<link rel="icon" href="/favicon.ico" sizes="32x32">' in head, page
