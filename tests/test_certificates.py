@@ -321,7 +321,8 @@ def test_errors_on_a_pdf_that_cannot_be_written(project, monkeypatch, cores):
         return real(src, dst, *args, **kwargs)
 
     monkeypatch.setattr(os, "replace", full_disk)
-    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    from guide import pdfs
+    monkeypatch.setattr(pdfs, "usable_cores", lambda: cores)
     project.issue_certificates()
     result = project.build()
     assert not result.ok

@@ -18,7 +18,7 @@ def checked(project, monkeypatch, shared: bool, session=None, build: bool = Fals
     ``build``: as a build checks it (keeping the record cache, making pinyin keys)."""
     filled = []
     fill = recordpool.fill_record_cache
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(recordpool, "usable_cores", lambda: 2)
     monkeypatch.setattr(recordpool, "MIN_RECORDS", 0 if shared else 10**9)
     monkeypatch.setattr(pipeline, "fill_record_cache", lambda *a, **k: filled.append(fill(*a, **k)) or filled[-1])
     run = Build(project.root, today=TODAY, session=session)
