@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from . import calendars, opendata
 from .changes import REPORT, SNAPSHOT, snapshot_json
 from .fingerprint import Fingerprints, code_digest, messages_digest
+from .i18n import TOOL_ROOT
 from .model import LANGS, SiteModel, index_letter, name_key, pinyin_key
 from .pdfs import pdf_digests
 from .records import Conference, DateSpan, Text
@@ -914,10 +915,10 @@ class Renderer:
         ]
         # Where browsers, feed readers and bookmarks look for an icon without
         # reading the page (and where a browser without SVG icons finds one).
+        # Every page links it: templates of a project that has none publish the tool's.
         icon = self.templates / "favicon.ico"
-        if icon.is_file():
-            data = icon.read_bytes()
-            makers.append(("favicon.ico", lambda data=data: data, None, ("keys", hashlib.sha256(data).hexdigest())))
+        icon_data = (icon if icon.is_file() else TOOL_ROOT / "templates" / "favicon.ico").read_bytes()
+        makers.append(("favicon.ico", lambda: icon_data, None, ("keys", hashlib.sha256(icon_data).hexdigest())))
         assets = self.templates / "assets"
         for path in sorted(assets.rglob("*")) if assets.is_dir() else []:
             if path.is_file():
