@@ -35,6 +35,17 @@ function readUrl() {
     const wanted = params.get(select.name);
     if (wanted && [...select.options].some((o) => o.value === wanted)) select.value = wanted;
   }
+  keepInLanguageLinks(input.value.trim());
+}
+
+// A reader who switches language keeps the query and the order, from the
+// start (even before the index loads, or if it cannot). Filter values are
+// names in this page's language: the other page has none of them.
+function keepInLanguageLinks(q) {
+  const kept = new URLSearchParams();
+  if (q) kept.set("q", q);
+  if (sortSelect.value) kept.set("sort", sortSelect.value);
+  for (const link of document.querySelectorAll("a[hreflang][lang]")) link.search = kept.toString();
 }
 
 function writeUrl(q) {
@@ -44,12 +55,7 @@ function writeUrl(q) {
   if (sortSelect.value) params.set("sort", sortSelect.value);
   const query = params.toString();
   history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
-  // A reader who switches language keeps the query and the order. (Filter
-  // values are names in this page's language: the other page has none of them.)
-  const kept = new URLSearchParams();
-  if (q) kept.set("q", q);
-  if (sortSelect.value) kept.set("sort", sortSelect.value);
-  for (const link of document.querySelectorAll("a[hreflang][lang]")) link.search = kept.toString();
+  keepInLanguageLinks(q);
 }
 
 function chosenFilters() {
