@@ -42,7 +42,8 @@ class Field:
     id: str
     name: Text
     # Words a reader may search for that the name does not contain
-    # ("chemistry" for 化学科学 / Chemical Sciences); never shown.
+    # ("chemistry" for 化学科学 / Chemical Sciences); indexed, not shown on
+    # the page (a search result's excerpt may quote them).
     search_terms: tuple[Text, ...] = ()
 
 

@@ -117,7 +117,7 @@ def test_switching_language_keeps_the_query(server, page):
     expect(page.locator("#search-status")).to_contain_text("与“computer”匹配的结果")
 
 
-def test_a_fields_search_terms_find_its_conferences_without_being_shown(server, page, demo_build):
+def test_a_fields_search_terms_find_its_conferences_and_the_page_does_not_show_them(server, page, demo_build):
     """化学科学 is "Chemical Sciences" in English; the edition gives "chemistry"
     (化学) as a search term, which no conference page shows."""
     result, _ = demo_build

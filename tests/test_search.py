@@ -285,3 +285,38 @@ def test_a_failed_language_run_is_named_and_stops_the_other(tmp_path, monkeypatc
         searchindex.index_site(tmp_path, ["en", "zh"])
     assert time.monotonic() - begun < 10
     assert started["zh/**/*.html"].poll() is not None   # killed, not left running
+
+
+def test_a_fields_search_terms_are_indexed_escaped_and_in_each_language(project):
+    from conftest import EN
+    edition = project.root / "content/editions/2023/edition.yaml"
+    edition.write_text(edition.read_text(encoding="utf-8").replace(
+        "{id: chemistry, name: 化学科学}", "{id: chemistry, name: 化学科学, search_terms: [化学, <b>化工</b>]}"),
+        encoding="utf-8")
+    project.translations(EN | {"化学": "chemistry", "<b>化工</b>": "<b>chemical engineering</b>"})
+    result = project.build(strict=True)
+    assert result.ok, [p.format() for p in result.problems.items]
+    for lang, terms in (("zh", "化学，&lt;b&gt;化工&lt;/b&gt;"), ("en", "chemistry, &lt;b&gt;chemical engineering&lt;/b&gt;")):
+        html = (project.root / f"site/{lang}/2023/conferences/ccs-2023/index.html").read_text(encoding="utf-8")
+        body = html.partition("data-pagefind-body")[2]
+        assert f"<p hidden>{terms}</p>" in body, lang
+        # only the field's conferences carry them
+        other = (project.root / f"site/{lang}/2023/conferences/cms-2023/index.html").read_text(encoding="utf-8")
+        assert "<p hidden>" not in other
+    recs = {r["url"]: r["content"] for recs in fragments(project).values() for r in recs}
+    assert "chemistry" in recs["/en/2023/conferences/ccs-2023/"]
+    assert "chemistry" not in recs["/en/2023/conferences/cms-2023/"]
+
+
+def test_errors_on_search_terms_that_are_not_texts(project):
+    edition = project.root / "content/editions/2023/edition.yaml"
+    text = edition.read_text(encoding="utf-8").replace(
+        "{id: chemistry, name: 化学科学}", "{id: chemistry, name: 化学科学, search_terms: [化学, {a: 1}]}")
+    edition.write_text(text, encoding="utf-8")
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "search_terms" in l)
+    result = project.build()
+    assert not result.ok
+    found = [p.format() for p in result.problems.items]
+    assert any(f.startswith(f"content/editions/2023/edition.yaml:{line}:") and "search_terms[2]" in f
+               for f in found), found
+    assert not (project.root / "site").exists()
