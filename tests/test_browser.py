@@ -202,6 +202,25 @@ def test_a_certificate_number_entered_opens_its_verification_page(server, page, 
     page.wait_for_url(server + f"/en/verify/{number}/")
 
 
+@pytest.mark.parametrize("retype", [
+    lambda n: n.replace("-", " "),          # as read aloud or copied from a line of text
+    lambda n: n.replace("-", "\u2013"),     # en dashes, as a PDF viewer or a word processor may give them
+    lambda n: " - ".join(n.split("-")),
+    lambda n: n.replace("-", ""),           # no separators at all
+], ids=["spaces", "en-dashes", "spaced-hyphens", "no-separators"])
+def test_a_number_typed_with_other_separators_opens_its_verification_page(server, browser, demo_build, retype):
+    import json
+    _, out = demo_build
+    number = json.loads((out / "certificates.json").read_text(encoding="utf-8"))["certificates"][0]["number"]
+    context = browser.new_context()   # (not the page fixture: a number without hyphens is asked as typed first)
+    page = context.new_page()
+    page.goto(server + "/en/verify/")
+    page.fill("#verify-number", retype(number))
+    page.click("#verify-form button")
+    page.wait_for_url(server + f"/en/verify/{number}/")
+    context.close()
+
+
 def test_a_number_the_guide_never_issued_is_answered_in_place(server, browser):
     context = browser.new_context()
     page = context.new_page()

@@ -8,10 +8,19 @@
 
   function normalized(text) {
     // Full-width letters, digits and hyphens (typed with a Chinese input
-    // method) as ASCII; spaces dropped; capitals, as printed.
+    // method) as ASCII; dashes (a PDF viewer or a word processor may turn
+    // the hyphens into them) and spaces between groups as one hyphen;
+    // capitals, as printed.
     return text.replace(/[\uff01-\uff5e]/g, function (ch) {
       return String.fromCharCode(ch.charCodeAt(0) - 0xfee0);
-    }).replace(/[\s\u3000]+/g, "").toUpperCase();
+    }).trim().replace(/[\s\u3000\u2010-\u2015\u2212\ufe58\ufe63-]+/g, "-")
+      .replace(/^-+|-+$/g, "").toUpperCase();
+  }
+
+  // A number the build derived (YYYY-XXXX-XXXX) typed without its hyphens.
+  function derivedShape(number) {
+    var m = /^(\d{4})([0-9A-Z]{4})([0-9A-Z]{4})$/.exec(number);
+    return m ? m[1] + "-" + m[2] + "-" + m[3] : null;
   }
 
   function open(text) {
@@ -22,17 +31,23 @@
       status.textContent = form.dataset.invalid;
       return;
     }
-    var target = new URL(number + "/", form.action);
     status.textContent = "";
-    fetch(target, { method: "HEAD" }).then(function (response) {
-      if (response.ok) {
-        location.assign(target);
-      } else {
-        status.textContent = form.dataset.unknown.replace("%(number)s", number);
-      }
-    }, function () {
-      location.assign(target);  // (offline or blocked: let the page itself answer)
-    });
+    var tries = [number];
+    if (derivedShape(number)) tries.push(derivedShape(number));
+    (function next(i) {
+      var target = new URL(tries[i] + "/", form.action);
+      fetch(target, { method: "HEAD" }).then(function (response) {
+        if (response.ok) {
+          location.assign(target);
+        } else if (i + 1 < tries.length) {
+          next(i + 1);
+        } else {
+          status.textContent = form.dataset.unknown.replace("%(number)s", number);
+        }
+      }, function () {
+        location.assign(target);  // (offline or blocked: let the page itself answer)
+      });
+    })(0);
   }
 
   form.addEventListener("submit", function (event) {
