@@ -115,6 +115,12 @@ def test_switching_language_keeps_the_query(server, page):
     page.wait_for_url(re.compile(r"/zh/search/\?q=computer&sort=date$"))
     expect(page.locator("#search-q")).to_have_value("computer")
     expect(page.locator("#search-status")).to_contain_text("与“computer”匹配的结果")
+    # A query in Chinese characters would find nothing on the English pages: not carried there.
+    page.fill("#search-q", "计算机")
+    expect(page.locator("#search-status")).to_contain_text("与“计算机”匹配的结果")
+    page.click("header a.lang-switch")
+    page.wait_for_url(re.compile(r"/en/search/\?sort=date$"))
+    expect(page.locator("#search-q")).to_have_value("")
 
 
 def test_a_fields_search_terms_find_its_conferences_and_the_page_does_not_show_them(server, page, demo_build):

@@ -40,12 +40,18 @@ function readUrl() {
 
 // A reader who switches language keeps the query and the order, from the
 // start (even before the index loads, or if it cannot). Filter values are
-// names in this page's language: the other page has none of them.
+// names in this page's language: the other page has none of them. Nor do
+// English pages have Chinese characters: such a query would find nothing
+// there, and the English search starts empty instead.
+const HAN = /\p{Script=Han}/u;
+
 function keepInLanguageLinks(q) {
-  const kept = new URLSearchParams();
-  if (q) kept.set("q", q);
-  if (sortSelect.value) kept.set("sort", sortSelect.value);
-  for (const link of document.querySelectorAll("a[hreflang][lang]")) link.search = kept.toString();
+  for (const link of document.querySelectorAll("a[hreflang][lang]")) {
+    const kept = new URLSearchParams();
+    if (q && !(link.hreflang.startsWith("en") && HAN.test(q))) kept.set("q", q);
+    if (sortSelect.value) kept.set("sort", sortSelect.value);
+    link.search = kept.toString();
+  }
 }
 
 function writeUrl(q) {
