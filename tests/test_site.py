@@ -191,6 +191,13 @@ def test_name_keys_skip_a_leading_year_ordinal_or_article():
     # (one article; a century is no edition)
     assert name_key("en", "The A Team Workshop")[0] == "a team workshop"
     assert name_key("en", "20th Century Studies Conference")[0] == "20th century studies conference"
+    # The first edition says so in words: 首届, First (and the other ordinals in words).
+    assert index_letter("zh", name_key("zh", "首届国际基础科学大会")) == index_letter("zh", name_key("zh", "国际基础科学大会"))
+    for name in ("First International Congress of Basic Science", "The Twenty-Second International Forum",
+                 "Thirteenth International Symposium"):
+        assert index_letter("en", name_key("en", name)) == "I", name
+    assert name_key("en", "Twenty-First Century Forum")[0] == "twenty-first century forum"
+    assert name_key("en", "Firstly Speaking")[0] == "firstly speaking"
 
 
 def test_home_shows_counts_per_field_and_next_conferences(built):
