@@ -112,7 +112,9 @@ class _Builder:
         self.constructor = yaml.constructor.SafeConstructor()
         self.resolver = yaml.resolver.Resolver()
 
-    def scalar(self, event):
+    def scalar(self, event, stack=None):
+        """(tag, value) of a scalar event; ``stack``: the open collections, to name
+        the key of a value that cannot be read."""
         if event.anchor is not None:
             raise _Refused(_pos(event), "yaml-alias", ANCHORS_REFUSED)
         tag = event.tag
@@ -133,8 +135,11 @@ class _Builder:
             return tag, self.constructor.construct_object(node, deep=True)
         except (ValueError, yaml.constructor.ConstructorError) as exc:
             reason = getattr(exc, "problem", None) or str(exc)
+            top = stack[-1] if stack else None
+            key = (f"{top[1]}: " if top is not None and isinstance(top[0], MarkedMap)
+                   and isinstance(top[1], str) else "")
             self.problems.error(self.path, _pos(event), "yaml-value",
-                                f"cannot read '{event.value[:80]}': {reason}")
+                                f"{key}cannot read '{event.value[:80]}': {reason}")
             return tag, None
         finally:
             self.constructor.constructed_objects.clear()
@@ -150,7 +155,7 @@ class _Builder:
                 count += 1
                 if count > MAX_NODES:
                     raise _Refused(_pos(event), "yaml-too-large", f"more than {MAX_NODES:,} values in one file")
-                tag, value = self.scalar(event)
+                tag, value = self.scalar(event, stack)
                 mark = event.start_mark
                 self._place(stack, value, (tag, event.value), (mark.line + 1, mark.column + 1))
                 continue
@@ -300,6 +305,8 @@ def load_text(text: str, path, problems: Problems):
                            "a key needs ':' (the ASCII colon)")
             return None
         reason = exc.problem or str(exc).splitlines()[0]
+        if mark is not None and mark.index < len(text) and text[mark.index] == "\t":
+            reason = "a tab; YAML indents with spaces only"
         problems.error(path, where, "yaml-syntax", f"YAML syntax: {reason}")
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
         where = text_position(text, exc.position)
