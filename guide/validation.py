@@ -766,10 +766,17 @@ def validate(raw: RawProject, problems: Problems) -> Content:
             if conf is None:
                 continue
             if conf.id in seen_ids:
-                first = Source(problems._display(seen_ids[conf.id][0]), *seen_ids[conf.id][1])
-                problems.error(doc.path, conf.marks["id"], "duplicate-id",
-                               f"id '{conf.id}' is already used by {first.path}:{first.line}; "
-                               "ids are unique across the whole guide")
+                # Said at the record whose file is not named for the id when
+                # the other's is: the id most likely changed there (a copied
+                # record, a typo), not in the file that sorts second.
+                here, other = (doc.path, conf.marks["id"]), seen_ids[conf.id]
+                if Path(other[0]).stem != conf.id and Path(here[0]).stem == conf.id:
+                    here, other = other, here
+                hint = (f" (this file is {Path(here[0]).name}: was its id changed?)"
+                        if Path(here[0]).stem != conf.id else "")
+                problems.error(here[0], here[1], "duplicate-id",
+                               f"id '{conf.id}' is already used by {problems._display(other[0])}:{other[1][0]}; "
+                               f"ids are unique across the whole guide{hint}")
                 continue
             seen_ids[conf.id] = (doc.path, conf.marks["id"])
             explicit = "certificate" in conf.marks   # (written out, else made from the id)
