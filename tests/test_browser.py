@@ -213,7 +213,8 @@ def test_a_certificate_number_entered_opens_its_verification_page(server, page, 
     lambda n: n.replace("-", "\u2013"),     # en dashes, as a PDF viewer or a word processor may give them
     lambda n: " - ".join(n.split("-")),
     lambda n: n.replace("-", ""),           # no separators at all
-], ids=["spaces", "en-dashes", "spaced-hyphens", "no-separators"])
+    lambda n: n[:7] + " " + n[7:],           # a space inside a group
+], ids=["spaces", "en-dashes", "spaced-hyphens", "no-separators", "space-in-a-group"])
 def test_a_number_typed_with_other_separators_opens_its_verification_page(server, browser, demo_build, retype):
     import json
     _, out = demo_build

@@ -32,8 +32,13 @@
       return;
     }
     status.textContent = "";
+    // As typed; typed in groups (spaces), also without them (a number
+    // printed without hyphens); then a derived number's shape.
+    var bare = /[\s\u3000]/.test(text.trim()) ? number.replace(/-/g, "") : number;
     var tries = [number];
-    if (derivedShape(number)) tries.push(derivedShape(number));
+    [bare, derivedShape(bare)].forEach(function (n) {
+      if (n && tries.indexOf(n) < 0) tries.push(n);
+    });
     (function next(i) {
       var target = new URL(tries[i] + "/", form.action);
       fetch(target, { method: "HEAD" }).then(function (response) {
