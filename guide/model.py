@@ -36,11 +36,17 @@ YEAR_PREFIX = re.compile(r"^\s*(?:19|20)\d{2}(?:\s*[-/–]\s*(?:19|20)\d{2})?\s*
 # ... nor by the edition's ordinal or an article: "第二十五届中国科协年会",
 # "2023（第六届）中国航空科学技术大会", "首届国际基础科学大会", "The 22nd China ...",
 # "23rd China ...", "First International ..." (ordinals in words up to the
-# fifty-ninth). ("20th Century Studies" is about a century, not an edition.)
+# fifty-ninth, see below). ("20th Century Studies" is about a century, not an edition.)
 _ORDINAL_WORD = (r"(?:(?:twenty|thirty|forty|fifty)-)?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)"
                  r"|tenth|eleventh|twelfth|(?:thir|four|fif|six|seven|eigh|nine)teenth|(?:twen|thir|for|fif)tieth")
+# An ordinal in words is an edition's only before a word that starts a
+# conference's name: "Third Generation Semiconductor Forum", "First Principles
+# Workshop", "Second Language ..." are filed under their first word.
+_EDITION_NEXT = (r"(?:international|national|annual|joint|global|academic|china|chinese|asia|asian|asia-pacific"
+                 r"|cross-strait|sino|conference|congress|symposium|forum|workshop|meeting|summit|seminar)\b")
 ORDINAL_PREFIX = re.compile(r"^\s*[（(]?\s*(?:第\s*[0-9０-９一二三四五六七八九十百千零〇两]+\s*[届次]|首\s*届)\s*[）)]?\s*"
-                            r"|^\s*\(?\s*(?:[0-9]+(?:st|nd|rd|th)|" + _ORDINAL_WORD + r")\)?\s+(?!century\b)(?=\S)",
+                            r"|^\s*\(?\s*[0-9]+(?:st|nd|rd|th)\)?\s+(?!century\b)(?=\S)"
+                            r"|^\s*(?:" + _ORDINAL_WORD + r")\s+(?=" + _EDITION_NEXT + r")",
                             re.IGNORECASE)
 ARTICLE = re.compile(r"^\s*(?:the|an?)\s+(?=\S)", re.IGNORECASE)
 
