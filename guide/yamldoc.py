@@ -135,11 +135,8 @@ class _Builder:
             return tag, self.constructor.construct_object(node, deep=True)
         except (ValueError, yaml.constructor.ConstructorError) as exc:
             reason = getattr(exc, "problem", None) or str(exc)
-            top = stack[-1] if stack else None
-            key = (f"{top[1]}: " if top is not None and isinstance(top[0], MarkedMap)
-                   and isinstance(top[1], str) else "")
             self.problems.error(self.path, _pos(event), "yaml-value",
-                                f"{key}cannot read '{event.value[:80]}': {reason}")
+                                f"{_key_of(stack)}cannot read '{event.value[:80]}': {reason}")
             return tag, None
         finally:
             self.constructor.constructed_objects.clear()
@@ -283,6 +280,20 @@ def _wide_colon_before(text: str, mark) -> tuple[int, int, str] | None:
         if looked == 2:
             break
     return None
+
+
+def _key_of(stack) -> str:
+    """"start: " or "dates[2]: ": where the value being read goes, as a problem names it."""
+    def named(key):
+        return isinstance(key, (str, int)) and not isinstance(key, bool)
+    if not stack:
+        return ""
+    container, key = stack[-1][0], stack[-1][1]
+    if isinstance(container, MarkedMap):
+        return f"{str(key)[:80]}: " if named(key) else ""
+    if len(stack) > 1 and isinstance(stack[-2][0], MarkedMap) and named(stack[-2][1]):
+        return f"{str(stack[-2][1])[:80]}[{len(container) + 1}]: "
+    return ""
 
 
 def load_text(text: str, path, problems: Problems):
