@@ -752,7 +752,7 @@ def validate(raw: RawProject, problems: Problems) -> Content:
     content.units = validate_units(raw.units, problems, content, groups)
     # (where each was first seen: the document and its id's position, made a
     # Source only for a duplicate; 10,000 records, every build)
-    seen_ids: dict[str, tuple[Path, tuple]] = {}
+    seen_ids: dict[str, tuple] = {}   # id: (path, mark, record, edition)
     seen_numbers: dict[str, tuple[Path, tuple, bool]] = {}   # (+ whether written out)
     # Every edition's data first: its confidential rules hold for the records of
     # every edition (scanned with all of them), whichever folder sorts first.
@@ -768,17 +768,25 @@ def validate(raw: RawProject, problems: Problems) -> Content:
             if conf.id in seen_ids:
                 # Said at the record whose file is not named for the id when
                 # the other's is: the id most likely changed there (a copied
-                # record, a typo), not in the file that sorts second.
-                here, other = (doc.path, conf.marks["id"]), seen_ids[conf.id]
-                if Path(other[0]).stem != conf.id and Path(here[0]).stem == conf.id:
+                # record, a typo), not in the file that sorts second; and the
+                # record named for it is the one the later checks see (an
+                # issued certificate's number is asked of it, not of the copy).
+                first_path, first_mark, first_conf, first_edition = seen_ids[conf.id]
+                here, other = (doc.path, conf.marks["id"]), (first_path, first_mark)
+                named_here = Path(first_path).stem != conf.id and Path(doc.path).stem == conf.id
+                if named_here:
                     here, other = other, here
                 hint = (f" (this file is {Path(here[0]).name}: was its id changed?)"
                         if Path(here[0]).stem != conf.id else "")
                 problems.error(here[0], here[1], "duplicate-id",
                                f"id '{conf.id}' is already used by {problems._display(other[0])}:{other[1][0]}; "
                                f"ids are unique across the whole guide{hint}")
-                continue
-            seen_ids[conf.id] = (doc.path, conf.marks["id"])
+                if not named_here:
+                    continue
+                first_edition.conferences[:] = [c for c in first_edition.conferences if c is not first_conf]
+                if seen_numbers.get(first_conf.certificate, (None,))[0] == first_path:
+                    del seen_numbers[first_conf.certificate]
+            seen_ids[conf.id] = (doc.path, conf.marks["id"], conf, edition)
             explicit = "certificate" in conf.marks   # (written out, else made from the id)
             if conf.certificate in seen_numbers:
                 first_path, first_mark, first_explicit = seen_numbers[conf.certificate]

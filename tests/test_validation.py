@@ -189,3 +189,20 @@ def test_the_control_character_class_is_unicodes_cc_category_but_the_newline():
     for i in range(sys.maxunicode + 1):
         c = chr(i)
         assert bool(CONTROL.fullmatch(c)) == (unicodedata.category(c) == "Cc" and c != "\n"), f"U+{i:04X}"
+
+
+def test_errors_on_duplicate_id_keep_the_record_named_for_it(project):
+    """A copy in another file (which sorts first: the 2022 edition's) takes the
+    error; the record in the file named for the id is the one checked further
+    (an issued certificate's number is asked of it, not of the copy)."""
+    from guide.content import load_project
+    from guide.problems import Problems
+    from guide.validation import validate
+    project.conference("zz-again", textwrap.dedent(CONFERENCES_2023["ccs-2023"]), edition="2022")
+    problems = Problems(root=project.root)
+    content = validate(load_project(project.root, problems), problems)
+    found = [p.format() for p in problems.items if p.code == "duplicate-id"]
+    assert len(found) == 1 and found[0].startswith("content/editions/2022/conferences/zz-again.yaml:1:5: "), found
+    assert "(this file is zz-again.yaml: was its id changed?)" in found[0]
+    kept = [(e.id, c.source.path) for e in content.editions for c in e.conferences if c.id == "ccs-2023"]
+    assert kept == [("2023", "content/editions/2023/conferences/ccs-2023.yaml")], kept
