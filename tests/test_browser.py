@@ -129,7 +129,9 @@ def test_a_fields_search_terms_find_its_conferences_and_the_page_does_not_show_t
     result, _ = demo_build
     chemistry = {f"/en/2023/conferences/{c.id}/" for c in result.model.current.by_field["chemistry"]}
     page.goto(server + "/en/search/?q=chemistry")
-    expect(page.locator("#search-status")).to_contain_text("results for")
+    expect(page.locator("#search-status")).to_have_text(f"{len(chemistry)} results for “chemistry”.")
+    # (the status comes first, then each result's data: wait for the list)
+    expect(page.locator("#search-results li")).to_have_count(len(chemistry))
     assert set(result_links(page)) == chemistry
     page.goto(server + "/en/2023/conferences/ccs-congress-2023/")
     assert "chemistry" not in page.inner_text("main").lower()
