@@ -36,7 +36,7 @@ from .output import (BuildState, Output, OutputCollision, OutputRecord, TreeWrit
 from .pdfs import CACHE_DIR, MANIFEST, PdfResult, build_pdfs, manifest, pdf_digests
 from .problems import Problems
 from .recordpool import fill_record_cache
-from .recordcache import RecordCache
+from .recordcache import RecordCache, stat_key
 from .rendering import Fragments, OutputJob, Renderer
 from .searchindex import BUNDLE, SearchIndexError, index_pages, is_searchable, search_inputs
 from .translation import Catalogs, load_catalogs
@@ -123,6 +123,9 @@ class Session:
     digests: DigestMemo = field(default_factory=DigestMemo)
     state: BuildState | None = None          # the last build's, written when serve stops
     state_path: Path | None = None
+    # The state file's (size, mtime, inode) when serve last read or wrote it:
+    # another, as a build.py beside serve writes it, published since.
+    state_key: tuple | None = None
     root: Path | None = None                 # the project's (its build lock)
     trees: tuple | None = None               # TreeWriter.trees_after_swap()
     renderer: Renderer | None = None
@@ -167,7 +170,19 @@ class Session:
         self.wait()
         if self.state is not None:
             with project_lock(self.root, f"serve: {WAITING}"):
-                self.state.save(self.state_path)
+                # A build.py after serve's last build left its own state: that
+                # one is site/'s (serve's, written over it, had the next serve
+                # put serve's older whole-guide files back).
+                if stat_key(self.state_path) == self.state_key:
+                    self.state.save(self.state_path)
+                    self.state_key = stat_key(self.state_path)
+
+    def notice_other_builds(self) -> None:
+        """Forget what serve remembers of site/ when another build published
+        since serve's last: its next build starts from what is there."""
+        if self.state_path is not None and stat_key(self.state_path) != self.state_key:
+            self.state = self.state_path = self.synced_state = self.blocks = None
+            self.trees = self.snapshot = self.published = None
 
 
 class Build:
@@ -246,6 +261,8 @@ class Build:
         # for its catch-up before it gets here, so it never waits for itself.)
         try:
             with project_lock(self.root, WAITING):
+                if self.session is not None:
+                    self.session.notice_other_builds()
                 return self._run(True)
         finally:
             # Started once this build let go of the lock: started before, it
@@ -300,6 +317,8 @@ class Build:
             state = session.state
         else:
             state = BuildState.load(state_path)
+            if session is not None:
+                session.state_key = stat_key(state_path)
         output = Output()
         outputs: dict[str, OutputRecord] = {}
         with self.stage("plan"):

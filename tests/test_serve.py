@@ -204,3 +204,51 @@ def test_serves_catch_up_waits_for_no_build_of_its_own(tmp_path, capfd, monkeypa
     assert preview.state.snapshot()[1] == []
     assert "福州" in project.page(PAGE + "index.html")
     assert "waiting for another build" not in capfd.readouterr().err
+
+
+def test_a_build_py_beside_serve_keeps_its_whole_guide_files_through_serves_saves_and_restarts(tmp_path):
+    """serve lets the whole-guide files lag (the open data, the records snapshot,
+    the certificate list): a build.py beside it brings them up to date, and
+    neither serve's next save nor a serve started after this one may put the
+    older ones back (a restarted serve once did: certificates.json then gave
+    hashes the PDFs no longer had)."""
+    from guide.pipeline import Build
+    from guide.preview import Preview
+
+    project = make_project(tmp_path / "guide")
+    guide_json = project.root / "site/data/guide.json"
+    record = project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    serve = Preview(project.root, None, TODAY, False, True)
+    serve.build()
+    record.write_text(record.read_text("utf-8").replace("city: 厦门", "city: 福州"), encoding="utf-8")
+    serve.build()
+    serve.session.wait()
+    assert "福州" in project.page(PAGE + "index.html") and "福州" not in guide_json.read_text("utf-8")  # (lags)
+    assert Build(project.root, today=TODAY).run().ok   # build.py, beside serve
+    assert "福州" in guide_json.read_text("utf-8")
+    # serve's next save (of another record's page)
+    other = project.root / "content/editions/2023/conferences/ccs-2023.yaml"
+    other.write_text(other.read_text("utf-8") + "\n", encoding="utf-8")
+    serve.build()
+    serve.session.wait()
+    assert serve.state.snapshot()[1] == []
+    assert "福州" in guide_json.read_text("utf-8")
+    # serve stopped, then started again
+    serve.save_state()
+    assert Build(project.root, today=TODAY).run().ok
+    again = Preview(project.root, None, TODAY, False, True)
+    again.build()
+    again.session.wait()
+    assert again.state.snapshot()[1] == []
+    assert "福州" in guide_json.read_text("utf-8")
+    # build.py after serve's last save, then serve stopped and started again
+    record.write_text(record.read_text("utf-8").replace("city: 福州", "city: 泉州"), encoding="utf-8")
+    again.build()
+    again.session.wait()
+    assert Build(project.root, today=TODAY).run().ok
+    assert "泉州" in guide_json.read_text("utf-8")
+    again.save_state()
+    third = Preview(project.root, None, TODAY, False, True)
+    third.build()
+    third.session.wait()
+    assert "泉州" in guide_json.read_text("utf-8")
