@@ -216,13 +216,15 @@ def conference_calendar(model: SiteModel, c: Conference, fmt: LangFormats) -> by
     return _calendar(model, fmt, fmt.tp(c.name), [c], subscription=False)
 
 
-def _listed(model: SiteModel) -> list[Conference]:
-    # Oldest edition first, each by date: the order a reader scrolls a calendar.
-    return [c for view in reversed(model.editions) for c in view.listed]
+def _calendared(model: SiteModel) -> list[Conference]:
+    """Every record, cancelled and withdrawn ones too: a subscriber's calendar
+    holds their events, and only a CANCELLED one takes them out. Oldest edition
+    first, each by date: the order a reader scrolls a calendar."""
+    return [c for view in reversed(model.editions) for c in view.conferences]
 
 
 def guide_calendar(model: SiteModel, fmt: LangFormats) -> bytes:
-    return _calendar(model, fmt, fmt.tp(model.guide.title), _listed(model), subscription=True)
+    return _calendar(model, fmt, fmt.tp(model.guide.title), _calendared(model), subscription=True)
 
 
 def field_calendar(model: SiteModel, field_id: str, fmt: LangFormats) -> bytes:
@@ -231,5 +233,5 @@ def field_calendar(model: SiteModel, field_id: str, fmt: LangFormats) -> bytes:
     fname = fmt.tp(next(f.name for f in view.edition.fields if f.id == field_id))
     pgettext = fmt.pgettext  # (named so that extraction finds the string)
     name = fmt.tp(model.guide.title) + pgettext("punctuation", ": ") + fname
-    return _calendar(model, fmt, name, [c for c in _listed(model) if c.field == field_id],
+    return _calendar(model, fmt, name, [c for c in _calendared(model) if c.field == field_id],
                      subscription=True)

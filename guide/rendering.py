@@ -778,14 +778,12 @@ class Renderer:
                 add(f"{lang}/{spec.key}", partial(self.render_page, spec, lang), spec.template, spec.inputs,
                     block=spec.block)
         model = self.model
-        # Each field's listed records, edition after edition: the model's lists
-        # themselves for one edition (not a pass over every record, and their
-        # digests are known from the field pages).
+        # Each field's records, edition after edition, as its calendar holds
+        # them: cancelled and withdrawn ones too (their events say CANCELLED).
         field_confs: dict[str, list[Conference]] = {}
         for view in model.editions:
-            for field_id, confs in view.by_field.items():
-                if confs:
-                    field_confs[field_id] = [*field_confs[field_id], *confs] if field_id in field_confs else confs
+            for c in view.conferences:
+                field_confs.setdefault(c.field, []).append(c)
         for lang in LANGS:
             fmt = self.formats[lang]
             for view in model.editions:

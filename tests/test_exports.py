@@ -99,6 +99,23 @@ def test_guide_and_field_calendars_hold_the_listed_conferences(dated):
         "Guide to Important Academic Conferences: Mathematical and Physical Sciences"
 
 
+def test_a_withdrawn_conference_stays_in_the_subscribed_calendars_as_cancelled(project):
+    """Subscribers' calendars keep an event until the feed says CANCELLED: a
+    record that left the listings stays in the guide's and its field's
+    calendars, cancelled (and in the next build after a plain one too)."""
+    assert project.build().ok
+    path = project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "status: withdrawn\nstatus_date: 2023-05-15\n",
+                    encoding="utf-8")
+    assert project.build().ok
+    for lang in ("zh", "en"):
+        for rel in (f"{lang}/calendars/all.ics", f"{lang}/calendars/fields/math-physics.ics",
+                    f"{lang}/2023/conferences/cms-2023/cms-2023.ics"):
+            event = events(calendar(project, rel))["cms-2023@guide.test"]
+            assert str(event["status"]) == "CANCELLED", rel
+        assert "cms-2023" not in project.page(f"{lang}/2023/fields/math-physics/index.html")
+
+
 def test_pages_link_their_calendars(dated):
     assert 'href="/zh/2023/conferences/cms-2023/cms-2023.ics"' in dated.page("zh/2023/conferences/cms-2023/index.html")
     assert 'href="/en/calendars/fields/life.ics"' in dated.page("en/2023/fields/life/index.html")
