@@ -94,7 +94,13 @@ def main(argv: list[str] | None = None) -> int:
         return serve(root, port=args.port, out=args.out, today=args.today, strict=args.strict,
                      quiet=args.quiet)
 
-    result = build.run(write=command == "build")
+    try:
+        result = build.run(write=command == "build")
+    except KeyboardInterrupt:
+        # (a build publishes site/ in one step at its end: nothing half-written)
+        print(f"{command} interrupted: {build.out} holds the last complete build, if there is one",
+              file=sys.stderr)
+        return 130
     print_problems(build, args.format, args.quiet)
     if args.format == "text" and not args.quiet:
         if result.ok and command == "build":

@@ -139,7 +139,8 @@ def load_project(root: Path, problems: Problems, cache: RecordCache | None = Non
     content = root / "content"
     if not content.is_dir():
         problems.error(content, (1, 1), "file-missing",
-                       "no content/ folder: is this a guide project?")
+                       f"no content/ folder in {root}: is this a guide project? "
+                       "(build.py works on the folder it is run in; or give --project PATH)")
         return RawProject(root, None, None, [], {})
     guide = _required(content / "guide.yaml", problems, "the guide's settings")
     units = _required(content / "units.yaml", problems, "the list of recommending units")

@@ -469,9 +469,9 @@ class Importer:
                                 + (f"; did you mean '{hint[0]}'?" if hint else f" ({'、'.join(names)})"))
             return fid
         if key in ("id", "series"):
-            text = text.lower()
-            if not SLUG.match(text):
-                raise CellError("bad-id", f"'{text}' is not a valid id: use lowercase ASCII letters, digits and single hyphens")
+            typed, text = text, text.lower()
+            if not SLUG.match(text):   # (said as typed: staff look for what the cell holds)
+                raise CellError("bad-id", f"'{typed}' is not a valid id: use lowercase ASCII letters, digits and single hyphens")
             return text
         if key == "website":
             problems = []

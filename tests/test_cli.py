@@ -7,6 +7,8 @@ import subprocess
 import sys
 import termios
 
+import pytest
+
 from conftest import REPO, TODAY
 
 
@@ -139,10 +141,13 @@ def test_problems_name_files_from_the_project_root_whatever_the_working_folder(p
     assert lines and all(l.startswith("content/editions/2023/conferences/cms-2023.yaml:") for l in lines), lines
 
 
-def test_check_in_a_folder_that_is_no_project_says_so_and_leaves_it_empty(tmp_path):
-    out = subprocess.run([sys.executable, str(REPO / "build.py"), "check"], capture_output=True, text=True,
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_a_folder_that_is_no_project_is_named_and_left_empty(tmp_path, command):
+    out = subprocess.run([sys.executable, str(REPO / "build.py"), command], capture_output=True, text=True,
                          cwd=tmp_path)
-    assert out.returncode == 1 and "no content/ folder: is this a guide project?" in out.stderr
+    assert out.returncode == 1
+    assert f"no content/ folder in {tmp_path}: is this a guide project? (build.py works on the folder it is run in; " \
+           "or give --project PATH)" in out.stderr
     assert list(tmp_path.iterdir()) == []
 
 
@@ -175,3 +180,15 @@ def test_workers_follow_the_cores_this_process_may_use(tmp_path):
         cpu_max.write_text(text)
         assert _cgroup_quota(cpu_max) == cores, text
     assert _cgroup_quota(tmp_path / "absent") is None
+
+
+def test_an_interrupted_build_says_what_site_holds_without_a_traceback(project, monkeypatch, capsys):
+    from guide import cli
+    from guide.pipeline import Build
+
+    def interrupted(self, write=True):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(Build, "run", interrupted)
+    assert cli.main(["--project", str(project.root), "--today", TODAY.isoformat()]) == 130
+    err = capsys.readouterr().err
+    assert err.strip() == f"build interrupted: {project.root / 'site'} holds the last complete build, if there is one"

@@ -234,6 +234,8 @@ def test_errors_on_one_off_with_an_edition_number_and_on_ids(project, tmp_path):
     got = {(p.row, p.column, p.code) for p in report.problems}
     assert got == {(2, "L", "bad-value"), (3, "N", "id-conflict"), (4, "N", "bad-id"), (6, "N", "duplicate-row")}
     assert not report.ok and report.bad_rows == 4 and [a.row for a in report.actions] == [5]
+    # (the id as the cell holds it, not as it would be written)
+    assert any(p.code == "bad-id" and "'Bad Id' is not a valid id" in p.format() for p in report.problems)
 
 
 def test_errors_on_missing_columns_write_nothing(project, tmp_path):
