@@ -98,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         result = build.run(write=command == "build")
     except KeyboardInterrupt:
         # (a build publishes site/ in one step at its end: nothing half-written)
-        print(f"{command} interrupted: {build.out} holds the last complete build, if there is one",
-              file=sys.stderr)
+        print("check interrupted" if command == "check" else
+              f"build interrupted: {build.out} holds the last complete build, if there is one", file=sys.stderr)
         return 130
     print_problems(build, args.format, args.quiet)
     if args.format == "text" and not args.quiet:

@@ -302,6 +302,11 @@ class TreeWriter:
                 # faster than Python).
                 _link_copy(self.site, self.staging)
             self.staging.mkdir(parents=True, exist_ok=True)
+            # Files written below it leave the folder's own times alone: touched,
+            # its change time tells serve, which trusts its listing of the trees
+            # while their identity holds, that another build (a build.py that
+            # then failed or was stopped before its swap) wrote in it.
+            os.utime(self.staging)
             self._in_staging = scan_tree(self.staging)
         return self._in_staging
 

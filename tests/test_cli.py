@@ -146,7 +146,7 @@ def test_a_folder_that_is_no_project_is_named_and_left_empty(tmp_path, command):
     out = subprocess.run([sys.executable, str(REPO / "build.py"), command], capture_output=True, text=True,
                          cwd=tmp_path)
     assert out.returncode == 1
-    assert f"no content/ folder in {tmp_path}: is this a guide project? (build.py works on the folder it is run in; " \
+    assert f"no content/ folder in {tmp_path.resolve()}: is this a guide project? (build.py works on the folder it is run in; " \
            "or give --project PATH)" in out.stderr
     assert list(tmp_path.iterdir()) == []
 

@@ -232,3 +232,23 @@ def test_a_folder_takes_the_place_of_a_file_in_a_build_rendered_on_every_core(tm
         build(files)
         assert {p.relative_to(site).as_posix(): p.read_bytes()
                 for p in site.rglob("*") if p.is_file()} == files
+
+
+def test_a_build_that_opens_the_staging_tree_changes_its_identity(project):
+    """serve trusts its listing of the two trees while their identity (inode and
+    change time) holds; a build.py that wrote into staging and then stopped
+    before its swap must change it, though it only wrote below the folder."""
+    import time
+    from guide.output import TreeWriter
+    site = project.root / "site"
+    assert project.build().ok
+    record = project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("venue: 厦门大学", "venue: 厦门大学思明校区"),
+                      encoding="utf-8")
+    assert project.build().ok and staging_dir(site).is_dir()   # (both trees now)
+    writer = TreeWriter(site, {})
+    before = writer.identity()
+    time.sleep(0.01)
+    writer.open_staging()
+    (staging_dir(site) / "en" / "written-below.txt").write_text("x", encoding="utf-8")
+    assert TreeWriter(site, {}).identity() != before
