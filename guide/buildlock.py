@@ -43,8 +43,11 @@ if fcntl is not None:
 
 @contextmanager
 def project_lock(root: Path, waiting: str | None = None):
-    """Hold the project's build lock; ``waiting``: said on stderr if another holds it first."""
-    fd = _lock(Path(root) / LOCK_FILE, waiting)
+    """Hold the project's build lock; ``waiting``: said on stderr if another holds it first.
+
+    A folder without content/ is no project: nothing to keep apart, and no
+    lock file is left in it (its build only says that it is none)."""
+    fd = _lock(Path(root) / LOCK_FILE, waiting) if (Path(root) / "content").is_dir() else None
     try:
         yield
     finally:

@@ -256,8 +256,7 @@ class Build:
         return content, catalogs
 
     def run(self, write: bool = True) -> BuildResult:
-        if not write or not (self.root / "content").is_dir():
-            # (no project here: its load says so, and no lock file is left in the folder)
+        if not write:
             return self._run(False)
         # (serve's catch-up after a save takes it too; serve's next save waits
         # for its catch-up before it gets here, so it never waits for itself.)

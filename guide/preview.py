@@ -306,8 +306,6 @@ class Preview:
 
     def save_state(self) -> None:
         """The build state serve kept in memory, for the next build (build.py or serve)."""
-        if not (self.root / "content").is_dir():
-            return   # (no project here: no lock file or cache left in the folder)
         self.session.save_state()
         with project_lock(self.root, f"serve: {WAITING}"):
             self.session.records.save(self.root)

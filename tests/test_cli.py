@@ -88,6 +88,7 @@ def test_the_build_lock_is_not_kept_by_processes_forked_while_it_was_held(tmp_pa
     outlives its parent (killed) must not keep the project locked."""
     import time
     from guide.buildlock import LOCK_FILE, project_lock
+    (tmp_path / "content").mkdir()   # (a project: a folder without one is not locked)
     with project_lock(tmp_path):
         child = os.fork()
         if child == 0:  # a worker that lives on
