@@ -223,15 +223,23 @@ def _calendared(model: SiteModel) -> list[Conference]:
     return [c for view in reversed(model.editions) for c in view.conferences]
 
 
+def calendared_by_field(model: SiteModel) -> dict[str, list[Conference]]:
+    """What each field's calendar holds (the records it prints, its inputs)."""
+    out: dict[str, list[Conference]] = {f: [] for f in field_ids(model)}
+    for c in _calendared(model):
+        out[c.field].append(c)
+    return out
+
+
 def guide_calendar(model: SiteModel, fmt: LangFormats) -> bytes:
     return _calendar(model, fmt, fmt.tp(model.guide.title), _calendared(model), subscription=True)
 
 
-def field_calendar(model: SiteModel, field_id: str, fmt: LangFormats) -> bytes:
+def field_calendar(model: SiteModel, field_id: str, confs: list[Conference], fmt: LangFormats) -> bytes:
+    """``confs``: the field's, as ``calendared_by_field`` lists them."""
     # The field's name as the newest edition that has it calls it.
     view = next(v for v in model.editions if any(f.id == field_id for f in v.edition.fields))
     fname = fmt.tp(next(f.name for f in view.edition.fields if f.id == field_id))
     pgettext = fmt.pgettext  # (named so that extraction finds the string)
     name = fmt.tp(model.guide.title) + pgettext("punctuation", ": ") + fname
-    return _calendar(model, fmt, name, [c for c in _calendared(model) if c.field == field_id],
-                     subscription=True)
+    return _calendar(model, fmt, name, confs, subscription=True)

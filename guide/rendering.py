@@ -778,12 +778,7 @@ class Renderer:
                 add(f"{lang}/{spec.key}", partial(self.render_page, spec, lang), spec.template, spec.inputs,
                     block=spec.block)
         model = self.model
-        # Each field's records, edition after edition, as its calendar holds
-        # them: cancelled and withdrawn ones too (their events say CANCELLED).
-        field_confs: dict[str, list[Conference]] = {}
-        for view in model.editions:
-            for c in view.conferences:
-                field_confs.setdefault(c.field, []).append(c)
+        field_confs = calendars.calendared_by_field(model)
         for lang in LANGS:
             fmt = self.formats[lang]
             for view in model.editions:
@@ -792,10 +787,9 @@ class Renderer:
                         add(f"{lang}/{calendar_key(c)}", partial(calendars.conference_calendar, model, c, fmt),
                             None, [c], block=c.id)
             add(f"{lang}/{GUIDE_CALENDAR_KEY}", partial(calendars.guide_calendar, model, fmt), None, "all", True)
-            for field_id in calendars.field_ids(model):
+            for field_id, confs in field_confs.items():
                 add(f"{lang}/{field_calendar_key(field_id)}",
-                    partial(calendars.field_calendar, model, field_id, fmt), None, field_confs.get(field_id, []),
-                    True)
+                    partial(calendars.field_calendar, model, field_id, confs, fmt), None, confs, True)
             add(f"{lang}/{FEED_KEY}", partial(self.render_feed, lang), "feed.xml", "all", True)
         for path, make in opendata.makers(model, self.formats):
             add(path, make, None, "all", True)
