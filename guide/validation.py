@@ -771,20 +771,19 @@ def validate(raw: RawProject, problems: Problems) -> Content:
                 # record, a typo), not in the file that sorts second; and the
                 # record named for it is the one the later checks see (an
                 # issued certificate's number is asked of it, not of the copy).
-                first_path, first_mark, first_conf, first_edition = seen_ids[conf.id]
-                here, other = (doc.path, conf.marks["id"]), (first_path, first_mark)
-                named_here = Path(first_path).stem != conf.id and Path(doc.path).stem == conf.id
-                if named_here:
-                    here, other = other, here
-                hint = (f" (this file is {Path(here[0]).name}: was its id changed?)"
-                        if Path(here[0]).stem != conf.id else "")
-                problems.error(here[0], here[1], "duplicate-id",
-                               f"id '{conf.id}' is already used by {problems._display(other[0])}:{other[1][0]}; "
+                first, this = seen_ids[conf.id], (doc.path, conf.marks["id"], conf, edition)
+                named = Path(first[0]).stem != conf.id and Path(doc.path).stem == conf.id
+                kept, dropped = (this, first) if named else (first, this)
+                hint = (f" (this file is {Path(dropped[0]).name}: was its id changed?)"
+                        if Path(dropped[0]).stem != conf.id else "")
+                problems.error(dropped[0], dropped[1], "duplicate-id",
+                               f"id '{conf.id}' is already used by {problems._display(kept[0])}:{kept[1][0]}; "
                                f"ids are unique across the whole guide{hint}")
-                if not named_here:
+                if dropped is this:
                     continue
+                _, _, first_conf, first_edition = first
                 first_edition.conferences[:] = [c for c in first_edition.conferences if c is not first_conf]
-                if seen_numbers.get(first_conf.certificate, (None,))[0] == first_path:
+                if seen_numbers.get(first_conf.certificate, (None,))[0] == first[0]:
                     del seen_numbers[first_conf.certificate]
             seen_ids[conf.id] = (doc.path, conf.marks["id"], conf, edition)
             explicit = "certificate" in conf.marks   # (written out, else made from the id)
