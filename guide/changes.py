@@ -5,10 +5,16 @@ next build compares the model with the snapshot found in the published site.
 A build that changes no record keeps the published report (``staff/changes.json``):
 running the build again must not wipe the list of certificates to re-issue
 before staff have read it (and leaves the published site as it is).
+
+Each report also carries the certificates *awaiting* re-issue: those listed
+by any earlier build and not yet marked re-issued (``build.py --reissued``).
+A second build that changes other records must not drop the first one's:
+staff may not have read its report in between.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +41,9 @@ _NEWER_FIELDS = (CERTIFICATE_DIGEST, CERTIFICATE_NUMBER, CERTIFICATE_ISSUED, "re
 # prints (both languages) and its validity, the best that can be told then.
 LEGACY_CERTIFICATE_FIELDS = ("name", "name_en", "kind", "edition_number", "dates", "city", "city_en",
                              "organizers", "recommender", "edition", "status")
+# ``build.py --reissued all``: every certificate the last report lists as awaiting.
+REISSUED_ALL = "all"
+AWAITING = "certificates_awaiting_reissue"
 
 
 def _texts(items) -> list[str]:
@@ -82,8 +91,14 @@ class ChangeReport:
     removed: list[dict] = field(default_factory=list)  # {"id", "name", "edition"} of records gone
     changed: dict[str, list[str]] = field(default_factory=dict)
     reissue: list[str] = field(default_factory=list)
+    # Every certificate to re-issue not yet marked re-issued, by record id:
+    # {"certificate": its number, "since": the build date that first listed it,
+    #  "previous_sha256": the digest of the file its organizer holds (None: not known)}
+    awaiting: dict[str, dict] = field(default_factory=dict)
     # No record changed since the previous build: this is its report, kept.
     kept: bool = field(default=False, compare=False)
+    # The ids this build marked re-issued (``--reissued``): for the console only.
+    acknowledged: list[str] = field(default_factory=list, compare=False)
 
     @property
     def empty(self) -> bool:
@@ -91,7 +106,8 @@ class ChangeReport:
 
     def to_dict(self) -> dict:
         return {"previous_build": self.previous, "added": self.added, "removed": self.removed,
-                "changed": self.changed, "certificates_to_reissue": self.reissue}
+                "changed": self.changed, "certificates_to_reissue": self.reissue,
+                AWAITING: [{"id": cid, **entry} for cid, entry in sorted(self.awaiting.items())]}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=True)
@@ -101,6 +117,15 @@ class ChangeReport:
         """A published report (``to_dict``), or None when it is not one."""
         def ids(v) -> bool:
             return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+        def optional_text(v) -> bool:
+            return v is None or isinstance(v, str)
+
+        def optional_date(v) -> bool:
+            try:
+                return v is None or bool(dt.date.fromisoformat(v))
+            except (TypeError, ValueError):
+                return False
         try:
             ok = (isinstance(data, dict) and isinstance(data["previous_build"], bool) and ids(data["added"])
                   and isinstance(data["removed"], list)
@@ -109,12 +134,26 @@ class ChangeReport:
                   and isinstance(data["changed"], dict)
                   and all(isinstance(k, str) and ids(v) for k, v in data["changed"].items())
                   and ids(data["certificates_to_reissue"]))
+            # (absent from the reports of versions before it)
+            awaiting = data.get(AWAITING, []) if ok else None
+            ok = ok and isinstance(awaiting, list) and all(
+                isinstance(a, dict) and isinstance(a.get("id"), str)
+                and optional_text(a.get("certificate")) and optional_text(a.get("previous_sha256"))
+                and optional_date(a.get("since"))
+                for a in awaiting)
         except KeyError:
             return None
         if not ok:
             return None
-        return cls(data["previous_build"], list(data["added"]), [dict(r) for r in data["removed"]],
-                   {k: list(v) for k, v in data["changed"].items()}, list(data["certificates_to_reissue"]))
+        report = cls(data["previous_build"], list(data["added"]), [dict(r) for r in data["removed"]],
+                     {k: list(v) for k, v in data["changed"].items()}, list(data["certificates_to_reissue"]))
+        report.awaiting = {a["id"]: {k: a.get(k) for k in ("certificate", "since", "previous_sha256")}
+                           for a in awaiting}
+        if AWAITING not in data:
+            # A report of an older version: what it lists is awaiting (since when, not known).
+            report.awaiting = {cid: {"certificate": None, "since": None, "previous_sha256": None}
+                               for cid in report.reissue}
+        return report
 
     def _counts(self) -> str:
         if not self.previous:
@@ -141,6 +180,19 @@ class ChangeReport:
             out.append(f"certificates to re-issue: {', '.join(self.reissue)}")
         return out
 
+    def awaiting_lines(self) -> list[str]:
+        """What stays listed until staff mark it re-issued (after ``lines``)."""
+        out = []
+        if self.acknowledged:
+            out.append(f"marked re-issued: {', '.join(self.acknowledged)}")
+        if self.awaiting:
+            listed = ", ".join(f"{cid} (since {a['since']})" if a["since"] else cid
+                               for cid, a in sorted(self.awaiting.items()))
+            out.append(f"certificates awaiting re-issue ({len(self.awaiting)}): {listed}")
+            out.append("  once their organizers have the new files: "
+                       "python3 build.py --reissued ID [ID ...] (or: --reissued all)")
+        return out
+
 
 def read_snapshot(site: Path) -> dict | None:
     """The previous build's snapshot with its report (``"report"``, None when unreadable),
@@ -158,12 +210,48 @@ def read_snapshot(site: Path) -> dict | None:
     return data
 
 
-def compare(previous: dict | None, current: dict[str, dict]) -> ChangeReport:
+def compare(previous: dict | None, current: dict[str, dict], today: str | None = None,
+            reissued=()) -> ChangeReport:
+    """The report of a build whose snapshot is ``current`` on ``today`` (ISO), which
+    marks ``reissued`` re-issued (ids awaiting in the previous report, or ``REISSUED_ALL``)."""
     if previous is None:
         return ChangeReport(previous=False, added=sorted(current))
-    before = previous["records"]
+    last = ChangeReport.from_dict(previous.get("report"))
+    report = _compare(previous["records"], current, last)
+    awaiting = dict(last.awaiting) if last is not None else {}
+    if reissued:
+        report.acknowledged = sorted(awaiting) if REISSUED_ALL in reissued else \
+            sorted(cid for cid in reissued if cid in awaiting)
+        for cid in report.acknowledged:
+            del awaiting[cid]
+    if not report.kept:
+        before = previous["records"]
+        for cid in report.reissue:
+            # Changed again while awaiting: its organizer still holds the first file.
+            if cid not in awaiting:
+                awaiting[cid] = {"certificate": None, "since": today,
+                                 "previous_sha256": before[cid].get(CERTIFICATE_DIGEST)}
+    report.awaiting = {}
+    for cid, entry in awaiting.items():
+        now = current.get(cid, {}).get(CERTIFICATE_DIGEST)
+        # Gone, or back to the file its organizer holds: nothing to re-issue.
+        if now is None or now == entry["previous_sha256"]:
+            continue
+        report.awaiting[cid] = {**entry, "certificate": current[cid].get(CERTIFICATE_NUMBER)}
+    return report
+
+
+def not_awaiting(previous: dict | None, reissued) -> list[str]:
+    """The ids of ``reissued`` the last report does not list as awaiting re-issue
+    (a typing mistake must not go unnoticed: that certificate would stay listed)."""
+    last = ChangeReport.from_dict(previous.get("report")) if previous is not None else None
+    awaiting = last.awaiting if last is not None else {}
+    return [cid for cid in reissued if cid != REISSUED_ALL and cid not in awaiting]
+
+
+def _compare(before: dict[str, dict], current: dict[str, dict], last: ChangeReport | None) -> ChangeReport:
     if before == current:
-        kept = ChangeReport.from_dict(previous.get("report"))
+        kept = last
         if kept is not None and {*kept.added, *kept.changed, *kept.reissue} <= current.keys():
             kept.kept = True
             return kept

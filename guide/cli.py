@@ -21,7 +21,10 @@ def _date(value: str) -> dt.date:
 
 
 DEFAULTS = {"project": Path.cwd, "today": None, "strict": False, "format": "text",
-            "quiet": False, "verbose": False, "out": None}
+            "quiet": False, "verbose": False, "out": None, "reissued": ()}
+
+REISSUED_HELP = ("mark these certificates re-issued (record ids, or 'all'): the change report "
+                 "lists each certificate to re-issue until then")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -44,9 +47,11 @@ def make_parser() -> argparse.ArgumentParser:
     # (also before no command: build is the default)
     parser.add_argument("--out", type=Path, default=argparse.SUPPRESS,
                         help="output folder of build and serve (default: PROJECT/site)")
+    parser.add_argument("--reissued", nargs="+", metavar="ID", default=argparse.SUPPRESS, help=REISSUED_HELP)
     sub = parser.add_subparsers(dest="command")
     b = sub.add_parser("build", parents=[common], help="validate, then build the site (default)")
     b.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="output folder (default: PROJECT/site)")
+    b.add_argument("--reissued", nargs="+", metavar="ID", default=argparse.SUPPRESS, help=REISSUED_HELP)
     sub.add_parser("check", parents=[common], help="validate the content without writing anything")
     i = sub.add_parser("i18n", parents=[common], help="translation catalogs (wraps Babel)")
     i.add_argument("action", choices=("extract", "update", "compile", "status"))
@@ -82,8 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "build"
     root = args.project.resolve()
     progress = sys.stderr.isatty() and not os.environ.get("CI") and not args.quiet
+    if args.reissued and command != "build":
+        parser.error("--reissued goes with build: it marks certificates re-issued in the build's report")
     build = Build(root, out=args.out, today=args.today, strict=args.strict,
-                  progress=progress, verbose=args.verbose)
+                  progress=progress, verbose=args.verbose, reissued=tuple(args.reissued))
 
     if command == "i18n":
         return run_i18n(build, args.action, args.format)
@@ -105,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.format == "text" and not args.quiet:
         if result.ok and command == "build":
             print(build.summary())
-            for line in result.model.changes.lines():
+            for line in result.model.changes.lines() + result.model.changes.awaiting_lines():
                 print(line)
         else:
             print(("check: " if command == "check" else "build failed: ") + build.problems.summary()

@@ -340,6 +340,8 @@ class SiteModel:
     certified_patched: bool = field(default=False, compare=False, repr=False)   # see record_certificates
     # the PDFs' SHA-256s the snapshot holds (record_certificates; the next save patches it)
     certified_sha256: dict[str, str] | None = field(default=None, compare=False, repr=False)
+    # ids this build marks re-issued (``build.py --reissued``; REISSUED_ALL: every one awaiting)
+    reissued: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def record_certificates(self, sha256: dict[str, str]) -> None:
         """Put each certificate's SHA-256 into the snapshot (``changes`` compares after).
@@ -390,7 +392,7 @@ class SiteModel:
         """Against the previous build's snapshot; compared when first asked (after the
         PDF stage has put the certificates' digests in)."""
         if self._changes is None:
-            self._changes = compare(self.previous, self.snapshot)
+            self._changes = compare(self.previous, self.snapshot, self.today.isoformat(), self.reissued)
         return self._changes
 
     def certificate_of(self, conf: Conference) -> Certificate | None:

@@ -28,7 +28,7 @@ from .confidential import scan_output, scan_sources, withhold_matches
 from .content import load_project
 from .cores import usable_cores
 from .buildlock import WAITING, project_lock
-from .changes import SNAPSHOT, read_snapshot
+from .changes import REPORT, SNAPSHOT, not_awaiting, read_snapshot
 from .fingerprint import DigestMemo, Fingerprints
 from .model import (LANGS, ModelBasis, SiteModel, build_model, check_issued_numbers_kept, load_pinyin, model_basis,
                     model_differences, patch_model, save_pinyin)
@@ -191,7 +191,7 @@ class Build:
 
     def __init__(self, root: Path, out: Path | None = None, today: dt.date | None = None,
                  strict: bool = False, progress: bool = False, verbose: bool = False,
-                 session: Session | None = None):
+                 session: Session | None = None, reissued: tuple[str, ...] = ()):
         self.root = Path(root).absolute()   # (problems show paths below it relative to it)
         self.out = Path(out) if out else self.root / "site"
         self.today = today or dt.date.today()
@@ -199,6 +199,7 @@ class Build:
         self.progress = progress    # progress bars: on a terminal, never in CI or a pipe
         self.verbose = verbose
         self.session = session      # serve's: a preview build
+        self.reissued = tuple(reissued)   # certificates staff mark re-issued (see changes.compare)
         self.preview = session is not None
         self.result = BuildResult(Problems(root=self.root))
         self._bundle: dict[str, OutputRecord] | None = None   # the search bundle's records, when carried over
@@ -244,6 +245,10 @@ class Build:
             check_translations(content, catalogs, self.problems)
             check_rules(content, self.problems, self.today)
             check_issued_numbers_kept(content, published, self.problems, self.today)
+            for cid in not_awaiting(self.previous, self.reissued):
+                self.problems.error(self.out / REPORT, (1, 1), "reissued-not-awaiting",
+                                    f"--reissued {cid}: the last build's report lists no certificate of "
+                                    f"'{cid}' awaiting re-issue")
             withhold_matches(self.problems, content.confidential)
             if self.strict:
                 self.problems.escalate_warnings(STRICT_CODES)
@@ -295,6 +300,7 @@ class Build:
             if self.session is not None:
                 self.session.model_basis = model_basis(content, catalogs, model)
             save_pinyin(pinyin)
+            model.reissued = self.reissued
             self.result.model = model
             templates = templates_dir(self.root)
             fps = Fingerprints(model, templates, LANGS, content.confidential,

@@ -649,8 +649,9 @@ class Renderer:
                 name = month_names[month] = format_skeleton("yMMMM", dt.date(y, m, 1), locale=locale)
             return name
 
-        def day(d: dt.date) -> str:
-            return format_day(d, lang)
+        def day(d: dt.date | str) -> str:
+            # (or an ISO date, as the change report keeps them)
+            return format_day(dt.date.fromisoformat(d) if isinstance(d, str) else d, lang)
 
         def num(n) -> str:
             return format_number(n, lang)

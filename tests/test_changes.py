@@ -1,5 +1,6 @@
 """The change report a build writes against the previous build."""
 
+import datetime as dt
 import json
 
 from conftest import CONFERENCES_2023, TODAY
@@ -68,11 +69,12 @@ def test_an_unchanged_rebuild_keeps_the_last_report(project):
             "(0 added, 0 removed, 1 changed, 1 certificate(s) to re-issue)") in out.stdout
     assert report(project) == changed
     assert "cms-2023" in project.page("zh/staff/changes/index.html")
-    # The next change to a record replaces it.
+    # The next change to a record replaces it; the certificate stays awaiting re-issue.
     edit(project, *ADD_WEBSITE)
     assert project.build().ok
     data = report(project)
     assert data["changed"] == {"ccs-2023": ["website"]} and data["certificates_to_reissue"] == []
+    assert [a["id"] for a in data["certificates_awaiting_reissue"]] == ["cms-2023"]
 
 
 def test_an_unreadable_report_is_compared_again(project):
@@ -196,3 +198,106 @@ def test_reports_a_changed_description_and_sources_but_not_a_snapshot_from_befor
     edit(project, *ADD_WEBSITE)
     assert project.build().ok
     assert report(project)["changed"] == {"ccs-2023": ["website"]}
+
+
+def awaiting(project) -> dict[str, dict]:
+    return {a.pop("id"): a for a in report(project)["certificates_awaiting_reissue"]}
+
+
+def test_certificates_stay_awaiting_reissue_through_later_builds(project):
+    # Two builds, each changing a certificate: the second must not drop the
+    # first one's, which staff may not have read in between.
+    project.issue_certificates()
+    assert project.build().ok
+    issued = json.loads((project.root / "site/staff/records.json").read_text(encoding="utf-8"))["records"]
+    edit(project, "cms-2023", "city: 厦门", "city: 福州")
+    assert project.build(today=TODAY).ok
+    edit(project, "ccs-2023", "city: 重庆", "city: 成都")
+    later = TODAY + dt.timedelta(days=1)
+    out = project.cli("--today", later.isoformat())
+    assert out.returncode == 0, out.stderr
+    assert report(project)["certificates_to_reissue"] == ["ccs-2023"]
+    assert awaiting(project) == {
+        "ccs-2023": {"certificate": issued["ccs-2023"]["certificate"], "since": later.isoformat(),
+                     "previous_sha256": issued["ccs-2023"]["certificate_sha256"]},
+        "cms-2023": {"certificate": issued["cms-2023"]["certificate"], "since": TODAY.isoformat(),
+                     "previous_sha256": issued["cms-2023"]["certificate_sha256"]}}
+    assert (f"certificates awaiting re-issue (2): ccs-2023 (since {later.isoformat()}), "
+            f"cms-2023 (since {TODAY.isoformat()})") in out.stdout
+    zh, en = project.page("zh/staff/changes/index.html"), project.page("en/staff/changes/index.html")
+    assert "待重新颁发的证书" in zh and issued["cms-2023"]["certificate"] in zh
+    assert "Certificates awaiting re-issue" in en and f'<time datetime="{TODAY.isoformat()}">' in en
+    # Changed again while awaiting: its organizer still holds the first file.
+    edit(project, "cms-2023", "city: 福州", "city: 泉州")
+    assert project.build(today=later).ok
+    assert awaiting(project)["cms-2023"]["since"] == TODAY.isoformat()
+    assert awaiting(project)["cms-2023"]["previous_sha256"] == issued["cms-2023"]["certificate_sha256"]
+
+
+def test_reissued_marks_certificates_and_drops_them_from_the_report(project):
+    project.issue_certificates()
+    assert project.build().ok
+    edit(project, "cms-2023", "city: 厦门", "city: 福州")
+    edit(project, "ccs-2023", "city: 重庆", "city: 成都")
+    assert project.build().ok
+    assert set(awaiting(project)) == {"ccs-2023", "cms-2023"}
+    out = project.cli("--reissued", "cms-2023")
+    assert out.returncode == 0, out.stderr
+    assert "marked re-issued: cms-2023" in out.stdout
+    assert set(awaiting(project)) == {"ccs-2023"}
+    # A build that marks one and changes another certificate: the new one is listed.
+    edit(project, "wlsc-2023", "city: 长沙", "city: 株洲")
+    out = project.cli("build", "--reissued", "all")
+    assert out.returncode == 0, out.stderr
+    assert "marked re-issued: ccs-2023" in out.stdout
+    assert set(awaiting(project)) == {"wlsc-2023"}
+    assert "待重新颁发的证书" in project.page("zh/staff/changes/index.html")
+    assert project.cli("--reissued", "all").returncode == 0
+    assert awaiting(project) == {}
+    assert "待重新颁发的证书" not in project.page("zh/staff/changes/index.html")
+
+
+def test_errors_on_reissued_not_awaiting(project):
+    project.issue_certificates()
+    assert project.build().ok
+    edit(project, "cms-2023", "city: 厦门", "city: 福州")
+    assert project.build().ok
+    before = project.site_snapshot()
+    # A typing mistake: the certificate meant would stay listed, unnoticed.
+    out = project.cli("--reissued", "cms-2032")
+    assert out.returncode == 1
+    assert ("site/staff/changes.json:1:1: reissued-not-awaiting: --reissued cms-2032: the last build's "
+            "report lists no certificate of 'cms-2032' awaiting re-issue") in out.stderr
+    assert "nothing was written" in out.stdout
+    assert project.site_snapshot() == before
+    assert project.cli("check", "--reissued", "cms-2023").returncode == 2   # (build's option)
+
+
+def test_a_certificate_changed_back_is_no_longer_awaiting(project):
+    # Its organizer's file verifies again: nothing to re-issue.
+    project.issue_certificates()
+    assert project.build().ok
+    edit(project, "cms-2023", "city: 厦门", "city: 福州")
+    assert project.build().ok
+    assert set(awaiting(project)) == {"cms-2023"}
+    edit(project, "cms-2023", "city: 福州", "city: 厦门")
+    assert project.build().ok
+    assert awaiting(project) == {}
+
+
+def test_a_report_of_an_older_version_seeds_the_certificates_awaiting():
+    from guide.changes import compare
+
+    old = {"previous_build": True, "added": [], "removed": [], "changed": {"a": ["city"]},
+           "certificates_to_reissue": ["a"]}
+    records = {"a": {"city": "长沙", "certificate_sha256": "1" * 64, "certificate": "2023-AAAA-AAAA"},
+               "b": {"city": "重庆", "certificate_sha256": "2" * 64}}
+    changed = dict(records, b={**records["b"], "city": "成都", "certificate_sha256": "3" * 64})
+    report = compare({"records": records, "report": old}, changed, "2023-06-02")
+    assert report.reissue == ["b"]
+    assert report.awaiting == {
+        "a": {"certificate": "2023-AAAA-AAAA", "since": None, "previous_sha256": None},
+        "b": {"certificate": None, "since": "2023-06-02", "previous_sha256": "2" * 64}}
+    # A hand-edited entry that is not one: the report is compared again, not trusted.
+    bad = dict(old, certificates_awaiting_reissue=[{"id": "a", "since": "June"}])
+    assert compare({"records": records, "report": bad}, records).kept is False
