@@ -134,10 +134,22 @@ def event(model: SiteModel, c: Conference, fmt: LangFormats) -> bytes:
     # As the conference page writes the place: city, venue.
     place = [fmt.tp(x) for x in (c.city, c.venue) if x]
     summary = fmt.tp(c.name)
+    _ = fmt.gettext  # (named so that extraction finds the strings)
     if status == "TENTATIVE":
         # (a calendar shows the event over the whole month: the title says why)
-        _ = fmt.gettext  # (named so that extraction finds the string)
         summary = _("%(name)s (dates to be announced)") % {"name": summary}
+    elif c.status == "cancelled":
+        # Many clients show a CANCELLED event as any other (Google Calendar,
+        # Etar) or only strike it through: the title says so in words.
+        summary = _("%(name)s (cancelled)") % {"name": summary}
+    elif c.status == "withdrawn":
+        summary = _("%(name)s (withdrawn from the Guide)") % {"name": summary}
+    # Each revision of the event counts up (RFC 5545 3.8.7.4): clients keep
+    # the copy they have of an event whose SEQUENCE did not rise, even with new
+    # dates or cancelled. Days from its edition's publication to the record's
+    # last change: from the data, so an unchanged guide rebuilds to the same
+    # bytes, and it rises with each later ``updated`` or ``status_date``.
+    sequence = (model.updated(c) - model.published(model.edition(c.edition).edition)).days
     # The order icalendar wrote: its canonical properties first, then by name.
     lines = [
         b"BEGIN:VEVENT\r\n",
@@ -150,6 +162,8 @@ def event(model: SiteModel, c: Conference, fmt: LangFormats) -> bytes:
         _line("DESCRIPTION", _text(_description(model, c, fmt, url))),
         _line("LAST-MODIFIED", updated),
     ]
+    if sequence:
+        lines.append(_line("SEQUENCE", str(sequence)))
     if place:
         pgettext = fmt.pgettext  # (named so that extraction finds the string)
         lines.append(_line("LOCATION", _text(pgettext("punctuation", ", ").join(place))))
@@ -198,11 +212,13 @@ def _calendar(model: SiteModel, fmt: LangFormats, name: str, confs: list[Confere
         b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n",
         _line("PRODID", _text(f"-//{_host(model)}//Guide to Important Academic Conferences//{fmt.lang.upper()}")),
         b"CALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n",
-        _line("NAME", _text(name)),
-        _line("X-WR-CALNAME", _text(name)),
     ]
     if subscription:
-        head += [_line("REFRESH-INTERVAL;VALUE=DURATION", _duration(REFRESH)),
+        # Only a calendar of its own is named: Outlook files an event from a
+        # named one into a new calendar of that name, not the reader's own
+        # (MS-OXCICAL 2.1.3.1.1.17: omitted for a single appointment).
+        head += [_line("NAME", _text(name)), _line("X-WR-CALNAME", _text(name)),
+                 _line("REFRESH-INTERVAL;VALUE=DURATION", _duration(REFRESH)),
                  _line("X-PUBLISHED-TTL", _duration(REFRESH))]
     events = []
     for c in confs:
@@ -213,7 +229,7 @@ def _calendar(model: SiteModel, fmt: LangFormats, name: str, confs: list[Confere
 
 
 def conference_calendar(model: SiteModel, c: Conference, fmt: LangFormats) -> bytes:
-    return _calendar(model, fmt, fmt.tp(c.name), [c], subscription=False)
+    return _calendar(model, fmt, "", [c], subscription=False)
 
 
 def _calendared(model: SiteModel) -> list[Conference]:
