@@ -666,6 +666,10 @@ class Renderer:
         def asset(name: str) -> str:
             return self.base_path + "assets/" + name
 
+        def absolute_url(key: str) -> str:
+            """A page's or file's address with the host: what a reader copies into an app."""
+            return self.model.guide.base_url + f"{lang}/" + page_url_path(key)
+
         def site_file(path: str) -> str:
             """A language-independent file of the site (PDFs, open data, search bundle)."""
             return self.base_path + path
@@ -727,7 +731,7 @@ class Renderer:
 
         env.globals.update(
             lang=lang, other_lang=other, other_lang_name=LANG_NAMES[other], html_lang=HTML_LANG[lang], other_html_lang=HTML_LANG[other],
-            model=self.model, t=t, tp=tp, md=md, url=url, asset=asset, field_of=field_of,
+            model=self.model, t=t, tp=tp, md=md, url=url, absolute_url=absolute_url, asset=asset, field_of=field_of,
             unit_group=unit_group, by_letter=by_letter, conference_key=conference_key,
             unit_slug=unit_slug, today=self.model.today, list_item=list_item, list_items=list_items, search_facets=search_facets,
             calendar_key=calendar_key, field_calendar_key=field_calendar_key,

@@ -147,6 +147,11 @@ def test_pages_link_their_calendars(dated):
     assert 'href="/zh/2023/conferences/cms-2023/cms-2023.ics"' in dated.page("zh/2023/conferences/cms-2023/index.html")
     assert 'href="/en/calendars/fields/life.ics"' in dated.page("en/2023/fields/life/index.html")
     assert 'href="/en/calendars/all.ics"' in dated.page("en/index.html")
+    # A link downloads the file once; a subscription is made in the reader's
+    # calendar app from the address, which the page shows whole.
+    assert '<code class="address">https://guide.test/en/calendars/all.ics</code>' in dated.page("en/index.html")
+    assert '<code class="address">https://guide.test/zh/calendars/fields/life.ics</code>' in \
+        dated.page("zh/2023/fields/life/index.html")
 
 
 def test_calendars_feeds_and_data_do_not_depend_on_the_build_date(tmp_path):
