@@ -873,11 +873,12 @@ class Renderer:
 
     def render_root_page(self, name: str, part: str) -> bytes:
         # The root pages speak both languages: each half is rendered in its own.
-        parts = [Markup(self.envs[lang].get_template(part).render(
-            banner_edition=self.model.current.edition)) for lang in LANGS]
+        # (a half may set ``title``: the 404 page's, in each language, before the guide's)
+        halves = [self.envs[lang].get_template(part).make_module({"banner_edition": self.model.current.edition})
+                  for lang in LANGS]
         return self.envs["zh"].get_template("root.html").render(
-            parts=parts, is_404=name == "404.html",
-            banner_edition=self.model.current.edition).encode("utf-8")
+            parts=[Markup(str(h)) for h in halves], titles=[h.title for h in halves if getattr(h, "title", None)],
+            is_404=name == "404.html", banner_edition=self.model.current.edition).encode("utf-8")
 
     def render_sitemap(self) -> bytes:
         return self.envs["en"].get_template("sitemap.xml").render(

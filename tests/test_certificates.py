@@ -154,6 +154,9 @@ def test_404_page_explains_how_to_verify(certified):
     assert '<a href="/en/verify/">the certificate lookup</a>' in certified.page("en/404.html")
     assert "扫描证书上的二维码" in certified.page("zh/404.html")
     assert '<a href="/zh/verify/">证书查询页面</a>' in certified.page("404.html")
+    # (what a host serves for any unknown address: titled as such, not as the home page)
+    assert "<title>页面不存在 · Page not found · " in certified.page("404.html")
+    assert "<title>页面不存在" not in certified.page("index.html")
     assert 'id="verify-form"' in certified.page("zh/verify/index.html")
     assert not (certified.root / "site/zh/verify/2023-0000-0000").exists()
 
