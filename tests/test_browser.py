@@ -153,6 +153,24 @@ def test_field_filter_narrows_the_results(server, page, demo_build):
     assert "field=Information+Sciences" in page.url
 
 
+def test_show_more_results_keeps_the_keyboard_in_the_list(server, page):
+    # The button hides once every result is shown: focus must not fall back to
+    # the start of the page, it goes on from the first result added.
+    page.goto(server + "/en/search/?q=conference")
+    expect(page.locator("#search-results li")).to_have_count(20)
+    total = count(page)
+    assert total > 20
+    while page.locator("#search-more").is_visible():
+        shown = page.locator("#search-results li").count()
+        page.focus("#search-more")
+        page.keyboard.press("Enter")
+        expect(page.locator("#search-results li")).to_have_count(min(shown + 20, total))
+        focused = page.evaluate("document.activeElement.getAttribute('href')")
+        assert focused == result_links(page)[shown]
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('#search-results') !== null")
+
+
 def test_filters_have_names_and_counts_in_the_page_language(server, page):
     page.goto(server + "/zh/search/?q=会议")
     expect(page.locator("#search-status")).to_contain_text("会议")

@@ -143,13 +143,17 @@ function item(data) {
   return li;
 }
 
-async function showMore(mine) {
+async function showMore(mine, byReader = false) {
   const next = results.slice(shown, shown + PAGE);
   const datas = await Promise.all(next.map((r) => r.data()));
   if (mine !== ticket) return;
-  list.append(...datas.map(item));
+  const items = datas.map(item);
+  list.append(...items);
   shown += next.length;
   more.hidden = shown >= results.length;
+  // The button the reader pressed may now be hidden, which would drop focus
+  // to the page's start: go on from the first result it added (WCAG 2.4.3).
+  if (byReader && items.length) items[0].querySelector("a").focus();
 }
 
 async function run() {
@@ -211,7 +215,7 @@ async function start() {
     timer = setTimeout(run, 250);
   });
   for (const select of [...filterSelects, sortSelect]) select.addEventListener("change", run);
-  more.addEventListener("click", () => showMore(ticket));
+  more.addEventListener("click", () => showMore(ticket, true));
   await run();
 }
 
