@@ -104,7 +104,8 @@ def _line(name: str, value: str) -> bytes:
 # -- the calendars --------------------------------------------------------------
 
 
-def _host(model: SiteModel) -> str:
+def host(model: SiteModel) -> str:
+    """The host of the guide's address: it names events (UIDs) and feed entries (tag URIs)."""
     return urlsplit(model.guide.base_url).hostname or "guide"
 
 
@@ -157,7 +158,7 @@ def event(model: SiteModel, c: Conference, fmt: LangFormats) -> bytes:
         _line("DTSTART;VALUE=DATE", _date(c.dates.start)),
         _line("DTEND;VALUE=DATE", _date(c.dates.end + dt.timedelta(days=1))),
         _line("DTSTAMP", updated),
-        _line("UID", _text(f"{c.id}@{_host(model)}")),
+        _line("UID", _text(f"{c.id}@{host(model)}")),
         _line("CATEGORIES", _text(_field_name(model, c, fmt))),
         _line("DESCRIPTION", _text(_description(model, c, fmt, url))),
         _line("LAST-MODIFIED", updated),
@@ -210,7 +211,7 @@ def _calendar(model: SiteModel, fmt: LangFormats, name: str, confs: list[Confere
               subscription: bool) -> bytes:
     head = [
         b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n",
-        _line("PRODID", _text(f"-//{_host(model)}//Guide to Important Academic Conferences//{fmt.lang.upper()}")),
+        _line("PRODID", _text(f"-//{host(model)}//Guide to Important Academic Conferences//{fmt.lang.upper()}")),
         b"CALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n",
     ]
     if subscription:

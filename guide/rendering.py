@@ -869,7 +869,8 @@ class Renderer:
 
     def render_feed(self, lang: str) -> bytes:
         return self.envs[lang].get_template("feed.xml").render(
-            key=FEED_KEY, base=self.model.guide.base_url, entries=self.model.feed_entries()).encode("utf-8")
+            key=FEED_KEY, base=self.model.guide.base_url, host=calendars.host(self.model),
+            entries=self.model.feed_entries()).encode("utf-8")
 
     def render_root_page(self, name: str, part: str) -> bytes:
         # The root pages speak both languages: each half is rendered in its own.

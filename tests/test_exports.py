@@ -272,10 +272,15 @@ def test_feeds_parse_and_list_changes_newest_first(dated):
             assert (dated.root / "site" / e.link.removeprefix("https://guide.test/") / "index.html").is_file()
     zh = feedparser.parse((dated.root / "site/zh/feed.xml").read_bytes())
     assert zh.feed.title == "重要学术会议指南：新增和变更的会议"
-    assert zh.entries[0].title == "中国化学会第33届学术年会"
+    assert zh.entries[0].title == "【已延期】中国化学会第33届学术年会"
     assert zh.entries[0].summary.startswith("本会议已延期")
     en = feedparser.parse((dated.root / "site/en/feed.xml").read_bytes())
-    assert en.entries[0].title == "33rd CCS Congress"
+    assert en.entries[0].title == "Postponed: 33rd CCS Congress"
+    assert en.entries[1].title == "2023 Annual Meeting of the Chinese Mathematical Society"
+    # A change is an entry of its own, with the date of the change in its id:
+    # readers show an entry once, by id. An accreditation keeps its page's address.
+    assert en.entries[0].id == "tag:guide.test,2023-07-01:en/2023/conferences/ccs-2023/"
+    assert en.entries[1].id == "https://guide.test/en/2023/conferences/cms-2023/"
 
 
 def test_pages_announce_the_feed_of_their_language(dated):
