@@ -38,6 +38,9 @@ CSV_COLUMNS = (
     "recommender", "recommender_zh", "recommender_en",
     "co_recommenders_zh", "co_recommenders_en",
     "website", "status", "updated", "url_zh", "url_en",
+    # (added after the columns above, which readers of older files may count on)
+    "status_date", "postponed_from_start", "postponed_from_end", "certificate",
+    "videos", "expert_summary", "proceedings",
 )
 # The columns of free text. The others hold values that validation restricts
 # to forms that cannot start a formula: ids, unit codes, fixed words, ISO
@@ -57,6 +60,7 @@ def _both(text: Text | None, formats: dict[str, LangFormats]) -> dict | None:
 def _record(model: SiteModel, c: Conference, formats: dict[str, LangFormats]) -> dict:
     edition = model.edition(c.edition).edition
     field = next(f for f in edition.fields if f.id == c.field)
+    cert = model.certificate_of(c)
     return {
         "id": c.id,
         "edition": c.edition,
@@ -79,6 +83,15 @@ def _record(model: SiteModel, c: Conference, formats: dict[str, LangFormats]) ->
         "updated": model.updated(c).isoformat(),
         "url": {lang: fmt.conference_url(c) for lang, fmt in formats.items()},
         "sources": c.sources,
+        # When it was postponed, cancelled or withdrawn, and the dates it had before.
+        "status_date": c.status_date.isoformat() if c.status_date else None,
+        "postponed_from": ({"start": c.postponed_from.start.isoformat(), "end": c.postponed_from.end.isoformat(),
+                            "date_precision": c.postponed_from.precision} if c.postponed_from else None),
+        # Its inclusion certificate's number (its verification page is /zh/verify/<number>/).
+        "certificate": cert.number if cert is not None else None,
+        # What the recommending unit added after the conference.
+        "resources": ({"videos": list(c.resources.videos), "expert_summary": c.resources.summary,
+                       "proceedings": c.resources.proceedings} if c.resources else None),
     }
 
 
@@ -116,7 +129,12 @@ def _row(r: dict) -> dict:
            "edition_number": r["edition_number"] or "", "field": r["field"]["id"],
            "start": r["start"], "end": r["end"], "date_precision": r["date_precision"],
            "recommender": r["recommender"]["code"], "website": r["website"] or "",
-           "status": r["status"], "updated": r["updated"]}
+           "status": r["status"], "updated": r["updated"],
+           "status_date": r["status_date"] or "", "certificate": r["certificate"] or ""}
+    moved, resources = r["postponed_from"] or {}, r["resources"] or {}
+    row["postponed_from_start"], row["postponed_from_end"] = moved.get("start", ""), moved.get("end", "")
+    row["videos"] = LIST_SEPARATOR.join(resources.get("videos", []))
+    row["expert_summary"], row["proceedings"] = resources.get("expert_summary") or "", resources.get("proceedings") or ""
     for lang in ("zh", "en"):
         row[f"name_{lang}"] = text(r["name"], lang)
         row[f"field_{lang}"] = text(r["field"]["name"], lang)

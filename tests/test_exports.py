@@ -319,6 +319,32 @@ def test_json_holds_the_whole_guide_in_both_languages(dated):
     assert confs["wlsc-2023"]["venue"] is None
 
 
+def test_open_data_tells_when_a_conference_moved_and_what_it_added_afterwards(project):
+    # A user of the data can tell when a conference was postponed and from
+    # which dates, which certificate it has, and what its unit added after it.
+    project.issue_certificates()
+    path = project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "status: postponed\nstatus_date: 2023-04-20\n"
+                    "postponed_from: 2023-04-28\nresources:\n  videos: [https://v.example.org/1, https://v.example.org/2]\n"
+                    "  proceedings: https://p.example.org/cms\n", encoding="utf-8")
+    assert project.build().ok
+    confs = {c["id"]: c for c in json.loads((project.root / "site/data/guide.json").read_text())["conferences"]}
+    cms, ccs = confs["cms-2023"], confs["ccs-2023"]
+    assert cms["status_date"] == "2023-04-20"
+    assert cms["postponed_from"] == {"start": "2023-04-28", "end": "2023-04-28", "date_precision": "day"}
+    assert cms["resources"] == {"videos": ["https://v.example.org/1", "https://v.example.org/2"],
+                                "expert_summary": None, "proceedings": "https://p.example.org/cms"}
+    assert cms["certificate"] and (project.root / f"site/zh/verify/{cms['certificate']}/index.html").is_file()
+    assert (ccs["status_date"], ccs["postponed_from"], ccs["resources"]) == (None, None, None)
+    raw = (project.root / "site/data/guide.csv").read_bytes().decode("utf-8-sig")
+    row = next(r for r in csv.DictReader(io.StringIO(raw, newline="")) if r["id"] == "cms-2023")
+    assert (row["status_date"], row["postponed_from_start"], row["postponed_from_end"]) == \
+        ("2023-04-20", "2023-04-28", "2023-04-28")
+    assert row["videos"] == "https://v.example.org/1; https://v.example.org/2"
+    assert (row["certificate"], row["expert_summary"], row["proceedings"]) == \
+        (cms["certificate"], "", "https://p.example.org/cms")
+
+
 def test_csv_opens_in_spreadsheets_with_documented_columns(dated):
     raw = (dated.root / "site/data/guide.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # the BOM spreadsheet programs look for
