@@ -313,3 +313,19 @@ def test_the_site_icon_is_at_the_root_where_browsers_look_and_linked_from_every_
     for page in ("index.html", "404.html", "en/index.html", "zh/2023/conferences/cms-2023/index.html"):
         head = (built.root / "site" / page).read_text(encoding="utf-8").partition("</head>")[0]
         assert '<link rel="icon" href="/favicon.ico" sizes="32x32">' in head, page
+
+
+def test_every_indexable_page_has_a_description(built):
+    # What search engines and link previews show under the title: a listing
+    # names what it lists, in its language.
+    import re
+    for rel in html_pages(built):
+        html = (built.root / "site" / rel).read_text(encoding="utf-8")
+        if 'name="robots" content="noindex"' in html or not rel.startswith(("zh/", "en/")):
+            continue
+        found = re.findall(r'<meta name="description" content="([^"]*)">', html)
+        assert len(found) == 1 and found[0].strip(), rel
+    assert '<meta name="description" content="Mathematical and Physical Sciences · ' in \
+        built.page("en/2023/fields/math-physics/index.html")
+    assert "个会议" in re.search(r'<meta name="description" content="([^"]*)">',
+                                 built.page("zh/2023/months/2023-10/index.html")).group(1)
