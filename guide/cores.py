@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 from pathlib import Path
 
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
@@ -35,3 +36,12 @@ def _cgroup_quota(path: Path) -> int | None:
         return max(1, math.ceil(int(quota) / int(period or 100_000)))
     except (OSError, ValueError, ZeroDivisionError):
         return None
+
+
+def quiet_at_interrupt() -> None:
+    """A pool worker (forked): Ctrl-C, sent to the whole process group, ends it at
+    once and quietly (Python's handler would print its traceback, one per
+    worker); the parent reports the interrupt. Where the parent ignores it (a
+    build started in the background, under nohup), so does the worker."""
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)

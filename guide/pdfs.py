@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import fonts, jsonfile
 from .cachefile import load_pickle, part_written, save_pickle, write_whole
-from .cores import usable_cores
+from .cores import usable_cores, quiet_at_interrupt
 from .model import SiteModel
 from .problems import Problems
 from .recordcache import read_unless_unchanged, remember_written
@@ -88,6 +88,15 @@ def _init_worker(font_path: str, signing: SigningKey | None) -> None:
     from .pdfcanvas import register_font
     register_font(Path(font_path))
     _signing = signing
+
+
+def _init_pool_worker(font_path: str, signing: SigningKey | None) -> None:
+    # Ctrl-C reaches the whole process group: a worker ends at once, quietly
+    # (Python's handler would print its traceback, one per worker), and the
+    # parent reports the interrupt. A PDF it was writing is left part-written
+    # under a name that says so (``_left_by_a_killed_write``).
+    quiet_at_interrupt()
+    _init_worker(font_path, signing)
 
 
 def _render(kind: str, doc, target: str) -> tuple[str, float]:
@@ -293,7 +302,7 @@ def _render_all(todo: list[Job], targets: list[Path], font: Path, signing: Signi
     # The catalogs are the longest jobs: start them first.
     order = sorted(range(len(todo)), key=lambda i: todo[i].kind != "catalog")
     ctx = multiprocessing.get_context("fork")
-    with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+    with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_pool_worker,
                                 initargs=(str(font), signing)) as pool:
         futures = {i: pool.submit(_render, todo[i].kind, todo[i].doc, str(targets[i])) for i in order}
         out = []

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .confidential import scan_doc
 from .content import load_project, read_record
-from .cores import usable_cores
+from .cores import usable_cores, quiet_at_interrupt
 from .problems import Problems
 from .model import add_pinyin_keys, load_pinyin, pinyin_key, pinyin_texts
 from .recordcache import CachedRecord, RecordCache
@@ -75,7 +75,10 @@ def fill_record_cache(root: Path, cache: RecordCache, todo: list[tuple[str, str,
     try:
         # (ProcessPoolExecutor: a worker that dies fails the pool, where
         # multiprocessing.Pool would wait for it forever)
-        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+        # (a worker ends quietly at Ctrl-C, which the parent reports; Python's
+        # handler would print the worker's traceback)
+        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=quiet_at_interrupt) as pool:
             pending = [pool.submit(_check, share) for share in shares[1:]]
             made, _mine = _check(shares[0])   # (this process's keys are in the memo already)
             others = [future.result() for future in pending]
