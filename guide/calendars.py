@@ -147,10 +147,14 @@ def event(model: SiteModel, c: Conference, fmt: LangFormats) -> bytes:
         summary = _("%(name)s (withdrawn from the Guide)") % {"name": summary}
     # Each revision of the event counts up (RFC 5545 3.8.7.4): clients keep
     # the copy they have of an event whose SEQUENCE did not rise, even with new
-    # dates or cancelled. Days from its edition's publication to the record's
-    # last change: from the data, so an unchanged guide rebuilds to the same
-    # bytes, and it rises with each later ``updated`` or ``status_date``.
-    sequence = (model.updated(c) - model.published(model.edition(c.edition).edition)).days
+    # dates or cancelled. Days from its edition's window start to the record's
+    # last dated change (``updated``, ``status_date``): from the data, so an
+    # unchanged guide rebuilds to the same bytes, and it rises with each later
+    # date (a change left undated is warned of: pipeline.warn_of_the_report).
+    # Not from the edition's publication date, which may be added or corrected.
+    changed = max((d for d in (c.updated, c.status_date) if d), default=None)
+    window = model.edition(c.edition).edition.window
+    sequence = max(0, (changed - window.start).days) if changed else 0
     # The order icalendar wrote: its canonical properties first, then by name.
     lines = [
         b"BEGIN:VEVENT\r\n",

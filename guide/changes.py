@@ -99,13 +99,17 @@ class ChangeReport:
     kept: bool = field(default=False, compare=False)
     # The ids this build marked re-issued (``--reissued``): for the console only.
     acknowledged: list[str] = field(default_factory=list, compare=False)
+    # The date of the build that made it (ISO; kept with the report; None: not known).
+    date: str | None = None
+    # The last report could not be read: what it listed as awaiting is not known.
+    lost: bool = field(default=False, compare=False)
 
     @property
     def empty(self) -> bool:
         return not (self.added or self.removed or self.changed)
 
     def to_dict(self) -> dict:
-        return {"previous_build": self.previous, "added": self.added, "removed": self.removed,
+        return {"date": self.date, "previous_build": self.previous, "added": self.added, "removed": self.removed,
                 "changed": self.changed, "certificates_to_reissue": self.reissue,
                 AWAITING: [{"id": cid, **entry} for cid, entry in sorted(self.awaiting.items())]}
 
@@ -140,7 +144,7 @@ class ChangeReport:
                 isinstance(a, dict) and isinstance(a.get("id"), str)
                 and optional_text(a.get("certificate")) and optional_text(a.get("previous_sha256"))
                 and optional_date(a.get("since"))
-                for a in awaiting)
+                for a in awaiting) and optional_date(data.get("date"))
         except KeyError:
             return None
         if not ok:
@@ -149,6 +153,7 @@ class ChangeReport:
                      {k: list(v) for k, v in data["changed"].items()}, list(data["certificates_to_reissue"]))
         report.awaiting = {a["id"]: {k: a.get(k) for k in ("certificate", "since", "previous_sha256")}
                            for a in awaiting}
+        report.date = data.get("date")
         if AWAITING not in data:
             # A report of an older version: what it lists is awaiting (since when, not known).
             report.awaiting = {cid: {"certificate": None, "since": None, "previous_sha256": None}
@@ -160,8 +165,7 @@ class ChangeReport:
             return "the first build"
         if self.empty:
             return "no changes"
-        return (f"{len(self.added)} added, {len(self.removed)} removed, {len(self.changed)} changed"
-                + (f", {len(self.reissue)} certificate(s) to re-issue" if self.reissue else ""))
+        return f"{len(self.added)} added, {len(self.removed)} removed, {len(self.changed)} changed"
 
     def lines(self) -> list[str]:
         if self.kept:
@@ -176,8 +180,9 @@ class ChangeReport:
         out += [f"  + {cid}" for cid in self.added]
         out += [f"  - {r['id']} ({r['name']})" for r in self.removed]
         out += [f"  ~ {cid}: {', '.join(fields)}" for cid, fields in self.changed.items()]
-        if self.reissue:
-            out.append(f"certificates to re-issue: {', '.join(self.reissue)}")
+        # (which certificates to re-issue: ``awaiting_lines``, one list for the
+        # console, the page and the JSON; a certificate changed back to the
+        # file its organizer holds is not among them)
         return out
 
     def awaiting_lines(self) -> list[str]:
@@ -205,34 +210,46 @@ def read_snapshot(site: Path) -> dict | None:
         return None
     try:
         data["report"] = json.loads((site / REPORT).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except OSError:
         data["report"] = None
+    except ValueError:
+        data["report"] = "unreadable"   # (not a report: compare says it is lost)
     return data
 
 
 def compare(previous: dict | None, current: dict[str, dict], today: str | None = None,
             reissued=()) -> ChangeReport:
     """The report of a build whose snapshot is ``current`` on ``today`` (ISO), which
-    marks ``reissued`` re-issued (ids awaiting in the previous report, or ``REISSUED_ALL``)."""
+    marks ``reissued`` re-issued (ids awaiting in the previous report, or
+    ``REISSUED_ALL``; see ``resolve_reissued``)."""
     if previous is None:
-        return ChangeReport(previous=False, added=sorted(current))
+        return ChangeReport(previous=False, added=sorted(current), date=today)
     last = ChangeReport.from_dict(previous.get("report"))
     report = _compare(previous["records"], current, last)
+    if not report.kept:
+        report.date = today
+    report.lost = last is None and previous.get("report") is not None
     awaiting = dict(last.awaiting) if last is not None else {}
     if reissued:
         report.acknowledged = sorted(awaiting) if REISSUED_ALL in reissued else \
-            sorted(cid for cid in reissued if cid in awaiting)
+            sorted(cid for cid in set(reissued) if cid in awaiting)
         for cid in report.acknowledged:
             del awaiting[cid]
     if not report.kept:
         before = previous["records"]
         for cid in report.reissue:
             # Changed again while awaiting: its organizer still holds the first file.
-            if cid not in awaiting:
+            # Before its issue date a certificate is in no one's hands.
+            if cid not in awaiting and _issued(before[cid], today):
                 awaiting[cid] = {"certificate": None, "since": today,
                                  "previous_sha256": before[cid].get(CERTIFICATE_DIGEST)}
+    # A record whose id changed keeps its issued number ('certificate:'): its entry follows it.
+    by_number = {entry.get(CERTIFICATE_NUMBER): cid for cid, entry in current.items()
+                 if entry.get(CERTIFICATE_NUMBER)}
     report.awaiting = {}
     for cid, entry in awaiting.items():
+        if cid not in current and entry["certificate"] in by_number:
+            cid = by_number[entry["certificate"]]
         now = current.get(cid, {}).get(CERTIFICATE_DIGEST)
         # Gone, or back to the file its organizer holds: nothing to re-issue.
         if now is None or now == entry["previous_sha256"]:
@@ -241,12 +258,29 @@ def compare(previous: dict | None, current: dict[str, dict], today: str | None =
     return report
 
 
-def not_awaiting(previous: dict | None, reissued) -> list[str]:
-    """The ids of ``reissued`` the last report does not list as awaiting re-issue
-    (a typing mistake must not go unnoticed: that certificate would stay listed)."""
+def _issued(entry: dict, today: str | None) -> bool:
+    """Whether the certificate of a snapshot entry had been issued by ``today``."""
+    issued = entry.get(CERTIFICATE_ISSUED)
+    return not (isinstance(issued, str) and today is not None and issued > today)
+
+
+def resolve_reissued(previous: dict | None, values) -> tuple[tuple[str, ...], list[str], list[str]]:
+    """``--reissued``'s values as record ids (each a record id or a certificate number
+    the last report lists as awaiting, or ``REISSUED_ALL``), the values it does
+    not list (a typing mistake must not go unnoticed: that certificate would
+    stay listed), and the ids it lists."""
     last = ChangeReport.from_dict(previous.get("report")) if previous is not None else None
     awaiting = last.awaiting if last is not None else {}
-    return [cid for cid in reissued if cid != REISSUED_ALL and cid not in awaiting]
+    numbers = {a["certificate"]: cid for cid, a in awaiting.items() if a.get("certificate")}
+    ids, unknown = [], []
+    for value in values:
+        if value == REISSUED_ALL or value in awaiting:
+            ids.append(value)
+        elif value in numbers:
+            ids.append(numbers[value])
+        else:
+            unknown.append(value)
+    return tuple(ids), unknown, sorted(awaiting)
 
 
 def _compare(before: dict[str, dict], current: dict[str, dict], last: ChangeReport | None) -> ChangeReport:

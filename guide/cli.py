@@ -27,6 +27,9 @@ REISSUED_HELP = ("mark these certificates re-issued (record ids, or 'all'): the 
                  "lists each certificate to re-issue until then")
 
 
+COMMANDS = ("build", "check", "i18n", "import", "serve")
+
+
 def make_parser() -> argparse.ArgumentParser:
     # SUPPRESS: options may come before or after the command without the
     # subcommand's defaults overwriting what was given before it.
@@ -87,8 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "build"
     root = args.project.resolve()
     progress = sys.stderr.isatty() and not os.environ.get("CI") and not args.quiet
-    if args.reissued and command != "build":
-        parser.error("--reissued goes with build: it marks certificates re-issued in the build's report")
+    # (``--reissued ID check``: the option took the command's name as an id)
+    if args.reissued and (command != "build" or {*args.reissued} & set(COMMANDS)):
+        parser.error("--reissued goes with build, and its ids come last: "
+                     "build.py build --reissued ID [ID ...]")
     build = Build(root, out=args.out, today=args.today, strict=args.strict,
                   progress=progress, verbose=args.verbose, reissued=tuple(args.reissued))
 

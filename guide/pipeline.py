@@ -8,6 +8,7 @@ as it was.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import gc
 import multiprocessing
@@ -28,7 +29,7 @@ from .confidential import scan_output, scan_sources, withhold_matches
 from .content import load_project
 from .cores import usable_cores
 from .buildlock import WAITING, project_lock
-from .changes import REPORT, SNAPSHOT, not_awaiting, read_snapshot
+from .changes import REPORT, SNAPSHOT, read_snapshot, resolve_reissued
 from .fingerprint import DigestMemo, Fingerprints
 from .model import (LANGS, ModelBasis, SiteModel, build_model, check_issued_numbers_kept, load_pinyin, model_basis,
                     model_differences, patch_model, save_pinyin)
@@ -186,6 +187,43 @@ class Session:
             self.trees = self.snapshot = self.published = None
 
 
+# What a record's calendar event and feed entry show (the snapshot's fields):
+# clients keep the copy they hold until the record's date moves.
+EVENT_FIELDS = {"name": "name", "name_en": "name", "kind": "kind", "edition_number": "edition_number",
+                "field": "field", "dates": "start", "city": "city", "city_en": "city", "venue": "venue",
+                "organizers": "organizers", "hosts": "hosts", "recommender": "recommender",
+                "co_recommenders": "co_recommenders", "website": "website", "status": "status",
+                "postponed_from": "postponed_from"}
+
+
+def warn_of_the_report(model: SiteModel, problems: Problems, out: Path) -> None:
+    """What the change report tells staff to do (warnings: the build goes on)."""
+    changes = model.changes
+    if changes.lost:
+        problems.warning(out / REPORT, (1, 1), "change-report-unreadable",
+                         "the last build's change report cannot be read: the certificates it listed as "
+                         "awaiting re-issue are not carried over (see the published copy of staff/changes.json)")
+    if changes.kept or not changes.previous:
+        return
+    today = model.today.isoformat()
+    for cid in [*changes.added, *changes.changed]:
+        c = model.conference_index.get(cid)
+        published = model.edition(c.edition).edition.published if c is not None else None
+        # (before its edition's publication, or in an edition not dated yet, nobody holds a copy)
+        if published is None or model.today <= published:
+            continue
+        fields = [f for f in changes.changed.get(cid, ()) if f in EVENT_FIELDS]
+        if cid in changes.changed and (not fields or {"updated", "status_date"} & set(changes.changed[cid])):
+            continue
+        line, column = c.marks.get(EVENT_FIELDS[fields[0]], (c.source.line, c.source.column)) if fields else \
+            (c.source.line, c.source.column)
+        what = (f"{', '.join(fields)} changed since the last build, but the record's 'updated' did not"
+                if fields else "added after its edition's publication without an 'updated' date")
+        problems.add(c.source.path, line, column, "change-not-dated",
+                     f"{what}: calendar apps and feed readers keep the copy they hold until it moves "
+                     f"(the event's SEQUENCE, the feed's entry); set 'updated: {today}'", "warning")
+
+
 class Build:
     """One run over a project; ``run`` names every stage in order."""
 
@@ -245,10 +283,7 @@ class Build:
             check_translations(content, catalogs, self.problems)
             check_rules(content, self.problems, self.today)
             check_issued_numbers_kept(content, published, self.problems, self.today)
-            for cid in not_awaiting(self.previous, self.reissued):
-                self.problems.error(self.out / REPORT, (1, 1), "reissued-not-awaiting",
-                                    f"--reissued {cid}: the last build's report lists no certificate of "
-                                    f"'{cid}' awaiting re-issue")
+            self._check_reissued()
             withhold_matches(self.problems, content.confidential)
             if self.strict:
                 self.problems.escalate_warnings(STRICT_CODES)
@@ -259,6 +294,20 @@ class Build:
         if self.problems.errors or content.guide is None or not content.editions:
             return None
         return content, catalogs
+
+    def _check_reissued(self) -> None:
+        """``--reissued``'s values as the record ids the model marks (``self.reissued``);
+        one the last report does not list as awaiting is an error."""
+        ids, unknown, awaiting = resolve_reissued(self.previous, self.reissued)
+        self.reissued = ids
+        for value in unknown:
+            near = difflib.get_close_matches(value, awaiting, n=1)
+            listed = (f"; awaiting: {', '.join(awaiting[:10])}{' …' if len(awaiting) > 10 else ''}"
+                      if awaiting else "; none is awaiting")
+            self.problems.error(self.out / REPORT, (1, 1), "reissued-not-awaiting",
+                                f"--reissued {value}: the last build's report lists no certificate awaiting "
+                                f"re-issue by that record id or certificate number (marked re-issued already?)"
+                                + (f"; did you mean {near[0]}?" if near else "") + listed)
 
     def run(self, write: bool = True) -> BuildResult:
         if not write:
@@ -316,6 +365,7 @@ class Build:
         self.result.lagging += pdfs.lagging
         certified = model.certified_snapshot(pdfs.sha256, patch=False)[0] if CHECK_BLOCKS and model.delta else None
         model.record_certificates(pdfs.sha256)
+        warn_of_the_report(model, self.problems, self.out)
         if certified is not None and (certified != model.snapshot or list(certified) != list(model.snapshot)):
             raise AssertionError("the certified snapshot patched differs from a whole one")
         state_path = BuildState.path_for(self.root / CACHE_DIR, self.out)

@@ -55,7 +55,10 @@ def test_reports_added_removed_changed_and_certificates_to_reissue(project):
     assert data["changed"] == {"cms-2023": ["certificate_sha256", "city", "city_en"], "ccs-2023": ["website"]}
     assert data["certificates_to_reissue"] == ["cms-2023"]
     page = project.page("en/staff/changes/index.html")
-    assert "re-issue" in page and "wlsc-2023" in page and 'name="robots" content="noindex"' in page
+    assert "wlsc-2023" in page and 'name="robots" content="noindex"' in page
+    assert "Compared by the build of Jun 1, 2023." in page
+    # (issued on 30 June, after this build's date: nobody holds it yet, nothing to re-issue)
+    assert "re-issue" not in page
 
 
 def test_an_unchanged_rebuild_keeps_the_last_report(project):
@@ -66,15 +69,16 @@ def test_an_unchanged_rebuild_keeps_the_last_report(project):
     out = project.cli()
     assert out.returncode == 0
     assert ("changes: none since the previous build; the staff report keeps the last changes "
-            "(0 added, 0 removed, 1 changed, 1 certificate(s) to re-issue)") in out.stdout
+            "(0 added, 0 removed, 1 changed)") in out.stdout
     assert report(project) == changed
     assert "cms-2023" in project.page("zh/staff/changes/index.html")
-    # The next change to a record replaces it; the certificate stays awaiting re-issue.
+    # The next change to a record replaces it.
     edit(project, *ADD_WEBSITE)
     assert project.build().ok
     data = report(project)
     assert data["changed"] == {"ccs-2023": ["website"]} and data["certificates_to_reissue"] == []
-    assert [a["id"] for a in data["certificates_awaiting_reissue"]] == ["cms-2023"]
+    # (issued on 30 June, after this build's date: in no one's hands, nothing awaits re-issue)
+    assert data["certificates_awaiting_reissue"] == []
 
 
 def test_an_unreadable_report_is_compared_again(project):
@@ -204,10 +208,13 @@ def awaiting(project) -> dict[str, dict]:
     return {a.pop("id"): a for a in report(project)["certificates_awaiting_reissue"]}
 
 
+ISSUED = "2023-05-15"   # (before TODAY: the certificates are in their organizers' hands)
+
+
 def test_certificates_stay_awaiting_reissue_through_later_builds(project):
     # Two builds, each changing a certificate: the second must not drop the
     # first one's, which staff may not have read in between.
-    project.issue_certificates()
+    project.issue_certificates(ISSUED)
     assert project.build().ok
     issued = json.loads((project.root / "site/staff/records.json").read_text(encoding="utf-8"))["records"]
     edit(project, "cms-2023", "city: 厦门", "city: 福州")
@@ -235,7 +242,7 @@ def test_certificates_stay_awaiting_reissue_through_later_builds(project):
 
 
 def test_reissued_marks_certificates_and_drops_them_from_the_report(project):
-    project.issue_certificates()
+    project.issue_certificates(ISSUED)
     assert project.build().ok
     edit(project, "cms-2023", "city: 厦门", "city: 福州")
     edit(project, "ccs-2023", "city: 重庆", "city: 成都")
@@ -258,7 +265,7 @@ def test_reissued_marks_certificates_and_drops_them_from_the_report(project):
 
 
 def test_errors_on_reissued_not_awaiting(project):
-    project.issue_certificates()
+    project.issue_certificates(ISSUED)
     assert project.build().ok
     edit(project, "cms-2023", "city: 厦门", "city: 福州")
     assert project.build().ok
@@ -267,15 +274,25 @@ def test_errors_on_reissued_not_awaiting(project):
     out = project.cli("--reissued", "cms-2032")
     assert out.returncode == 1
     assert ("site/staff/changes.json:1:1: reissued-not-awaiting: --reissued cms-2032: the last build's "
-            "report lists no certificate of 'cms-2032' awaiting re-issue") in out.stderr
+            "report lists no certificate awaiting re-issue by that record id or certificate number "
+            "(marked re-issued already?); did you mean cms-2023?; awaiting: cms-2023") in out.stderr
     assert "nothing was written" in out.stdout
     assert project.site_snapshot() == before
     assert project.cli("check", "--reissued", "cms-2023").returncode == 2   # (build's option)
+    # (the option would take the command's name for an id)
+    out = project.cli("--reissued", "cms-2023", "check")
+    assert out.returncode == 2 and "its ids come last" in out.stderr
+    assert project.site_snapshot() == before
+    # The number printed on the certificate, which the report shows, does as well as the id.
+    number = awaiting(project)["cms-2023"]["certificate"]
+    out = project.cli("--reissued", number)
+    assert out.returncode == 0, out.stderr
+    assert "marked re-issued: cms-2023" in out.stdout and awaiting(project) == {}
 
 
 def test_a_certificate_changed_back_is_no_longer_awaiting(project):
     # Its organizer's file verifies again: nothing to re-issue.
-    project.issue_certificates()
+    project.issue_certificates(ISSUED)
     assert project.build().ok
     edit(project, "cms-2023", "city: 厦门", "city: 福州")
     assert project.build().ok
@@ -301,3 +318,57 @@ def test_a_report_of_an_older_version_seeds_the_certificates_awaiting():
     # A hand-edited entry that is not one: the report is compared again, not trusted.
     bad = dict(old, certificates_awaiting_reissue=[{"id": "a", "since": "June"}])
     assert compare({"records": records, "report": bad}, records).kept is False
+
+
+def test_a_certificate_not_yet_issued_is_not_awaiting_reissue(project):
+    # Before the issue date nobody holds the file: a change needs no re-issue.
+    project.issue_certificates("2023-06-30")
+    assert project.build().ok
+    edit(project, "cms-2023", "city: 厦门", "city: 福州")
+    assert project.build().ok
+    assert report(project)["certificates_to_reissue"] == ["cms-2023"]   # (its PDF changed)
+    assert awaiting(project) == {}
+    assert "re-issue" not in project.page("en/staff/changes/index.html").split("<h2>Changed</h2>")[1]
+
+
+def test_a_record_that_keeps_its_certificate_under_a_new_id_stays_awaiting(project):
+    project.issue_certificates(ISSUED)
+    assert project.build().ok
+    edit(project, "cms-2023", "city: 厦门", "city: 福州")
+    assert project.build().ok
+    entry = awaiting(project)["cms-2023"]
+    # Its id changed; it keeps its issued number, as the build asks: its organizer
+    # still holds the first file.
+    old = project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    text = old.read_text(encoding="utf-8").replace("id: cms-2023", "id: cms-annual-2023")
+    (old.parent / "cms-annual-2023.yaml").write_text(text + f"certificate: {entry['certificate']}\n", encoding="utf-8")
+    old.unlink()
+    result = project.build()
+    assert result.ok, [p.format() for p in result.problems.items]
+    assert awaiting(project) == {"cms-annual-2023": entry}
+
+
+def test_warns_of_a_change_calendars_and_feeds_would_not_pass_on(project):
+    edition = project.root / "content/editions/2023/edition.yaml"
+    edition.write_text(edition.read_text(encoding="utf-8") + "published: 2023-05-01\n", encoding="utf-8")
+    assert project.build().ok
+    edit(project, "cms-2023", "city: 厦门", "city: 福州")
+    result = project.build()
+    assert result.ok
+    (warning,) = [p for p in result.problems.items if p.code == "change-not-dated"]
+    assert warning.path.endswith("cms-2023.yaml") and warning.severity == "warning"
+    assert warning.message.startswith("city, city_en changed since the last build, but the record's 'updated' did not")
+    assert "set 'updated: 2023-06-01'" in warning.message
+    # Dated, it is passed on: no warning.
+    edit(project, "cms-2023", "city: 福州", "city: 泉州\nupdated: 2023-06-01")
+    assert not [p for p in project.build().problems.items if p.code == "change-not-dated"]
+
+
+def test_warns_when_the_last_report_is_unreadable(project):
+    assert project.build().ok
+    (project.root / "site/staff/changes.json").write_text("{not json", encoding="utf-8")
+    edit(project, *ADD_WEBSITE)
+    result = project.build()
+    assert result.ok
+    assert [p.code for p in result.problems.items if p.code == "change-report-unreadable"] == \
+        ["change-report-unreadable"]

@@ -93,9 +93,11 @@ def test_sequence_counts_up_with_each_later_change_of_the_record(dated):
     # new dates or not: days from the edition's publication to the last change.
     evs = events(calendar(dated, "en/calendars/all.ics"))
     assert "sequence" not in evs["cms-2023@guide.test"]                     # never changed since
-    assert evs["ccs-2023@guide.test"]["sequence"] == (CHANGED - PUBLISHED).days   # postponed, updated
+    # postponed, updated: days from the window's start, not from the publication
+    # date (which may be added or corrected, and would lower every SEQUENCE)
+    assert evs["ccs-2023@guide.test"]["sequence"] == (CHANGED - dt.date(2023, 1, 1)).days
     (ev,) = calendar(dated, "zh/2023/conferences/ccs-2023/ccs-2023.ics").walk("VEVENT")
-    assert ev["sequence"] == (CHANGED - PUBLISHED).days
+    assert ev["sequence"] == (CHANGED - dt.date(2023, 1, 1)).days
 
 
 def test_a_cancelled_conference_says_so_in_its_title(project):
@@ -265,22 +267,37 @@ def test_feeds_parse_and_list_changes_newest_first(dated):
         assert len(feed.entries) == 4
         first = feed.entries[0]
         assert first.link == f"https://guide.test/{lang}/2023/conferences/ccs-2023/"
-        assert first.updated == "2023-07-01T00:00:00Z" and first.published == "2023-05-01T00:00:00Z"
+        # (a change is published when it was made: readers that sort by it put it first)
+        assert first.updated == "2023-07-01T00:00:00Z" and first.published == "2023-07-01T00:00:00Z"
         assert feed.feed.updated == "2023-07-01T00:00:00Z"
         assert [e.updated[:10] for e in feed.entries[1:]] == ["2023-05-01", "2023-05-01", "2022-01-01"]
         for e in feed.entries:  # every entry leads to a page that exists
             assert (dated.root / "site" / e.link.removeprefix("https://guide.test/") / "index.html").is_file()
     zh = feedparser.parse((dated.root / "site/zh/feed.xml").read_bytes())
     assert zh.feed.title == "重要学术会议指南：新增和变更的会议"
-    assert zh.entries[0].title == "【已延期】中国化学会第33届学术年会"
+    # (its last change, 1 July, came after the postponement of 10 June)
+    assert zh.entries[0].title == "【信息更新】中国化学会第33届学术年会"
     assert zh.entries[0].summary.startswith("本会议已延期")
     en = feedparser.parse((dated.root / "site/en/feed.xml").read_bytes())
-    assert en.entries[0].title == "Postponed: 33rd CCS Congress"
+    assert en.entries[0].title == "Updated: 33rd CCS Congress"
     assert en.entries[1].title == "2023 Annual Meeting of the Chinese Mathematical Society"
     # A change is an entry of its own, with the date of the change in its id:
     # readers show an entry once, by id. An accreditation keeps its page's address.
     assert en.entries[0].id == "tag:guide.test,2023-07-01:en/2023/conferences/ccs-2023/"
     assert en.entries[1].id == "https://guide.test/en/2023/conferences/cms-2023/"
+
+
+def test_a_postponement_is_an_entry_titled_for_it(project):
+    edition = project.root / "content/editions/2023/edition.yaml"
+    edition.write_text(edition.read_text(encoding="utf-8") + "published: 2023-05-01\n", encoding="utf-8")
+    path = project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "status: postponed\nstatus_date: 2023-05-20\n", encoding="utf-8")
+    assert project.build().ok
+    en = feedparser.parse((project.root / "site/en/feed.xml").read_bytes())
+    entry = next(e for e in en.entries if e.link.endswith("/cms-2023/"))
+    assert entry.title == "Postponed: 2023 Annual Meeting of the Chinese Mathematical Society"
+    assert entry.id == "tag:guide.test,2023-05-20:en/2023/conferences/cms-2023/"
+    assert entry.published == entry.updated == "2023-05-20T00:00:00Z"
 
 
 def test_pages_announce_the_feed_of_their_language(dated):
