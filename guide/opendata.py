@@ -39,7 +39,7 @@ CSV_COLUMNS = (
     "co_recommenders_zh", "co_recommenders_en",
     "website", "status", "updated", "url_zh", "url_en",
     # (added after the columns above, which readers of older files may count on)
-    "status_date", "postponed_from_start", "postponed_from_end", "certificate",
+    "status_date", "postponed_from_start", "postponed_from_end", "postponed_from_precision", "certificate",
     "videos", "expert_summary", "proceedings",
 )
 # The columns of free text. The others hold values that validation restricts
@@ -133,6 +133,7 @@ def _row(r: dict) -> dict:
            "status_date": r["status_date"] or "", "certificate": r["certificate"] or ""}
     moved, resources = r["postponed_from"] or {}, r["resources"] or {}
     row["postponed_from_start"], row["postponed_from_end"] = moved.get("start", ""), moved.get("end", "")
+    row["postponed_from_precision"] = moved.get("date_precision", "")
     row["videos"] = LIST_SEPARATOR.join(resources.get("videos", []))
     row["expert_summary"], row["proceedings"] = resources.get("expert_summary") or "", resources.get("proceedings") or ""
     for lang in ("zh", "en"):

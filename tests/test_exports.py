@@ -355,8 +355,8 @@ def test_open_data_tells_when_a_conference_moved_and_what_it_added_afterwards(pr
     assert (ccs["status_date"], ccs["postponed_from"], ccs["resources"]) == (None, None, None)
     raw = (project.root / "site/data/guide.csv").read_bytes().decode("utf-8-sig")
     row = next(r for r in csv.DictReader(io.StringIO(raw, newline="")) if r["id"] == "cms-2023")
-    assert (row["status_date"], row["postponed_from_start"], row["postponed_from_end"]) == \
-        ("2023-04-20", "2023-04-28", "2023-04-28")
+    assert (row["status_date"], row["postponed_from_start"], row["postponed_from_end"],
+            row["postponed_from_precision"]) == ("2023-04-20", "2023-04-28", "2023-04-28", "day")
     assert row["videos"] == "https://v.example.org/1; https://v.example.org/2"
     assert (row["certificate"], row["expert_summary"], row["proceedings"]) == \
         (cms["certificate"], "", "https://p.example.org/cms")
