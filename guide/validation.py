@@ -634,6 +634,13 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
             old = c.date("postponed_from", allow_month=True)
             if old is not None:
                 postponed_from = DateSpan(old[0], old[1], "month") if isinstance(old, tuple) else DateSpan(old, old)
+                # (an import of the accreditation sheet's first dates, say: the page would
+                # say it moved to the dates it was first planned for)
+                if dates is not None and postponed_from.start == dates.start:
+                    c.err("postponed_from", "bad-value",
+                          f"{old[0].isoformat()[:7] if isinstance(old, tuple) else old.isoformat()} is when the "
+                          "conference starts now: give the first planned date here and the new dates in start "
+                          "and end")
     confirmed = c.date("confirmed", required=False)
     resources = Resources()
     rc = _sub(c, "resources", {"videos", "summary", "proceedings"}, "resources")

@@ -264,6 +264,20 @@ def test_postponed_conference_shows_new_and_first_planned_dates(ruled):
     assert "2023年中国数学会学术年会" in ruled.page("zh/2023/index.html")  # still listed
 
 
+def test_errors_on_postponed_from_the_dates_it_has_now(ruled):
+    # (a re-import of the accreditation sheet put the first dates back in start
+    # and end: the page would say the conference moved to where it was)
+    path = ruled.root / PATH.format("cms-2023")
+    text = path.read_text(encoding="utf-8")
+    start = next(line.split(": ")[1] for line in text.splitlines() if line.startswith("start: "))
+    path.write_text(text + f"status: postponed\nstatus_date: 2023-04-20\npostponed_from: {start}\n", encoding="utf-8")
+    result = ruled.build()
+    assert not result.ok
+    (error,) = [p for p in result.problems.items if p.severity == "error"]
+    assert (error.code, error.path.endswith("cms-2023.yaml")) == ("bad-value", True)
+    assert error.message.startswith(f"postponed_from: {start} is when the conference starts now")
+
+
 def test_serve_replays_a_records_rules_only_while_the_edition_and_date_stand(ruled, monkeypatch):
     """serve checks an unchanged record's own rules once (the same record object,
     save after save) and replays its problems; another window, other rules or
