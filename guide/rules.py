@@ -97,7 +97,10 @@ class RuleCheck:
             key = "start" if c.dates.start < w.start else "end"
             self.report(c, key, "outside-window",
                         f"{c.dates.start.isoformat()}..{c.dates.end.isoformat()} is outside edition "
-                        f"{self.edition.id}'s window {w.start.isoformat()}..{w.end.isoformat()}")
+                        f"{self.edition.id}'s window {w.start.isoformat()}..{w.end.isoformat()}"
+                        + ("; a conference postponed beyond it leaves this edition: record that with "
+                           "'status: withdrawn' and its status_date, and keep the dates it was listed with"
+                           if c.status == "postponed" else ""))
 
     def check_recurring(self, c: Conference) -> None:
         if c.kind != "recurring":

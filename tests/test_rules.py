@@ -278,6 +278,20 @@ def test_errors_on_postponed_from_the_dates_it_has_now(ruled):
     assert error.message.startswith(f"postponed_from: {start} is when the conference starts now")
 
 
+def test_a_conference_postponed_beyond_the_window_is_told_how_it_leaves_the_edition(ruled):
+    path = ruled.root / PATH.format("cms-2023")
+    text = path.read_text(encoding="utf-8")
+    start = next(line.split(": ")[1] for line in text.splitlines() if line.startswith("start: "))
+    moved = "\n".join(f"start: 2024-05-10\nend: 2024-05-12" if line.startswith("start: ") else line
+                      for line in text.splitlines() if not line.startswith("end: "))
+    path.write_text(moved + f"\nstatus: postponed\nstatus_date: 2023-04-20\npostponed_from: {start}\n", encoding="utf-8")
+    (error,) = [p for p in ruled.build(write=False).problems.items if p.code == "outside-window"]
+    assert "record that with 'status: withdrawn' and its status_date" in error.message
+    # As told: withdrawn, with the dates it was listed with.
+    path.write_text(text + "status: withdrawn\nstatus_date: 2023-04-20\n", encoding="utf-8")
+    assert ruled.build(write=False).ok
+
+
 def test_serve_replays_a_records_rules_only_while_the_edition_and_date_stand(ruled, monkeypatch):
     """serve checks an unchanged record's own rules once (the same record object,
     save after save) and replays its problems; another window, other rules or
