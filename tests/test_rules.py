@@ -282,7 +282,7 @@ def test_a_conference_postponed_beyond_the_window_is_told_how_it_leaves_the_edit
     path = ruled.root / PATH.format("cms-2023")
     text = path.read_text(encoding="utf-8")
     start = next(line.split(": ")[1] for line in text.splitlines() if line.startswith("start: "))
-    moved = "\n".join(f"start: 2024-05-10\nend: 2024-05-12" if line.startswith("start: ") else line
+    moved = "\n".join("start: 2024-05-10\nend: 2024-05-12" if line.startswith("start: ") else line
                       for line in text.splitlines() if not line.startswith("end: "))
     path.write_text(moved + f"\nstatus: postponed\nstatus_date: 2023-04-20\npostponed_from: {start}\n", encoding="utf-8")
     (error,) = [p for p in ruled.build(write=False).problems.items if p.code == "outside-window"]
