@@ -203,9 +203,23 @@ def warn_of_the_report(model: SiteModel, problems: Problems, out: Path) -> None:
         problems.warning(out / REPORT, (1, 1), "change-report-unreadable",
                          "the last build's change report cannot be read: the certificates it listed as "
                          "awaiting re-issue are not carried over (see the published copy of staff/changes.json)")
+    today = model.today.isoformat()
+    for cid, entry in changes.awaiting.items():
+        c = model.conference_index.get(cid)
+        if c is None or entry["since"] != today:
+            continue
+        # Listed by this build: sent as it is, its English side would print
+        # Chinese, and translating it later changes it once more.
+        printed = [c.name, c.city, *c.organizers, model.units[c.recommender].name]
+        untranslated = [t.zh for t in printed if t is not None and
+                        model.catalogs.status("en", "content", t.zh, t.context) != "translated"]
+        if untranslated:
+            problems.add(c.source.path, c.source.line, c.source.column, "certificate-untranslated",
+                         f"its certificate awaits re-issue, and its English side prints "
+                         f"{', '.join(untranslated)} untranslated: translate before sending the new file "
+                         "(a translation added later changes it again)", "warning")
     if changes.kept or not changes.previous:
         return
-    today = model.today.isoformat()
     for cid in [*changes.added, *changes.changed]:
         c = model.conference_index.get(cid)
         published = model.edition(c.edition).edition.published if c is not None else None

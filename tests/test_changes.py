@@ -372,3 +372,13 @@ def test_warns_when_the_last_report_is_unreadable(project):
     assert result.ok
     assert [p.code for p in result.problems.items if p.code == "change-report-unreadable"] == \
         ["change-report-unreadable"]
+
+
+def test_warns_when_a_certificate_to_reissue_prints_untranslated_english(project):
+    project.issue_certificates(ISSUED)
+    assert project.build().ok
+    edit(project, "cms-2023", "city: 厦门", "city: 泉州")      # (no English for 泉州 yet)
+    result = project.build()
+    assert result.ok and "cms-2023" in awaiting(project)
+    (warning,) = [p for p in result.problems.items if p.code == "certificate-untranslated"]
+    assert warning.path.endswith("cms-2023.yaml") and "prints 泉州 untranslated" in warning.message
