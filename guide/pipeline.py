@@ -315,6 +315,8 @@ class Build:
     def _check_reissued(self) -> None:
         """``--reissued``'s values as the record ids the model marks (``self.reissued``);
         one the last report does not list as awaiting is an error."""
+        if not self.reissued:
+            return
         ids, unknown, awaiting = resolve_reissued(self.previous, self.reissued)
         self.reissued = ids
         for value in unknown:
