@@ -630,17 +630,27 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     if "postponed_from" in data:
         if status != "postponed":
             c.err("postponed_from", "bad-value", "only a postponed conference has postponed_from")
+        elif isinstance(data["postponed_from"], MarkedMap):
+            # The first planned days of a conference of several: {start: ..., end: ...}
+            pc = _sub(c, "postponed_from", {"start", "end"}, "postponed_from")
+            first, last = pc.date("start"), pc.date("end", required=False)
+            if first is not None and last is not None and last < first:
+                pc.err("end", "date-order", f"ends ({last.isoformat()}) before it starts ({first.isoformat()})")
+            elif first is not None:
+                postponed_from = DateSpan(first, last or first)
+            old = first
         else:
             old = c.date("postponed_from", allow_month=True)
             if old is not None:
                 postponed_from = DateSpan(old[0], old[1], "month") if isinstance(old, tuple) else DateSpan(old, old)
-                # (an import of the accreditation sheet's first dates, say: the page would
-                # say it moved to the dates it was first planned for)
-                if dates is not None and postponed_from.start == dates.start:
-                    c.err("postponed_from", "bad-value",
-                          f"{old[0].isoformat()[:7] if isinstance(old, tuple) else old.isoformat()} is when the "
-                          "conference starts now: give the first planned date here and the new dates in start "
-                          "and end")
+        if postponed_from is not None:
+            # (an import of the accreditation sheet's first dates, say: the page would
+            # say it moved to the dates it was first planned for)
+            if dates is not None and postponed_from.start == dates.start:
+                c.err("postponed_from", "bad-value",
+                      f"{old[0].isoformat()[:7] if isinstance(old, tuple) else old.isoformat()} is when the "
+                      "conference starts now: give the first planned date here and the new dates in start "
+                      "and end")
     confirmed = c.date("confirmed", required=False)
     resources = Resources()
     rc = _sub(c, "resources", {"videos", "summary", "proceedings"}, "resources")

@@ -264,6 +264,22 @@ def test_postponed_conference_shows_new_and_first_planned_dates(ruled):
     assert "2023年中国数学会学术年会" in ruled.page("zh/2023/index.html")  # still listed
 
 
+def test_postponed_from_may_give_the_first_planned_days(ruled):
+    # A conference of several days was first planned for several days: the page
+    # and the open data give all of them, not the first alone.
+    path = ruled.root / PATH.format("cms-2023")
+    path.write_text(path.read_text(encoding="utf-8") + "status: postponed\nstatus_date: 2023-04-20\n"
+                    "postponed_from: {start: 2023-04-28, end: 2023-04-30}\n", encoding="utf-8")
+    assert ruled.build().ok
+    assert "原定于2023年4月28日至30日举办" in ruled.page("zh/2023/conferences/cms-2023/index.html")
+    data = json.loads((ruled.root / "site/data/guide.json").read_text(encoding="utf-8"))
+    cms = next(c for c in data["conferences"] if c["id"] == "cms-2023")
+    assert cms["postponed_from"] == {"start": "2023-04-28", "end": "2023-04-30", "date_precision": "day"}
+    path.write_text(path.read_text(encoding="utf-8").replace("end: 2023-04-30}", "end: 2023-04-26}"), encoding="utf-8")
+    (error,) = [p for p in ruled.build(write=False).problems.items if p.severity == "error"]
+    assert (error.code, error.line) == ("date-order", 17) and error.message.startswith("end: ends (2023-04-26)")
+
+
 def test_errors_on_postponed_from_the_dates_it_has_now(ruled):
     # (a re-import of the accreditation sheet put the first dates back in start
     # and end: the page would say the conference moved to where it was)
