@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 # Calendar apps that subscribe poll this often (RFC 7986 REFRESH-INTERVAL).
 REFRESH = dt.timedelta(days=1)
+SEQUENCE_EPOCH = dt.date(2000, 1, 1)
 STATUS = {"accredited": "CONFIRMED", "postponed": "CONFIRMED",
           "cancelled": "CANCELLED", "withdrawn": "CANCELLED"}
 
@@ -147,14 +148,14 @@ def event(model: SiteModel, c: Conference, fmt: LangFormats) -> bytes:
         summary = _("%(name)s (withdrawn from the Guide)") % {"name": summary}
     # Each revision of the event counts up (RFC 5545 3.8.7.4): clients keep
     # the copy they have of an event whose SEQUENCE did not rise, even with new
-    # dates or cancelled. Days from its edition's window start to the record's
-    # last dated change (``updated``, ``status_date``): from the data, so an
-    # unchanged guide rebuilds to the same bytes, and it rises with each later
-    # date (a change left undated is warned of: pipeline.warn_of_the_report).
-    # Not from the edition's publication date, which may be added or corrected.
+    # dates or cancelled. Days from a fixed day (SEQUENCE_EPOCH) to the record's
+    # last dated change (``updated``, ``status_date``), 0 without one: from the
+    # data, so an unchanged guide rebuilds to the same bytes, and it rises with
+    # each later date (a change left undated is warned of:
+    # pipeline.warn_of_the_report). Not from an edition's dates, which may be
+    # added or corrected.
     changed = max((d for d in (c.updated, c.status_date) if d), default=None)
-    window = model.edition(c.edition).edition.window
-    sequence = max(0, (changed - window.start).days) if changed else 0
+    sequence = max(1, (changed - SEQUENCE_EPOCH).days) if changed else 0
     # The order icalendar wrote: its canonical properties first, then by name.
     lines = [
         b"BEGIN:VEVENT\r\n",

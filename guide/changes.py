@@ -235,24 +235,35 @@ def compare(previous: dict | None, current: dict[str, dict], today: str | None =
             sorted(cid for cid in set(reissued) if cid in awaiting)
         for cid in report.acknowledged:
             del awaiting[cid]
+    before = previous["records"]
     if not report.kept:
-        before = previous["records"]
-        for cid in report.reissue:
+        # A record whose id changed and that keeps its issued number ('certificate:')
+        # is one removed and one added: its certificate is compared under its number.
+        removed = {before[r["id"]].get(CERTIFICATE_NUMBER): r["id"] for r in report.removed
+                   if before[r["id"]].get(CERTIFICATE_NUMBER)}
+        renamed = {cid: removed[current[cid].get(CERTIFICATE_NUMBER)] for cid in report.added
+                   if current[cid].get(CERTIFICATE_NUMBER) in removed}
+        for cid in [*report.reissue, *renamed]:
+            was = before[renamed.get(cid, cid)]
             # Changed again while awaiting: its organizer still holds the first file.
             # Before its issue date a certificate is in no one's hands.
-            if cid not in awaiting and _issued(before[cid], today):
+            if cid not in awaiting and _issued(was, today) and _issued(current[cid], today) and \
+                    current[cid].get(CERTIFICATE_DIGEST) != was.get(CERTIFICATE_DIGEST):
                 awaiting[cid] = {"certificate": None, "since": today,
-                                 "previous_sha256": before[cid].get(CERTIFICATE_DIGEST)}
-    # A record whose id changed keeps its issued number ('certificate:'): its entry follows it.
+                                 "previous_sha256": was.get(CERTIFICATE_DIGEST)}
+    # A record whose id changed keeps its issued number: its entry follows it.
     by_number = {entry.get(CERTIFICATE_NUMBER): cid for cid, entry in current.items()
                  if entry.get(CERTIFICATE_NUMBER)}
     report.awaiting = {}
     for cid, entry in awaiting.items():
-        if cid not in current and entry["certificate"] in by_number:
-            cid = by_number[entry["certificate"]]
+        # (an entry of an older version's report knows no number: the last snapshot does)
+        number = entry["certificate"] or before.get(cid, {}).get(CERTIFICATE_NUMBER)
+        if cid not in current and number in by_number:
+            cid = by_number[number]
         now = current.get(cid, {}).get(CERTIFICATE_DIGEST)
-        # Gone, or back to the file its organizer holds: nothing to re-issue.
-        if now is None or now == entry["previous_sha256"]:
+        # Gone, back to the file its organizer holds, or not issued (yet, or any more):
+        # nothing to re-issue.
+        if now is None or now == entry["previous_sha256"] or not _issued(current[cid], today):
             continue
         report.awaiting[cid] = {**entry, "certificate": current[cid].get(CERTIFICATE_NUMBER)}
     return report

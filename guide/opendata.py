@@ -39,8 +39,8 @@ CSV_COLUMNS = (
     "co_recommenders_zh", "co_recommenders_en",
     "website", "status", "updated", "url_zh", "url_en",
     # (added after the columns above, which readers of older files may count on)
-    "status_date", "postponed_from_start", "postponed_from_end", "postponed_from_precision", "certificate",
-    "videos", "expert_summary", "proceedings",
+    "status_date", "postponed_from_start", "postponed_from_end", "certificate",
+    "videos", "expert_summary", "proceedings", "postponed_from_precision",
 )
 # The columns of free text. The others hold values that validation restricts
 # to forms that cannot start a formula: ids, unit codes, fixed words, ISO

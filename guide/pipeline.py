@@ -29,7 +29,7 @@ from .confidential import scan_output, scan_sources, withhold_matches
 from .content import load_project
 from .cores import usable_cores
 from .buildlock import WAITING, project_lock
-from .changes import REPORT, SNAPSHOT, read_snapshot, resolve_reissued
+from .changes import REPORT, SNAPSHOT, ChangeReport, read_snapshot, resolve_reissued
 from .fingerprint import DigestMemo, Fingerprints
 from .model import (LANGS, ModelBasis, SiteModel, build_model, check_issued_numbers_kept, load_pinyin, model_basis,
                     model_differences, patch_model, save_pinyin)
@@ -229,6 +229,10 @@ def warn_of_the_report(model: SiteModel, problems: Problems, out: Path) -> None:
         fields = [f for f in changes.changed.get(cid, ()) if f in EVENT_FIELDS]
         if cid in changes.changed and (not fields or {"updated", "status_date"} & set(changes.changed[cid])):
             continue
+        if cid in changes.added and (c.updated or c.status_date):
+            continue
+        if c.updated == model.today:
+            continue   # (changed again on the day it says: nothing more to do today)
         line, column = c.marks.get(EVENT_FIELDS[fields[0]], (c.source.line, c.source.column)) if fields else \
             (c.source.line, c.source.column)
         what = (f"{', '.join(fields)} changed since the last build, but the record's 'updated' did not"
@@ -319,6 +323,13 @@ class Build:
             return
         ids, unknown, awaiting = resolve_reissued(self.previous, self.reissued)
         self.reissued = ids
+        if unknown and self.previous is not None and self.previous.get("report") is not None and \
+                ChangeReport.from_dict(self.previous["report"]) is None:
+            self.problems.error(self.out / REPORT, (1, 1), "reissued-not-awaiting",
+                                "--reissued: the last build's change report cannot be read, so what it lists "
+                                "as awaiting re-issue is not known (see the published copy of "
+                                "staff/changes.json); build without --reissued")
+            return
         for value in unknown:
             near = difflib.get_close_matches(value, awaiting, n=1)
             listed = (f"; awaiting: {', '.join(awaiting[:10])}{' …' if len(awaiting) > 10 else ''}"

@@ -99,7 +99,8 @@ class RuleCheck:
                         f"{c.dates.start.isoformat()}..{c.dates.end.isoformat()} is outside edition "
                         f"{self.edition.id}'s window {w.start.isoformat()}..{w.end.isoformat()}"
                         + ("; a conference postponed beyond it leaves this edition: record that with "
-                           "'status: withdrawn' and its status_date, and keep the dates it was listed with"
+                           "'status: withdrawn' and its status_date, the dates it was listed with in start and "
+                           "end, and no postponed_from"
                            if c.status == "postponed" else ""))
 
     def check_recurring(self, c: Conference) -> None:

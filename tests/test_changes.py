@@ -382,3 +382,45 @@ def test_warns_when_a_certificate_to_reissue_prints_untranslated_english(project
     assert result.ok and "cms-2023" in awaiting(project)
     (warning,) = [p for p in result.problems.items if p.code == "certificate-untranslated"]
     assert warning.path.endswith("cms-2023.yaml") and "prints 泉州 untranslated" in warning.message
+
+
+def test_a_record_renamed_and_changed_in_one_build_awaits_reissue(project):
+    # One record removed and one added, with the same issued number: its
+    # organizer holds the first file, which no longer verifies.
+    project.issue_certificates(ISSUED)
+    assert project.build().ok
+    issued = json.loads((project.root / "site/staff/records.json").read_text(encoding="utf-8"))["records"]["cms-2023"]
+    old = project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    text = old.read_text(encoding="utf-8").replace("id: cms-2023", "id: cms-annual-2023").replace("city: 厦门", "city: 福州")
+    (old.parent / "cms-annual-2023.yaml").write_text(text + f"certificate: {issued['certificate']}\n", encoding="utf-8")
+    old.unlink()
+    result = project.build()
+    assert result.ok, [p.format() for p in result.problems.items]
+    assert awaiting(project) == {"cms-annual-2023": {"certificate": issued["certificate"], "since": TODAY.isoformat(),
+                                                     "previous_sha256": issued["certificate_sha256"]}}
+
+
+def test_a_record_added_with_its_date_is_not_warned_of(project):
+    edition = project.root / "content/editions/2023/edition.yaml"
+    edition.write_text(edition.read_text(encoding="utf-8") + "published: 2023-05-01\n", encoding="utf-8")
+    assert project.build().ok
+    from conftest import CONFERENCES_2023
+    added = (CONFERENCES_2023["cms-2023"].replace("cms-2023", "new-2023").replace("2023-05-30", "2023-07-01")
+             .replace("2023-06-02", "2023-07-02"))
+    project.conference("new-2023", added)
+    assert [p.code for p in project.build().problems.items if p.code == "change-not-dated"] == ["change-not-dated"]
+    path = project.root / "content/editions/2023/conferences/new-2023.yaml"
+    (project.root / "site").rename(project.root / "site-before")
+    assert project.build().ok   # (a first build here: nothing to compare)
+    path.unlink()
+    assert project.build().ok
+    project.conference("new-2023", added + "updated: 2023-06-01\n")
+    assert not [p for p in project.build().problems.items if p.code == "change-not-dated"]
+
+
+def test_errors_on_reissued_when_the_last_report_is_unreadable(project):
+    assert project.build().ok
+    (project.root / "site/staff/changes.json").write_text("{not json", encoding="utf-8")
+    out = project.cli("--reissued", "cms-2023")
+    assert out.returncode == 1
+    assert "the last build's change report cannot be read" in out.stderr
