@@ -261,9 +261,10 @@ def compare(previous: dict | None, current: dict[str, dict], today: str | None =
         if cid not in current and number in by_number:
             cid = by_number[number]
         now = current.get(cid, {}).get(CERTIFICATE_DIGEST)
-        # Gone, back to the file its organizer holds, or not issued (yet, or any more):
-        # nothing to re-issue.
-        if now is None or now == entry["previous_sha256"] or not _issued(current[cid], today):
+        # Gone, back to the file its organizer holds, not issued (yet, or any more),
+        # or no longer attesting anything (withdrawn, cancelled): nothing to re-issue.
+        if now is None or now == entry["previous_sha256"] or not _issued(current[cid], today) \
+                or current[cid].get("status") in ("withdrawn", "cancelled"):
             continue
         report.awaiting[cid] = {**entry, "certificate": current[cid].get(CERTIFICATE_NUMBER)}
     return report

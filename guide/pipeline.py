@@ -223,7 +223,8 @@ def warn_of_the_report(model: SiteModel, problems: Problems, out: Path) -> None:
     for cid in [*changes.added, *changes.changed]:
         c = model.conference_index.get(cid)
         published = model.edition(c.edition).edition.published if c is not None else None
-        # (before its edition's publication, or in an edition not dated yet, nobody holds a copy)
+        # (before its edition's publication nobody holds a copy; an edition without a
+        # 'published' date is taken as not published yet: no warning there)
         if published is None or model.today <= published:
             continue
         fields = [f for f in changes.changed.get(cid, ()) if f in EVENT_FIELDS]

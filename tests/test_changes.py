@@ -424,3 +424,15 @@ def test_errors_on_reissued_when_the_last_report_is_unreadable(project):
     out = project.cli("--reissued", "cms-2023")
     assert out.returncode == 1
     assert "the last build's change report cannot be read" in out.stderr
+
+
+def test_a_withdrawn_conferences_certificate_does_not_await_reissue(project):
+    # Its verification page says it no longer attests anything: nothing to send.
+    project.issue_certificates(ISSUED)
+    assert project.build().ok
+    edit(project, "cms-2023", "city: 厦门", "city: 福州")
+    assert project.build().ok
+    assert "cms-2023" in awaiting(project)
+    edit(project, "cms-2023", "city: 福州", "city: 福州\nstatus: withdrawn\nstatus_date: 2023-05-20")
+    assert project.build().ok
+    assert awaiting(project) == {}
