@@ -39,7 +39,7 @@ def make_parser() -> argparse.ArgumentParser:
     common.add_argument("--today", type=_date,
                         help="the build date for date-dependent checks and pages (default: today)")
     common.add_argument("--strict", action="store_true",
-                        help="publication mode: missing or fuzzy translations are errors")
+                        help="publication mode: missing or fuzzy translations, and dates of the past given in the future, are errors")
     common.add_argument("--format", choices=("text", "json"),
                         help="how to print problems")
     common.add_argument("-q", "--quiet", action="store_true", help="print errors and warnings only")

@@ -280,6 +280,17 @@ def test_postponed_from_may_give_the_first_planned_days(ruled):
     assert (error.code, error.line) == ("date-order", 17) and error.message.startswith("end: ends (2023-04-26)")
 
 
+def test_strict_errors_on_a_date_of_the_past_given_in_the_future(ruled):
+    # A typo such as 2032: the record would head the feed for years, and its
+    # calendar SEQUENCE, once corrected, would go down (clients keep their copy).
+    path = ruled.root / PATH.format("cms-2023")
+    path.write_text(path.read_text(encoding="utf-8") + "updated: 2032-05-01\n", encoding="utf-8")
+    assert [p.severity for p in ruled.build(write=False).problems.items if p.code == "date-in-future"] == ["warning"]
+    result = ruled.build(strict=True, write=False)
+    assert [p.severity for p in result.problems.items if p.code == "date-in-future"] == ["error"]
+    assert not result.ok
+
+
 def test_errors_on_postponed_from_the_dates_it_has_now(ruled):
     # (a re-import of the accreditation sheet put the first dates back in start
     # and end: the page would say the conference moved to where it was)
