@@ -245,7 +245,7 @@ class Checker:
             return default
         return value
 
-    def integer(self, key, required=False, minimum=None) -> int | None:
+    def integer(self, key, required=False, minimum=None, maximum=None) -> int | None:
         if not self.present(key, required):
             return None
         value = self.doc[key]
@@ -254,6 +254,9 @@ class Checker:
             return None
         if minimum is not None and value < minimum:
             self.err(key, "bad-value", f"must be at least {minimum}")
+            return None
+        if maximum is not None and value > maximum:
+            self.err(key, "bad-value", f"must be at most {maximum:,}")
             return None
         return value
 
@@ -376,6 +379,9 @@ def validate_units(doc, problems, content, groups: set[str]) -> dict[str, Unit]:
 
 EDITION_KEYS = {"year", "title", "sample", "window", "recurring_cutoff", "fields", "rules", "plans",
                 "certificates", "published", "confidential"}
+# More editions than any conference series has held (the oldest learned
+# societies' meetings number in the hundreds).
+MAX_EDITIONS = 10_000
 CONFERENCE_KEYS = {"id", "series", "name", "kind", "edition_number", "field", "start", "end",
                    "city", "venue", "organizers", "hosts", "recommender", "co_recommenders",
                    "website", "status", "sources", "format", "editions_held", "status_date",
@@ -572,7 +578,9 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     series = c.slug("series", required=False)
     name = c.text("name")
     kind = c.choice("kind", KINDS, words=KIND_WORDS)
-    number = c.integer("edition_number", minimum=1)
+    # (a bound: a typo of many digits would otherwise reach the pages, where
+    # Babel cannot format a number of over 28 digits)
+    number = c.integer("edition_number", minimum=1, maximum=MAX_EDITIONS)
     if number is not None and kind == "one-off":
         c.err("edition_number", "bad-value", "a one-off conference has no edition number")
     fid = c.string("field")
@@ -620,7 +628,7 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     status = c.choice("status", STATUSES, required=False, default="accredited")
     formats = ("conference", *edition.rules.ineligible_formats)
     fmt = c.choice("format", formats, required=False, default="conference")
-    held = c.integer("editions_held", minimum=0)
+    held = c.integer("editions_held", minimum=0, maximum=MAX_EDITIONS)
     if held is not None and kind == "one-off":
         c.err("editions_held", "bad-value", "a one-off conference has no earlier editions")
     status_date = c.date("status_date", required=False)
