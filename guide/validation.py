@@ -567,6 +567,10 @@ def validate_edition(raw, problems, content) -> Edition | None:
     return edition
 
 
+def _ends_before_it_starts(c: Checker, start: dt.date, end: dt.date) -> None:
+    c.err("end", "date-order", f"ends ({end.isoformat()}) before it starts ({start.isoformat()})")
+
+
 def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, content: Content,
                         field_ids: set[str]) -> Conference | None:
     data = _mapping(doc, problems, "a conference record")
@@ -605,7 +609,7 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
             e = end[1] if isinstance(end, tuple) else end
         if e is not None:
             if e < s:
-                c.err("end", "date-order", f"ends ({e.isoformat()}) before it starts ({s.isoformat()})")
+                _ends_before_it_starts(c, s, e)
             else:
                 dates = DateSpan(s, e, precision)
     city, venue = c.text("city", required=False), c.text("venue", required=False)
@@ -643,22 +647,20 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
             pc = _sub(c, "postponed_from", {"start", "end"}, "postponed_from")
             first, last = pc.date("start"), pc.date("end", required=False)
             if first is not None and last is not None and last < first:
-                pc.err("end", "date-order", f"ends ({last.isoformat()}) before it starts ({first.isoformat()})")
+                _ends_before_it_starts(pc, first, last)
             elif first is not None:
                 postponed_from = DateSpan(first, last or first)
-            old = first
         else:
             old = c.date("postponed_from", allow_month=True)
             if old is not None:
                 postponed_from = DateSpan(old[0], old[1], "month") if isinstance(old, tuple) else DateSpan(old, old)
-        if postponed_from is not None:
-            # (an import of the accreditation sheet's first dates, say: the page would
-            # say it moved to the dates it was first planned for)
-            if dates is not None and postponed_from.start == dates.start:
-                c.err("postponed_from", "bad-value",
-                      f"{old[0].isoformat()[:7] if isinstance(old, tuple) else old.isoformat()} is when the "
-                      "conference starts now: give the first planned date here and the new dates in start "
-                      "and end")
+        # (an import of the accreditation sheet's first dates, say: the page would
+        # say it moved to the dates it was first planned for)
+        if postponed_from is not None and dates is not None and postponed_from.start == dates.start:
+            start = postponed_from.start.isoformat()
+            c.err("postponed_from", "bad-value",
+                  f"{start[:7] if postponed_from.precision == 'month' else start} is when the conference "
+                  "starts now: give the first planned date here and the new dates in start and end")
     confirmed = c.date("confirmed", required=False)
     resources = Resources()
     rc = _sub(c, "resources", {"videos", "summary", "proceedings"}, "resources")
