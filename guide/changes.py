@@ -276,12 +276,15 @@ def _issued(entry: dict, today: str | None) -> bool:
     return not (isinstance(issued, str) and today is not None and issued > today)
 
 
-def resolve_reissued(previous: dict | None, values) -> tuple[tuple[str, ...], list[str], list[str]]:
+def resolve_reissued(previous: dict | None, values) -> tuple[tuple[str, ...], list[str], list[str] | None]:
     """``--reissued``'s values as record ids (each a record id or a certificate number
     the last report lists as awaiting, or ``REISSUED_ALL``), the values it does
     not list (a typing mistake must not go unnoticed: that certificate would
-    stay listed), and the ids it lists."""
-    last = ChangeReport.from_dict(previous.get("report")) if previous is not None else None
+    stay listed), and the ids it lists (None: the last report cannot be read)."""
+    report = previous.get("report") if previous is not None else None
+    last = ChangeReport.from_dict(report)
+    if last is None and report is not None:
+        return (), [v for v in values if v != REISSUED_ALL], None
     awaiting = last.awaiting if last is not None else {}
     numbers = {a["certificate"]: cid for cid, a in awaiting.items() if a.get("certificate")}
     ids, unknown = [], []

@@ -29,7 +29,7 @@ from .confidential import scan_output, scan_sources, withhold_matches
 from .content import load_project
 from .cores import usable_cores
 from .buildlock import WAITING, project_lock
-from .changes import REPORT, SNAPSHOT, ChangeReport, read_snapshot, resolve_reissued
+from .changes import REPORT, SNAPSHOT, read_snapshot, resolve_reissued
 from .fingerprint import DigestMemo, Fingerprints
 from .model import (LANGS, ModelBasis, SiteModel, build_model, check_issued_numbers_kept, load_pinyin, model_basis,
                     model_differences, patch_model, save_pinyin)
@@ -193,11 +193,14 @@ class Session:
 
 # What a record's calendar event and feed entry show (the snapshot's fields):
 # clients keep the copy they hold until the record's date moves.
-EVENT_FIELDS = {"name": "name", "name_en": "name", "kind": "kind", "edition_number": "edition_number",
-                "field": "field", "dates": "start", "city": "city", "city_en": "city", "venue": "venue",
-                "organizers": "organizers", "hosts": "hosts", "recommender": "recommender",
-                "co_recommenders": "co_recommenders", "website": "website", "status": "status",
-                "postponed_from": "postponed_from"}
+EVENT_FIELDS = frozenset({"name", "name_en", "kind", "edition_number", "field", "dates", "city", "city_en",
+                          "venue", "organizers", "hosts", "recommender", "co_recommenders", "website", "status",
+                          "postponed_from"})
+
+
+def _record_key(snapshot_field: str) -> str:
+    """The record's key a snapshot field comes from ("city_en": "city", "dates": "start")."""
+    return "start" if snapshot_field == "dates" else snapshot_field.removesuffix("_en")
 
 
 def warn_of_the_report(model: SiteModel, problems: Problems, out: Path) -> None:
@@ -238,7 +241,7 @@ def warn_of_the_report(model: SiteModel, problems: Problems, out: Path) -> None:
             continue
         if c.updated == model.today:
             continue   # (changed again on the day it says: nothing more to do today)
-        line, column = c.marks.get(EVENT_FIELDS[fields[0]], (c.source.line, c.source.column)) if fields else \
+        line, column = c.marks.get(_record_key(fields[0]), (c.source.line, c.source.column)) if fields else \
             (c.source.line, c.source.column)
         what = (f"{', '.join(fields)} changed since the last build, but the record's 'updated' did not"
                 if fields else "added after its edition's publication without an 'updated' date")
@@ -328,8 +331,7 @@ class Build:
             return
         ids, unknown, awaiting = resolve_reissued(self.previous, self.reissued)
         self.reissued = ids
-        if unknown and self.previous is not None and self.previous.get("report") is not None and \
-                ChangeReport.from_dict(self.previous["report"]) is None:
+        if unknown and awaiting is None:
             self.problems.error(self.out / REPORT, (1, 1), "reissued-not-awaiting",
                                 "--reissued: the last build's change report cannot be read, so what it lists "
                                 "as awaiting re-issue is not known (see the published copy of "
