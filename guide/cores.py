@@ -38,10 +38,20 @@ def _cgroup_quota(path: Path) -> int | None:
         return None
 
 
+# Pool workers and Ctrl-C, which reaches the whole process group: either way
+# the parent reports the interrupt, and no worker prints its traceback.
+
+def leave_interrupts_to_the_parent() -> None:
+    """A render worker (multiprocessing.Pool): it ignores Ctrl-C, and the parent
+    stops the pool; a worker ended at once would leave its task lost, and the
+    pool waiting for it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def quiet_at_interrupt() -> None:
-    """A pool worker (forked): Ctrl-C, sent to the whole process group, ends it at
-    once and quietly (Python's handler would print its traceback, one per
-    worker); the parent reports the interrupt. Where the parent ignores it (a
-    build started in the background, under nohup), so does the worker."""
+    """A worker of a ProcessPoolExecutor (PDFs, records): Ctrl-C ends it at once
+    and quietly, and the executor fails its futures; the parent does not wait
+    for the queued work. Where the parent ignores Ctrl-C (a build started in the
+    background), so does the worker."""
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.SIG_DFL)

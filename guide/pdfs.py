@@ -91,10 +91,8 @@ def _init_worker(font_path: str, signing: SigningKey | None) -> None:
 
 
 def _init_pool_worker(font_path: str, signing: SigningKey | None) -> None:
-    # Ctrl-C reaches the whole process group: a worker ends at once, quietly
-    # (Python's handler would print its traceback, one per worker), and the
-    # parent reports the interrupt. A PDF it was writing is left part-written
-    # under a name that says so (``_left_by_a_killed_write``).
+    # (ended at once by Ctrl-C: a PDF it was writing is left part-written under a
+    # name that says so, ``_left_by_a_killed_write``)
     quiet_at_interrupt()
     _init_worker(font_path, signing)
 

@@ -13,7 +13,6 @@ import functools
 import gc
 import multiprocessing
 import os
-import signal
 import sys
 import threading
 import time
@@ -27,7 +26,7 @@ from tqdm import tqdm
 
 from .confidential import scan_output, scan_sources, withhold_matches
 from .content import load_project
-from .cores import usable_cores
+from .cores import leave_interrupts_to_the_parent, usable_cores
 from .buildlock import WAITING, project_lock
 from .changes import REPORT, SNAPSHOT, read_snapshot, resolve_reissued
 from .fingerprint import DigestMemo, Fingerprints
@@ -806,12 +805,6 @@ CHUNK = 64   # jobs per chunk handed to a worker (whole-guide files: about this 
 _work: tuple | None = None   # set before the pool forks: workers inherit it
 
 
-def _leave_interrupts_to_the_parent() -> None:
-    """A render worker: Ctrl-C, sent to the whole process group, is the parent's
-    to handle (it stops the pool); each worker would print its own traceback."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _chunks(jobs: list[OutputJob]) -> list[tuple[int, ...]]:
     """The jobs' indices in chunks: the whole-guide files first, heaviest first,
     each alone (or a few light ones together); then the others in the plan's
@@ -921,7 +914,7 @@ def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, 
             # fork: the workers share the model and the templates as they are;
             # they write into the staging tree, so it is made before.
             writer.open_staging()
-            pool = multiprocessing.get_context("fork").Pool(workers, initializer=_leave_interrupts_to_the_parent)
+            pool = multiprocessing.get_context("fork").Pool(workers, initializer=leave_interrupts_to_the_parent)
             made_chunks = pool.imap_unordered(_make_chunk, chunks)
         pool_left = pool
         for chunk, made, found in made_chunks:

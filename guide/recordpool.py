@@ -75,8 +75,6 @@ def fill_record_cache(root: Path, cache: RecordCache, todo: list[tuple[str, str,
     try:
         # (ProcessPoolExecutor: a worker that dies fails the pool, where
         # multiprocessing.Pool would wait for it forever)
-        # (a worker ends quietly at Ctrl-C, which the parent reports; Python's
-        # handler would print the worker's traceback)
         with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork"),
                                  initializer=quiet_at_interrupt) as pool:
             pending = [pool.submit(_check, share) for share in shares[1:]]
