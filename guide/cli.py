@@ -23,7 +23,7 @@ def _date(value: str) -> dt.date:
 DEFAULTS = {"project": Path.cwd, "today": None, "strict": False, "format": "text",
             "quiet": False, "verbose": False, "out": None, "reissued": ()}
 
-REISSUED_HELP = ("mark these certificates re-issued (record ids, or 'all'): the change report "
+REISSUED_HELP = ("mark these certificates re-issued (record ids or certificate numbers, or 'all'): the change report "
                  "lists each certificate to re-issue until then")
 
 
