@@ -117,6 +117,12 @@ def _edition_side(model: SiteModel, edition, lang: str, tr) -> dict:
         sample=gt.gettext(SAMPLE) if edition.sample else "")
 
 
+def record_texts(model: SiteModel, c) -> list:
+    """The texts of a record (and its unit) that its certificate prints, as
+    ``certificate_doc`` prints them: what must be translated for its English side."""
+    return [c.name, *([c.city] if c.city else []), *c.organizers, model.units[c.recommender].name]
+
+
 def certificate_doc(model: SiteModel, cert: Certificate) -> CertificateDoc:
     c, edition = cert.conference, cert.edition
     settings = edition.certificates

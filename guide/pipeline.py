@@ -28,6 +28,7 @@ from .confidential import scan_output, scan_sources, withhold_matches
 from .content import load_project
 from .cores import leave_interrupts_to_the_parent, usable_cores
 from .buildlock import WAITING, project_lock
+from .certificates import record_texts
 from .changes import REPORT, SNAPSHOT, read_snapshot, resolve_reissued
 from .fingerprint import DigestMemo, Fingerprints
 from .model import (LANGS, ModelBasis, SiteModel, build_model, check_issued_numbers_kept, load_pinyin, model_basis,
@@ -216,9 +217,8 @@ def warn_of_the_report(model: SiteModel, problems: Problems, out: Path) -> None:
             continue
         # Listed by this build: sent as it is, its English side would print
         # Chinese, and translating it later changes it once more.
-        printed = [c.name, c.city, *c.organizers, model.units[c.recommender].name]
-        untranslated = [t.zh for t in printed if t is not None and
-                        model.catalogs.status("en", "content", t.zh, t.context) != "translated"]
+        untranslated = [t.zh for t in record_texts(model, c)
+                        if model.catalogs.status("en", "content", t.zh, t.context) != "translated"]
         if untranslated:
             problems.add(c.source.path, c.source.line, c.source.column, "certificate-untranslated",
                          f"its certificate awaits re-issue, and its English side prints "
