@@ -86,6 +86,7 @@ class LangFormats:
     gettext: Callable[[str], str]
     pgettext: Callable[[str, str], str]
     page_url: Callable[[str], str]                     # absolute URL of a page key
+    month_name: Callable[[str], str]                   # "2023-06", as the listings name it
     # A conference's calendar event, serialized once: it goes into its own
     # calendar, the whole guide's and its field's.
     events: dict = field(default_factory=dict)       # conference id -> bytes
@@ -684,24 +685,32 @@ class Renderer:
             return next((g for g in self.model.guide.unit_groups if g.id == gid), None)
 
         def search_facets():
-            """Every value of the search filters, in reading order (Pagefind sorts by text)."""
+            """Every value of the search filters, in reading order (Pagefind sorts by
+            text), each with its name on the other language's search page: a reader
+            who switches language keeps the filters (search.js)."""
             # (What it reads of the records, Fingerprints.facets digests.)
+            there = self.formats[other]
             fields, months, units, cities = {}, set(), set(), {}
             for view in self.model.editions:
                 for f in view.edition.fields:
-                    fields.setdefault(tp(f.name), None)
+                    fields.setdefault(tp(f.name), there.tp(f.name))
                 for c in view.conferences:
                     months.update(c.dates.months)
                     units.add(c.recommender)
                     if c.city:
-                        cities.setdefault(tp(c.city), None)
+                        cities.setdefault(tp(c.city), there.tp(c.city))
             city_key = pinyin_key if lang == "zh" else (lambda s: (s.casefold(), s))
             return {
-                "field": list(fields),
-                "month": [month_name(m) for m in sorted(months)],
-                "unit": [tp(self.model.units[u].name) for u in sorted(units)],
-                "city": sorted(cities, key=city_key),
+                "field": list(fields.items()),
+                "month": [(month_name(m), there.month_name(m)) for m in sorted(months)],
+                "unit": [(tp(self.model.units[u].name), there.tp(self.model.units[u].name)) for u in sorted(units)],
+                "city": sorted(cities.items(), key=lambda pair: city_key(pair[0])),
             }
+
+        def other_names():
+            # The filter and kind names of the other language (_search.html's
+            # variables, rendered in its environment).
+            return self.envs[other].get_template("_search.html").module
 
         def list_item(c, view, show_field=True) -> Markup:
             # A conference appears in five listings per language: render its
@@ -733,7 +742,7 @@ class Renderer:
             lang=lang, other_lang=other, other_lang_name=LANG_NAMES[other], html_lang=HTML_LANG[lang], other_html_lang=HTML_LANG[other],
             model=self.model, t=t, tp=tp, md=md, url=url, absolute_url=absolute_url, asset=asset, field_of=field_of,
             unit_group=unit_group, by_letter=by_letter, conference_key=conference_key,
-            unit_slug=unit_slug, today=self.model.today, list_item=list_item, list_items=list_items, search_facets=search_facets,
+            unit_slug=unit_slug, today=self.model.today, list_item=list_item, list_items=list_items, search_facets=search_facets, other_names=other_names,
             calendar_key=calendar_key, field_calendar_key=field_calendar_key,
             guide_calendar_key=GUIDE_CALENDAR_KEY, feed_key=FEED_KEY,
             open_data=opendata.FILES, page_url_path=page_url_path, site_file=site_file,
@@ -745,6 +754,7 @@ class Renderer:
             translated=lambda text: (lambda v: v[0] if v[1] else None)(tr.lookup(text)),
             dates=dates, gettext=gt.gettext, pgettext=gt.pgettext,
             page_url=lambda key: self.model.guide.base_url + f"{lang}/" + page_url_path(key),
+            month_name=month_name,
             events=self.fragments.view(self.fps, lang, "event"))
         return env
 

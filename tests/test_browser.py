@@ -123,6 +123,28 @@ def test_switching_language_keeps_the_query(server, page):
     expect(page.locator("#search-q")).to_have_value("")
 
 
+def test_switching_language_keeps_the_filters_by_their_names_there(server, page):
+    """Filter values are names in the page's language; the other page is given its own."""
+    page.goto(server + "/zh/search/")
+    page.select_option("#filter-field", "信息科学")
+    page.select_option("#filter-month", "2023年10月")
+    expect(page.locator("#search-status")).to_contain_text("个会议符合筛选条件")
+    zh_count = page.locator("#search-status").text_content()
+    page.click("header a.lang-switch")
+    page.wait_for_url(re.compile(r"/en/search/\?field=Information\+Sciences&month=October\+2023$"))
+    expect(page.locator("#filter-field")).to_have_value("Information Sciences")
+    expect(page.locator("#filter-month")).to_have_value("October 2023")
+    expect(page.locator("#search-status")).to_contain_text(re.compile(r"match(es)? these filters"))
+    # the same conferences, counted in each language
+    assert re.search(r"\d+", zh_count).group() == re.search(r"\d+", page.locator("#search-status").text_content()).group()
+    page.select_option("#filter-kind", "Recurring conference")
+    expect(page.locator("#search-status")).to_contain_text(re.compile(r"match(es)? these filters"))
+    page.click("header a.lang-switch")
+    page.wait_for_url(re.compile(r"/zh/search/\?field=.+&month=.+&kind=.+$"))
+    expect(page.locator("#filter-kind")).to_have_value("机制性会议")
+    expect(page.locator("#filter-field")).to_have_value("信息科学")
+
+
 def test_a_fields_search_terms_find_its_conferences_and_the_page_does_not_show_them(server, page, demo_build):
     """化学科学 is "Chemical Sciences" in English; the edition gives "chemistry"
     (化学) as a search term, which no conference page shows."""

@@ -107,11 +107,14 @@ def test_search_page_interface_is_in_its_language(built):
     for label in ZH_FILTERS:
         assert f'data-filter="{label}"' in zh
     # Months in the filter are in time order, not in Pagefind's text order.
-    months = re.findall(r'<option value="(\d{4}年\d+月)">', zh)
-    assert months == ["2022年11月", "2023年5月", "2023年6月", "2023年10月"]
+    # Each option carries its name on the other language's page (kept across a switch).
+    months = re.findall(r'<option value="(\d{4}年\d+月)" data-other="([^"]*)">', zh)
+    assert months == [("2022年11月", "November 2022"), ("2023年5月", "May 2023"), ("2023年6月", "June 2023"),
+                      ("2023年10月", "October 2023")]
     en = built.page("en/search/index.html")
     for label in EN_FILTERS:
         assert f'data-filter="{label}"' in en
+    assert '<option value="One-off conference" data-other="单次会议">' in en
 
 
 def test_search_bundle_ships_without_pagefinds_own_interfaces(built):

@@ -38,17 +38,21 @@ function readUrl() {
   keepInLanguageLinks(input.value.trim());
 }
 
-// A reader who switches language keeps the query and the order, from the
-// start (even before the index loads, or if it cannot). Filter values are
-// names in this page's language: the other page has none of them. Nor do
-// English pages have Chinese characters: such a query would find nothing
-// there, and the English search starts empty instead.
+// A reader who switches language keeps the query, the filters and the order,
+// from the start (even before the index loads, or if it cannot). Filter values
+// are names in this page's language: each option carries its name on the
+// other page (data-other). English pages have no Chinese characters: such a
+// query would find nothing there, and the English search starts empty instead.
 const HAN = /\p{Script=Han}/u;
 
 function keepInLanguageLinks(q) {
   for (const link of document.querySelectorAll("a[hreflang][lang]")) {
     const kept = new URLSearchParams();
     if (q && !(link.hreflang.startsWith("en") && HAN.test(q))) kept.set("q", q);
+    for (const select of filterSelects) {
+      const other = select.value && select.selectedOptions[0].dataset.other;
+      if (other) kept.set(select.name, other);
+    }
     if (sortSelect.value) kept.set("sort", sortSelect.value);
     link.search = kept.toString();
   }
