@@ -901,6 +901,8 @@ class Renderer:
         robots = (f"User-agent: *\nDisallow: {self.base_path}staff/\nDisallow: {self.base_path}zh/staff/\n"
                   f"Disallow: {self.base_path}en/staff/\nSitemap: {self.model.guide.base_url}sitemap.xml\n")
 
+        report = self.model.changes.to_json()   # (its text is its key: made once)
+
         def part(name):  # the halves are rendered by name, not referenced from root.html
             return ("keys", fps.templates.digest(name) if fps is not None else "")
 
@@ -918,8 +920,7 @@ class Renderer:
             # snapshot it is compared with, serve lets it lag (so the next
             # build.py keeps or replaces the last build.py's report, never a
             # save's); build.py makes it whenever its text changes.
-            (REPORT, lambda: self.model.changes.to_json().encode("utf-8"), None,
-             ("keys", self.model.changes.to_json()), True),
+            (REPORT, lambda: report.encode("utf-8"), None, ("keys", report), True),
             ("robots.txt", lambda: robots.encode("utf-8"), None, ("keys", robots)),
         ]
         # Where browsers, feed readers and bookmarks look for an icon without
