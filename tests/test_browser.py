@@ -256,7 +256,10 @@ def test_a_certificate_number_entered_opens_its_verification_page(server, page, 
     lambda n: " - ".join(n.split("-")),
     lambda n: n.replace("-", ""),           # no separators at all
     lambda n: n[:7] + " " + n[7:],           # a space inside a group
-], ids=["spaces", "en-dashes", "spaced-hyphens", "no-separators", "space-in-a-group"])
+    lambda n: n[:9] + n[10:],                # one hyphen left out
+    lambda n: f"“{n}。”",                    # copied from a sentence
+], ids=["spaces", "en-dashes", "spaced-hyphens", "no-separators", "space-in-a-group", "one-hyphen-missing",
+        "in-quotes"])
 def test_a_number_typed_with_other_separators_opens_its_verification_page(server, browser, demo_build, retype):
     import json
     _, out = demo_build
@@ -265,6 +268,22 @@ def test_a_number_typed_with_other_separators_opens_its_verification_page(server
     page = context.new_page()
     page.goto(server + "/en/verify/")
     page.fill("#verify-number", retype(number))
+    page.click("#verify-form button")
+    page.wait_for_url(server + f"/en/verify/{number}/")
+    context.close()
+
+
+def test_a_derived_number_read_with_o_for_zero_and_l_for_one_opens_its_page(server, browser, demo_build):
+    """Derived numbers are in Crockford's base 32, which has no O, I or L."""
+    import json
+    _, out = demo_build
+    number = next(c["number"] for c in json.loads((out / "certificates.json").read_text(encoding="utf-8"))["certificates"]
+                  if "0" in c["number"][5:] and "1" in c["number"][5:])
+    misread = number[:5] + number[5:].replace("0", "O").replace("1", "l")
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server + "/en/verify/")
+    page.fill("#verify-number", misread)
     page.click("#verify-form button")
     page.wait_for_url(server + f"/en/verify/{number}/")
     context.close()
@@ -284,4 +303,7 @@ def test_a_number_the_guide_never_issued_is_answered_in_place(server, browser):
     page.fill("#verify-number", "证书")
     page.click("#verify-form button")
     expect(page.locator("#verify-status")).to_contain_text("证书编号由大写字母、数字和连字符组成")
+    page.fill("#verify-number", "abc")
+    page.click("#verify-form button")
+    expect(page.locator("#verify-status")).to_contain_text("证书编号至少有 6 个字符")
     context.close()

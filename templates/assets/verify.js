@@ -10,33 +10,46 @@
     // Full-width letters, digits and hyphens (typed with a Chinese input
     // method) as ASCII; dashes (a PDF viewer or a word processor may turn
     // the hyphens into them) and spaces between groups as one hyphen;
+    // punctuation around it (a number copied from a sentence) dropped;
     // capitals, as printed.
     return text.replace(/[\uff01-\uff5e]/g, function (ch) {
       return String.fromCharCode(ch.charCodeAt(0) - 0xfee0);
-    }).trim().replace(/[\s\u3000\u2010-\u2015\u2212\ufe58\ufe63-]+/g, "-")
-      .replace(/^-+|-+$/g, "").toUpperCase();
+    }).replace(/[\s\u3000\u2010-\u2015\u2212\ufe58\ufe63-]+/g, "-")
+      .replace(/^[^0-9A-Za-z]+|[^0-9A-Za-z]+$/g, "").toUpperCase();
   }
 
-  // A number the build derived (YYYY-XXXX-XXXX) typed without its hyphens.
+  // A number the build derived (YYYY-XXXX-XXXX) typed without its hyphens,
+  // or without one of them.
   function derivedShape(number) {
-    var m = /^(\d{4})([0-9A-Z]{4})([0-9A-Z]{4})$/.exec(number);
+    var m = /^(\d{4})([0-9A-Z]{4})([0-9A-Z]{4})$/.exec(number.replace(/-/g, ""));
     return m ? m[1] + "-" + m[2] + "-" + m[3] : null;
+  }
+
+  // Derived numbers are in Crockford's base 32, which has no I, L or O: read
+  // from paper, an O is a zero and an I or L a one. (A number given in a
+  // record may have any letters: this is tried after the number as typed.)
+  function crockford(number) {
+    return number && number.slice(0, 5) + number.slice(5).replace(/O/g, "0").replace(/[IL]/g, "1");
   }
 
   function open(text) {
     var number = normalized(text);
     // (the pattern and lengths the build checks explicit numbers against)
-    if (!new RegExp(form.dataset.pattern).test(number) || number.length < Number(form.dataset.shortest)
-        || number.length > Number(form.dataset.longest)) {
+    if (!new RegExp(form.dataset.pattern).test(number) || number.length > Number(form.dataset.longest)) {
       status.textContent = form.dataset.invalid;
+      return;
+    }
+    if (number.length < Number(form.dataset.shortest)) {
+      status.textContent = form.dataset.short;
       return;
     }
     status.textContent = "";
     // As typed; typed in groups (spaces), also without them (a number
-    // printed without hyphens); then a derived number's shape.
+    // printed without hyphens); then a derived number's shape, and its
+    // letters read as Crockford's digits.
     var bare = /[\s\u3000]/.test(text.trim()) ? number.replace(/-/g, "") : number;
     var tries = [number];
-    [bare, derivedShape(bare)].forEach(function (n) {
+    [bare, derivedShape(number), crockford(derivedShape(number))].forEach(function (n) {
       if (n && tries.indexOf(n) < 0) tries.push(n);
     });
     (function next(i) {
