@@ -161,6 +161,18 @@ def test_404_page_explains_how_to_verify(certified):
     assert not (certified.root / "site/zh/verify/2023-0000-0000").exists()
 
 
+def test_every_page_links_the_lookup_and_each_verification_page_leads_back_to_it(certified):
+    """Without a QR scanner, the number is entered on the lookup: reachable from anywhere."""
+    for lang, name in (("zh", "核验证书"), ("en", "Verify a certificate")):
+        for rel in ("index.html", "about/index.html", "2023/conferences/cms-2023/index.html"):
+            footer = certified.page(f"{lang}/{rel}").split('<footer class="site-footer">')[1]
+            assert f'<a href="/{lang}/verify/">{name}</a>' in footer
+        number = json.loads((certified.root / "site/certificates.json").read_text(encoding="utf-8"))["certificates"][0]["number"]
+        crumbs = certified.page(f"{lang}/verify/{number}/index.html").split('<nav class="crumbs"')[1].split("</nav>")[0]
+        assert f'<a href="/{lang}/verify/">{name}</a>' in crumbs
+        assert f'<span aria-current="page">{number}</span>' in crumbs
+
+
 def test_summary_names_the_pdfs(certified):
     assert certified.result.pdfs.rendered == 5  # three certificates, two catalogs
     assert "pdf" in certified.result.timings
