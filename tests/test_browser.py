@@ -123,6 +123,49 @@ def test_switching_language_keeps_the_query(server, page):
     expect(page.locator("#search-q")).to_have_value("")
 
 
+def test_a_query_that_finds_nothing_here_is_offered_to_the_other_languages_pages(server, page):
+    """English words carried to the Chinese search find nothing there: the reader is
+    told so without a word about filters, and led back with the query (and the
+    other way round, for Chinese words typed on the English pages)."""
+    page.goto(server + "/en/search/?q=shanghai")
+    expect(page.locator("#search-status")).to_contain_text("results for “shanghai”")
+    expect(page.locator("#search-elsewhere")).to_be_hidden()
+    page.click("header a.lang-switch")
+    page.wait_for_url(re.compile(r"/zh/search/\?q=shanghai$"))
+    expect(page.locator("#search-status")).to_have_text("没有与“shanghai”匹配的结果。请检查输入或减少关键词。")
+    link = page.locator("#search-elsewhere a")
+    expect(link).to_have_text("在英文页面中搜索“shanghai”")
+    link.click()
+    page.wait_for_url(re.compile(r"/en/search/\?q=shanghai$"))
+    expect(page.locator("#search-status")).to_contain_text("results for “shanghai”")
+    # Chinese words on the English pages: offered to the Chinese ones...
+    page.fill("#search-q", "计算机")
+    expect(page.locator("#search-status")).to_contain_text("Nothing matches “计算机”")
+    expect(page.locator("#search-elsewhere a")).to_have_text("Search the Chinese pages for “计算机”")
+    page.click("#search-elsewhere a")
+    page.wait_for_url(re.compile(r"/zh/search/\?q="))
+    expect(page.locator("#search-status")).to_contain_text("与“计算机”匹配的结果")
+    expect(page.locator("#search-elsewhere")).to_be_hidden()
+    # ... but not the other way: no English page holds Chinese characters.
+    page.fill("#search-q", "龘靐齉")
+    expect(page.locator("#search-status")).to_contain_text("没有与")
+    expect(page.locator("#search-elsewhere")).to_be_hidden()
+
+
+def test_on_a_phone_the_answer_is_shown_when_the_reader_asks(server, browser):
+    """The filters fill a phone's screen: Enter brings the count and results into view."""
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(server + "/en/search/")
+    expect(page.locator("#search-status")).to_contain_text("Type a name")
+    page.fill("#search-q", "chemistry")
+    page.press("#search-q", "Enter")
+    expect(page.locator("#search-status")).to_contain_text("results for “chemistry”")
+    expect(page.locator("#search-status")).to_be_in_viewport()
+    expect(page.locator("#search-results li").first).to_be_in_viewport()
+    context.close()
+
+
 def test_switching_language_keeps_the_filters_by_their_names_there(server, page):
     """Filter values are names in the page's language; the other page is given its own."""
     page.goto(server + "/zh/search/")

@@ -12,6 +12,7 @@ const filterSelects = [...form.querySelectorAll("select[data-filter]")];
 const statusLine = document.getElementById("search-status");
 const list = document.getElementById("search-results");
 const more = document.getElementById("search-more");
+const elsewhere = document.getElementById("search-elsewhere");
 const PAGE = 20;
 const plural = new Intl.PluralRules(config.lang);
 const number = new Intl.NumberFormat(config.lang);
@@ -45,10 +46,14 @@ function readUrl() {
 // query would find nothing there, and the English search starts empty instead.
 const HAN = /\p{Script=Han}/u;
 
+function keptInOtherLanguage(q, hreflang) {
+  return q && !(hreflang.startsWith("en") && HAN.test(q)) ? q : "";
+}
+
 function keepInLanguageLinks(q) {
-  for (const link of document.querySelectorAll("a[hreflang][lang]")) {
+  for (const link of document.querySelectorAll("a[hreflang]")) {
     const kept = new URLSearchParams();
-    if (q && !(link.hreflang.startsWith("en") && HAN.test(q))) kept.set("q", q);
+    if (keptInOtherLanguage(q, link.hreflang)) kept.set("q", q);
     for (const select of filterSelects) {
       const other = select.value && select.selectedOptions[0].dataset.other;
       if (other) kept.set(select.name, other);
@@ -167,6 +172,7 @@ async function run() {
   const filtered = Object.keys(filters).length > 0;
   writeUrl(q);
   if (!q && !filtered) {
+    elsewhere.hidden = true;
     results = [];
     list.replaceChildren();
     more.hidden = true;
@@ -186,8 +192,11 @@ async function run() {
   list.replaceChildren();
   more.hidden = true;
   const n = results.length;
+  elsewhere.hidden = n > 0 || !keptInOtherLanguage(q, elsewhere.firstElementChild.hreflang);
   if (n === 0) {
-    say(q ? fill(S.none, { query: q }) : S.noneFiltered);
+    say(q ? fill(filtered ? S.noneWithFilters : S.none, { query: q }) : S.noneFiltered);
+    // (a query of the other language's words: its pages may hold them)
+    elsewhere.firstElementChild.textContent = fill(S.elsewhere, { query: q });
     return;
   }
   const forms = q ? S.count : S.countFiltered;
@@ -209,11 +218,16 @@ async function start() {
     return;
   }
   options.hidden = false;
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    run();
-  });
   let timer = 0;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearTimeout(timer);
+    await run();
+    // On a phone the filters fill the screen: a reader who asked (Enter, the
+    // keyboard's search key, the button) is shown the answer. (Not while
+    // typing, which would scroll the field away.)
+    if (statusLine.getBoundingClientRect().bottom > window.innerHeight) statusLine.scrollIntoView();
+  });
   input.addEventListener("input", () => {
     clearTimeout(timer);
     timer = setTimeout(run, 250);
