@@ -739,6 +739,9 @@ class Renderer:
             return groups
 
         env.globals.update(
+            # Between two sentences, or a colon and what follows: Chinese runs them
+            # together (its punctuation is full-width); a space would show.
+            sentence_space="" if lang == "zh" else " ",
             lang=lang, other_lang=other, other_lang_name=LANG_NAMES[other], html_lang=HTML_LANG[lang], other_html_lang=HTML_LANG[other],
             model=self.model, t=t, tp=tp, md=md, url=url, absolute_url=absolute_url, asset=asset, field_of=field_of,
             unit_group=unit_group, by_letter=by_letter, conference_key=conference_key,

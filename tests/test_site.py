@@ -329,3 +329,32 @@ def test_every_indexable_page_has_a_description(built):
         built.page("en/2023/fields/math-physics/index.html")
     assert "个会议" in re.search(r'<meta name="description" content="([^"]*)">',
                                  built.page("zh/2023/months/2023-10/index.html")).group(1)
+
+
+BLOCK_TAG = re.compile(r"</?(?:p|div|li|ul|ol|h[1-6]|dt|dd|dl|nav|header|footer|main|section|article|table|thead|tbody"
+                       r"|tr|td|th|form|fieldset|legend|label|option|select|title|br|head|html|body|button|figure"
+                       r"|figcaption|details|summary|blockquote|pre)\b[^>]*>")
+CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+
+
+def shown_text_runs(html: str) -> list[str]:
+    """The runs of text a browser shows inline (between block boundaries), hidden elements left out."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)
+    html = re.sub(r"<(p|div)\b[^>]*\shidden\b[^>]*>.*?</\1>", "", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", "", BLOCK_TAG.sub("\0", html))
+    return [" ".join(run.split()) for run in text.split("\0") if run.strip()]
+
+
+def test_chinese_pages_run_sentences_together_without_a_space(built):
+    """Chinese punctuation is full-width: a space between two sentences (or after a
+    colon), which the template's line breaks and joins made, shows on the page."""
+    site = built.root / "site"
+    found = []
+    for rel in [r for r in html_pages(built) if r.startswith("zh/")] + ["404.html", "index.html"]:
+        for run in shown_text_runs((site / rel).read_text(encoding="utf-8")):
+            found += [(rel, run[max(0, m.start() - 10):m.end() + 10])
+                      for m in re.finditer(f"[{CJK}] [{CJK}]", run)]
+    assert not found, found[:10]
+    # (English keeps its spaces)
+    en = shown_text_runs((site / "en/index.html").read_text(encoding="utf-8"))
+    assert any("(iCalendar): download it" in run for run in en)
