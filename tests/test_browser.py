@@ -350,3 +350,22 @@ def test_a_number_the_guide_never_issued_is_answered_in_place(server, browser):
     page.click("#verify-form button")
     expect(page.locator("#verify-status")).to_contain_text("证书编号至少有 6 个字符")
     context.close()
+
+
+def test_no_page_is_wider_than_a_phone(server, browser, demo_build):
+    """At 360 px nothing makes the page scroll sideways (the About page's column table did)."""
+    import json
+    _, out = demo_build
+    number = json.loads((out / "certificates.json").read_text(encoding="utf-8"))["certificates"][0]["number"]
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    wide = {}
+    for lang in ("zh", "en"):
+        for rel in ("", "about/", "2023/", "2023/conferences/", "2023/conferences/cms-2023/", "2023/fields/information/",
+                    "2023/months/2023-10/", "search/", "verify/", f"verify/{number}/", "404.html"):
+            page.goto(f"{server}/{lang}/{rel}")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 360:
+                wide[f"/{lang}/{rel}"] = width
+    context.close()
+    assert not wide, wide
