@@ -63,7 +63,24 @@ def wrap_zh(text: str, width: float, measure: Measure) -> list[str]:
             line, widths = [pieces[-1]], [measure(pieces[-1])]
     if line:
         lines.append("".join(line).rstrip())
-    return [l for l in lines if l] or [""]
+    lines = [l for l in lines if l] or [""]
+    _avoid_orphan(lines)
+    return lines
+
+
+def _avoid_orphan(lines: list[str]) -> None:
+    """A paragraph's last line with one character (and its closing marks) alone, as
+    "特发此" / "证。": the character before it goes down too (clreq avoids 孤字),
+    where that break is allowed and no Latin run is split. (The line gets one
+    character wider than one that fitted, which its closing marks already hung past.)"""
+    if len(lines) < 2:
+        return
+    last, prev = lines[-1], lines[-2]
+    if len(last.rstrip("".join(NO_START))) != 1 or not last[0].strip() or last[0] in NO_START:
+        return
+    if len(prev) < 4 or prev[-1].isascii() or prev[-2].isspace() or not _may_break(prev[-2], prev[-1]):
+        return
+    lines[-2:] = [prev[:-1], prev[-1] + last]
 
 
 def _cut_word(word: str, width: float, measure: Measure) -> list[str]:
