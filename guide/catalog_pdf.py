@@ -132,7 +132,7 @@ class Lines(Flowable):
         for text, lang, size, color, bold in blocks:
             if not text:
                 continue
-            lines = wrap(text, lang, width, lambda s, size=size: text_width(s, size))
+            lines = wrap(text, lang, width, lambda s, size=size: text_width(s, size), no_orphan=True)
             self.blocks.append((lines, size, color, bold))
             self.height += size * 1.28 * len(lines)
 
@@ -232,7 +232,7 @@ def draw_catalog(doc: CatalogDoc) -> bytes:
         canvas.setLineWidth(2)
         canvas.rect(28, 28, PAGE_W - 56, PAGE_H - 56)
         y = PAGE_H * 0.68
-        for line in wrap(doc.title[0], "zh", PAGE_W - 140, lambda s: text_width(s, 26)):
+        for line in wrap(doc.title[0], "zh", PAGE_W - 140, lambda s: text_width(s, 26), no_orphan=True):
             draw_text(canvas, mid, y, line, 26, INK, "center", bold=0.6)
             y -= 36
         for line in wrap(doc.title[1], "en", PAGE_W - 140, lambda s: text_width(s, 15)):

@@ -27,7 +27,7 @@ def _may_break(before: str, after: str) -> bool:
     return after[0] not in NO_START and before[-1] not in NO_END
 
 
-def wrap_zh(text: str, width: float, measure: Measure) -> list[str]:
+def wrap_zh(text: str, width: float, measure: Measure, no_orphan: bool = False) -> list[str]:
     lines: list[str] = []
     line: list[str] = []
     widths: list[float] = []   # text widths add up: one font, no kerning
@@ -64,7 +64,8 @@ def wrap_zh(text: str, width: float, measure: Measure) -> list[str]:
     if line:
         lines.append("".join(line).rstrip())
     lines = [l for l in lines if l] or [""]
-    _avoid_orphan(lines)
+    if no_orphan:
+        _avoid_orphan(lines)
     return lines
 
 
@@ -121,9 +122,13 @@ def wrap_en(text: str, width: float, measure: Measure) -> list[str]:
     return lines or [""]
 
 
-def wrap(text: str, lang: str, width: float, measure: Measure) -> list[str]:
-    """Lines of ``text`` no wider than ``width`` (by the rules of ``lang``)."""
+def wrap(text: str, lang: str, width: float, measure: Measure, no_orphan: bool = False) -> list[str]:
+    """Lines of ``text`` no wider than ``width`` (by the rules of ``lang``).
+    ``no_orphan``: a Chinese paragraph's last line has two characters at least.
+    (Not on certificates: the organizers of issued ones hold files whose bytes
+    the verification pages vouch for, and a new line break would have every
+    one re-issued.)"""
     out: list[str] = []
     for paragraph in text.split("\n"):
-        out.extend(wrap_zh(paragraph, width, measure) if lang == "zh" else wrap_en(paragraph, width, measure))
+        out.extend(wrap_zh(paragraph, width, measure, no_orphan) if lang == "zh" else wrap_en(paragraph, width, measure))
     return out

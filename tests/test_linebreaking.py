@@ -43,10 +43,13 @@ def test_a_word_wider_than_the_line_is_cut_rather_than_overflowing(lang):
 
 
 def test_a_last_line_of_one_character_takes_the_one_before_along():
-    """特发此证 is not left as "证。" alone (clreq: no 孤字 on a paragraph's last line)."""
+    """特发此证 is not left as "证。" alone (clreq: no 孤字 on a paragraph's last line),
+    where asked (the catalog; certificates keep the lines their organizers hold)."""
     width = lambda s: float(len(s))
-    assert wrap("兹证明下列会议收录于指南，特发此证。", "zh", 16, width) == ["兹证明下列会议收录于指南，特发", "此证。"]
-    assert wrap("2023年9月（具体日期待定）", "zh", 12, width) == ["2023年9月（具体日期", "待定）"]
+    text = "兹证明下列会议收录于指南，特发此证。"
+    assert wrap(text, "zh", 16, width) == ["兹证明下列会议收录于指南，特发此", "证。"]
+    assert wrap(text, "zh", 16, width, no_orphan=True) == ["兹证明下列会议收录于指南，特发", "此证。"]
+    assert wrap("2023年9月（具体日期待定）", "zh", 12, width, no_orphan=True) == ["2023年9月（具体日期", "待定）"]
     # Not where the break before it is not allowed, nor inside a Latin run.
-    assert wrap("一二三CNCC四", "zh", 7, width) == ["一二三CNCC", "四"]
-    assert wrap("一二三四五", "zh", 4, width) == ["一二三", "四五"]
+    assert wrap("一二三CNCC四", "zh", 7, width, no_orphan=True) == ["一二三CNCC", "四"]
+    assert wrap("一二三四五", "zh", 4, width, no_orphan=True) == ["一二三", "四五"]
