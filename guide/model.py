@@ -203,14 +203,18 @@ def check_issued_numbers_kept(content: Content, published: dict | None, problems
     if published is None:
         return
     records = {c.id: c for e in content.editions for c in e.conferences}
+    edition_of = {c.id: e.id for e in content.editions for c in e.conferences}
     editions = {e.id: e for e in content.editions}
-    numbers = {c.certificate for e in content.editions for c in e.conferences if issues_certificate(e, c)}
+    holders = {c.certificate: (e, c) for e in content.editions for c in e.conferences if issues_certificate(e, c)}
     failed = {p.path for p in problems.items if p.severity == "error"}
     for cid, entry in published["records"].items():
         if not isinstance(entry, dict) or CERTIFICATE_DIGEST not in entry:
             continue
         number, edition_id = entry.get(CERTIFICATE_NUMBER), entry.get("edition")
-        if not isinstance(number, str) or number in numbers or not isinstance(edition_id, str):
+        if not isinstance(number, str) or not isinstance(edition_id, str):
+            continue
+        held = holders.get(number)
+        if held is not None and held[0].id == edition_id:
             continue
         edition = editions.get(edition_id)
         try:
@@ -218,6 +222,16 @@ def check_issued_numbers_kept(content: Content, published: dict | None, problems
         except (KeyError, TypeError, ValueError):   # (a snapshot from before it was kept)
             issued = edition.certificates.issue_date if edition is not None and edition.certificates else None
         if issued is None or issued > today:
+            continue
+        if held is not None:
+            # A certificate attests inclusion in its edition: carried to a record
+            # of another, its page would vouch for a conference it was not issued for.
+            holder = held[1]
+            problems.error(content.root / holder.source.path, holder.marks.get("certificate", holder.marks["id"]),
+                           "certificate-of-another-edition",
+                           f"certificate {number} was issued for '{cid}' of the {edition_id} edition; a record of "
+                           f"the {held[0].id} edition cannot carry it: keep '{cid}' in the {edition_id} edition "
+                           "(a new record of this edition gets its own number)")
             continue
         folder = content.root / "content/editions" / edition_id
         rel = f"content/editions/{edition_id}/conferences/{cid}.yaml"
@@ -229,7 +243,14 @@ def check_issued_numbers_kept(content: Content, published: dict | None, problems
             problems.error(content.root / rel, (1, 1), "issued-certificate-number",
                            f"record '{cid}' is gone, but its certificate {number} was issued and would verify "
                            "nothing: keep the record with 'status: withdrawn' (its certificate then shows as no "
-                           f"longer valid), or give the record that replaces it 'certificate: {number}'")
+                           f"longer valid), or give the record of the {edition_id} edition that replaces it "
+                           f"'certificate: {number}'")
+        elif edition_of[cid] != edition_id:
+            problems.error(content.root / c.source.path, c.marks["id"], "certificate-of-another-edition",
+                           f"'{cid}' was in the {edition_id} edition, whose certificate {number} it holds; a "
+                           f"certificate attests inclusion in its edition: move the record back to "
+                           f"content/editions/{edition_id}/ (a conference of the {edition_of[cid]} edition is a "
+                           "new record, with an id of its own)")
         elif c.certificate != number:
             key = "certificate" if "certificate" in c.marks else "id"
             problems.error(content.root / c.source.path, c.marks[key], "issued-certificate-number",

@@ -464,8 +464,8 @@ def test_errors_on_an_issued_certificate_left_verifying_nothing(project):
     assert [p.format() for p in result.problems.errors] == [
         f"content/editions/2023/conferences/ccs-2023.yaml:1:1: issued-certificate-number: record 'ccs-2023' "
         f"is gone, but its certificate {number} was issued and would verify nothing: keep the record with "
-        f"'status: withdrawn' (its certificate then shows as no longer valid), or give the record that "
-        f"replaces it 'certificate: {number}'"]
+        f"'status: withdrawn' (its certificate then shows as no longer valid), or give the record of the "
+        f"2023 edition that replaces it 'certificate: {number}'"]
     assert project.site_snapshot() == before
     renamed = project.root / "content/editions/2023/conferences/ccs-annual-2023.yaml"
     renamed.write_text(text.replace("id: ccs-2023", "id: ccs-annual-2023"), encoding="utf-8")
@@ -482,6 +482,41 @@ def test_errors_on_an_issued_certificate_left_verifying_nothing(project):
         ("issued-certificate-number", "content/editions/2023/conferences/ccs-annual-2023.yaml",
          text.count("\n") + 1, 14)]
     assert f"keep it with 'certificate: {number}'" in result.problems.errors[0].message
+
+
+def test_errors_on_an_issued_certificate_carried_to_another_edition(project):
+    """A certificate attests inclusion in its edition: a record moved to the next
+    edition's folder (instead of copied) cannot take the number along."""
+    project.issue_certificates(date="2022-06-30", edition="2022")
+    project.issue_certificates(date="2023-06-30")   # (not issued yet: the build date is 2023-06-01)
+    assert project.build().ok
+    before = project.site_snapshot()
+    number = derived_certificate_number(2022, "2022", "cms-2022")
+    old = project.root / "content/editions/2022/conferences/cms-2022.yaml"
+    text = old.read_text(encoding="utf-8").replace("2022-11-0", "2023-11-0")
+    old.unlink()
+    moved = project.root / "content/editions/2023/conferences/cms-2022.yaml"
+    moved.write_text(text, encoding="utf-8")
+    result = project.build()
+    assert [(p.code, p.path, p.line) for p in result.problems.errors] == [
+        ("certificate-of-another-edition", "content/editions/2023/conferences/cms-2022.yaml", 1)]
+    assert "move the record back to content/editions/2022/" in result.problems.errors[0].message
+    # Renamed too, and given the number as the gone record's error once advised: refused, and said why.
+    moved.unlink()
+    renamed = project.root / "content/editions/2023/conferences/cms-2023b.yaml"
+    renamed.write_text(text.replace("id: cms-2022", "id: cms-2023b") + f"certificate: {number}\n", encoding="utf-8")
+    result = project.build()
+    line = text.count("\n") + 1
+    assert [(p.code, p.path, p.line) for p in result.problems.errors] == [
+        ("certificate-of-another-edition", "content/editions/2023/conferences/cms-2023b.yaml", line)]
+    assert [(p.code, p.line) for p in result.problems.warnings if p.code == "certificate-year"] == [
+        ("certificate-year", line)]
+    assert f"certificate {number} was issued for 'cms-2022' of the 2022 edition" in result.problems.errors[0].message
+    assert project.site_snapshot() == before
+    # The gone record's error names the edition the replacing record must be of.
+    renamed.unlink()
+    message = project.build().problems.errors[0].message
+    assert f"give the record of the 2022 edition that replaces it 'certificate: {number}'" in message
 
 
 def test_records_come_and_go_freely_before_the_issue_date(project):
