@@ -358,3 +358,15 @@ def test_chinese_pages_run_sentences_together_without_a_space(built):
     # (English keeps its spaces)
     en = shown_text_runs((site / "en/index.html").read_text(encoding="utf-8"))
     assert any("(iCalendar): download it" in run for run in en)
+
+
+def test_a_page_of_another_edition_than_the_current_says_so_and_links_it(built):
+    """Readers arrive from search engines and old links on the 2022 edition's pages."""
+    for rel in ("2022/index.html", "2022/conferences/cms-2022/index.html"):
+        zh, en = built.page(f"zh/{rel}"), built.page(f"en/{rel}")
+        assert ('您正在浏览《重要学术会议指南（2022）》。<a href="/zh/2023/">当前版为《重要学术会议指南（2023）》。</a>'
+                in zh)
+        assert ('You are reading Guide to Important Academic Conferences (2022). <a href="/en/2023/">'
+                "The current edition is Guide to Important Academic Conferences (2023).</a>") in en
+    for rel in ("index.html", "2023/index.html", "2023/conferences/ccs-2023/index.html", "about/index.html"):
+        assert "The current edition is" not in built.page(f"en/{rel}")
