@@ -103,6 +103,9 @@ class ChangeReport:
     date: str | None = None
     # The last report could not be read: what it listed as awaiting is not known.
     lost: bool = field(default=False, compare=False)
+    # The editions the previous build's snapshot held records of: an edition new
+    # on the site is published by this build, and nobody holds a copy of its events.
+    editions_before: frozenset = field(default=frozenset(), compare=False)
 
     @property
     def empty(self) -> bool:
@@ -229,6 +232,7 @@ def compare(previous: dict | None, current: dict[str, dict], today: str | None =
     if not report.kept:
         report.date = today
     report.lost = last is None and previous.get("report") is not None
+    report.editions_before = frozenset(e.get("edition") for e in previous["records"].values() if isinstance(e, dict))
     awaiting = dict(last.awaiting) if last is not None else {}
     if reissued:
         report.acknowledged = sorted(awaiting) if REISSUED_ALL in reissued else \

@@ -230,8 +230,9 @@ def warn_of_the_report(model: SiteModel, problems: Problems, out: Path) -> None:
         c = model.conference_index.get(cid)
         published = model.edition(c.edition).edition.published if c is not None else None
         # (before its edition's publication nobody holds a copy; an edition without a
-        # 'published' date is taken as not published yet: no warning there)
-        if published is None or model.today <= published:
+        # 'published' date is taken as not published yet: no warning there; nor
+        # on the build that first publishes it, after that date)
+        if published is None or model.today <= published or c.edition not in changes.editions_before:
             continue
         fields = [f for f in changes.changed.get(cid, ()) if f in EVENT_FIELDS]
         if cid in changes.changed and (not fields or {"updated", "status_date"} & set(changes.changed[cid])):

@@ -418,6 +418,29 @@ def test_a_record_added_with_its_date_is_not_warned_of(project):
     assert not [p for p in project.build().problems.items if p.code == "change-not-dated"]
 
 
+def test_an_edition_first_published_after_its_date_is_not_warned_of(project):
+    """The build that first puts an edition on the site publishes its records:
+    nobody holds a copy of their events, dated or not."""
+    folder = project.root / "content/editions/2022"
+    edition = folder / "edition.yaml"
+    edition.write_text(edition.read_text(encoding="utf-8") + "published: 2022-12-01\n", encoding="utf-8")
+    folder.rename(project.root / "edition-2022")
+    assert project.build().ok
+    (project.root / "edition-2022").rename(folder)
+    result = project.build()
+    assert result.ok and "cms-2022" in json.loads(project.page("staff/changes.json"))["added"]
+    assert not [p for p in result.problems.items if p.code == "change-not-dated"]
+    # Once on the site, a record added to it after its publication is warned of.
+    from conftest import CONFERENCES_2022
+    added = "\n".join(line for line in CONFERENCES_2022["cms-2022"].replace("cms-2022", "new-2022").splitlines()
+                      if not line.strip().startswith(("series:", "edition_number:")))
+    project.conference("new-2022", added.replace("recurring", "one-off").replace("2022-11-0", "2022-12-0") + "\n", "2022")
+    result = project.build()
+    assert result.ok, [p.format() for p in result.problems.errors]
+    assert [p.path for p in result.problems.items if p.code == "change-not-dated"] == [
+        "content/editions/2022/conferences/new-2022.yaml"]
+
+
 def test_errors_on_reissued_when_the_last_report_is_unreadable(project):
     assert project.build().ok
     (project.root / "site/staff/changes.json").write_text("{not json", encoding="utf-8")
