@@ -701,6 +701,7 @@ class Renderer:
                         cities.setdefault(tp(c.city), there.tp(c.city))
             city_key = pinyin_key if lang == "zh" else (lambda s: (s.casefold(), s))
             return {
+                "edition": [(tp(v.edition.title), there.tp(v.edition.title)) for v in self.model.editions],
                 "field": list(fields.items()),
                 "month": [(month_name(m), there.month_name(m)) for m in sorted(months)],
                 "unit": [(tp(self.model.units[u].name), there.tp(self.model.units[u].name)) for u in sorted(units)],

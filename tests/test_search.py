@@ -9,8 +9,8 @@ import shutil
 
 from conftest import TODAY
 
-ZH_FILTERS = {"学科领域", "月份", "会议类型", "推荐单位", "举办城市"}
-EN_FILTERS = {"Field", "Month", "Kind", "Recommending unit", "City"}
+ZH_FILTERS = {"指南版次", "学科领域", "月份", "会议类型", "推荐单位", "举办城市"}
+EN_FILTERS = {"Edition", "Field", "Month", "Kind", "Recommending unit", "City"}
 
 
 def fragments(project) -> dict[str, list[dict]]:
@@ -46,8 +46,14 @@ def test_conference_pages_carry_localized_filters_and_result_fields(built):
     assert zh["filters"]["举办城市"] == ["厦门"]
     assert zh["meta"] == {"title": "2023年中国数学会学术年会", "city": "厦门",
                           "dates": "2023年5月30日至6月2日", "datetime": "2023-05-30"}
+    assert zh["filters"]["指南版次"] == ["重要学术会议指南（2023）"]
     en = recs["/en/2023/conferences/wlsc-2023/"]
     assert set(en["filters"]) == EN_FILTERS
+    # A conference of an edition other than the current one says which in its result.
+    old = recs["/en/2022/conferences/cms-2022/"]
+    assert old["filters"]["Edition"] == ["Guide to Important Academic Conferences (2022)"]
+    assert old["meta"]["edition"] == "2022 edition"
+    assert recs["/zh/2022/conferences/cms-2022/"]["meta"]["edition"] == "2022年版"
     assert en["filters"]["Kind"] == ["One-off conference"]
     assert en["filters"]["Month"] == ["October 2023"]
     assert en["meta"]["dates"] == "October 2023 (dates to be announced)"

@@ -130,6 +130,7 @@ function item(data) {
       parts.push(time);
     }
     if (meta.city) parts.push(meta.city);
+    if (meta.edition) parts.push(meta.edition);
     if (meta.status) {
       const tag = document.createElement("span");
       tag.className = "tag";
