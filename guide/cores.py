@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import signal
+import sys
 from pathlib import Path
 
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
@@ -46,6 +47,7 @@ def leave_interrupts_to_the_parent() -> None:
     stops the pool; a worker ended at once would leave its task lost, and the
     pool waiting for it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _own_process()
 
 
 def quiet_at_interrupt() -> None:
@@ -55,3 +57,16 @@ def quiet_at_interrupt() -> None:
     background), so does the worker."""
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+    _own_process()
+
+
+def _own_process() -> None:
+    """A forked worker: ended by SIGTERM (Pool.terminate) quietly, not by serve's
+    handler; and its own stdout/stderr objects, whose locks no thread of the
+    parent (serve's request threads) held when it forked."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        old = getattr(sys, name)
+        if old is not None:
+            setattr(sys, name, open(fd, "w", encoding=old.encoding, errors=old.errors,
+                                    buffering=1, closefd=False))

@@ -200,6 +200,18 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         return self._send(HTTPStatus.NOT_FOUND, inject(data, generation, errors), "text/html; charset=utf-8")
 
 
+class PreviewServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # Never sys.stderr from a request thread: its lock, held at the moment a
+        # build forks workers, stays held in them (a worker that writes hangs).
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError):
+            return  # the browser went away (a reload, a closed tab)
+        os.write(2, f"serve: request {client_address}: {type(exc).__name__}: {exc}\n".encode(errors="replace"))
+
+
 def watched_dirs(root: Path) -> list[Path]:
     return [root / "content", templates_dir(root), root / "locales"]
 
@@ -282,9 +294,13 @@ class Preview:
         signal.signal(signal.SIGTERM, _interrupt)
         server = None
         try:
+            dirs = watched_dirs(self.root)
+            # (before the first build: a save made during it, or right after
+            # "serving", is built next)
+            seen = snapshot(dirs)
             self.build()
             try:
-                server = ThreadingHTTPServer(("127.0.0.1", port), partial(PreviewHandler, state=self.state))
+                server = PreviewServer(("127.0.0.1", port), partial(PreviewHandler, state=self.state))
             except OSError as exc:
                 print(f"serve: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", file=sys.stderr)
                 return 1
@@ -293,7 +309,7 @@ class Preview:
             _gen, _err, base = self.state.snapshot()
             print(f"serving http://127.0.0.1:{server.server_address[1]}{base} "
                   f"(watching content/, templates/, locales/; Ctrl-C to stop)", flush=True)
-            self.watch()
+            self.watch(dirs, seen)
         except KeyboardInterrupt:
             pass
         finally:
@@ -310,9 +326,7 @@ class Preview:
         with project_lock(self.root, f"serve: {WAITING}"):
             self.session.records.save(self.root)
 
-    def watch(self) -> None:
-        dirs = watched_dirs(self.root)
-        seen = snapshot(dirs)
+    def watch(self, dirs: list[Path], seen: dict) -> None:
         while True:
             time.sleep(POLL_SECONDS)
             now = snapshot(dirs)
