@@ -68,5 +68,5 @@ def _own_process() -> None:
     for name, fd in (("stdout", 1), ("stderr", 2)):
         old = getattr(sys, name)
         if old is not None:
-            setattr(sys, name, open(fd, "w", encoding=old.encoding, errors=old.errors,
-                                    buffering=1, closefd=False))
+            setattr(sys, name, open(fd, "w", encoding=getattr(old, "encoding", None),
+                                    errors=getattr(old, "errors", None), buffering=1, closefd=False))

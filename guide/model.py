@@ -203,7 +203,6 @@ def check_issued_numbers_kept(content: Content, published: dict | None, problems
     if published is None:
         return
     records = {c.id: c for e in content.editions for c in e.conferences}
-    edition_of = {c.id: e.id for e in content.editions for c in e.conferences}
     editions = {e.id: e for e in content.editions}
     holders = {c.certificate: (e, c) for e in content.editions for c in e.conferences if issues_certificate(e, c)}
     failed = {p.path for p in problems.items if p.severity == "error"}
@@ -245,11 +244,11 @@ def check_issued_numbers_kept(content: Content, published: dict | None, problems
                            "nothing: keep the record with 'status: withdrawn' (its certificate then shows as no "
                            f"longer valid), or give the record of the {edition_id} edition that replaces it "
                            f"'certificate: {number}'")
-        elif edition_of[cid] != edition_id:
+        elif c.edition != edition_id:
             problems.error(content.root / c.source.path, c.marks["id"], "certificate-of-another-edition",
                            f"'{cid}' was in the {edition_id} edition, whose certificate {number} it holds; a "
                            f"certificate attests inclusion in its edition: move the record back to "
-                           f"content/editions/{edition_id}/ (a conference of the {edition_of[cid]} edition is a "
+                           f"content/editions/{edition_id}/ (a conference of the {c.edition} edition is a "
                            "new record, with an id of its own)")
         elif c.certificate != number:
             key = "certificate" if "certificate" in c.marks else "id"

@@ -22,6 +22,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -209,7 +210,7 @@ class PreviewServer(ThreadingHTTPServer):
         exc = sys.exc_info()[1]
         if isinstance(exc, ConnectionError):
             return  # the browser went away (a reload, a closed tab)
-        os.write(2, f"serve: request {client_address}: {type(exc).__name__}: {exc}\n".encode(errors="replace"))
+        os.write(2, f"serve: request {client_address}:\n{traceback.format_exc()}".encode(errors="replace"))
 
 
 def watched_dirs(root: Path) -> list[Path]:
@@ -304,7 +305,6 @@ class Preview:
             except OSError as exc:
                 print(f"serve: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", file=sys.stderr)
                 return 1
-            server.daemon_threads = True
             threading.Thread(target=server.serve_forever, name="preview-server", daemon=True).start()
             _gen, _err, base = self.state.snapshot()
             print(f"serving http://127.0.0.1:{server.server_address[1]}{base} "

@@ -693,11 +693,11 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
               f"'{certificate}' is not a certificate number: {shortest} to {longest} capital ASCII letters, "
               "digits and single hyphens, such as 2023-K7QF-3M9D")
         certificate = None
-    year = re.match(r"(\d{4})-", certificate or "")
-    if year and int(year.group(1)) != edition.year:
+    prefix = re.match(r"(\d{4})-", certificate or "")
+    if prefix and int(prefix.group(1)) != edition.year:
         # (a number moved along with a record from another edition's folder, or copied from one)
         problems.warning(doc.path, data.where("certificate"), "certificate-year",
-                         f"certificate: {certificate} begins with {year.group(1)}, but this record is of the "
+                         f"certificate: {certificate} begins with {prefix.group(1)}, but this record is of the "
                          f"{edition.year} edition, whose numbers begin with {edition.year}: a certificate of "
                          "another edition stays with its conference in that edition")
     sources = []

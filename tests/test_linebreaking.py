@@ -53,3 +53,6 @@ def test_a_last_line_of_one_character_takes_the_one_before_along():
     # Not where the break before it is not allowed, nor inside a Latin run.
     assert wrap("一二三CNCC四", "zh", 7, width, no_orphan=True) == ["一二三CNCC", "四"]
     assert wrap("一二三四五", "zh", 4, width, no_orphan=True) == ["一二三", "四五"]
+    assert wrap("一二三，四五", "zh", 5, width, no_orphan=True) == ["一二三，", "四五"]
+    assert wrap("一二三四，五", "zh", 5, width, no_orphan=True) == ["一二三四，", "五"]   # (， starts no line)
+    assert wrap("一二三四 五六", "zh", 6, width, no_orphan=True) == ["一二三四 五", "六"]   # (nor a space ends one)

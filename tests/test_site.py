@@ -346,14 +346,15 @@ def shown_text_runs(html: str) -> list[str]:
 
 
 def test_chinese_pages_run_sentences_together_without_a_space(built):
-    """Chinese punctuation is full-width: a space between two sentences (or after a
-    colon), which the template's line breaks and joins made, shows on the page."""
+    """Chinese punctuation is full-width: a space between two sentences, or after a
+    colon (before a link or an address too), which the template's line breaks
+    and joins made, shows on the page."""
     site = built.root / "site"
     found = []
     for rel in [r for r in html_pages(built) if r.startswith("zh/")] + ["404.html", "index.html"]:
         for run in shown_text_runs((site / rel).read_text(encoding="utf-8")):
             found += [(rel, run[max(0, m.start() - 10):m.end() + 10])
-                      for m in re.finditer(f"[{CJK}] [{CJK}]", run)]
+                      for m in re.finditer(f"[{CJK}] [{CJK}]|[。，、；：！？] ", run)]
     assert not found, found[:10]
     # (English keeps its spaces)
     en = shown_text_runs((site / "en/index.html").read_text(encoding="utf-8"))

@@ -119,7 +119,7 @@ function item(data) {
   a.textContent = data.meta.title || data.url;
   li.append(a);
   const meta = data.meta;
-  if (meta.dates || meta.city || meta.status) {
+  if (meta.dates || meta.city || meta.status || meta.edition) {
     const line = document.createElement("span");
     line.className = "conf-meta";
     const parts = [];
