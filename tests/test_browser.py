@@ -166,6 +166,13 @@ def test_on_a_phone_the_answer_is_shown_when_the_reader_asks(server, browser):
     context.close()
 
 
+def test_a_count_under_filters_says_so(server, page):
+    page.goto(server + "/en/search/?q=computer&field=Information+Sciences")
+    expect(page.locator("#search-status")).to_have_text(re.compile(r"^\d+ results? for “computer” with these filters\.$"))
+    page.select_option("#filter-field", "")
+    expect(page.locator("#search-status")).to_have_text(re.compile(r"^\d+ results? for “computer”\.$"))
+
+
 def test_switching_language_keeps_the_filters_by_their_names_there(server, page):
     """Filter values are names in the page's language; the other page is given its own."""
     page.goto(server + "/zh/search/")

@@ -200,7 +200,7 @@ async function run() {
     elsewhere.firstElementChild.textContent = fill(S.elsewhere, { query: q });
     return;
   }
-  const forms = q ? S.count : S.countFiltered;
+  const forms = q ? (filtered ? S.countWithFilters : S.count) : S.countFiltered;
   say(fill(forms[plural.select(n)] || forms.other, { num: number.format(n), query: q }));
   await showMore(mine);
 }
