@@ -371,3 +371,9 @@ def test_a_page_of_another_edition_than_the_current_says_so_and_links_it(built):
                 "The current edition is Guide to Important Academic Conferences (2023).</a>") in en
     for rel in ("index.html", "2023/index.html", "2023/conferences/ccs-2023/index.html", "about/index.html"):
         assert "The current edition is" not in built.page(f"en/{rel}")
+
+
+def test_a_field_calendar_of_several_editions_says_so(built):
+    """A field's calendar holds every edition's conferences: with two editions, its page says so."""
+    assert "This field's calendar, all editions (iCalendar):" in built.page("en/2023/fields/math-physics/index.html")
+    assert "本领域历年各版的会议日历（iCalendar）：" in built.page("zh/2022/fields/math-physics/index.html")
