@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import heapq
 import itertools
 import operator
 import re
@@ -428,13 +427,9 @@ class SiteModel:
         return next(e for e in self.editions if e.id == eid)
 
     def upcoming(self, limit: int = UPCOMING) -> list[Conference]:
-        """Next listed conferences that have not ended: the current edition's, and
-        those of another edition not held yet (postponed into the next year, or
-        the current edition switched before the last one's window ended)."""
-        # (the first few of each edition's date order, merged: not a sort of
-        # every record, for each language's home page)
-        return list(itertools.islice(heapq.merge(
-            *((c for c in view.listed if c.dates.end >= self.today) for view in self.editions), key=date_key), limit))
+        """Next listed conferences of the current edition that have not ended."""
+        # (the first few: not a pass over every record, for each language's home page)
+        return list(itertools.islice((c for c in self.current.listed if c.dates.end >= self.today), limit))
 
     def published(self, edition: Edition) -> dt.date:
         """When an edition was published: its ``published`` date, else its window's start.
