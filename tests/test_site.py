@@ -377,3 +377,11 @@ def test_a_field_calendar_of_several_editions_says_so(built):
     """A field's calendar holds every edition's conferences: with two editions, its page says so."""
     assert "This field's calendar, all editions (iCalendar):" in built.page("en/2023/fields/math-physics/index.html")
     assert "本领域历年各版的会议日历（iCalendar）：" in built.page("zh/2022/fields/math-physics/index.html")
+
+
+def test_a_field_calendar_of_one_edition_says_nothing_of_editions(tmp_path):
+    from conftest import make_project
+    project = make_project(tmp_path / "guide", editions=("2023",))
+    assert project.build().ok
+    page = project.page("en/2023/fields/math-physics/index.html")
+    assert "This field's calendar (iCalendar):" in page and "all editions" not in page
