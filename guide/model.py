@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import heapq
 import itertools
 import operator
 import re
@@ -427,9 +428,17 @@ class SiteModel:
         return next(e for e in self.editions if e.id == eid)
 
     def upcoming(self, limit: int = UPCOMING) -> list[Conference]:
-        """Next listed conferences of the current edition that have not ended."""
-        # (the first few: not a pass over every record, for each language's home page)
-        return list(itertools.islice((c for c in self.current.listed if c.dates.end >= self.today), limit))
+        """Next listed conferences that have not ended: the current edition's, and an
+        earlier edition's still to come (the current edition switched before the
+        last one's window ended). Not a later edition's: it is being prepared."""
+        # (the first few, in date order: not a pass over every record, for each
+        # language's home page; an earlier edition whose listed conferences all
+        # touch months before this one is passed over by its month index)
+        month = self.today.strftime("%Y-%m")
+        views = [v for v in self.editions if v.is_current or (
+            v.edition.year <= self.current.edition.year and max(v.by_month, default="") >= month)]
+        return list(itertools.islice(heapq.merge(
+            *((c for c in v.listed if c.dates.end >= self.today) for v in views), key=date_key), limit))
 
     def published(self, edition: Edition) -> dt.date:
         """When an edition was published: its ``published`` date, else its window's start.

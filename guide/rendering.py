@@ -718,6 +718,10 @@ class Renderer:
             # list item once and reuse it.
             key, item_cache = (c.id, show_field), self._items[lang]
             if key not in item_cache:
+                if c.edition != view.id:
+                    # (the home page's next conferences may be of an earlier edition:
+                    # an item is always made with its own, whose fields it names)
+                    view = self.model.edition(c.edition)
                 item_cache[key] = Markup(env.get_template("_item.html").render(c=c, view=view, show_field=show_field))
             return item_cache[key]
 

@@ -385,3 +385,40 @@ def test_a_field_calendar_of_one_edition_says_nothing_of_editions(tmp_path):
     assert project.build().ok
     page = project.page("en/2023/fields/math-physics/index.html")
     assert "This field's calendar (iCalendar):" in page and "all editions" not in page
+
+
+def test_the_home_page_lists_a_coming_conference_of_an_edition_no_longer_current(tmp_path):
+    """The current edition switched before the last one's window ended: the last
+    one's conferences still to come are among the next conferences, each named
+    with its own edition's field (a field the current edition does not have)."""
+    import datetime as dt
+    from conftest import make_project
+    project = make_project(tmp_path / "guide")
+    edition = project.root / "content/editions/2022/edition.yaml"
+    edition.write_text(edition.read_text(encoding="utf-8").replace("{id: math-physics, name: 数理科学}",
+                                                                   "{id: mathematics, name: 数学}"), encoding="utf-8")
+    record = project.root / "content/editions/2022/conferences/cms-2022.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("field: math-physics", "field: mathematics"),
+                      encoding="utf-8")
+    result = project.build(today=dt.date(2022, 10, 1))
+    assert result.ok, [p.format() for p in result.problems.errors]
+    home = project.page("zh/index.html").split('id="next"')[1].split("</section>")[0]
+    assert "2022年中国数学会学术年会" in home   # (cms-2022, November 2022)
+    assert home.index("2022年中国数学会学术年会") < home.index("中国化学会第33届学术年会")   # (date order)
+    item = home.split("2022年中国数学会学术年会")[1].split("</li>")[0]
+    assert "<span>数学</span>" in item
+    # Once it has taken place, only the current edition's are listed.
+    assert project.build(today=dt.date(2023, 1, 15)).ok
+    assert "2022年中国数学会学术年会" not in project.page("zh/index.html").split('id="next"')[1]
+
+
+def test_the_home_page_does_not_list_a_later_edition_being_prepared(tmp_path):
+    import datetime as dt
+    from conftest import make_project
+    project = make_project(tmp_path / "guide")
+    guide = project.root / "content/guide.yaml"
+    guide.write_text(guide.read_text(encoding="utf-8").replace('current_edition: "2023"', 'current_edition: "2022"'),
+                     encoding="utf-8")
+    assert project.build(today=dt.date(2022, 10, 1)).ok
+    home = project.page("zh/index.html").split('id="next"')[1].split("</section>")[0]
+    assert "2022年中国数学会学术年会" in home and "中国化学会第33届学术年会" not in home
