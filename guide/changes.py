@@ -154,13 +154,11 @@ class ChangeReport:
             return None
         report = cls(data["previous_build"], list(data["added"]), [dict(r) for r in data["removed"]],
                      {k: list(v) for k, v in data["changed"].items()}, list(data["certificates_to_reissue"]))
-        report.awaiting = {a["id"]: {k: a.get(k) for k in ("certificate", "since", "previous_sha256")}
-                           for a in awaiting}
+        keys = ("certificate", "since", "previous_sha256")
+        # (a report of an older version: what it lists is awaiting, since when not known)
+        report.awaiting = {a["id"]: {k: a.get(k) for k in keys} for a in awaiting} if AWAITING in data else \
+            {cid: dict.fromkeys(keys) for cid in report.reissue}
         report.date = data.get("date")
-        if AWAITING not in data:
-            # A report of an older version: what it lists is awaiting (since when, not known).
-            report.awaiting = {cid: {"certificate": None, "since": None, "previous_sha256": None}
-                               for cid in report.reissue}
         return report
 
     def _counts(self) -> str:
@@ -232,7 +230,6 @@ def compare(previous: dict | None, current: dict[str, dict], today: str | None =
     if not report.kept:
         report.date = today
     report.lost = last is None and previous.get("report") is not None
-    report.editions_before = frozenset(e.get("edition") for e in previous["records"].values() if isinstance(e, dict))
     awaiting = dict(last.awaiting) if last is not None else {}
     if reissued:
         report.acknowledged = sorted(awaiting) if REISSUED_ALL in reissued else \
@@ -241,6 +238,9 @@ def compare(previous: dict | None, current: dict[str, dict], today: str | None =
             del awaiting[cid]
     before = previous["records"]
     if not report.kept:
+        # (read by the build's warnings on added and changed records only)
+        if report.added or report.changed:
+            report.editions_before = frozenset(e.get("edition") for e in before.values() if isinstance(e, dict))
         # A record whose id changed and that keeps its issued number ('certificate:')
         # is one removed and one added: its certificate is compared under its number.
         removed = {before[r["id"]].get(CERTIFICATE_NUMBER): r["id"] for r in report.removed
