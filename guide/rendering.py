@@ -761,7 +761,7 @@ class Renderer:
             lang=lang, html_lang=HTML_LANG[lang], tp=tp,
             translated=lambda text: (lambda v: v[0] if v[1] else None)(tr.lookup(text)),
             dates=dates, gettext=gt.gettext, pgettext=gt.pgettext,
-            page_url=lambda key: self.model.guide.base_url + f"{lang}/" + page_url_path(key),
+            page_url=absolute_url,
             month_name=month_name,
             events=self.fragments.view(self.fps, lang, "event"))
         return env
