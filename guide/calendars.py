@@ -154,7 +154,7 @@ def event(model: SiteModel, c: Conference, fmt: LangFormats) -> bytes:
     # each later date (a change left undated is warned of:
     # pipeline.warn_of_the_report). Not from an edition's dates, which may be
     # added or corrected.
-    changed = max((d for d in (c.updated, c.status_date) if d), default=None)
+    changed = c.last_dated_change
     sequence = max(1, (changed - SEQUENCE_EPOCH).days) if changed else 0
     # The order icalendar wrote: its canonical properties first, then by name.
     lines = [

@@ -27,9 +27,6 @@ REISSUED_HELP = ("mark these certificates re-issued (record ids or certificate n
                  "lists each certificate to re-issue until then")
 
 
-COMMANDS = ("build", "check", "i18n", "import", "serve")
-
-
 def make_parser() -> argparse.ArgumentParser:
     # SUPPRESS: options may come before or after the command without the
     # subcommand's defaults overwriting what was given before it.
@@ -68,6 +65,7 @@ def make_parser() -> argparse.ArgumentParser:
                         help="build, serve on 127.0.0.1, rebuild and reload the page on every change")
     sv.add_argument("--port", type=int, default=8000, help="the port (default 8000; 0 picks a free one)")
     sv.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="output folder (default: PROJECT/site)")
+    parser.commands = tuple(sub.choices)  # (the subcommands' names, for main's checks)
     return parser
 
 
@@ -91,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     root = args.project.resolve()
     progress = sys.stderr.isatty() and not os.environ.get("CI") and not args.quiet
     # (``--reissued ID check``: the option took the command's name as an id)
-    if args.reissued and (command != "build" or {*args.reissued} & set(COMMANDS)):
+    if args.reissued and (command != "build" or {*args.reissued} & set(parser.commands)):
         parser.error("--reissued goes with build, and its ids come last: "
                      "build.py build --reissued ID [ID ...]")
     build = Build(root, out=args.out, today=args.today, strict=args.strict,

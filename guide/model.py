@@ -452,7 +452,7 @@ class SiteModel:
         """When a record last changed: the latest of its ``updated`` and ``status_date``
         and its edition's publication."""
         published = self.published(self.edition(conf.edition).edition)
-        return max(d for d in (conf.updated, conf.status_date, published) if d)
+        return max(d for d in (conf.last_dated_change, published) if d)
 
     def feed_entries(self, limit: int = FEED_ENTRIES) -> list[Conference]:
         """Every record of every edition, most recently accredited or changed first."""

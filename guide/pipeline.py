@@ -237,7 +237,7 @@ def warn_of_the_report(model: SiteModel, problems: Problems, out: Path) -> None:
         fields = [f for f in changes.changed.get(cid, ()) if f in EVENT_FIELDS]
         if cid in changes.changed and (not fields or {"updated", "status_date"} & set(changes.changed[cid])):
             continue
-        if cid in changes.added and (c.updated or c.status_date):
+        if cid in changes.added and c.last_dated_change:
             continue
         if c.updated == model.today:
             continue   # (changed again on the day it says: nothing more to do today)

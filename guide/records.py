@@ -143,6 +143,12 @@ class Conference:
     def listed(self) -> bool:
         return self.status in LISTED_STATUSES
 
+    @property
+    def last_dated_change(self) -> dt.date | None:
+        """The latest of ``updated`` and ``status_date``: what calendars' SEQUENCE,
+        feeds' entries and the change report read as the record's last change."""
+        return max((d for d in (self.updated, self.status_date) if d), default=None)
+
     def exception_for(self, rule: str) -> RuleException | None:
         return next((e for e in self.exceptions if e.rule == rule), None)
 
