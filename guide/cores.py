@@ -2,7 +2,7 @@
 
 os.cpu_count() counts the machine's cores. A container or CI runner limited
 to fewer (by CPU affinity, as `taskset` and Docker's --cpuset-cpus set, or by
-a cgroup v2 CPU quota, as Docker's --cpus sets) would get that many workers
+a cgroup CPU quota, as Docker's --cpus sets, in cgroup v2 or v1) would get that many workers
 sharing its few cores, each holding its own copy of the templates and
 records, and the build slower than with fewer.
 """
@@ -16,6 +16,9 @@ import sys
 from pathlib import Path
 
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+# cgroup v1 (hosts before systemd's switch, some CI runners): the quota and
+# its period in two files, where the cpu controller is mounted.
+CGROUP_V1_CPU = (Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup/cpu,cpuacct"))
 
 
 def usable_cores() -> int:
@@ -24,6 +27,8 @@ def usable_cores() -> int:
     except (AttributeError, OSError):   # (not on every platform)
         cores = os.cpu_count() or 1
     quota = _cgroup_quota(CGROUP_CPU_MAX)
+    if quota is None:
+        quota = next((q for q in map(_cgroup_v1_quota, CGROUP_V1_CPU) if q), None)
     return max(1, min(cores, quota) if quota else cores)
 
 
@@ -36,6 +41,17 @@ def _cgroup_quota(path: Path) -> int | None:
             return None
         return max(1, math.ceil(int(quota) / int(period or 100_000)))
     except (OSError, ValueError, ZeroDivisionError):
+        return None
+
+
+def _cgroup_v1_quota(folder: Path) -> int | None:
+    """cgroup v1's cpu.cfs_quota_us over cpu.cfs_period_us as whole cores (rounded
+    up), or None for no limit (a quota of -1) or no such files."""
+    try:
+        quota = int((folder / "cpu.cfs_quota_us").read_text())
+        period = int((folder / "cpu.cfs_period_us").read_text())
+        return max(1, math.ceil(quota / period)) if quota > 0 and period > 0 else None
+    except (OSError, ValueError):
         return None
 
 

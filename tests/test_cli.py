@@ -170,8 +170,8 @@ def test_out_may_come_before_the_default_command(project, tmp_path):
 
 def test_workers_follow_the_cores_this_process_may_use(tmp_path):
     """A build pinned to one core (taskset, Docker's --cpuset-cpus) or given one
-    core's quota (Docker's --cpus) starts one worker, not one per machine core."""
-    from guide.cores import _cgroup_quota
+    core's quota (Docker's --cpus, cgroup v2 or v1) starts one worker, not one per machine core."""
+    from guide.cores import _cgroup_quota, _cgroup_v1_quota
     one = subprocess.run([sys.executable, "-c", "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))});"
                           "from guide.cores import usable_cores; print(usable_cores())"],
                          capture_output=True, text=True, check=True, cwd=REPO)
@@ -181,6 +181,14 @@ def test_workers_follow_the_cores_this_process_may_use(tmp_path):
         cpu_max.write_text(text)
         assert _cgroup_quota(cpu_max) == cores, text
     assert _cgroup_quota(tmp_path / "absent") is None
+    v1 = tmp_path / "cpu"
+    v1.mkdir()
+    for quota, period, cores in [("-1", "100000", None), ("150000", "100000", 2), ("50000", "100000", 1),
+                                 ("200000", "100000", 2), ("", "100000", None)]:
+        (v1 / "cpu.cfs_quota_us").write_text(quota + "\n")
+        (v1 / "cpu.cfs_period_us").write_text(period + "\n")
+        assert _cgroup_v1_quota(v1) == cores, (quota, period)
+    assert _cgroup_v1_quota(tmp_path / "absent") is None
 
 
 def test_an_interrupted_build_says_what_site_holds_without_a_traceback(project, monkeypatch, capsys):
