@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -301,6 +302,47 @@ def format_kind(c: Conference, lang: str, gt) -> str:
     return gt.gettext("One-off conference")
 
 
+# schema.org's eventStatus for the statuses a page still describes (a
+# withdrawn record's page says the Guide no longer lists it: no event data).
+EVENT_STATUS = {"accredited": "EventScheduled", "postponed": "EventRescheduled", "cancelled": "EventCancelled"}
+
+
+def _schema_date(span: DateSpan, end: bool = False) -> str:
+    day = span.end if end else span.start
+    # (ISO 8601's reduced precision, "2023-07", where only the month is announced)
+    return day.isoformat() if span.precision == "day" else day.strftime("%Y-%m")
+
+
+def event_data(c: Conference, tp: Callable[[Text | None], str], page: str) -> Markup:
+    """The conference as a schema.org Event in JSON-LD, for search engines'
+    event listings: the dates (start and end, which the page's ``<time>`` cannot
+    both carry), place, organizers and status of the record in this language.
+    Empty for a withdrawn record. Escaped for a ``<script>`` element: no ``<``,
+    ``>`` or ``&``, and no U+2028/U+2029, whatever a record's text holds."""
+    status = EVENT_STATUS.get(c.status)
+    if status is None:
+        return Markup("")
+    data = {"@context": "https://schema.org", "@type": "Event", "name": tp(c.name),
+            "startDate": _schema_date(c.dates), "endDate": _schema_date(c.dates, end=True),
+            "eventStatus": "https://schema.org/" + status}
+    if c.status == "postponed" and c.postponed_from:
+        data["previousStartDate"] = _schema_date(c.postponed_from)
+    if c.city:
+        place = {"@type": "Place", "address": {"@type": "PostalAddress", "addressLocality": tp(c.city)}}
+        if c.venue:
+            place["name"] = tp(c.venue)
+        data["location"] = place
+    data["organizer"] = [{"@type": "Organization", "name": tp(o)} for o in c.organizers]
+    data["url"] = page
+    if c.website:
+        data["sameAs"] = c.website
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
+    return Markup('<script type="application/ld+json">%s</script>' % text)
+
+
 def sanitize_html(html: str, tags: set[str] | None = None) -> str:
     """Only allowlisted tags and attributes, only http(s)/mailto links, rel=noopener."""
     options = {} if tags is None else {"tags": tags, "attributes": {"a": {"href", "title"}}}
@@ -391,7 +433,7 @@ def _bound_names(tree: nodes.Template) -> set[str]:
 # context or raising StopIteration (see _DirectCalls).
 DIRECT_CALLS = frozenset({"t", "tp", "md", "url", "asset", "site_file", "sha256_of", "list_item", "list_items",
                           "conference_key", "unit_slug", "calendar_key", "field_calendar_key", "page_url_path",
-                          "kind_of", "has_pdf", "_", "gettext", "ngettext", "pgettext", "npgettext"})
+                          "kind_of", "has_pdf", "event_data", "_", "gettext", "ngettext", "pgettext", "npgettext"})
 
 
 class _DirectCalls(NodeTransformer):
@@ -755,6 +797,7 @@ class Renderer:
             guide_calendar_key=GUIDE_CALENDAR_KEY, feed_key=FEED_KEY,
             open_data=opendata.FILES, page_url_path=page_url_path, site_file=site_file,
             sha256_of=sha256_of, has_pdf=lambda path: path in self.pdf_sha256, kind_of=kind,
+            event_data=lambda c: event_data(c, tp, absolute_url(conference_key(c))),
             certificate_number=(CERTIFICATE_NUMBER.pattern, *CERTIFICATE_NUMBER_LENGTH))
         env.filters.update(dates=dates, iso_dates=iso_dates, month_name=month_name, num=num, day=day)
         self.formats[lang] = LangFormats(

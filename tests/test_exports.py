@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 import feedparser
 import pytest
@@ -16,6 +17,7 @@ from icalendar.prop import vDuration
 from conftest import EN, make_project
 from guide import jsonfile
 from guide.calendars import _line, _text
+from guide.rendering import event_data
 from guide.opendata import CSV_COLUMNS, TEXT_COLUMNS, spreadsheet_text
 
 PUBLISHED = dt.date(2023, 5, 1)
@@ -475,3 +477,68 @@ def test_the_open_data_gives_each_conference_one_line(dated):
         line = next(line for line in lines if f'"id": "{c["id"]}"' in line)
         assert line.startswith("  {") and json.loads(line.strip().rstrip(",")) == c
     assert lines[0] == "{" and lines[1].startswith(' "title": {')
+
+
+# -- structured data -----------------------------------------------------------
+
+def _event_data(page: str) -> dict | None:
+    found = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert len(found) <= 1
+    return json.loads(found[0]) if found else None
+
+
+def test_conference_pages_describe_their_event_for_search_engines(project):
+    """schema.org Event data in each language: both dates (a month where only the
+    month is announced), place, organizers, status, the page and the website."""
+    cms = project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    cms.write_text(cms.read_text(encoding="utf-8").replace("2023-05-30", "2023-05-31")
+                   + "status: postponed\nstatus_date: 2023-04-20\npostponed_from: 2023-05-30\n", encoding="utf-8")
+    ccs = project.root / "content/editions/2023/conferences/ccs-2023.yaml"
+    ccs.write_text(ccs.read_text(encoding="utf-8") + "status: cancelled\nstatus_date: 2023-05-02\n", encoding="utf-8")
+    assert project.build().ok
+    zh = _event_data(project.page("zh/2023/conferences/cms-2023/index.html"))
+    assert zh == {
+        "@context": "https://schema.org", "@type": "Event", "name": "2023年中国数学会学术年会",
+        "startDate": "2023-05-31", "endDate": "2023-06-02",
+        "eventStatus": "https://schema.org/EventRescheduled", "previousStartDate": "2023-05-30",
+        "location": {"@type": "Place", "name": "厦门大学",
+                     "address": {"@type": "PostalAddress", "addressLocality": "厦门"}},
+        "organizer": [{"@type": "Organization", "name": "中国数学会"}],
+        "url": "https://guide.test/zh/2023/conferences/cms-2023/", "sameAs": "https://www.cms.org.cn/"}
+    en = _event_data(project.page("en/2023/conferences/cms-2023/index.html"))
+    assert en["name"] == "2023 Annual Meeting of the Chinese Mathematical Society"
+    assert en["location"]["address"]["addressLocality"] == "Xiamen"
+    assert en["url"] == "https://guide.test/en/2023/conferences/cms-2023/"
+    assert _event_data(project.page("en/2023/conferences/ccs-2023/index.html"))["eventStatus"] == \
+        "https://schema.org/EventCancelled"
+    wlsc = _event_data(project.page("en/2023/conferences/wlsc-2023/index.html"))
+    assert (wlsc["startDate"], wlsc["endDate"], wlsc["eventStatus"]) == \
+        ("2023-10", "2023-10", "https://schema.org/EventScheduled")
+
+
+def test_a_withdrawn_conference_has_no_event_data(project):
+    cms = project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    cms.write_text(cms.read_text(encoding="utf-8") + "status: withdrawn\nstatus_date: 2023-05-02\n", encoding="utf-8")
+    assert project.build().ok
+    assert _event_data(project.page("zh/2023/conferences/cms-2023/index.html")) is None
+
+
+def test_event_data_cannot_end_its_script_element(project):
+    """A name holding </script> or <!-- stays inside the JSON; so does U+2028,
+    which ends a line in older JavaScript (the PDFs print no such character:
+    tried on the function itself)."""
+    cms = project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    name = "数学会</script><script>alert(1)</script><!--&年会"
+    cms.write_text(cms.read_text(encoding="utf-8").replace("name: 2023年中国数学会学术年会", f'name: "{name}"'),
+                   encoding="utf-8")
+    result = project.build()
+    assert result.ok, [p.format() for p in result.problems.errors]
+    page = project.page("zh/2023/conferences/cms-2023/index.html")
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
+    assert not set("<>&") & set(block)
+    assert json.loads(block)["name"] == name
+    c = result.model.conference_index["cms-2023"]
+    markup = event_data(c, lambda text: text.zh.replace("数学会", "\u2028\u2029") if text else None, "https://x/")
+    block = re.fullmatch(r'<script type="application/ld\+json">(.*)</script>', str(markup), re.S).group(1)
+    assert not set("<>&\u2028\u2029") & set(block)
+    assert json.loads(block)["name"].startswith("\u2028\u2029</script>")

@@ -113,6 +113,9 @@ def hostile(tmp_path_factory) -> Project:
     return p
 
 
+DATA_TYPES = ("application/json", "application/ld+json")
+
+
 class Elements(HTMLParser):
     """Every start tag with its attributes, and the text of <script> elements."""
 
@@ -127,10 +130,10 @@ class Elements(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = {k: (v or "") for k, v in attrs}
         self.tags.append((tag, attrs))
-        # A JSON data block (the search page's strings) is not executed; its
-        # text must still be valid JSON, checked below.
-        self.in_script = tag == "script" and attrs.get("type") != "application/json"
-        self.in_data = tag == "script" and attrs.get("type") == "application/json"
+        # A JSON data block (the search page's strings, a conference's event
+        # data) is not executed; its text must still be valid JSON, checked below.
+        self.in_script = tag == "script" and attrs.get("type") not in DATA_TYPES
+        self.in_data = tag == "script" and attrs.get("type") in DATA_TYPES
 
     def handle_endtag(self, tag):
         self.in_script = self.in_data = False
@@ -183,7 +186,7 @@ def test_payloads_publish_as_text_and_markup_stays_on_the_allowlist(hostile):
                 scheme = SCHEME.match(url)
                 assert not scheme or scheme.group(1).lower() in ("http", "https", "mailto"), \
                     f"{rel}: {name}={attrs[name]!r}"
-            if tag == "script" and attrs.get("type") != "application/json":
+            if tag == "script" and attrs.get("type") not in DATA_TYPES:
                 assert attrs.get("src", "").startswith("/assets/"), f"{rel}: inline or foreign script"
         assert not parsed.script_text.strip(), f"{rel}: inline script"
         for block in parsed.data_blocks:
