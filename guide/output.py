@@ -495,6 +495,11 @@ class TreeWriter:
                 shutil.copyfile(source, tmp)
                 key = None
             os.replace(tmp, path)
+            # (A rename between two names of one file does nothing and keeps both:
+            # the case of a staging tree already linked to the source, as in a
+            # project copied with its hard links, cp -a or rsync -H. The tmp name
+            # would be published.)
+            tmp.unlink(missing_ok=True)
         if key is None:
             self._record(rel, path, digest)
         else:

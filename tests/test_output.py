@@ -252,3 +252,21 @@ def test_a_build_that_opens_the_staging_tree_changes_its_identity(project):
     writer.open_staging()
     (staging_dir(site) / "en" / "written-below.txt").write_text("x", encoding="utf-8")
     assert TreeWriter(site, {}).identity() != before
+
+
+def test_a_project_copied_with_its_hard_links_publishes_no_tmp_file(project, tmp_path):
+    """cp -a and rsync -H keep the links between the PDF cache and the staging
+    tree; the writer linking a PDF onto a name already linked to it must not
+    leave its temporary name behind (a rename between two names of one file
+    keeps both)."""
+    import subprocess
+    project.issue_certificates()
+    assert project.build().ok
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-a", str(project.root), str(copy)], check=True)
+    pdfs = list((copy / "site").rglob("*.pdf"))
+    assert pdfs and any(p.stat().st_nlink > 1 for p in pdfs)
+    from conftest import Project
+    assert Project(copy).build().ok
+    assert not [p for p in (copy / "site").rglob("*.tmp")]
+    assert not [p for p in (copy / ".site.staging").rglob("*.tmp")]
