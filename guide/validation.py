@@ -31,11 +31,17 @@ CERTIFICATE_NUMBER = re.compile(r"^[0-9A-Z]+(?:-[0-9A-Z]+)*$")
 CERTIFICATE_NUMBER_LENGTH = (6, 32)   # (the certificate lookup's script checks the same)
 # Crockford's base 32: no I, L, O or U, so a number read aloud or typed is unambiguous.
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-# Characters that change how text is displayed without being visible.
-INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-# Unicode's control characters (category Cc: C0, DEL, C1) but the newline, as
-# one class: checking each character's category cost 0.1 s per 10,000 records.
-CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# Characters that change how text is displayed, or look like a space or
+# nothing, without being visible: zero-width and direction marks and controls
+# (U+061C too), the soft hyphen, the combining grapheme joiner, the Hangul and
+# Braille blanks, the Mongolian vowel separator, the byte order mark. Two names
+# differing by one would be two conferences, and a U+202E reverses what follows.
+INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+                       "\u202a-\u202e\u2060-\u2064\u2066-\u206f\u2800\u3164\ufeff\uffa0\ufff9-\ufffb]")
+# Unicode's control characters (category Cc: C0, DEL, C1) but the newline,
+# and the line and paragraph separators, as one class: checking each
+# character's category cost 0.1 s per 10,000 records.
+CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 NULL_TAG = "tag:yaml.org,2002:null"
 _TYPE_NAMES = {
     "tag:yaml.org,2002:bool": "a boolean",
@@ -128,7 +134,7 @@ class Checker:
             return True
         return False
 
-    def _clean_text(self, key, value: str, where) -> str | None:
+    def _clean_text(self, key, value: str, where, multiline: bool = False) -> str | None:
         value = unicodedata.normalize("NFC", value.strip())
         if not value:
             self.problems.error(self.path, where, "empty-text", f"{key}: is empty")
@@ -142,17 +148,23 @@ class Checker:
             self.problems.error(self.path, where, "control-character",
                                 f"{key}: contains a control character")
             return None
+        if not multiline and "\n" in value:
+            # (a name on two lines prints so on a certificate, and in one on its page)
+            self.problems.error(self.path, where, "line-break",
+                                f"{key}: is one line of text; join its lines (a YAML '|' block keeps "
+                                "line breaks, a '>' block or a plain value spread over lines does not)")
+            return None
         return value
 
-    def string(self, key, required=True) -> str | None:
+    def string(self, key, required=True, multiline=False) -> str | None:
         if not self.present(key, required):
             return None
         value = self.doc[key]
         if self._coerced(key, value, self.doc.raw.get(key)):
             return None
-        return self._clean_text(key, value, self.doc.where(key))
+        return self._clean_text(key, value, self.doc.where(key), multiline)
 
-    def _text_value(self, key, value, raw, where) -> Text | None:
+    def _text_value(self, key, value, raw, where, multiline: bool = False) -> Text | None:
         context = None
         if isinstance(value, MarkedMap):
             extra = set(value) - {"text", "context"}
@@ -169,17 +181,17 @@ class Checker:
             if isinstance(value, MarkedList):
                 self.err(key, "type", "expected text, found a list")
             return None
-        cleaned = self._clean_text(key, value, where)
+        cleaned = self._clean_text(key, value, where, multiline)
         if cleaned is None:
             return None
         text = Text(cleaned, context)
         self.content.text_uses.setdefault(text, []).append(Source(self.rel, *where))
         return text
 
-    def text(self, key, required=True) -> Text | None:
+    def text(self, key, required=True, multiline=False) -> Text | None:
         if not self.present(key, required):
             return None
-        return self._text_value(key, self.doc[key], self.doc.raw.get(key), self.doc.where(key))
+        return self._text_value(key, self.doc[key], self.doc.raw.get(key), self.doc.where(key), multiline)
 
     def text_list(self, key, required=False) -> list[Text]:
         if not self.present(key, required):
@@ -298,6 +310,17 @@ def check_url(value: str, report) -> str | None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
         report("bad-url", f"'{value}' must be an absolute http:// or https:// address")
+        return None
+    hidden = INVISIBLE.search(value) or CONTROL.search(value)
+    if hidden:
+        # (a U+202E in a path shows …/exe.jpg for …/gpj.exe)
+        report("invisible-character", f"'{value.encode('unicode_escape').decode()}' contains the invisible "
+               f"character U+{ord(hidden.group()):04X}; remove it")
+        return None
+    if "@" in parts.netloc:
+        # A user name (and password) before the host: published with the link,
+        # and 'https://www.cast.org.cn@example.com/' opens example.com.
+        report("bad-url", f"'{value}' names a user before its host ('…@'); give the address without it")
         return None
     return value
 
@@ -628,7 +651,7 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
               f"'{recommender}' is not a unit of units.yaml" + (f"; did you mean '{hint[0]}'?" if hint else ""))
     co = c.text_list("co_recommenders")
     website = c.url("website")
-    description = c.text("description", required=False)
+    description = c.text("description", required=False, multiline=True)
     status = c.choice("status", STATUSES, required=False, default="accredited")
     formats = ("conference", *edition.rules.ineligible_formats)
     fmt = c.choice("format", formats, required=False, default="conference")
@@ -681,7 +704,7 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
                 continue
             ec = Checker(item, doc.path, problems, content, "an exception", {"rule", "reason", "approved"})
             rule = ec.choice("rule", EXCEPTABLE_RULES)
-            reason, approved = ec.string("reason"), ec.date("approved")
+            reason, approved = ec.string("reason", multiline=True), ec.date("approved")
             if rule and reason and approved:
                 exceptions.append(RuleException(rule, reason, approved, ec.source()))
     elif ex is not None:

@@ -190,12 +190,31 @@ def test_record_files_are_found_and_ordered_as_a_recursive_glob_orders_them(tmp_
 
 
 def test_the_control_character_class_is_unicodes_cc_category_but_the_newline():
+    """With the line and paragraph separators (Zl, Zp): a line break no reader
+    expects, which broke the content catalog extracted from the record."""
     import sys
     import unicodedata
     from guide.validation import CONTROL
     for i in range(sys.maxunicode + 1):
         c = chr(i)
-        assert bool(CONTROL.fullmatch(c)) == (unicodedata.category(c) == "Cc" and c != "\n"), f"U+{i:04X}"
+        expected = (unicodedata.category(c) in ("Cc", "Zl", "Zp") and c != "\n")
+        assert bool(CONTROL.fullmatch(c)) == expected, f"U+{i:04X}"
+
+
+def test_every_format_character_of_the_bmp_but_the_joiners_of_scripts_we_print_is_invisible():
+    """Category Cf (soft hyphen, U+061C, direction and zero-width marks, …) is
+    refused, as are the blanks that look like nothing (Hangul fillers, Braille blank)."""
+    import unicodedata
+    from guide.validation import INVISIBLE
+    # (Arabic and Syriac marks that are visible signs; we refuse none of them, nor
+    # the Egyptian and musical format characters outside the BMP)
+    visible = {0x0600, 0x0601, 0x0602, 0x0603, 0x0604, 0x0605, 0x06DD, 0x070F, 0x0890, 0x0891, 0x08E2, 0x110BD, 0x110CD}
+    for i in range(0x10000):
+        c = chr(i)
+        if unicodedata.category(c) == "Cf" and i not in visible:
+            assert INVISIBLE.fullmatch(c), f"U+{i:04X}"
+    for blank in "\u115f\u1160\u3164\uffa0\u2800\u034f":
+        assert INVISIBLE.fullmatch(blank), f"U+{ord(blank):04X}"
 
 
 def test_errors_on_duplicate_id_keep_the_record_named_for_it(project):
