@@ -59,7 +59,10 @@ def lint_po(data: bytes, path: Path, problems: Problems) -> bool:
         line = data[: exc.start].count(b"\n") + 1
         problems.error(path, (line, 1), "po-syntax", "catalog is not UTF-8")
         return False
-    for number, line in enumerate(text.splitlines(), 1):
+    # (split at newlines only: str.splitlines also splits at U+2028 and other
+    # separators, which may stand inside a quoted string)
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.rstrip("\r")
         m = _PO_LINE.match(line.strip())
         literal = m and (m.group(1) or m.group(2))
         if not m or (literal and not _PO_STRING.match(literal)):
@@ -86,12 +89,116 @@ def read_catalog(path: Path, lang: str, problems: Problems | None) -> Catalog | 
             line = getattr(exc, "lineno", 1) or 1
             problems.error(path, (line, 1), "po-syntax", f"cannot read the catalog: {exc}")
         return None
+    if problems is not None:
+        check_entries(data.decode("utf-8"), catalog, path, problems, formatted=path.stem == "messages")
     if b'"POT-Creation-Date:' not in data:
         # Babel stamps a catalog without one (ours: i18n writes none) with the
         # time it reads it, into the compiled header: a catalog, and every
         # digest of it, must be a function of the file.
         catalog.creation_date = UNDATED
     return catalog
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)")
+
+
+class _AnyValue(dict):
+    """Formats any %(name)s (a translation tried as the pages format it)."""
+
+    def __missing__(self, key):
+        return 0
+
+
+def _entry_keys(text: str):
+    """(msgctxt, msgid, line of msgid) of each entry, as written (escapes kept):
+    Babel keeps one of two equal entries without a word."""
+    field = context = msgid = None
+    line = 0
+    for number, raw in enumerate(text.split("\n"), 1):
+        raw = raw.strip()
+        if raw.startswith("msgctxt"):
+            field, context = "msgctxt", raw[7:].strip()
+        elif raw.startswith("msgid") and not raw.startswith("msgid_plural"):
+            if field != "msgctxt":
+                context = None
+            field, msgid, line = "msgid", raw[5:].strip(), number
+        elif raw.startswith('"') and field in ("msgctxt", "msgid"):
+            if field == "msgctxt":
+                context += raw
+            else:
+                msgid += raw
+        elif raw.startswith(("msgid_plural", "msgstr")):
+            if field == "msgid":
+                yield context, msgid, line
+            field = "msgstr"
+        elif not raw or raw.startswith("#"):
+            field = None if field != "msgctxt" else field
+
+
+def check_entries(text: str, catalog: Catalog, path: Path, problems: Problems, formatted: bool) -> None:
+    """What msgfmt --check would refuse, and what no translation may hold:
+    an entry given twice (the second is ignored), a translation whose
+    %(name)s placeholders differ from the original's or that does not format
+    (the page would fail to build, or lose the value), and invisible or
+    control characters (they would be published as they are: a U+202E
+    reverses a name, a U+0001 breaks the feed). ``formatted``: the interface
+    catalog, whose texts are %-formatted; record texts are not."""
+    from .validation import CONTROL, INVISIBLE
+
+    seen: dict[tuple, int] = {}
+    for context, msgid, line in _entry_keys(text):
+        if msgid == '""' and context is None:
+            continue   # (the header)
+        first = seen.setdefault((context, msgid), line)
+        if first != line:
+            problems.error(path, (line, 1), "po-duplicate",
+                           f"msgid {msgid[:60]} is already at line {first}; keep one (this one is ignored)")
+    lines = text.split("\n")
+
+    def msgstr_at(message, k: int) -> tuple[int, int]:
+        # (the line of the translation, after its msgid's: where to mend it)
+        start = message.lineno or 1
+        want = "msgstr" if not isinstance(message.string, tuple) else f"msgstr[{k}]"
+        for n in range(start - 1, min(len(lines), start + 200)):
+            if lines[n].lstrip().startswith(want):
+                return n + 1, 1
+        return start, 1
+
+    for message in catalog:
+        if not message.id or not message.string:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for k, string in enumerate(strings):
+            hidden = INVISIBLE.search(string) or CONTROL.search(string.replace("\n", ""))
+            if hidden:
+                problems.error(path, msgstr_at(message, k), "po-invisible-character",
+                               f"the translation of {ids[0][:40]!r} contains the invisible or control character "
+                               f"U+{ord(hidden.group()):04X}; remove it")
+                break
+        if not formatted or message.fuzzy:
+            continue
+        names = {n for text_ in ids for n in _PLACEHOLDER.findall(text_)}
+        try:
+            for text_ in ids:
+                text_ % _AnyValue()
+        except (ValueError, TypeError):
+            continue   # (not a format: used as it is)
+        for k, string in enumerate(strings):
+            used = set(_PLACEHOLDER.findall(string))
+            extra, lost = used - names, (names - used if len(strings) == 1 else set())
+            try:
+                string % _AnyValue()
+                bad = None
+            except (ValueError, TypeError) as exc:
+                bad = exc
+            if extra or lost or bad:
+                what = (f"uses {', '.join(f'%({n})s' for n in sorted(extra))}, which the original has not"
+                        if extra else
+                        f"lacks {', '.join(f'%({n})s' for n in sorted(lost))} of the original" if lost else
+                        f"is not a valid format ({bad}); a percent sign is written %%")
+                problems.error(path, msgstr_at(message, k), "po-placeholder", f"the translation of {ids[0][:60]!r} {what}")
+                break
 
 
 def compile_catalog(catalog: Catalog) -> gettext.GNUTranslations:

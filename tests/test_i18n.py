@@ -2,7 +2,9 @@
 
 from babel.messages.pofile import read_po
 
-from conftest import EN
+import pytest
+
+from conftest import EN, REPO
 
 
 def test_missing_translation_is_a_warning_and_english_page_falls_back_to_marked_chinese(project):
@@ -214,3 +216,61 @@ def test_the_committed_interface_catalogs_are_what_i18n_update_writes():
         assert entries(read_po(f)) == extracted, "run: python3 build.py i18n update"
     with open(REPO / "locales/zh/LC_MESSAGES/messages.po", "rb") as f:
         assert sorted(entries(read_po(f)), key=repr) == sorted(extracted, key=repr), "run: python3 build.py i18n update"
+
+
+# -- what a catalog may not hold -------------------------------------------------
+
+def _interface_catalog(project, old: str, new: str):
+    """The tool's interface catalog in the project, with one text replaced."""
+    text = (REPO / "locales/zh/LC_MESSAGES/messages.po").read_text(encoding="utf-8")
+    assert old in text
+    project.write("locales/zh/LC_MESSAGES/messages.po", text.replace(old, new, 1))
+    return text[:text.index(old)].count("\n") + 1
+
+
+@pytest.mark.parametrize("broken, says", [
+    ("或在%(lookpu)s输入", "uses %(lookpu)s, which the original has not"),
+    ("或在输入", "lacks %(lookup)s of the original"),
+    ("或在%(lookup)输入", "is not a valid format"),
+])
+def test_errors_on_a_translation_whose_placeholder_differs(project, broken, says):
+    """A mistyped placeholder failed the build with a traceback (and check said
+    0 errors); a lost one was published without a word, even with --strict."""
+    line = _interface_catalog(project, "或在%(lookup)s输入", broken)
+    for write in (False, True):
+        result = project.build(write=write)
+        (problem,) = result.problems.errors
+        assert (problem.code, problem.path, problem.line) == \
+            ("po-placeholder", "locales/zh/LC_MESSAGES/messages.po", line), problem.format()
+        assert says in problem.message
+    assert not (project.root / "site").exists()
+
+
+def test_a_percent_sign_in_a_translation_is_written_twice(project):
+    _interface_catalog(project, "或在%(lookup)s输入", "或在%(lookup)s（100%%）输入")
+    assert project.build().ok
+
+
+def test_errors_on_a_duplicate_entry_in_a_catalog(project):
+    """Babel keeps one of two equal entries: a corrected translation added at
+    the end was never used."""
+    project.translations({"厦门": "Xiamen", "重庆": "Chongqing"})
+    path = project.root / "locales/en/LC_MESSAGES/content.po"
+    path.write_text(path.read_text(encoding="utf-8") + '\nmsgid "厦门"\nmsgstr "Amoy"\n', encoding="utf-8")
+    result = project.build(write=False)
+    (problem,) = result.problems.errors
+    assert problem.code == "po-duplicate" and "already at line 6" in problem.message, problem.format()
+    assert problem.line == path.read_text(encoding="utf-8").split("\n").index('msgid "厦门"', 7) + 1
+
+
+def test_errors_on_an_invisible_or_control_character_in_a_translation(project):
+    """Record texts refuse them; their translations went to every page, the
+    feed (a U+0001 made it ill-formed XML) and the calendars."""
+    for bad in ("\u202e", "\x01", "\u2028", "\u00ad"):
+        project.translations({"厦门": f"Xia{bad}men", "重庆": "Chongqing"})
+        result = project.build(write=False)
+        (problem,) = result.problems.errors
+        assert (problem.code, problem.line) == ("po-invisible-character", 7), problem.format()
+        assert f"U+{ord(bad):04X}" in problem.message
+    project.translations({"厦门": "Xiamen\\nCity", "重庆": "Chongqing"})   # (a description's lines)
+    assert project.build(write=False).ok
