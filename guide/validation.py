@@ -21,7 +21,7 @@ from .problems import Problems
 from .records import (KIND_WORDS, KINDS, STATUSES, CertificateSettings, Conference, DateSpan, Edition,
                       Field, GuideInfo, Page, Quota, Resources, RuleException, Rules, Source,
                       Text, Unit, UnitGroup)
-from .yamldoc import STR_TAG, MarkedList, MarkedMap
+from .yamldoc import STR_TAG, MarkedList, MarkedMap, text_position
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 UNIT_CODE = re.compile(r"^[A-Z]+-[0-9]+[A-Z]*$")
@@ -758,6 +758,13 @@ def validate_pages(raw: RawProject, problems: Problems) -> dict[tuple[str, str],
     for (slug, lang), (path, text) in raw.pages.items():
         if text is None:
             continue  # unreadable: reported when it was read
+        hidden = INVISIBLE.search(text) or CONTROL.search(text.replace("\r\n", "\n").replace("\t", " "))
+        if hidden:
+            # (as in records: a U+202E in the About page reversed what followed it)
+            at = text.replace("\r\n", "\n").replace("\t", " ").index(hidden.group())
+            problems.error(path, text_position(text.replace("\r\n", "\n"), at), "invisible-character",
+                           f"contains the invisible or control character U+{ord(hidden.group()):04X}; remove it")
+            continue
         lines = text.splitlines()
         title_line = next((i for i, l in enumerate(lines) if l.strip()), None)
         if title_line is None or not lines[title_line].startswith("# "):
