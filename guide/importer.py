@@ -18,6 +18,7 @@ import json
 import os
 import re
 import unicodedata
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -178,6 +179,10 @@ def _read_xlsx(path: Path, sheet: str | None):
     try:
         # data_only: a formula cell gives the value Excel last computed.
         book = openpyxl.load_workbook(path, data_only=True)
+    except zipfile.BadZipFile:
+        # (a .csv or an old .xls renamed, or a download cut short: an .xlsx is a zip archive)
+        raise SheetError("not an Excel .xlsx workbook (a renamed .csv or .xls, or a file cut short): "
+                         "save it again as .xlsx or .csv") from None
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
         raise SheetError(f"cannot read the workbook: {exc}") from None
     if sheet is not None:

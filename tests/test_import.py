@@ -247,6 +247,16 @@ def test_errors_on_missing_columns_write_nothing(project, tmp_path):
     assert files(project) == before
 
 
+def test_errors_on_a_file_named_xlsx_that_is_no_workbook(project, tmp_path):
+    """A .csv renamed, or a download cut short: a clear error, not a traceback."""
+    sheet = write_csv(tmp_path / "r.csv", ROWS, HEAD).rename(tmp_path / "r.xlsx")
+    before = files(project)
+    run = project.cli("import", str(sheet))
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert run.stderr.startswith(f"{sheet}:1:-: ") and "not an Excel .xlsx workbook" in run.stderr
+    assert files(project) == before
+
+
 def test_unknown_columns_are_reported_but_not_errors(project, tmp_path):
     sheet = write_xlsx(tmp_path / "r.xlsx", [r + ["重要"] for r in ROWS], HEAD + ["推荐理由"])
     report = run_import(project.root, sheet)
