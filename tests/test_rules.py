@@ -260,7 +260,9 @@ def test_postponed_conference_shows_new_and_first_planned_dates(ruled):
                     "postponed_from: 2023-04-28\n", encoding="utf-8")
     assert ruled.build().ok
     page = ruled.page("zh/2023/conferences/cms-2023/index.html")
-    assert "本会议已延期" in page and "原定于2023年4月28日举办" in page
+    assert "本会议已延期，以下为新的会议日期。原定于2023年4月28日举办。" in page   # (no space between the sentences)
+    feed = (ruled.root / "site/zh/feed.xml").read_text(encoding="utf-8")
+    assert "以下为新的会议日期。2023年" in feed
     assert "2023年中国数学会学术年会" in ruled.page("zh/2023/index.html")  # still listed
 
 

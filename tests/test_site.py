@@ -236,7 +236,10 @@ def test_listing_pages_leave_out_cancelled_conferences_but_keep_their_page(proje
     path.write_text(path.read_text(encoding="utf-8") + "status: cancelled\nstatus_date: 2023-05-02\n", encoding="utf-8")
     assert project.build().ok
     assert "中国化学会第33届学术年会" not in project.page("zh/2023/fields/chemistry/index.html")
-    assert "本会议已取消" in project.page("zh/2023/conferences/ccs-2023/index.html")
+    # (the date in the sentence, as Chinese says it: not a bracket after it)
+    assert "本会议已于2023年5月2日取消，不再列入指南。" in project.page("zh/2023/conferences/ccs-2023/index.html")
+    assert "This conference was cancelled on May 2, 2023. It is no longer part of the Guide." in \
+        project.page("en/2023/conferences/ccs-2023/index.html")
 
 
 def test_output_is_escaped(project):
