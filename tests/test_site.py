@@ -364,6 +364,17 @@ def test_chinese_pages_run_sentences_together_without_a_space(built):
     assert any("(iCalendar): download it" in run for run in en)
 
 
+def test_a_calendar_is_offered_in_one_sentence_of_each_language(built):
+    """Joined from fragments, the Chinese offer had three colons in a row."""
+    site = built.root / "site"
+    zh = [run for run in shown_text_runs((site / "zh/index.html").read_text(encoding="utf-8")) if "iCalendar" in run]
+    assert zh == ["全部会议的日历（iCalendar）可下载（各学科领域的页面上另有该领域的日历），也可在日历应用中订阅以下地址，"
+                  "会议的变更会同步到您的日历：https://guide.test/zh/calendars/all.ics"], zh
+    field = [run for run in shown_text_runs((site / "zh/2023/fields/life/index.html").read_text(encoding="utf-8"))
+             if "iCalendar" in run]
+    assert len(field) == 1 and field[0].count("：") == 1 and "可下载，也可在日历应用中订阅" in field[0], field
+
+
 def test_a_page_of_another_edition_than_the_current_says_so_and_links_it(built):
     """Readers arrive from search engines and old links on the 2022 edition's pages."""
     for rel in ("2022/index.html", "2022/conferences/cms-2022/index.html"):
