@@ -390,7 +390,7 @@ def test_a_page_of_another_edition_than_the_current_says_so_and_links_it(built):
 def test_a_field_calendar_of_several_editions_says_so(built):
     """A field's calendar holds every edition's conferences: with two editions, its page says so."""
     assert "This field's calendar, all editions (iCalendar):" in built.page("en/2023/fields/math-physics/index.html")
-    assert "本领域历年各版的会议日历（iCalendar）：" in built.page("zh/2022/fields/math-physics/index.html")
+    assert "本领域历年各版的会议日历（iCalendar）可" in built.page("zh/2022/fields/math-physics/index.html")
 
 
 def test_a_field_calendar_of_one_edition_says_nothing_of_editions(tmp_path):
