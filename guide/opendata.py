@@ -123,7 +123,10 @@ def _row(r: dict) -> dict:
         return (value or {}).get(lang) or ""
 
     def joined(values, lang):
-        return LIST_SEPARATOR.join(text(v, lang) for v in values)
+        # (positional, as the Chinese column: an untranslated entry is empty; with
+        # none translated, the cell is empty, not a bare separator)
+        parts = [text(v, lang) for v in values]
+        return LIST_SEPARATOR.join(parts) if any(parts) else ""
 
     row = {"id": r["id"], "edition": r["edition"], "kind": r["kind"],
            "edition_number": r["edition_number"] or "", "field": r["field"]["id"],

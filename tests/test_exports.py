@@ -393,6 +393,7 @@ def test_csv_text_that_a_spreadsheet_would_run_as_a_formula_starts_with_a_quote(
     assert row["name_zh"] == "'" + '=HYPERLINK("https://evil.example/","年会")'
     assert row["name_en"] == "'+1 Annual Meeting"
     assert (row["venue_zh"], row["organizers_zh"]) == ("'-196 ℃ 低温实验室", "'@中国数学会; +86 学会")
+    assert row["organizers_en"] == ""   # (none translated: no bare separator)
     assert row["city_zh"] == "厦门"  # nothing to neutralize
     # Dates and numbers as they are; every other row untouched.
     assert (row["start"], row["end"], row["updated"], row["edition_number"]) == ("2023-05-30", "2023-06-02",
