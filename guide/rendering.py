@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -343,10 +344,37 @@ def event_data(c: Conference, tp: Callable[[Text | None], str], page: str) -> Ma
     return Markup('<script type="application/ld+json">%s</script>' % text)
 
 
+# A mailto link that adds recipients (or headers, by an encoded line break):
+# a description's "write to us" would copy someone else in.
+_MAILTO_HEADERS = re.compile(r"[?&](?:to|cc|bcc)=|%0[ad]", re.I)
+
+
+def _link_filter(own_site: bool):
+    """nh3 keeps relative addresses whatever the schemes allowed: a record's
+    description links only to http(s) and mailto addresses; a page of the
+    project (the About page) also to the site's own, from its root ("/en/…"),
+    never a scheme-relative "//host"."""
+    def keep(tag: str, attribute: str, value: str) -> str | None:
+        if attribute != "href":
+            return value
+        bare = value.strip()
+        lower = bare.lower()
+        if lower.startswith(("http://", "https://")):
+            return value
+        if lower.startswith("mailto:"):
+            return None if _MAILTO_HEADERS.search(bare) else value
+        if own_site and bare.startswith("/") and not bare.startswith("//") and "\\" not in bare:
+            return value
+        return None
+    return keep
+
+
 def sanitize_html(html: str, tags: set[str] | None = None) -> str:
-    """Only allowlisted tags and attributes, only http(s)/mailto links, rel=noopener."""
+    """Only allowlisted tags and attributes, only http(s)/mailto links (and, in the
+    project's own pages, links within the site), rel=noopener."""
     options = {} if tags is None else {"tags": tags, "attributes": {"a": {"href", "title"}}}
-    return nh3.clean(html, url_schemes=ALLOWED_SCHEMES, link_rel="noopener noreferrer", **options)
+    return nh3.clean(html, url_schemes=ALLOWED_SCHEMES, link_rel="noopener noreferrer",
+                     attribute_filter=_link_filter(own_site=tags is None), **options)
 
 
 def render_markdown(text: str, tags: set[str] | None = None) -> Markup:

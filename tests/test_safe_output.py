@@ -292,3 +292,26 @@ def test_csp_meta_blocks_inline_script_and_handlers_in_chromium(hostile, browser
         dialogs, console = visit(browser, base, ["en/2023/bare.html"])
         assert any("handler" in d for d in dialogs), dialogs
         assert any(f"{MARK}-inline" in m for m in console), console
+
+
+@pytest.mark.parametrize("markdown, href", [
+    ("[x](//evil.example/x)", None),                      # another host, without a scheme
+    ("[x](../../../staff/records.json)", None),           # relative: no such link in a record
+    ('<a href=" //evil.example/sp">x</a>', None),
+    ("[x](mailto:a@b.example?bcc=v@evil.example)", None),  # recipients added
+    ("[x](mailto:a@b.example?subject=x%0D%0ABcc:y@evil.example)", None),
+    ("[x](mailto:a@b.example?subject=hi)", "mailto:a@b.example?subject=hi"),
+    ("[x](https://ok.example/a)", "https://ok.example/a"),
+])
+def test_a_description_links_only_to_http_and_mailto_addresses(markdown, href):
+    from guide.rendering import RECORD_TAGS, render_markdown
+    html = str(render_markdown(markdown, RECORD_TAGS))
+    found = re.findall(r'href="([^"]*)"', html)
+    assert found == ([href] if href else []), html
+    assert ">x</a>" in html   # (the text stays)
+
+
+def test_a_page_of_the_project_may_link_within_the_site_but_not_to_another_host_without_a_scheme():
+    from guide.rendering import render_markdown
+    assert 'href="/en/2023/"' in str(render_markdown("[x](/en/2023/)"))
+    assert "href" not in str(render_markdown("[x](//evil.example/)")).replace("noopener", "")
