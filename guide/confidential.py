@@ -93,8 +93,20 @@ def _report(problems: Problems, path, where, rule: Rule, what: str) -> None:
                    "it must never be published: remove it from the file")
 
 
+# Full-width forms of ASCII (and the ideographic space) as ASCII: a Chinese
+# input method in full-width mode types a phone number as １３８…, which a
+# rule's [0-9] would not see. One character for one, so positions hold.
+_FULL_WIDTH = {**{i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
+_HAS_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+
+
+def as_half_width(text: str) -> str:
+    return text.translate(_FULL_WIDTH) if _HAS_FULL_WIDTH.search(text) else text
+
+
 def scan_text(text: str, path, problems: Problems, rules: list[Rule], what: str = "text") -> bool:
     """Report each rule's first match in ``text``; True when clean."""
+    text = as_half_width(text)
     hay = _Haystack(text, None)
     found = _matches(hay, rules)
     for rule, start in found:
@@ -141,6 +153,7 @@ def scan_document(data, path, problems: Problems, rules: list[Rule], skip_key: s
 
 
 def _scan_value(value: str, path, where, problems, patterns, key) -> None:
+    value = as_half_width(value)
     for rule in patterns:
         if rule.pattern.search(value):
             _report(problems, path, where, rule, f"'{key}'")

@@ -63,6 +63,20 @@ def test_errors_on_confidential_pattern_in_a_record(guarded):
         "(content/guide.yaml:11); it must never be published: remove it from the file"]
 
 
+def test_errors_on_confidential_text_typed_in_full_width_characters(guarded):
+    """A Chinese input method in full-width mode types １３８… and ＡＢＣＤ: the rules'
+    [0-9] and [A-Za-z] see them as the digits and letters they are."""
+    wide = PHONE.translate({i: i + 0xFEE0 for i in range(0x30, 0x3A)})
+    guarded.conference("cms-2023", GOOD.replace("venue: 厦门大学", f"venue: 厦门大学（联系人 {wide}）")
+                       .replace("hosts: [厦门大学]", "hosts: [厦门大学（邀请码：ＺＺ９９９９）]"))
+    assert [line.split(": confidential: ")[1].split(" matches")[0] for line in failing(guarded)] == \
+        ["'venue'", "'hosts[1]'"]
+    guarded.conference("cms-2023", GOOD)
+    guarded.translations(dict(EN, 厦门=f"Xiamen (call {wide})"))
+    (line,) = failing(guarded)
+    assert line.startswith("locales/en/LC_MESSAGES/content.po:") and "mobile phone number" in line
+
+
 def test_problems_quoting_a_text_show_the_rule_not_what_it_matched(guarded):
     """A text with no translation is quoted by its warning: what a rule matches
     in it is shown as the rule's label."""
