@@ -39,7 +39,7 @@ from .pdfs import CACHE_DIR, MANIFEST, PdfResult, build_pdfs, manifest, pdf_dige
 from .problems import Problems
 from .recordpool import fill_record_cache
 from .recordcache import RecordCache, stat_key
-from .rendering import Fragments, OutputJob, Renderer
+from .rendering import Fragments, OutputJob, Renderer, check_templates
 from .searchindex import BUNDLE, SearchIndexError, index_pages, is_searchable, search_inputs
 from .translation import Catalogs, load_catalogs
 from .validation import Content, validate
@@ -366,6 +366,9 @@ class Build:
     @without_cycle_collection
     def _run(self, write: bool) -> BuildResult:
         checked = self.check(keep_cache=write)
+        if not write:
+            # (check renders nothing: what it can tell of the templates, it says)
+            check_templates(templates_dir(self.root), self.problems)
         if checked is None or not write:
             return self.result
         content, catalogs = checked

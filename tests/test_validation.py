@@ -110,6 +110,23 @@ def test_errors_on_template_syntax(published):
     assert "home.html" in hits[0]
 
 
+def test_check_errors_on_template_syntax_and_a_missing_include(project):
+    """check renders nothing, but said 0 errors where the build then failed."""
+    import shutil
+    from conftest import REPO
+    shutil.copytree(REPO / "templates", project.root / "templates")
+    project.write("templates/home.html", "{% extends 'base.html' %}\n{% if %}")
+    field = project.root / "templates/field.html"
+    field.write_text(field.read_text(encoding="utf-8").replace(
+        '{% extends "base.html" %}', '{% extends "base.html" %}\n{% include "nothere.html" %}', 1), encoding="utf-8")
+    out = project.cli("check")
+    assert out.returncode == 1, out.stderr
+    assert "templates/home.html:2:1: template-syntax: " in out.stderr
+    assert "templates/field.html:2:1: template-error: TemplateNotFound: nothere.html" in out.stderr
+    built = project.cli()
+    assert "templates/home.html:2:1: template-syntax: " in built.stderr and "nothere.html" in built.stderr
+
+
 def test_reports_all_problems_of_a_run_at_once(published):
     record(published, replace(GOOD, "field: math-physics", "field: nope").replace("cms-2023", "bad-2023"))
     record(published, replace(GOOD, "recommender: A-01", "recommender: Z-1").replace("cms-2023", "bad2-2023"), cid="bad2")
