@@ -66,7 +66,7 @@ def fill_record_cache(root: Path, cache: RecordCache, todo: list[tuple[str, str,
     # an edition whose data does not check are left to them too).
     scratch = Problems(root=problems_root)
     content = validate(load_project(root, scratch, records=False), scratch)
-    editions = {e.id: (e, {f.id for f in e.fields}) for e in content.editions}
+    editions = {e.id: (e, {f.id for f in e.fields} or None) for e in content.editions}  # (as validate)
     todo = [item for item in todo if item[0] in editions]
     shares = [todo[k::workers] for k in range(workers)]
     if pinyin is not None:

@@ -611,7 +611,7 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     if number is not None and kind == "one-off":
         c.err("edition_number", "bad-value", "a one-off conference has no edition number")
     fid = c.string("field")
-    if fid is not None and fid not in field_ids:
+    if fid is not None and field_ids is not None and fid not in field_ids:
         hint = difflib.get_close_matches(fid, sorted(field_ids), n=1)
         c.err("field", "unknown-field",
               f"'{fid}' is not a field of edition {edition.id}"
@@ -717,7 +717,7 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
               "digits and single hyphens, such as 2023-K7QF-3M9D")
         certificate = None
     prefix = re.match(r"(\d{4})-", certificate or "")
-    if prefix and int(prefix.group(1)) != edition.year:
+    if prefix and edition.year and int(prefix.group(1)) != edition.year:
         # (a number moved along with a record from another edition's folder, or copied from one)
         problems.warning(doc.path, data.where("certificate"), "certificate-year",
                          f"certificate: {certificate} begins with {prefix.group(1)}, but this record is of the "
@@ -809,6 +809,16 @@ def _conference(doc: RawDoc, edition: Edition, problems: Problems, content: Cont
     return conf
 
 
+def _stand_in_edition(redition) -> Edition:
+    """What the records of an edition whose data does not check are checked
+    against: its folder's name, and nothing known of its fields, window or year
+    (its year only when the folder is named for one)."""
+    eid = redition.dir.name
+    return Edition(id=eid, year=int(eid) if eid.isdigit() else 0, title=Text(eid), sample=False,
+                   window=DateSpan(dt.date.min, dt.date.max), recurring_cutoff=None, fields=[],
+                   source=Source(str(redition.dir / "edition.yaml"), 1, 1))
+
+
 def validate(raw: RawProject, problems: Problems) -> Content:
     content = Content(raw.root, None, {}, [], {})
     content.guide = validate_guide(raw.guide, problems, content)
@@ -823,8 +833,15 @@ def validate(raw: RawProject, problems: Problems) -> Content:
     validated = [(redition, validate_edition(redition, problems, content)) for redition in raw.editions]
     for redition, edition in validated:
         if edition is None:
+            # Its data does not check (reported): its records are still checked
+            # for all that does not depend on it (keys, types, units, dates,
+            # names), so that one run lists every problem; they join no edition.
+            stand_in = _stand_in_edition(redition)
+            for doc in redition.conferences:
+                _conference(doc, stand_in, problems, content, None)
             continue
-        field_ids = {f.id for f in edition.fields}
+        # (none: the edition's error says its fields are missing; each record need not)
+        field_ids = {f.id for f in edition.fields} or None
         for doc in redition.conferences:
             conf = _conference(doc, edition, problems, content, field_ids)
             if conf is None:

@@ -127,6 +127,29 @@ def test_check_errors_on_template_syntax_and_a_missing_include(project):
     assert "templates/home.html:2:1: template-syntax: " in built.stderr and "nothere.html" in built.stderr
 
 
+def test_an_edition_whose_data_does_not_check_hides_no_error_of_its_records(project):
+    """All problems in one run: a typo in edition.yaml used to hide every record
+    error of that edition until it was mended."""
+    edition = project.root / "content/editions/2023/edition.yaml"
+    edition.write_text(edition.read_text(encoding="utf-8").replace("year: 2023", "year 2023", 1), encoding="utf-8")
+    record(project, replace(GOOD, "recommender: A-01", "recommender: A-99").replace("cms-2023", "bad-2023"))
+    result = project.build(write=False)
+    codes = sorted((p.code, p.path) for p in result.problems.errors)
+    assert codes == [("unknown-unit", BAD), ("yaml-syntax", "content/editions/2023/edition.yaml")], codes
+
+
+def test_an_edition_without_fields_is_one_error_not_one_per_record(project):
+    edition = project.root / "content/editions/2023/edition.yaml"
+    text = edition.read_text(encoding="utf-8")
+    start = text.index("fields:")
+    end = text.index("\n", text.index("- {id: life"))
+    edition.write_text(text[:start] + text[end + 1:], encoding="utf-8")
+    result = project.build(write=False)
+    errors = [p for p in result.problems.errors]
+    assert [(p.code, p.path) for p in errors] == [("missing-field", "content/editions/2023/edition.yaml")], \
+        [p.format() for p in errors]
+
+
 def test_reports_all_problems_of_a_run_at_once(published):
     record(published, replace(GOOD, "field: math-physics", "field: nope").replace("cms-2023", "bad-2023"))
     record(published, replace(GOOD, "recommender: A-01", "recommender: Z-1").replace("cms-2023", "bad2-2023"), cid="bad2")
