@@ -370,6 +370,28 @@ def _link_filter(own_site: bool):
     return keep
 
 
+# Chinese characters (the unified ideographs and their extensions and
+# compatibility forms), and the runs of letters and digits between them.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_SEARCH_TOKEN = re.compile(f"[{_HAN}]|(?:(?![{_HAN}])[^\\W_])+")
+
+
+def search_characters(texts) -> str:
+    """The Chinese of ``texts`` one character at a time, for the search index.
+
+    Pagefind cuts Chinese into words with jieba when it indexes and with the
+    browser's Intl.Segmenter when it searches, and the two disagree: jieba
+    indexes 中关村 as one word, Chromium asks for 中, 关 and 村, and a
+    conference named 2023中关村论坛 was not found by 中关村. Indexed one
+    character at a time, a name is found by any part of it: the search page
+    asks for a Chinese query as the phrase of its characters (search.js).
+    Letters and digits stay whole words, as the query keeps them. The texts
+    are parted by " · ", which is no word (a phrase may run on from one text
+    to the next) but shows in a result's excerpt, which search.js joins the
+    characters of again."""
+    return " · ".join(" ".join(_SEARCH_TOKEN.findall(text)) for text in texts if text)
+
+
 def check_templates(templates: Path, problems: Problems) -> None:
     """What ``check`` can tell of the templates without rendering a page: each
     one parses, and the templates it extends, includes or imports by name
@@ -486,7 +508,7 @@ def _bound_names(tree: nodes.Template) -> set[str]:
 # context or raising StopIteration (see _DirectCalls).
 DIRECT_CALLS = frozenset({"t", "tp", "md", "url", "asset", "site_file", "sha256_of", "list_item", "list_items",
                           "conference_key", "unit_slug", "calendar_key", "field_calendar_key", "page_url_path",
-                          "kind_of", "has_pdf", "event_data", "_", "gettext", "ngettext", "pgettext", "npgettext"})
+                          "kind_of", "has_pdf", "event_data", "search_characters", "_", "gettext", "ngettext", "pgettext", "npgettext"})
 
 
 class _DirectCalls(NodeTransformer):
@@ -851,6 +873,8 @@ class Renderer:
             open_data=opendata.FILES, page_url_path=page_url_path, site_file=site_file,
             sha256_of=sha256_of, has_pdf=lambda path: path in self.pdf_sha256, kind_of=kind,
             event_data=lambda c: event_data(c, tp, absolute_url(conference_key(c))),
+            search_characters=lambda texts: search_characters(
+                tp(text) if isinstance(text, Text) or text is None else text for text in texts),
             certificate_number=(CERTIFICATE_NUMBER.pattern, *CERTIFICATE_NUMBER_LENGTH))
         env.filters.update(dates=dates, iso_dates=iso_dates, month_name=month_name, num=num, day=day)
         self.formats[lang] = LangFormats(

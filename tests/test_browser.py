@@ -76,6 +76,28 @@ def test_chinese_query_finds_the_computing_conferences(server, page):
     expect(cncc.locator("time")).to_have_attribute("datetime", "2023-10-26")
 
 
+@pytest.mark.parametrize("query, name", [("中关村", "2023中关村论坛"), ("药师", "第二十三届中国药师周"),
+                                         ("中关村论坛", "2023中关村论坛"), ("2023中关村", "2023中关村论坛")])
+def test_a_chinese_query_finds_a_conference_by_any_part_of_its_name(server, page, query, name):
+    """Pagefind cuts Chinese into words one way when it indexes (jieba: 中关村)
+    and another when it searches (Chromium: 中, 关, 村): 中关村 found nothing."""
+    page.goto(server + f"/zh/search/?q={query}")
+    results = page.locator("#search-results")
+    expect(results).to_contain_text(name)
+    # The excerpt quotes the characters indexed one by one as the page writes them.
+    excerpt = results.locator("li", has_text=name).locator(".excerpt")
+    expect(excerpt).to_contain_text(name)
+    assert not re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", excerpt.inner_text())
+
+
+def test_a_chinese_query_finds_what_the_page_says_besides_the_name(server, page):
+    """A field's name (and its search terms), the place, the bodies: as before."""
+    page.goto(server + "/zh/search/?q=计算机")
+    expect(page.locator("#search-results")).to_contain_text("2023中国人工智能大会")  # (field: 计算机科学)
+    page.goto(server + "/zh/search/?q=中国化学会")
+    expect(page.locator("#search-results")).to_contain_text("2023年全国光化学学术讨论会")  # (its organizer)
+
+
 def test_search_runs_on_the_main_thread_within_the_pages_policy(browser, server):
     """Without Web Workers Pagefind compiles its WebAssembly in the page: the
     search page's CSP must allow exactly that ('wasm-unsafe-eval')."""

@@ -329,3 +329,11 @@ def test_errors_on_search_terms_that_are_not_texts(project):
     assert any(f.startswith(f"content/editions/2023/edition.yaml:{line}:") and "search_terms[2]" in f
                for f in found), found
     assert not (project.root / "site").exists()
+
+
+def test_chinese_text_is_indexed_one_character_at_a_time_beside_the_page():
+    """What search.js asks a Chinese query as (the phrase of its characters)."""
+    from guide.rendering import search_characters
+    assert search_characters(["2023中关村论坛", None, "北京", "ICML 2023会议（A）"]) == \
+        "2023 中 关 村 论 坛 · 北 京 · ICML 2023 会 议 A"
+    assert search_characters(["𠀀字"]) == "𠀀 字"   # (beyond the BMP too)

@@ -93,8 +93,31 @@ function showCounts(counts) {
   }
 }
 
+// A query with Chinese characters is asked first as the phrase of its
+// characters, which the pages index one by one beside their text (see
+// rendering.search_characters): Pagefind's two word-cutters, jieba when it
+// indexes and the browser's when it searches, disagree, and 中关村 found no
+// conference named 2023中关村论坛. Letters and digits stay whole words.
+// (the ranges of rendering._HAN: the two must cut a name alike)
+const HAN_RANGES = "\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{3134f}";
+const TOKEN = new RegExp(`[${HAN_RANGES}]|(?:(?![${HAN_RANGES}])[\\p{L}\\p{N}])+`, "gu");
+const HAS_HAN = new RegExp(`[${HAN_RANGES}]`, "u");
+
+// On the Chinese pages an excerpt often quotes the characters indexed one by
+// one (characterPhrase): joined again, as in the name. Pagefind parts the
+// page's blocks with ". ", a full stop in Chinese.
+// (Pagefind marks each character with the space after it: <mark>中 </mark>)
+const SPACED = new RegExp(`(?<=[${HAN_RANGES}](?:</?mark>)*)\\s+(?=(?:</?mark>)*[\\p{L}\\p{N}])|`
+  + `(?<=[\\p{L}\\p{N}](?:</?mark>)*)\\s+(?=(?:</?mark>)*[${HAN_RANGES}])`, "gu");
+const BLOCK_END = new RegExp(`(?<=[${HAN_RANGES}）](?:</?mark>)*)\\. `, "gu");
+
+function joinedCharacters(html) {
+  return config.lang.startsWith("zh") ? html.replace(SPACED, "").replace(BLOCK_END, "。") : html;
+}
+
 // Pagefind's excerpt is HTML with <mark> around matches: keep text and marks only.
 function excerpt(html) {
+  html = joinedCharacters(html);
   const p = document.createElement("p");
   p.className = "excerpt";
   const doc = new DOMParser().parseFromString(`<body>${html}</body>`, "text/html");
@@ -166,6 +189,21 @@ async function showMore(mine, byReader = false) {
   if (byReader && items.length) items[0].querySelector("a").focus();
 }
 
+function characterPhrase(q) {
+  if (!HAS_HAN.test(q)) return null;
+  return `"${(q.match(TOKEN) || []).join(" ")}"`;
+}
+
+async function searchFor(q, options) {
+  const phrase = q && characterPhrase(q);
+  if (phrase) {
+    const found = await pagefind.search(phrase, options);
+    // (none: the words as Pagefind cuts them, which the rest of the page is indexed by)
+    if (found === null || found.results.length > 0) return found;
+  }
+  return pagefind.search(q || null, options);
+}
+
 async function run() {
   const mine = ++ticket;
   const q = input.value.trim();
@@ -182,7 +220,7 @@ async function run() {
     return;
   }
   say(S.searching);
-  const search = await pagefind.search(q || null, {
+  const search = await searchFor(q, {
     filters,
     ...(sortSelect.value === "date" ? { sort: { date: "asc" } } : {}),
   });
