@@ -865,6 +865,16 @@ def _make_chunk(chunk: tuple[int, ...], staging_thread: bool = False):
                 problems.error(where, (line, 1), "template-error", f"{type(exc).__name__}: {exc}")
                 staging.append(None)
                 continue
+            except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+                # A project's template doing what Python refuses ([...] + a tuple,
+                # a division by zero): its line, not a traceback. Raised in our
+                # own code (no template frame), it is a bug of ours: raised on.
+                where, line = _template_frame(exc, templates)
+                if where == templates:
+                    raise
+                problems.error(where, (line, 1), "template-error", f"{type(exc).__name__}: {exc}")
+                staging.append(None)
+                continue
             # Bytes published already were scanned then, as they would be now.
             before, digest = scanned.get(job.path), None
             if before is not None:

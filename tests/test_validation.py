@@ -200,6 +200,19 @@ def test_errors_on_template_error_with_template_name_and_line(published):
     assert "no_such_attribute" in hits[0]
 
 
+def test_errors_on_what_python_refuses_in_a_template_with_its_line(published):
+    """A list plus a tuple in a project's template failed the build with a traceback."""
+    import shutil
+    from conftest import REPO
+    shutil.copytree(REPO / "templates", published.root / "templates")
+    page = published.root / "templates/conference.html"
+    lines = page.read_text(encoding="utf-8").splitlines()
+    lines[9] = lines[9] + "{{ ([1] + (2, 3)) | length }}"
+    page.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    hits = expect(published, "template-error", "templates/conference.html:10:1")
+    assert "TypeError" in hits[0]
+
+
 def test_errors_on_a_lone_surrogate(tmp_path):
     # Text that never was UTF-8 (a lone surrogate) is reported, not a crash.
     from guide import yamldoc
