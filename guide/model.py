@@ -239,7 +239,14 @@ def check_issued_numbers_kept(content: Content, published: dict | None, problems
                 or (edition is None and (folder / "edition.yaml").is_file())):
             continue   # (reported already: this is told once the record or its edition reads)
         c = records.get(cid)
-        if c is None:
+        renamed = None if c is not None else next((r for r in records.values() if r.source.path == rel), None)
+        if renamed is not None:
+            # (the file is there: its id was edited)
+            problems.error(content.root / rel, renamed.marks.get("id", (1, 1)), "issued-certificate-number",
+                           f"id: '{renamed.id}' was '{cid}' when its certificate {number} was issued, and a "
+                           f"derived number is made from the id: give back 'id: {cid}', or keep the number with "
+                           f"'certificate: {number}'")
+        elif c is None:
             problems.error(content.root / rel, (1, 1), "issued-certificate-number",
                            f"record '{cid}' is gone, but its certificate {number} was issued and would verify "
                            "nothing: keep the record with 'status: withdrawn' (its certificate then shows as no "

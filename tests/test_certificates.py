@@ -467,6 +467,14 @@ def test_errors_on_an_issued_certificate_left_verifying_nothing(project):
         f"'status: withdrawn' (its certificate then shows as no longer valid), or give the record of the "
         f"2023 edition that replaces it 'certificate: {number}'"]
     assert project.site_snapshot() == before
+    # The id edited in its file: said so, at the id.
+    path.write_text(text.replace("id: ccs-2023", "id: ccs-2023x"), encoding="utf-8")
+    result = project.build()
+    assert [p.format() for p in result.problems.errors] == [
+        f"content/editions/2023/conferences/ccs-2023.yaml:1:5: issued-certificate-number: id: 'ccs-2023x' was "
+        f"'ccs-2023' when its certificate {number} was issued, and a derived number is made from the id: give "
+        f"back 'id: ccs-2023', or keep the number with 'certificate: {number}'"]
+    path.unlink()
     renamed = project.root / "content/editions/2023/conferences/ccs-annual-2023.yaml"
     renamed.write_text(text.replace("id: ccs-2023", "id: ccs-annual-2023"), encoding="utf-8")
     result = project.build()   # (another id: the record of that id is gone)
