@@ -318,6 +318,17 @@ def load_text(text: str, path, problems: Problems):
         reason = exc.problem or str(exc).splitlines()[0]
         if mark is not None and mark.index < len(text) and text[mark.index] == "\t":
             reason = "a tab; YAML indents with spaces only"
+        context = exc.context_mark
+        if exc.problem == "could not find expected ':'" and context is not None:
+            # The parser notices a line later; the line it began is the one to mend.
+            line = text.split("\n")[context.line].rstrip("\r")
+            where = (context.line + 1, context.column + 1)
+            shown = line.strip(" \t")[:60]
+            if "\u3000" in line:
+                reason = (f"'{shown}' holds a full-width space (U+3000), which YAML does not read as one: "
+                          "a key needs ': ' (colon and ASCII space) and lines are indented with ASCII spaces")
+            else:
+                reason = f"'{shown}' is not 'key: value': a key needs ':' and a space after it"
         problems.error(path, where, "yaml-syntax", f"YAML syntax: {reason}")
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
         where = text_position(text, exc.position)
