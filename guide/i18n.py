@@ -253,8 +253,10 @@ def check_translations(content, catalogs: Catalogs, problems: Problems) -> None:
             more = f" (and {len(uses) - 1} more use{'s' if len(uses) > 2 else ''})" if len(uses) > 1 else ""
             code = "fuzzy-translation" if state == "fuzzy" else "missing-translation"
             what = "only a fuzzy" if state == "fuzzy" else "no"
+            # (a text of thousands of characters would print a line as long)
+            shown = text.zh if len(text.zh) <= 120 else text.zh[:100] + f"… ({len(text.zh):,} characters)"
             problems.add(first.path, first.line, first.column, code,
-                         f"{what} {lang} translation for '{text.zh}'{more} in "
+                         f"{what} {lang} translation for '{shown}'{more} in "
                          f"locales/{lang}/LC_MESSAGES/content.po", "warning")
     template = interface_template(content.root)
     for lang in DOMAINS["messages"][1]:

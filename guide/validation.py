@@ -296,7 +296,8 @@ class Checker:
             except ValueError:
                 pass
         forms = "YYYY-MM-DD" + (" or YYYY-MM when only the month is known" if allow_month else "")
-        self.err(key, "bad-date", f"'{value}' is not a date; write {forms}")
+        shown = f"'{value}'" if isinstance(value, (str, int, float)) else describe(value)
+        self.err(key, "bad-date", f"{shown} is not a date; write {forms}")
         return None
 
     def url(self, key, required=False) -> str | None:

@@ -274,3 +274,12 @@ def test_errors_on_an_invisible_or_control_character_in_a_translation(project):
         assert f"U+{ord(bad):04X}" in problem.message
     project.translations({"厦门": "Xiamen\\nCity", "重庆": "Chongqing"})   # (a description's lines)
     assert project.build(write=False).ok
+
+
+def test_a_long_text_without_translation_is_quoted_in_part(project):
+    """A 200,000-character venue printed a warning line as long."""
+    cms = project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    cms.write_text(cms.read_text(encoding="utf-8").replace("venue: 厦门大学", "venue: " + "会场" * 3000), encoding="utf-8")
+    result = project.build(write=False)
+    (warning,) = [p for p in result.problems.items if p.code == "missing-translation" and "会场会场" in p.message]
+    assert len(warning.message) < 250 and "(6,000 characters)" in warning.message, warning.message
