@@ -377,7 +377,7 @@ def test_a_number_the_guide_never_issued_is_answered_in_place(server, browser):
     expect(page.locator("#verify-status")).to_contain_text("证书编号由大写字母、数字和连字符组成")
     page.fill("#verify-number", "abc")
     page.click("#verify-form button")
-    expect(page.locator("#verify-status")).to_contain_text("证书编号至少有 6 个字符")
+    expect(page.locator("#verify-status")).to_contain_text("证书编号至少有6个字符")
     context.close()
 
 

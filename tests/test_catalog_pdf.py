@@ -59,14 +59,14 @@ def test_cover_names_the_edition_in_both_languages(catalog):
     assert "Guide to Important Academic Conferences (2023)" in cover and "Bilingual brief catalog" in cover
     assert f"{MANY + 3}个会议" in flat and f"{MANY + 3} conferences" in cover
     assert "中国科学技术协会" in flat and "示例数据" in flat
-    assert "第 1 页" not in cover
+    assert "第1页" not in cover
 
 
 def test_every_page_has_the_table_header_and_its_number(catalog):
     assert catalog.pages >= 4
     for n in range(2, catalog.pages + 1):
         text = page_text(catalog, n)
-        assert f"第 {n} 页 / 共 {catalog.pages} 页 · Page {n} of {catalog.pages}" in text, n
+        assert f"第{n}页/共{catalog.pages}页 · Page {n} of {catalog.pages}" in text, n
         flat = squash(text)
         for label in ("序号", "No.", "会议名称", "Conferencename", "会议时间", "Dates", "举办城市", "City",
                       "推荐单位", "Recommendingunit"):
