@@ -47,7 +47,10 @@ _EDITION_NEXT = (r"(?:international|national|annual|joint|global|academic|china|
                  r"|cross-strait|sino|conference|congress|symposium|forum|workshop|meeting|summit|seminar)\b")
 ORDINAL_PREFIX = re.compile(r"^\s*[（(]?\s*(?:第\s*[0-9０-９一二三四五六七八九十百千零〇两]+\s*[届次]|首\s*届)\s*[）)]?\s*"
                             r"|^\s*\(?\s*[0-9]+(?:st|nd|rd|th)\)?\s+(?!century\b)(?=\S)"
-                            r"|^\s*(?:" + _ORDINAL_WORD + r")\s+(?=" + _EDITION_NEXT + r")",
+                            r"|^\s*(?:" + _ORDINAL_WORD + r")\s+(?=" + _EDITION_NEXT + r")"
+                            # "XIV Congress of the International Association ...": a Roman
+                            # numeral (capitals, up to XCIX) before such a word
+                            r"|^\s*(?-i:(?=[IVXL])(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))\s+(?=" + _EDITION_NEXT + r")",
                             re.IGNORECASE)
 ARTICLE = re.compile(r"^\s*(?:the|an?)\s+(?=\S)", re.IGNORECASE)
 

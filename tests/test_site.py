@@ -202,6 +202,13 @@ def test_name_keys_skip_a_leading_year_ordinal_or_article():
     for name in ("Twenty-First Century Forum", "Firstly Speaking", "Third Generation Semiconductor Forum",
                  "First Principles Workshop", "Second Language Acquisition Forum"):
         assert name_key("en", name)[0] == name.casefold(), name
+    # A Roman numeral, as many international series write it (capitals, before such a word)
+    for name in ("XIV Congress of the International Association for Engineering Geology",
+                 "VI International Symposium on Rocks"):
+        assert index_letter("en", name_key("en", name)) in ("C", "I"), name
+        assert not name_key("en", name)[0].startswith(("xiv", "vi ")), name
+    for name in ("CCL 2023 Conference", "LIVE Forum", "XX Century Forum", "Xi Forum"):
+        assert name_key("en", name)[0] == name.casefold(), name
 
 
 def test_home_shows_counts_per_field_and_next_conferences(built):
