@@ -816,14 +816,21 @@ class Renderer:
                     units.add(c.recommender)
                     if c.city:
                         cities.setdefault(tp(c.city), there.tp(c.city))
-            city_key = pinyin_key if lang == "zh" else (lambda s: (s.casefold(), s))
             return {
                 "edition": [(tp(v.edition.title), there.tp(v.edition.title)) for v in self.model.editions],
                 "field": list(fields.items()),
                 "month": [(month_name(m), there.month_name(m)) for m in sorted(months)],
-                "unit": [(tp(self.model.units[u].name), there.tp(self.model.units[u].name)) for u in sorted(units)],
-                "city": sorted(cities.items(), key=lambda pair: city_key(pair[0])),
+                "unit": sorted(((tp(self.model.units[u].name), there.tp(self.model.units[u].name)) for u in units),
+                               key=lambda pair: reading_key(pair[0])),
+                "city": sorted(cities.items(), key=lambda pair: reading_key(pair[0])),
             }
+
+        # Names in the order a reader of this language looks for them: pinyin,
+        # or the alphabet (units and cities; a unit's code means nothing to readers).
+        reading_key = pinyin_key if lang == "zh" else (lambda s: (s.casefold(), s))
+
+        def units_by_name(by_unit: dict) -> list:
+            return sorted(by_unit.items(), key=lambda kv: reading_key(tp(self.model.units[kv[0]].name)))
 
         def other_names():
             # The filter and kind names of the other language (_search.html's
@@ -866,7 +873,7 @@ class Renderer:
             sentence_space="" if lang == "zh" else " ",
             lang=lang, other_lang=other, other_lang_name=LANG_NAMES[other], html_lang=HTML_LANG[lang], other_html_lang=HTML_LANG[other],
             model=self.model, t=t, tp=tp, md=md, url=url, absolute_url=absolute_url, asset=asset, field_of=field_of,
-            unit_group=unit_group, by_letter=by_letter, conference_key=conference_key,
+            unit_group=unit_group, by_letter=by_letter, conference_key=conference_key, units_by_name=units_by_name,
             unit_slug=unit_slug, today=self.model.today, list_item=list_item, list_items=list_items, search_facets=search_facets, other_names=other_names,
             calendar_key=calendar_key, field_calendar_key=field_calendar_key,
             guide_calendar_key=GUIDE_CALENDAR_KEY, feed_key=FEED_KEY,

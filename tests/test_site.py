@@ -1,5 +1,6 @@
 """The built site: pages, languages, alternates, listings, editions side by side."""
 
+import html
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -443,3 +444,19 @@ def test_the_home_page_does_not_list_a_later_edition_being_prepared(tmp_path):
     assert project.build(today=dt.date(2022, 10, 1)).ok
     home = project.page("zh/index.html").split('id="next"')[1].split("</section>")[0]
     assert "2022年中国数学会学术年会" in home and "中国化学会第33届学术年会" not in home
+
+
+def test_recommending_units_are_listed_by_name_in_each_language(demo_build):
+    """Ordered by code (A-01, A-06, ...), the English list read as random and the
+    Chinese as neither pinyin nor strokes; the search filter likewise."""
+    from guide.model import pinyin_key
+    _, out = demo_build
+    for lang, key in (("zh", pinyin_key), ("en", lambda s: (s.casefold(), s))):
+        page = (out / f"{lang}/2023/index.html").read_text(encoding="utf-8")
+        section = page[page.index('id="units"'):]
+        names = [html.unescape(n) for n in re.findall(r'>([^<>]+) <span class="count">', section.split("</ul>")[0])]
+        assert len(names) > 20 and names == sorted(names, key=key), names[:8]
+        search = (out / f"{lang}/search/index.html").read_text(encoding="utf-8")
+        select = search[search.index('name="unit"'):].split("</select>")[0]
+        options = [html.unescape(o) for o in re.findall(r'<option value="([^"]+)"', select)]
+        assert len(options) > 20 and options == sorted(options, key=key), options[:8]
