@@ -874,6 +874,7 @@ class Renderer:
             lang=lang, other_lang=other, other_lang_name=LANG_NAMES[other], html_lang=HTML_LANG[lang], other_html_lang=HTML_LANG[other],
             model=self.model, t=t, tp=tp, md=md, url=url, absolute_url=absolute_url, asset=asset, field_of=field_of,
             unit_group=unit_group, by_letter=by_letter, conference_key=conference_key, units_by_name=units_by_name,
+            is_translated=lambda text: tr.lookup(text)[1],
             unit_slug=unit_slug, today=self.model.today, list_item=list_item, list_items=list_items, search_facets=search_facets, other_names=other_names,
             calendar_key=calendar_key, field_calendar_key=field_calendar_key,
             guide_calendar_key=GUIDE_CALENDAR_KEY, feed_key=FEED_KEY,

@@ -9,6 +9,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from browser import serve as serve_folder
+
 CHROMIUM = "/usr/bin/chromium"  # Playwright's own browser download does not work here
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -96,6 +98,21 @@ def test_a_chinese_query_finds_what_the_page_says_besides_the_name(server, page)
     expect(page.locator("#search-results")).to_contain_text("2023中国人工智能大会")  # (field: 计算机科学)
     page.goto(server + "/zh/search/?q=中国化学会")
     expect(page.locator("#search-results")).to_contain_text("2023年全国光化学学术讨论会")  # (its organizer)
+
+
+def test_a_name_without_translation_is_marked_chinese_in_english_results(project, browser):
+    """As the pages mark it (t()): fonts and screen readers read it as Chinese."""
+    from conftest import EN
+    project.translations({k: v for k, v in EN.items() if k != "2023年中国数学会学术年会"})
+    assert project.build().ok
+    with serve_folder(project.root / "site") as base:
+        page = browser.new_page()
+        page.goto(base + "/en/search/?q=Mathematical")
+        link = page.locator("#search-results .conf-name", has_text="2023年中国数学会学术年会")
+        expect(link).to_have_attribute("lang", "zh-CN")
+        expect(page.locator("#search-results .conf-name", has_text="2022 Annual Meeting")).not_to_have_attribute(
+            "lang", "zh-CN")
+        page.close()
 
 
 def test_search_runs_on_the_main_thread_within_the_pages_policy(browser, server):

@@ -140,6 +140,8 @@ function item(data) {
   a.className = "conf-name";
   a.href = data.url;
   a.textContent = data.meta.title || data.url;
+  // (an English page whose name has no translation yet shows it in Chinese)
+  if (data.meta.title_lang) a.lang = data.meta.title_lang;
   li.append(a);
   const meta = data.meta;
   if (meta.dates || meta.city || meta.status || meta.edition) {
