@@ -69,6 +69,10 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _s(items) -> str:
+    return "" if len(items) == 1 else "s"
+
+
 def print_problems(build: Build, fmt: str, quiet: bool = False) -> None:
     if fmt == "json":
         print(build.problems.to_json())
@@ -138,7 +142,7 @@ def run_i18n(build: Build, action: str, fmt: str = "text") -> int:
         if fmt == "text":
             print_problems(build, "text")
         say({"compiled": written, **build.problems.to_dict()},
-            [*(f"compiled {w}" for w in written), f"{len(written)} catalog(s) compiled"])
+            [*(f"compiled {w}" for w in written), f"{len(written)} catalog{_s(written)} compiled"])
         return 1 if build.problems.errors else 0
     checked = build.check(rules=False)
     if checked is None:
@@ -152,7 +156,7 @@ def run_i18n(build: Build, action: str, fmt: str = "text") -> int:
     content, catalogs = checked
     if action in ("extract", "update"):
         changed = (i18n.extract if action == "extract" else i18n.update)(root, content)
-        say({"written": changed}, [*(f"wrote {c}" for c in changed), f"{len(changed)} file(s) changed"])
+        say({"written": changed}, [*(f"wrote {c}" for c in changed), f"{len(changed)} file{_s(changed)} changed"])
         return 0
     incomplete, lines, catalogs_json = False, [], []
     for st in i18n.status(root, content, catalogs):

@@ -135,7 +135,7 @@ class ImportReport:
                  f"{count['unchanged']} unchanged", f"{self.bad_rows} bad (not imported)"]
         text = "import: " + ", ".join(parts)
         if self.translations:
-            text += f"; {len(self.translations)} English name(s) set in {self.catalog}"
+            text += f"; {len(self.translations)} English name{'' if len(self.translations) == 1 else 's'} set in {self.catalog}"
         return text + (" (dry run: nothing written)" if self.dry_run else "")
 
     def to_json(self) -> str:
@@ -605,7 +605,7 @@ def run_import(root: Path, source: Path, edition: str | None = None, sheet: str 
     missing = [c.headings[0] for c in COLUMNS if c.required and c.key not in columns]
     if missing:
         report.problems.append(RowProblem(display, header_row, "", "", "missing-column",
-                                          f"the sheet needs the column(s) {'、'.join(missing)}"))
+                                          f"the sheet needs the column{'' if len(missing) == 1 else 's'} {'、'.join(missing)}"))
     if not report.ok:
         return report
 

@@ -703,7 +703,7 @@ class Build:
         if r.pdfs is not None:
             pdf = (f", {len(r.pdfs.sha256)} PDFs ({r.pdfs.rendered} rendered, {r.pdfs.cached} cached"
                    f"{', signed' if r.pdfs.signed else ''})")
-        return (f"built {r.pages} pages{pdf} ({len(r.model.editions)} edition(s), {confs} conferences, 2 languages; "
+        return (f"built {r.pages} pages{pdf} ({len(r.model.editions)} edition{'' if len(r.model.editions) == 1 else 's'}, {confs} conferences, 2 languages; "
                 f"{r.indexed} searchable) "
                 f"into {self.out}: {r.written} written, {r.removed} removed, {r.index_written} index files written, "
                 f"in {total:.2f}s "

@@ -112,7 +112,7 @@ class RuleCheck:
         if c.editions_held is not None:
             if c.editions_held < need:
                 self.report(c, "editions_held", "recurring-too-few",
-                            f"held {c.editions_held} time(s){by}; a recurring conference must have been "
+                            f"held {c.editions_held} time{'' if c.editions_held == 1 else 's'}{by}; a recurring conference must have been "
                             f"held at least {need} times in a row")
             if c.edition_number is not None and c.edition_number <= c.editions_held:
                 self.report(c, "edition_number", "edition-number-inconsistent",
@@ -159,7 +159,7 @@ class RuleCheck:
         days = (c.dates.start - self.today).days
         if r.confirm_within_days is not None and 0 <= days <= r.confirm_within_days and c.confirmed is None:
             self.report(c, None, "unconfirmed",
-                        f"starts in {days} day(s) ({c.dates.start.isoformat()}) and the record was never "
+                        f"starts {_in_days(days)} ({c.dates.start.isoformat()}) and the record was never "
                         f"confirmed: update it and set 'confirmed' (at least {r.confirm_within_days} days "
                         "before the conference)", "warning")
         if r.resources_after_end and c.dates.end < self.today and not c.resources:
@@ -209,7 +209,7 @@ class RuleCheck:
         name = unit.name.zh
         if quota.max is not None:
             self.in_principle(records, quota.max, "quota-exceeded",
-                              f"{unit.code} {name} may recommend at most {quota.max} conference(s)")
+                              f"{unit.code} {name} may recommend at most {quota.max} conference{'' if quota.max == 1 else 's'}")
         if quota.own_share_of_plan is not None:
             # Its own conferences; those it does not host, and joint recommendations
             # with international or foreign organizations, are not limited.
@@ -236,3 +236,7 @@ class RuleCheck:
 def check_rules(content, problems: Problems, today: dt.date) -> None:
     for edition in content.editions:
         RuleCheck(edition, content.units, problems, today).check()
+
+
+def _in_days(days: int) -> str:
+    return "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"

@@ -78,7 +78,7 @@ def test_i18n_update_keeps_translations_and_marks_changed_sources_fuzzy(project)
     assert project.cli("--strict", "i18n", "status").returncode == 1
     # A second update with nothing new changes no file.
     again = project.cli("i18n", "update")
-    assert "0 file(s) changed" in again.stdout
+    assert "0 files changed" in again.stdout
 
 
 def test_i18n_extract_and_compile(project):

@@ -74,7 +74,7 @@ def test_import_xlsx_creates_records_that_build(project, tmp_path):
     run = project.cli("import", str(sheet))
     assert run.returncode == 0, run.stderr
     # cms-2023 is matched by its name and is already as the sheet says.
-    assert "3 rows, 2 created, 0 updated, 1 unchanged, 0 bad (not imported); 2 English name(s) set" in run.stdout
+    assert "3 rows, 2 created, 0 updated, 1 unchanged, 0 bad (not imported); 2 English names set" in run.stdout
     cid = "quan-guo-hua-xue-sheng-wu-xue-xue-shu-hui-yi-2023"
     assert record(project, cid) == {
         "id": cid, "name": "第十届全国化学生物学学术会议", "kind": "recurring", "edition_number": 10,
@@ -243,7 +243,7 @@ def test_errors_on_missing_columns_write_nothing(project, tmp_path):
     before = files(project)
     run = project.cli("import", str(sheet))
     assert run.returncode == 1
-    assert run.stderr == f"{sheet}:1:-: missing-column: the sheet needs the column(s) 推荐单位、领域、会议类型\n"
+    assert run.stderr == f"{sheet}:1:-: missing-column: the sheet needs the columns 推荐单位、领域、会议类型\n"
     assert files(project) == before
 
 

@@ -208,7 +208,7 @@ def test_errors_on_outside_area(ruled):
 def test_warns_on_unconfirmed_record_two_weeks_before(ruled):
     result, lines = run(ruled, today=dt.date(2023, 5, 20))
     (line,) = only(lines, "unconfirmed")
-    assert line.startswith(PATH.format("cms-2023")) and "starts in 10 day(s)" in line and result.ok
+    assert line.startswith(PATH.format("cms-2023")) and "starts in 10 days" in line and result.ok
     path = ruled.root / PATH.format("cms-2023")
     path.write_text(path.read_text(encoding="utf-8") + "confirmed: 2023-05-12\n", encoding="utf-8")
     _, lines = run(ruled, today=dt.date(2023, 5, 20))
