@@ -26,6 +26,7 @@ from .yamldoc import STR_TAG, MarkedList, MarkedMap, text_position
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 UNIT_CODE = re.compile(r"^[A-Z]+-[0-9]+[A-Z]*$")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 LIST_PUNCTUATION = re.compile(r"[、，；]")
 CERTIFICATE_NUMBER = re.compile(r"^[0-9A-Z]+(?:-[0-9A-Z]+)*$")
 CERTIFICATE_NUMBER_LENGTH = (6, 32)   # (the certificate lookup's script checks the same)
@@ -296,6 +297,12 @@ class Checker:
             except ValueError:
                 pass
         forms = "YYYY-MM-DD" + (" or YYYY-MM when only the month is known" if allow_month else "")
+        if isinstance(value, str):
+            # (typed in full-width digits, ２０２３－０５－３０: say the date it is)
+            narrow = unicodedata.normalize("NFKC", value).strip().replace("－", "-")
+            if narrow != value.strip() and (ISO_DATE.match(narrow) or (allow_month and MONTH.match(narrow))):
+                self.err(key, "bad-date", f"'{value}' is written in full-width characters; write {narrow}")
+                return None
         shown = f"'{value}'" if isinstance(value, (str, int, float)) else describe(value)
         self.err(key, "bad-date", f"{shown} is not a date; write {forms}")
         return None
@@ -645,8 +652,10 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     hosts = c.text_list("hosts")
     recommender = c.string("recommender")
     if recommender is not None and recommender not in content.units:
-        # (a-06 is A-06, before any code that merely looks alike)
-        hint = [k for k in content.units if k.upper() == recommender.strip().upper()][:1] or \
+        # (a-06, a-6 and Ａ－０６, typed in full-width, are A-06, before any code that merely looks alike)
+        typed = unicodedata.normalize("NFKC", recommender).strip().upper().replace("－", "-").replace("–", "-")
+        padded = re.sub(r"-(\d)$", r"-0\1", typed)
+        hint = [k for k in content.units if k.upper() in (typed, padded)][:1] or \
             difflib.get_close_matches(recommender, sorted(content.units), n=1)
         c.err("recommender", "unknown-unit",
               f"'{recommender}' is not a unit of units.yaml" + (f"; did you mean '{hint[0]}'?" if hint else ""))
