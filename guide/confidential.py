@@ -93,11 +93,13 @@ def _report(problems: Problems, path, where, rule: Rule, what: str) -> None:
                    "it must never be published: remove it from the file")
 
 
-# Full-width forms of ASCII (and the ideographic space) as ASCII: a Chinese
-# input method in full-width mode types a phone number as １３８…, which a
-# rule's [0-9] would not see. One character for one, so positions hold.
-_FULL_WIDTH = {**{i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
-_HAS_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+# Full-width digits and Latin letters as ASCII: a Chinese input method in
+# full-width mode types a phone number as １３８…, which a rule's [0-9] would
+# not see. Not the full-width punctuation (：，（）), which Chinese text and a
+# project's rules are written with. One character for one, so positions hold.
+_FULL_WIDTH = {i: i - 0xFEE0 for lo, hi in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+               for i in range(lo, hi + 1)}
+_HAS_FULL_WIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 
 def as_half_width(text: str) -> str:
@@ -180,16 +182,26 @@ def withhold_matches(problems: Problems, rules: list[Rule]) -> None:
             continue
         message = now.get(p.message) or last.get(p.message)
         if message is None:
-            message, hay = p.message, _Haystack(p.message, None)
+            message, hay = p.message, _Haystack(as_half_width(p.message), None)
             for rule in patterns:
                 # (the prefilter first: it is most of what a clean message costs)
-                if _prefilter(rule.pattern).may_match(hay) and rule.pattern.search(message):
-                    message = rule.pattern.sub(lambda _m, shown=f"[{rule.label}]": shown, message)
-                    hay = _Haystack(message, None)
+                if _prefilter(rule.pattern).may_match(hay) and rule.pattern.search(hay.text):
+                    message = _withheld(rule, message)
+                    hay = _Haystack(as_half_width(message), None)
         now[p.message] = message
         if message != p.message:
             problems.items[i] = dataclasses.replace(p, message=message)
     _WITHHELD["rules"], _WITHHELD["messages"] = key, now
+
+
+def _withheld(rule: Rule, message: str) -> str:
+    """``message`` with what ``rule`` matches (in its half-width reading, whose
+    positions are the message's) replaced by the rule's label."""
+    out, at = [], 0
+    for m in rule.pattern.finditer(as_half_width(message)):
+        out += [message[at:m.start()], f"[{rule.label}]"]
+        at = m.end()
+    return "".join(out) + message[at:]
 
 
 def scan_output(files: dict[str, bytes], out: Path, problems: Problems, rules: list[Rule]) -> None:

@@ -71,10 +71,23 @@ def test_errors_on_confidential_text_typed_in_full_width_characters(guarded):
                        .replace("hosts: [厦门大学]", "hosts: [厦门大学（邀请码：ＺＺ９９９９）]"))
     assert [line.split(": confidential: ")[1].split(" matches")[0] for line in failing(guarded)] == \
         ["'venue'", "'hosts[1]'"]
+    # A warning quoting the text shows the rule's label there too, not the number.
+    guarded.conference("cms-2023", GOOD.replace("venue: 厦门大学", f"venue: 厦门大学（联系人 {wide}）"))
+    result = guarded.build()
+    (warning,) = [p.message for p in result.problems.items if p.code == "missing-translation"]
+    assert wide not in warning and "厦门大学（联系人 [mobile phone number]）" in warning, warning
     guarded.conference("cms-2023", GOOD)
     guarded.translations(dict(EN, 厦门=f"Xiamen (call {wide})"))
     (line,) = failing(guarded)
     assert line.startswith("locales/en/LC_MESSAGES/content.po:") and "mobile phone number" in line
+
+
+def test_a_rule_written_with_chinese_punctuation_still_matches():
+    """Only digits and letters are read half-width: a rule's ： or （ stays as written."""
+    import re as _re
+    from guide.confidential import as_half_width
+    text = "会议内部编号：123456（１２３）"
+    assert _re.search("内部编号：[0-9]+", as_half_width(text)) and "（123）" in as_half_width(text)
 
 
 def test_problems_quoting_a_text_show_the_rule_not_what_it_matched(guarded):
