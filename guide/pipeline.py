@@ -797,6 +797,18 @@ def _template_frame(exc: Exception, templates: Path) -> tuple[Path, int]:
     return where, line
 
 
+def _raised_by_a_template(exc: Exception) -> bool:
+    """Whether the innermost frame of ``exc`` is a template's (or Jinja's own
+    runtime, which a template's operation runs in), not a function of ours."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return False
+    filename = tb.tb_frame.f_code.co_filename
+    return filename.endswith((".html", ".xml", ".txt")) or f"{os.sep}jinja2{os.sep}" in filename
+
+
 # -- rendering on every core -------------------------------------------------------
 # Below this many outputs to make, or this many conferences printed by the
 # whole-guide files among them (OutputJob.weight of the bulk jobs, some
@@ -868,10 +880,11 @@ def _make_chunk(chunk: tuple[int, ...], staging_thread: bool = False):
             except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
                 # A project's template doing what Python refuses ([...] + a tuple,
                 # a division by zero): its line, not a traceback. Raised in our
-                # own code (no template frame), it is a bug of ours: raised on.
-                where, line = _template_frame(exc, templates)
-                if where == templates:
+                # own code (a function a template called), it is a bug of ours:
+                # raised on.
+                if not _raised_by_a_template(exc):
                     raise
+                where, line = _template_frame(exc, templates)
                 problems.error(where, (line, 1), "template-error", f"{type(exc).__name__}: {exc}")
                 staging.append(None)
                 continue

@@ -392,6 +392,10 @@ def search_characters(texts) -> str:
     return " · ".join(" ".join(_SEARCH_TOKEN.findall(text)) for text in texts if text)
 
 
+# The filters a page's environment adds to Jinja's (Renderer._make_env).
+PAGE_FILTERS = ("dates", "iso_dates", "month_name", "num", "day")
+
+
 def check_templates(templates: Path, problems: Problems) -> None:
     """What ``check`` can tell of the templates without rendering a page: each
     one parses, and the templates it extends, includes or imports by name
@@ -399,12 +403,16 @@ def check_templates(templates: Path, problems: Problems) -> None:
     broken tag, and the build then failed.)"""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), extensions=["jinja2.ext.i18n"],
                              trim_blocks=True, lstrip_blocks=True)
-    names = set(env.list_templates(extensions=("html", "xml", "txt", "ics", "js")))
-    for name in sorted(names):
+    # (compiled, a template names its filters: an unknown one is an error then)
+    env.filters.update(dict.fromkeys(PAGE_FILTERS, lambda value, *args: value))
+    # The templates, not assets/: those are published as they are, never rendered.
+    names = {n for n in env.list_templates() if "assets" not in n.split("/")}
+    for name in sorted(n for n in names if n.endswith((".html", ".xml"))):
         path = templates / name
         source = path.read_text(encoding="utf-8", errors="replace")
         try:
             tree = env.parse(source, name, str(path))
+            env.compile(tree, name, str(path))
         except jinja2.TemplateSyntaxError as exc:
             problems.error(path, (exc.lineno or 1, 1), "template-syntax", exc.message or str(exc))
             continue
@@ -885,6 +893,7 @@ class Renderer:
                 tp(text) if isinstance(text, Text) or text is None else text for text in texts),
             certificate_number=(CERTIFICATE_NUMBER.pattern, *CERTIFICATE_NUMBER_LENGTH))
         env.filters.update(dates=dates, iso_dates=iso_dates, month_name=month_name, num=num, day=day)
+        assert set(env.filters) >= set(PAGE_FILTERS)   # (what check_templates compiles with)
         self.formats[lang] = LangFormats(
             lang=lang, html_lang=HTML_LANG[lang], tp=tp,
             translated=lambda text: (lambda v: v[0] if v[1] else None)(tr.lookup(text)),

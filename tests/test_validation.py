@@ -119,10 +119,17 @@ def test_check_errors_on_template_syntax_and_a_missing_include(project):
     field = project.root / "templates/field.html"
     field.write_text(field.read_text(encoding="utf-8").replace(
         '{% extends "base.html" %}', '{% extends "base.html" %}\n{% include "nothere.html" %}', 1), encoding="utf-8")
+    unit = project.root / "templates/unit.html"
+    unit.write_text(unit.read_text(encoding="utf-8").replace("{% block main %}", "{% block main %}{{ 1 | nosuchfilter }}", 1),
+                    encoding="utf-8")
+    # (assets are published as they are: a script's "{#" is no template's)
+    project.write("templates/assets/vendor.min.js", "function f(a){{a()}}\n// {# x #\n")
     out = project.cli("check")
     assert out.returncode == 1, out.stderr
     assert "templates/home.html:2:1: template-syntax: " in out.stderr
     assert "templates/field.html:2:1: template-error: TemplateNotFound: nothere.html" in out.stderr
+    assert "template-syntax: No filter named 'nosuchfilter'" in out.stderr
+    assert "vendor.min.js" not in out.stderr and out.stderr.count("template-") == 3, out.stderr
     built = project.cli()
     assert "templates/home.html:2:1: template-syntax: " in built.stderr and "nothere.html" in built.stderr
 
