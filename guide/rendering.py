@@ -374,6 +374,8 @@ def _link_filter(own_site: bool):
 # compatibility forms), and the runs of letters and digits between them.
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _SEARCH_TOKEN = re.compile(f"[{_HAN}]|(?:(?![{_HAN}])[^\\W_])+")
+# A description's link targets and addresses: no words a reader searches for.
+_ADDRESSES = re.compile(r"\]\([^)]*\)|<[^>]*>|(?:https?|mailto):\S+")
 
 
 def search_characters(texts) -> str:
@@ -389,7 +391,7 @@ def search_characters(texts) -> str:
     are parted by " · ", which is no word (a phrase may run on from one text
     to the next) but shows in a result's excerpt, which search.js joins the
     characters of again."""
-    return " · ".join(" ".join(_SEARCH_TOKEN.findall(text)) for text in texts if text)
+    return " · ".join(" ".join(_SEARCH_TOKEN.findall(_ADDRESSES.sub(" ", text))) for text in texts if text)
 
 
 # The filters a page's environment adds to Jinja's (Renderer._make_env).

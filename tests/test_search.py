@@ -337,3 +337,5 @@ def test_chinese_text_is_indexed_one_character_at_a_time_beside_the_page():
     assert search_characters(["2023中关村论坛", None, "北京", "ICML 2023会议（A）"]) == \
         "2023 中 关 村 论 坛 · 北 京 · ICML 2023 会 议 A"
     assert search_characters(["𠀀字"]) == "𠀀 字"   # (beyond the BMP too)
+    # (a description's addresses are no words to search)
+    assert search_characters(["见[官网](https://x.example/a)或 <https://y.example/> mailto:a@b.example"]) == "见 官 网 或"

@@ -44,10 +44,8 @@ function readUrl() {
 // are names in this page's language: each option carries its name on the
 // other page (data-other). English pages have no Chinese characters: such a
 // query would find nothing there, and the English search starts empty instead.
-const HAN = /\p{Script=Han}/u;
-
 function keptInOtherLanguage(q, hreflang) {
-  return q && !(hreflang.startsWith("en") && HAN.test(q)) ? q : "";
+  return q && !(hreflang.startsWith("en") && HAS_HAN.test(q)) ? q : "";
 }
 
 function keepInLanguageLinks(q) {
@@ -93,7 +91,7 @@ function showCounts(counts) {
   }
 }
 
-// A query with Chinese characters is asked first as the phrase of its
+// A Chinese query of one run (no spaces) is asked first as the phrase of its
 // characters, which the pages index one by one beside their text (see
 // rendering.search_characters): Pagefind's two word-cutters, jieba when it
 // indexes and the browser's when it searches, disagree, and 中关村 found no
@@ -104,15 +102,21 @@ const TOKEN = new RegExp(`[${HAN_RANGES}]|(?:(?![${HAN_RANGES}])[\\p{L}\\p{N}])+
 const HAS_HAN = new RegExp(`[${HAN_RANGES}]`, "u");
 
 // On the Chinese pages an excerpt often quotes the characters indexed one by
-// one (characterPhrase): joined again, as in the name. Pagefind parts the
-// page's blocks with ". ", a full stop in Chinese.
-// (Pagefind marks each character with the space after it: <mark>中 </mark>)
-const SPACED = new RegExp(`(?<=[${HAN_RANGES}](?:</?mark>)*)\\s+(?=(?:</?mark>)*[\\p{L}\\p{N}])|`
-  + `(?<=[\\p{L}\\p{N}](?:</?mark>)*)\\s+(?=(?:</?mark>)*[${HAN_RANGES}])`, "gu");
-const BLOCK_END = new RegExp(`(?<=[${HAN_RANGES}）](?:</?mark>)*)\\. `, "gu");
+// one: joined again, as in the name. (Pagefind marks each with the space after
+// it, <mark>中 </mark>; and parts the page's blocks with ". ", a full stop in
+// Chinese.) No lookbehind: Safari before 16.4 refuses the whole script.
+// Only runs of lone characters (and the letters and digits between them,
+// 2023 中 关 村) are joined: the spaces Pagefind puts between the page's own
+// words (机制性会议 管理科学) stay.
+const MARKS = "(?:</?mark>)*";
+const ITEM = `${MARKS}(?:[${HAN_RANGES}]|(?:(?![${HAN_RANGES}])[\\p{L}\\p{N}])+)${MARKS}`;
+const LONE_CHARACTERS = new RegExp(`(^|[^\\p{L}\\p{N}>])((?:${ITEM}\\s+)+${ITEM})(?![\\p{L}\\p{N}])`, "gu");
+const BLOCK_END = new RegExp(`([${HAN_RANGES}）]${MARKS})\\. `, "gu");
 
 function joinedCharacters(html) {
-  return config.lang.startsWith("zh") ? html.replace(SPACED, "").replace(BLOCK_END, "。") : html;
+  if (!config.lang.startsWith("zh")) return html;
+  return html.replace(LONE_CHARACTERS, (run, before, items) =>
+    HAS_HAN.test(items) ? before + items.replace(/\s+/g, "") : run).replace(BLOCK_END, "$1。");
 }
 
 // Pagefind's excerpt is HTML with <mark> around matches: keep text and marks only.
@@ -192,8 +196,11 @@ async function showMore(mine, byReader = false) {
 }
 
 function characterPhrase(q) {
-  if (!HAS_HAN.test(q)) return null;
-  return `"${(q.match(TOKEN) || []).join(" ")}"`;
+  // (Chinese pages only; and a query of several parts is a search for each:
+  // one phrase of all of them would find only the pages holding them side by side)
+  if (!config.lang.startsWith("zh") || !HAS_HAN.test(q) || /\s/u.test(q)) return null;
+  const tokens = q.match(TOKEN);
+  return tokens ? `"${tokens.join(" ")}"` : null;
 }
 
 async function searchFor(q, options) {
