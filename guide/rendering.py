@@ -309,31 +309,26 @@ def format_kind(c: Conference, lang: str, gt) -> str:
 EVENT_STATUS = {"accredited": "EventScheduled", "postponed": "EventRescheduled", "cancelled": "EventCancelled"}
 
 
-def _schema_date(span: DateSpan, end: bool = False) -> str:
-    day = span.end if end else span.start
-    # (ISO 8601's reduced precision, "2023-07", where only the month is announced)
-    return day.isoformat() if span.precision == "day" else day.strftime("%Y-%m")
-
-
 def event_data(c: Conference, tp: Callable[[Text | None], str], page: str) -> Markup:
     """The conference as a schema.org Event in JSON-LD, for search engines'
     event listings: the dates (start and end, which the page's ``<time>`` cannot
     both carry), place, organizers and status of the record in this language.
-    Empty for a withdrawn record. Escaped for a ``<script>`` element: no ``<``,
-    ``>`` or ``&``, and no U+2028/U+2029, whatever a record's text holds."""
+    Empty for a withdrawn record, and for one without the days or the city
+    (search engines require both: a month would be read as its first day).
+    Escaped for a ``<script>`` element: no ``<``, ``>`` or ``&``, and no
+    U+2028/U+2029, whatever a record's text holds."""
     status = EVENT_STATUS.get(c.status)
-    if status is None:
+    if status is None or c.dates.precision != "day" or not c.city:
         return Markup("")
     data = {"@context": "https://schema.org", "@type": "Event", "name": tp(c.name),
-            "startDate": _schema_date(c.dates), "endDate": _schema_date(c.dates, end=True),
+            "startDate": c.dates.start.isoformat(), "endDate": c.dates.end.isoformat(),
             "eventStatus": "https://schema.org/" + status}
-    if c.status == "postponed" and c.postponed_from:
-        data["previousStartDate"] = _schema_date(c.postponed_from)
-    if c.city:
-        place = {"@type": "Place", "address": {"@type": "PostalAddress", "addressLocality": tp(c.city)}}
-        if c.venue:
-            place["name"] = tp(c.venue)
-        data["location"] = place
+    if c.status == "postponed" and c.postponed_from and c.postponed_from.precision == "day":
+        data["previousStartDate"] = c.postponed_from.start.isoformat()
+    place = {"@type": "Place", "address": {"@type": "PostalAddress", "addressLocality": tp(c.city)}}
+    if c.venue:
+        place["name"] = tp(c.venue)
+    data["location"] = place
     data["organizer"] = [{"@type": "Organization", "name": tp(o)} for o in c.organizers]
     data["url"] = page
     if c.website:

@@ -663,8 +663,12 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     website = c.url("website")
     description = c.text("description", required=False, multiline=True)
     status = c.choice("status", STATUSES, required=False, default="accredited")
-    formats = ("conference", *edition.rules.ineligible_formats)
-    fmt = c.choice("format", formats, required=False, default="conference")
+    if edition.rules is _UNKNOWN_RULES:
+        # (a stand-in's: which formats the edition names is not known)
+        fmt = c.string("format", required=False) or "conference"
+    else:
+        formats = ("conference", *edition.rules.ineligible_formats)
+        fmt = c.choice("format", formats, required=False, default="conference")
     held = c.integer("editions_held", minimum=0, maximum=MAX_EDITIONS)
     if held is not None and kind == "one-off":
         c.err("editions_held", "bad-value", "a one-off conference has no earlier editions")
@@ -826,7 +830,10 @@ def _stand_in_edition(redition) -> Edition:
     eid = redition.dir.name
     return Edition(id=eid, year=int(eid) if eid.isdigit() else 0, title=Text(eid), sample=False,
                    window=DateSpan(dt.date.min, dt.date.max), recurring_cutoff=None, fields=[],
-                   source=Source(str(redition.dir / "edition.yaml"), 1, 1))
+                   source=Source(str(redition.dir / "edition.yaml"), 1, 1), rules=_UNKNOWN_RULES)
+
+
+_UNKNOWN_RULES = Rules()   # (a stand-in edition's: validate_conference checks nothing they hold)
 
 
 def validate(raw: RawProject, problems: Problems) -> Content:

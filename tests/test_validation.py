@@ -140,6 +140,9 @@ def test_an_edition_whose_data_does_not_check_hides_no_error_of_its_records(proj
     edition = project.root / "content/editions/2023/edition.yaml"
     edition.write_text(edition.read_text(encoding="utf-8").replace("year: 2023", "year 2023", 1), encoding="utf-8")
     record(project, replace(GOOD, "recommender: A-01", "recommender: A-99").replace("cms-2023", "bad-2023"))
+    # (what depends on the edition is not checked against a stand-in: a format it may name)
+    cms = project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    cms.write_text(cms.read_text(encoding="utf-8") + "format: training\n", encoding="utf-8")
     result = project.build(write=False)
     codes = sorted((p.code, p.path) for p in result.problems.errors)
     assert codes == [("unknown-unit", BAD), ("yaml-syntax", "content/editions/2023/edition.yaml")], codes
