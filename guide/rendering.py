@@ -342,14 +342,17 @@ def event_data(c: Conference, tp: Callable[[Text | None], str], page: str) -> Ma
 
 # A mailto link that adds recipients (or headers, by an encoded line break):
 # a description's "write to us" would copy someone else in.
-_MAILTO_HEADERS = re.compile(r"[?&](?:to|cc|bcc)=|%0[ad]", re.I)
+_MAILTO_HEADERS = re.compile(r"[?&](?:to|cc|bcc)=|%0[ad]|[,;]|%2c|%3b", re.I)
+
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
 
 
 def _link_filter(own_site: bool):
     """nh3 keeps relative addresses whatever the schemes allowed: a record's
     description links only to http(s) and mailto addresses; a page of the
-    project (the About page) also to the site's own, from its root ("/en/…"),
-    never a scheme-relative "//host"."""
+    project (the About page) also to the site's own pages and anchors ("/en/…",
+    "../search/", "#columns"), never a scheme-relative "//host"."""
     def keep(tag: str, attribute: str, value: str) -> str | None:
         if attribute != "href":
             return value
@@ -359,7 +362,8 @@ def _link_filter(own_site: bool):
             return value
         if lower.startswith("mailto:"):
             return None if _MAILTO_HEADERS.search(bare) else value
-        if own_site and bare.startswith("/") and not bare.startswith("//") and "\\" not in bare:
+        # (the project's pages: a path or anchor within the site, no other host)
+        if own_site and not _SCHEME.match(bare) and not bare.startswith(("//", "\\")) and "\\" not in bare:
             return value
         return None
     return keep

@@ -300,6 +300,8 @@ def test_csp_meta_blocks_inline_script_and_handlers_in_chromium(hostile, browser
     ('<a href=" //evil.example/sp">x</a>', None),
     ("[x](mailto:a@b.example?bcc=v@evil.example)", None),  # recipients added
     ("[x](mailto:a@b.example?subject=x%0D%0ABcc:y@evil.example)", None),
+    ("[x](mailto:a@b.example,c@evil.example)", None),
+    ("[x](mailto:a@b.example%2Cc@evil.example)", None),
     ("[x](mailto:a@b.example?subject=hi)", "mailto:a@b.example?subject=hi"),
     ("[x](https://ok.example/a)", "https://ok.example/a"),
 ])
@@ -314,4 +316,7 @@ def test_a_description_links_only_to_http_and_mailto_addresses(markdown, href):
 def test_a_page_of_the_project_may_link_within_the_site_but_not_to_another_host_without_a_scheme():
     from guide.rendering import render_markdown
     assert 'href="/en/2023/"' in str(render_markdown("[x](/en/2023/)"))
+    assert 'href="../search/"' in str(render_markdown("[x](../search/)"))
+    assert 'href="#columns"' in str(render_markdown("[x](#columns)"))
+    assert "href" not in str(render_markdown("[x](javascript:alert(1))")).replace("noopener", "")
     assert "href" not in str(render_markdown("[x](//evil.example/)")).replace("noopener", "")
