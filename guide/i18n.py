@@ -242,12 +242,21 @@ def status(root: Path, content, catalogs: Catalogs) -> list[DomainStatus]:
 
 def check_translations(content, catalogs: Catalogs, problems: Problems) -> None:
     """Each untranslated or fuzzy text is a warning at its first use (an error in --strict)."""
+    # (the texts that may hold line breaks: descriptions; every other is one line)
+    paragraphs = {c.description for e in content.editions for c in e.conferences if c.description}
     for lang in DOMAINS["content"][1]:
         if (lang, "content") in catalogs.unreadable:
             continue
+        catalog = catalogs.catalogs.get((lang, "content"))
         for text, uses in sorted(content.text_uses.items(), key=lambda kv: (kv[0].zh, kv[0].context or "")):
             state = catalogs.status(lang, "content", text.zh, text.context)
             if state == "translated":
+                message = catalog.get(text.zh, context=text.context)
+                if "\n" in message.string and text not in paragraphs:
+                    # (as in the record: a name on two lines prints so on a certificate)
+                    problems.add(catalogs.paths[(lang, "content")], message.lineno or 1, 1, "line-break",
+                                 f"the translation of '{text.zh[:60]}' is one line of text, as its source is; "
+                                 "join its lines", "error")
                 continue
             first = uses[0]
             more = f" (and {len(uses) - 1} more use{'s' if len(uses) > 2 else ''})" if len(uses) > 1 else ""

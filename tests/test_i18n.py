@@ -272,8 +272,17 @@ def test_errors_on_an_invisible_or_control_character_in_a_translation(project):
         (problem,) = result.problems.errors
         assert (problem.code, problem.line) == ("po-invisible-character", 7), problem.format()
         assert f"U+{ord(bad):04X}" in problem.message
-    project.translations({"厦门": "Xiamen\\nCity", "重庆": "Chongqing"})   # (a description's lines)
+    # A line break: in a description's translation, as in the description...
+    cms = project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    cms.write_text(cms.read_text(encoding="utf-8") + "description: 第一段。\n", encoding="utf-8")
+    project.translations({"厦门": "Xiamen", "重庆": "Chongqing", "第一段。": "One.\\n\\nTwo."})
     assert project.build(write=False).ok
+    # ... not in a city's (one line, as the record's)
+    project.translations({"厦门": "Xiamen\\nCity", "重庆": "Chongqing", "第一段。": "One."})
+    result = project.build(write=False)
+    (problem,) = result.problems.errors
+    assert (problem.code, problem.path, problem.line) == ("line-break", "locales/en/LC_MESSAGES/content.po", 6), \
+        problem.format()
 
 
 def test_a_long_text_without_translation_is_quoted_in_part(project):
