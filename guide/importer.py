@@ -66,7 +66,8 @@ COLUMNS = (
 )
 LIST_SEPARATORS = re.compile(r"\s*[、；;，,\n]\s*")
 # Noise that copy and paste brings along; other invisible characters are reported.
-STRIPPED = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+# (the soft hyphen too: text pasted from a web page or Word brings it)
+STRIPPED = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
 COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 MONTH_ONLY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
@@ -242,12 +243,14 @@ def _clean(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = unicodedata.normalize("NFC", str(value)).translate(STRIPPED).replace("\u00a0", " ")
-    text = text.strip()
+    # (a line or paragraph separator is a line break: one_line and text_list part there)
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n").strip()
     bad = INVISIBLE.search(text)
     if bad:
         raise CellError("invisible-character", f"contains the invisible character U+{ord(bad.group()):04X}; remove it")
-    if any(unicodedata.category(c) == "Cc" for c in text if c not in "\n\t"):
-        raise CellError("control-character", "contains a control character")
+    control = next((c for c in text if c not in "\n\t" and unicodedata.category(c) == "Cc"), None)
+    if control is not None:
+        raise CellError("control-character", f"contains the control character U+{ord(control):04X}; remove it")
     return text
 
 

@@ -38,7 +38,9 @@ CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Braille blanks, the Mongolian vowel separator, the byte order mark. Two names
 # differing by one would be two conferences, and a U+202E reverses what follows.
 INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
-                       "\u202a-\u202e\u2060-\u2064\u2066-\u206f\u2800\u3164\ufeff\uffa0\ufff9-\ufffb]")
+                       "\u202a-\u202e\u2060-\u2064\u2066-\u206f\u2800\u3164\ufeff\uffa0\ufff9-\ufffb"
+                       # (the tag characters, which hide text in plain sight)
+                       "\U000e0001\U000e0020-\U000e007f]")
 # Unicode's control characters (category Cc: C0, DEL, C1) but the newline,
 # and the line and paragraph separators, as one class: checking each
 # character's category cost 0.1 s per 10,000 records.
@@ -146,14 +148,13 @@ class Checker:
                                 f"{key}: contains the invisible character U+{ord(ch):04X}; remove it")
             return None
         if CONTROL.search(value):
+            ch = CONTROL.search(value).group()
             self.problems.error(self.path, where, "control-character",
-                                f"{key}: contains a control character")
+                                f"{key}: contains the control character U+{ord(ch):04X}; remove it")
             return None
         if not multiline and "\n" in value:
             # (a name on two lines prints so on a certificate, and in one on its page)
-            self.problems.error(self.path, where, "line-break",
-                                f"{key}: is one line of text; join its lines (a YAML '|' block keeps "
-                                "line breaks, a '>' block or a plain value spread over lines does not)")
+            self.problems.error(self.path, where, "line-break", f"{key}: is one line of text; join its lines")
             return None
         return value
 

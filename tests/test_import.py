@@ -293,3 +293,12 @@ def test_yaml_patch_quotes_what_yaml_would_misread():
                          ["id", "name", "start", "end", "city", "hosts"])
     assert out == ('id: x   # keep\nname: "NO"\nstart: 2023-01-02\nend: "2023-02"\ncity: "0101"\n'
                    'hosts: ["a, b", "true"]\n')
+
+
+def test_pasted_text_loses_soft_hyphens_and_its_line_separators_part_lists():
+    """Cells pasted from a web page or Word: a soft hyphen (refused in records)
+    is dropped, and U+2028 is the line break it stands for."""
+    from guide.importer import one_line, text_list
+    assert one_line("中国化学\u00ad会学术年会") == "中国化学会学术年会"
+    assert one_line("第一行\u2028第二行") == "第一行 第二行"
+    assert text_list("中国化学会\u2029中国数学会") == ["中国化学会", "中国数学会"]

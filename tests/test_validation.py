@@ -264,18 +264,21 @@ def test_the_control_character_class_is_unicodes_cc_category_but_the_newline():
         assert bool(CONTROL.fullmatch(c)) == expected, f"U+{i:04X}"
 
 
-def test_every_format_character_of_the_bmp_but_the_joiners_of_scripts_we_print_is_invisible():
+def test_every_format_character_but_the_visible_signs_of_scripts_we_print_is_invisible():
     """Category Cf (soft hyphen, U+061C, direction and zero-width marks, …) is
     refused, as are the blanks that look like nothing (Hangul fillers, Braille blank)."""
     import unicodedata
     from guide.validation import INVISIBLE
-    # (Arabic and Syriac marks that are visible signs; we refuse none of them, nor
-    # the Egyptian and musical format characters outside the BMP)
+    import sys
+    # (Arabic, Syriac and Kaithi marks that are visible signs; nor the format
+    # characters of scripts we print none of: Egyptian, Shorthand, musical)
     visible = {0x0600, 0x0601, 0x0602, 0x0603, 0x0604, 0x0605, 0x06DD, 0x070F, 0x0890, 0x0891, 0x08E2, 0x110BD, 0x110CD}
-    for i in range(0x10000):
+    elsewhere = range(0x10000, 0xE0000)
+    for i in range(sys.maxunicode + 1):
         c = chr(i)
-        if unicodedata.category(c) == "Cf" and i not in visible:
+        if unicodedata.category(c) == "Cf" and i not in visible and i not in elsewhere:
             assert INVISIBLE.fullmatch(c), f"U+{i:04X}"
+    assert INVISIBLE.fullmatch("\U000e0041")   # (a tag letter: text hidden in plain sight)
     for blank in "\u115f\u1160\u3164\uffa0\u2800\u034f":
         assert INVISIBLE.fullmatch(blank), f"U+{ord(blank):04X}"
 
