@@ -110,23 +110,24 @@ class _AnyValue(dict):
 
 
 def _entry_keys(text: str):
-    """(msgctxt, msgid, line of msgid) of each entry, as written (escapes kept):
+    """(msgctxt, msgid, line of msgid) of each entry, its strings joined as
+    written (escapes kept; one msgid on one line or on several is the same):
     Babel keeps one of two equal entries without a word."""
     field = context = msgid = None
     line = 0
     for number, raw in enumerate(text.split("\n"), 1):
         raw = raw.strip()
         if raw.startswith("msgctxt"):
-            field, context = "msgctxt", raw[7:].strip()
+            field, context = "msgctxt", raw[7:].strip()[1:-1]
         elif raw.startswith("msgid") and not raw.startswith("msgid_plural"):
             if field != "msgctxt":
                 context = None
-            field, msgid, line = "msgid", raw[5:].strip(), number
+            field, msgid, line = "msgid", raw[5:].strip()[1:-1], number
         elif raw.startswith('"') and field in ("msgctxt", "msgid"):
             if field == "msgctxt":
-                context += raw
+                context += raw[1:-1]
             else:
-                msgid += raw
+                msgid += raw[1:-1]
         elif raw.startswith(("msgid_plural", "msgstr")):
             if field == "msgid":
                 yield context, msgid, line
@@ -147,12 +148,12 @@ def check_entries(text: str, catalog: Catalog, path: Path, problems: Problems, f
 
     seen: dict[tuple, int] = {}
     for context, msgid, line in _entry_keys(text):
-        if msgid == '""' and context is None:
+        if msgid == "" and context is None:
             continue   # (the header)
         first = seen.setdefault((context, msgid), line)
         if first != line:
             problems.error(path, (line, 1), "po-duplicate",
-                           f"msgid {msgid[:60]} is already at line {first}; keep one (this one is ignored)")
+                           f'msgid "{msgid[:60]}" is already at line {first}; keep one (this one is ignored)')
     lines = text.split("\n")
 
     def msgstr_at(message, k: int) -> tuple[int, int]:

@@ -261,6 +261,11 @@ def test_errors_on_a_duplicate_entry_in_a_catalog(project):
     (problem,) = result.problems.errors
     assert problem.code == "po-duplicate" and "already at line 6" in problem.message, problem.format()
     assert problem.line == path.read_text(encoding="utf-8").split("\n").index('msgid "厦门"', 7) + 1
+    # (one msgid written on one line, then wrapped, is the same)
+    project.translations({"厦门": "Xiamen", "重庆": "Chongqing"})
+    path.write_text(path.read_text(encoding="utf-8") + '\nmsgid ""\n"厦"\n"门"\nmsgstr "Amoy"\n', encoding="utf-8")
+    (problem,) = project.build(write=False).problems.errors
+    assert problem.code == "po-duplicate", problem.format()
 
 
 def test_errors_on_an_invisible_or_control_character_in_a_translation(project):
