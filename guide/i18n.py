@@ -254,17 +254,18 @@ def _translations_with_line_breaks(catalog) -> dict[tuple, int]:
 
 def check_translations(content, catalogs: Catalogs, problems: Problems) -> None:
     """Each untranslated or fuzzy text is a warning at its first use (an error in --strict)."""
-    # (the texts that may hold line breaks: descriptions; every other is one line)
-    paragraphs = {c.description for e in content.editions for c in e.conferences if c.description}
     for lang in DOMAINS["content"][1]:
         if (lang, "content") in catalogs.unreadable:
             continue
         catalog = catalogs.catalogs.get((lang, "content"))
         broken = _translations_with_line_breaks(catalog) if catalog is not None else {}
+        # (the texts that may hold line breaks: descriptions; every other is one line)
+        paragraphs = {c.description for e in content.editions for c in e.conferences if c.description} \
+            if broken else set()
         for text, uses in sorted(content.text_uses.items(), key=lambda kv: (kv[0].zh, kv[0].context or "")):
             state = catalogs.status(lang, "content", text.zh, text.context)
             if state == "translated":
-                line = broken.get((text.zh, text.context))
+                line = broken.get((text.zh, text.context)) if broken else None
                 if line is not None and text not in paragraphs:
                     # (as in the record: a name on two lines prints so on a certificate)
                     problems.add(catalogs.paths[(lang, "content")], line, 1, "line-break",
