@@ -266,7 +266,8 @@ def check_translations(content, catalogs: Catalogs, problems: Problems) -> None:
             state = catalogs.status(lang, "content", text.zh, text.context)
             if state == "translated":
                 line = broken.get((text.zh, text.context)) if broken else None
-                if line is not None and text not in paragraphs:
+                # (a text of several lines is a description's, whether or not its record joined an edition)
+                if line is not None and text not in paragraphs and "\n" not in text.zh:
                     # (as in the record: a name on two lines prints so on a certificate)
                     problems.add(catalogs.paths[(lang, "content")], line, 1, "line-break",
                                  f"the translation of '{text.zh[:60]}' is one line of text, as its source is; "

@@ -244,7 +244,7 @@ def _clean(value) -> str:
         value = int(value)
     text = unicodedata.normalize("NFC", str(value)).translate(STRIPPED).replace("\u00a0", " ")
     # (a line or paragraph separator is a line break: one_line and text_list part there)
-    text = text.replace("\u2028", "\n").replace("\u2029", "\n").strip()
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n").strip()
     bad = INVISIBLE.search(text)
     if bad:
         raise CellError("invisible-character", f"contains the invisible character U+{ord(bad.group()):04X}; remove it")

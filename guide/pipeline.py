@@ -798,15 +798,26 @@ def _template_frame(exc: Exception, templates: Path) -> tuple[Path, int]:
 
 
 def _raised_by_a_template(exc: Exception) -> bool:
-    """Whether the innermost frame of ``exc`` is a template's (or Jinja's own
-    runtime, which a template's operation runs in), not a function of ours."""
+    """Whether ``exc`` was raised by a template: the innermost frame outside
+    Jinja, MarkupSafe and the gettext a template calls (a message's %-format
+    fails there: _("10%")) is a template's, not a function of ours that a
+    template called."""
+    frames = []
     tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
+    while tb is not None:
+        frames.append((tb.tb_frame.f_code.co_filename, tb.tb_frame.f_code.co_name))
         tb = tb.tb_next
-    if tb is None:
-        return False
-    filename = tb.tb_frame.f_code.co_filename
-    return filename.endswith((".html", ".xml", ".txt")) or f"{os.sep}jinja2{os.sep}" in filename
+    for filename, function in reversed(frames):
+        if filename.endswith((".html", ".xml", ".txt")):
+            return True
+        library = any(f"{os.sep}{lib}{os.sep}" in filename for lib in ("jinja2", "markupsafe"))
+        template_gettext = filename.endswith(f"{os.sep}rendering.py") and function in _TEMPLATE_GETTEXT
+        if not (library or template_gettext):
+            return False
+    return False
+
+
+_TEMPLATE_GETTEXT = ("gettext", "ngettext", "pgettext", "npgettext")
 
 
 # -- rendering on every core -------------------------------------------------------

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import AbstractSet, Callable, Iterator
+from urllib.parse import unquote
 
 import jinja2
+import jinja2.defaults
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator
 from jinja2.visitor import NodeTransformer
@@ -342,10 +344,19 @@ def event_data(c: Conference, tp: Callable[[Text | None], str], page: str) -> Ma
 
 # A mailto link that adds recipients (or headers, by an encoded line break):
 # a description's "write to us" would copy someone else in.
-_MAILTO_HEADERS = re.compile(r"[?&](?:to|cc|bcc)=|%0[ad]|[,;]|%2c|%3b", re.I)
+_MAILTO_HEADERS = re.compile(r"[?&](?:to|cc|bcc)=|[\r\n]|%0[ad]", re.I)
+_MAILTO_RECIPIENTS = re.compile(r"[,;]|%2c|%3b", re.I)
+
+
+def _adds_recipients(mailto: str) -> bool:
+    """Several addresses, or a header naming more (cc, bcc, to; its name may be
+    %-encoded), or a line break smuggling one in."""
+    address, _, query = mailto.partition("?")
+    return bool(_MAILTO_RECIPIENTS.search(address) or _MAILTO_HEADERS.search("?" + unquote(query)))
 
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
+_UNSAFE_PATH = re.compile(r"[\x00-\x20\x7f\\]")
 
 
 def _link_filter(own_site: bool):
@@ -361,9 +372,11 @@ def _link_filter(own_site: bool):
         if lower.startswith(("http://", "https://")):
             return value
         if lower.startswith("mailto:"):
-            return None if _MAILTO_HEADERS.search(bare) else value
-        # (the project's pages: a path or anchor within the site, no other host)
-        if own_site and not _SCHEME.match(bare) and not bare.startswith(("//", "\\")) and "\\" not in bare:
+            return None if _adds_recipients(bare) else value
+        # (the project's pages: a path or anchor within the site, no other host;
+        # browsers drop tabs and line breaks anywhere in an address, and read
+        # "/\t/evil" or "\\evil" as "//evil")
+        if own_site and not _SCHEME.match(bare) and not bare.startswith("//") and not _UNSAFE_PATH.search(value):
             return value
         return None
     return keep
@@ -374,7 +387,8 @@ def _link_filter(own_site: bool):
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _SEARCH_TOKEN = re.compile(f"[{_HAN}]|(?:(?![{_HAN}])[^\\W_])+")
 # A description's link targets and addresses: no words a reader searches for.
-_ADDRESSES = re.compile(r"\]\([^)]*\)|<[^>]*>|(?:https?|mailto):\S+")
+# (an address is ASCII: it ends where the Chinese resumes, with no space between)
+_ADDRESSES = re.compile(r"\]\([^)]*\)|</?[A-Za-z][^<>]*>|(?:https?|mailto):[!-~]+")
 
 
 def search_characters(texts) -> str:
@@ -894,7 +908,8 @@ class Renderer:
                 tp(text) if isinstance(text, Text) or text is None else text for text in texts),
             certificate_number=(CERTIFICATE_NUMBER.pattern, *CERTIFICATE_NUMBER_LENGTH))
         env.filters.update(dates=dates, iso_dates=iso_dates, month_name=month_name, num=num, day=day)
-        assert set(env.filters) >= set(PAGE_FILTERS)   # (what check_templates compiles with)
+        # (what check_templates compiles with)
+        assert set(env.filters) - set(jinja2.defaults.DEFAULT_FILTERS) == set(PAGE_FILTERS)
         self.formats[lang] = LangFormats(
             lang=lang, html_lang=HTML_LANG[lang], tp=tp,
             translated=lambda text: (lambda v: v[0] if v[1] else None)(tr.lookup(text)),

@@ -302,3 +302,4 @@ def test_pasted_text_loses_soft_hyphens_and_its_line_separators_part_lists():
     assert one_line("中国化学\u00ad会学术年会") == "中国化学会学术年会"
     assert one_line("第一行\u2028第二行") == "第一行 第二行"
     assert text_list("中国化学会\u2029中国数学会") == ["中国化学会", "中国数学会"]
+    assert text_list("中国化学会\r\n中国数学会") == ["中国化学会", "中国数学会"]   # (a CSV cell's lines)

@@ -339,3 +339,5 @@ def test_chinese_text_is_indexed_one_character_at_a_time_beside_the_page():
     assert search_characters(["𠀀字"]) == "𠀀 字"   # (beyond the BMP too)
     # (a description's addresses are no words to search)
     assert search_characters(["见[官网](https://x.example/a)或 <https://y.example/> mailto:a@b.example"]) == "见 官 网 或"
+    # (an address ends where the Chinese resumes; a < that opens no tag is text)
+    assert search_characters(["网站https://conf.cn，由组委会主办", "人数<500人"]) == "网 站 由 组 委 会 主 办 · 人 数 500 人"

@@ -221,6 +221,11 @@ def test_errors_on_what_python_refuses_in_a_template_with_its_line(published):
     page.write_text("\n".join(lines) + "\n", encoding="utf-8")
     hits = expect(published, "template-error", "templates/conference.html:10:1")
     assert "TypeError" in hits[0]
+    # A message that does not format (gettext formats with %: a bare % is no format)
+    lines[9] = lines[9].replace("{{ ([1] + (2, 3)) | length }}", '{{ _("Fees rise by 10%") }}')
+    page.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    hits = expect(published, "template-error", "templates/conference.html:10:1")
+    assert "ValueError" in hits[0]
 
 
 def test_errors_on_a_lone_surrogate(tmp_path):

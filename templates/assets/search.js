@@ -113,10 +113,13 @@ const ITEM = `${MARKS}(?:[${HAN_RANGES}]|(?:(?![${HAN_RANGES}])[\\p{L}\\p{N}])+)
 const LONE_CHARACTERS = new RegExp(`(^|[^\\p{L}\\p{N}>])((?:${ITEM}\\s+)+${ITEM})(?![\\p{L}\\p{N}])`, "gu");
 const BLOCK_END = new RegExp(`([${HAN_RANGES}）]${MARKS})\\. `, "gu");
 
+// (within such a run, only a space beside a character goes: ACM SIGGRAPH 2023学术会议)
+const BESIDE_HAN = new RegExp(`([${HAN_RANGES}]${MARKS})\\s+|\\s+(?=${MARKS}[${HAN_RANGES}])`, "gu");
+
 function joinedCharacters(html) {
   if (!config.lang.startsWith("zh")) return html;
   return html.replace(LONE_CHARACTERS, (run, before, items) =>
-    HAS_HAN.test(items) ? before + items.replace(/\s+/g, "") : run).replace(BLOCK_END, "$1。");
+    HAS_HAN.test(items) ? before + items.replace(BESIDE_HAN, "$1") : run).replace(BLOCK_END, "$1。");
 }
 
 // Pagefind's excerpt is HTML with <mark> around matches: keep text and marks only.
