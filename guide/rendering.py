@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import AbstractSet, Callable, Iterator
-from urllib.parse import unquote
 
 import jinja2
 import jinja2.defaults
@@ -34,7 +33,7 @@ from .pdfs import pdf_digests
 from .problems import Problems
 from .records import Conference, DateSpan, Text
 from .translation import BABEL_LOCALE, HTML_LANG, ContentTranslator
-from .validation import CERTIFICATE_NUMBER, CERTIFICATE_NUMBER_LENGTH
+from .validation import CERTIFICATE_NUMBER, CERTIFICATE_NUMBER_LENGTH, link_allowed
 
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 # Record descriptions sit inside a conference page under its own headings:
@@ -344,41 +343,13 @@ def event_data(c: Conference, tp: Callable[[Text | None], str], page: str) -> Ma
 
 # A mailto link that adds recipients (or headers, by an encoded line break):
 # a description's "write to us" would copy someone else in.
-_MAILTO_HEADERS = re.compile(r"[?&](?:to|cc|bcc)=|[\r\n]|%0[ad]", re.I)
-_MAILTO_RECIPIENTS = re.compile(r"[,;]|%2c|%3b", re.I)
-
-
-def _adds_recipients(mailto: str) -> bool:
-    """Several addresses, or a header naming more (cc, bcc, to; its name may be
-    %-encoded), or a line break smuggling one in."""
-    address, _, query = mailto.partition("?")
-    return bool(_MAILTO_RECIPIENTS.search(address) or _MAILTO_HEADERS.search("?" + unquote(query)))
-
-
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
-_UNSAFE_PATH = re.compile(r"[\x00-\x20\x7f\\]")
-
-
 def _link_filter(own_site: bool):
     """nh3 keeps relative addresses whatever the schemes allowed: a record's
     description links only to http(s) and mailto addresses; a page of the
     project (the About page) also to the site's own pages and anchors ("/en/…",
     "../search/", "#columns"), never a scheme-relative "//host"."""
     def keep(tag: str, attribute: str, value: str) -> str | None:
-        if attribute != "href":
-            return value
-        bare = value.strip()
-        lower = bare.lower()
-        if lower.startswith(("http://", "https://")):
-            return value
-        if lower.startswith("mailto:"):
-            return None if _adds_recipients(bare) else value
-        # (the project's pages: a path or anchor within the site, no other host;
-        # browsers drop tabs and line breaks anywhere in an address, and read
-        # "/\t/evil" or "\\evil" as "//evil")
-        if own_site and not _SCHEME.match(bare) and not bare.startswith("//") and not _UNSAFE_PATH.search(value):
-            return value
-        return None
+        return value if attribute != "href" or link_allowed(value, own_site) else None
     return keep
 
 

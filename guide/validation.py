@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .confidential import Rule, parse_rules
 from .content import LANGS, RawDoc, RawProject
@@ -313,6 +314,48 @@ class Checker:
         if value is None:
             return None
         return check_url(value, lambda code, msg: self.err(key, code, msg))
+
+
+_MAILTO_HEADERS = re.compile(r"[?&](?:to|cc|bcc)=|[\r\n]|%0[ad]", re.I)
+_MAILTO_RECIPIENTS = re.compile(r"[,;]|%2c|%3b", re.I)
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
+_UNSAFE_PATH = re.compile(r"[\x00-\x20\x7f\\]")
+_HREF = re.compile(r'<a\b[^>]*?\shref="([^"]*)"')
+
+
+def _adds_recipients(mailto: str) -> bool:
+    """Several addresses, or a header naming more (cc, bcc, to; its name may be
+    %-encoded), or a line break smuggling one in."""
+    address, _, query = mailto.partition("?")
+    return bool(_MAILTO_RECIPIENTS.search(address) or _MAILTO_HEADERS.search("?" + unquote(query)))
+
+
+def link_allowed(href: str, own_site: bool) -> bool:
+    """Whether a link of Markdown is published: a record's description links
+    only to http(s) and mailto addresses (and no mailto that adds recipients);
+    a page of the project (the About page) also to the site's own pages and
+    anchors ("/en/…", "../search/", "#columns"), never a scheme-relative
+    "//host". (nh3 keeps relative addresses whatever the schemes allowed.)"""
+    bare = href.strip()
+    lower = bare.lower()
+    if lower.startswith(("http://", "https://")):
+        return True
+    if lower.startswith("mailto:"):
+        return not _adds_recipients(bare)
+    # (browsers drop tabs and line breaks anywhere in an address, and read
+    # "/\t/evil" or "\\evil" as "//evil")
+    return own_site and not _SCHEME.match(bare) and not bare.startswith("//") and not _UNSAFE_PATH.search(href)
+
+
+def dropped_links(markdown_text: str) -> list[str]:
+    """The links of a description that the page leaves out (their text stays)."""
+    import markdown   # (imported here: only records with a description need it)
+    out = []
+    for href in _HREF.findall(markdown.markdown(markdown_text, extensions=["tables", "sane_lists"])):
+        href = html.unescape(href)
+        if not link_allowed(href, own_site=False) and href not in out:
+            out.append(href)
+    return out
 
 
 def check_url(value: str, report) -> str | None:
@@ -663,6 +706,12 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     co = c.text_list("co_recommenders")
     website = c.url("website")
     description = c.text("description", required=False, multiline=True)
+    if description is not None:
+        for href in dropped_links(description.zh):
+            problems.warning(doc.path, data.where("description"), "link-dropped",
+                             f"description: the link to '{href[:80]}' is not published (its text is): "
+                             "a description links only to http:// or https:// addresses and to mailto: "
+                             "with one address; write the whole address")
     status = c.choice("status", STATUSES, required=False, default="accredited")
     if edition.rules is _UNKNOWN_RULES:
         # (a stand-in's: which formats the edition names is not known)
