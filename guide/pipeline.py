@@ -883,17 +883,13 @@ def _make_chunk(chunk: tuple[int, ...], staging_thread: bool = False):
                                "template-syntax", exc.message or str(exc))
                 staging.append(None)
                 continue
-            except jinja2.TemplateError as exc:
-                where, line = _template_frame(exc, templates)
-                problems.error(where, (line, 1), "template-error", f"{type(exc).__name__}: {exc}")
-                staging.append(None)
-                continue
-            except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
-                # A project's template doing what Python refuses ([...] + a tuple,
-                # a division by zero): its line, not a traceback. Raised in our
-                # own code (a function a template called), it is a bug of ours:
-                # raised on.
-                if not _raised_by_a_template(exc):
+            except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError,
+                    AttributeError) as exc:
+                # Besides Jinja's errors, a project's template doing what Python
+                # refuses ([...] + a tuple, a division by zero): its line, not a
+                # traceback. Raised in our own code (a function a template
+                # called), it is a bug of ours: raised on.
+                if not isinstance(exc, jinja2.TemplateError) and not _raised_by_a_template(exc):
                     raise
                 where, line = _template_frame(exc, templates)
                 problems.error(where, (line, 1), "template-error", f"{type(exc).__name__}: {exc}")

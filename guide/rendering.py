@@ -341,8 +341,6 @@ def event_data(c: Conference, tp: Callable[[Text | None], str], page: str) -> Ma
     return Markup('<script type="application/ld+json">%s</script>' % text)
 
 
-# A mailto link that adds recipients (or headers, by an encoded line break):
-# a description's "write to us" would copy someone else in.
 def _link_filter(own_site: bool):
     """nh3 keeps relative addresses whatever the schemes allowed: a record's
     description links only to http(s) and mailto addresses; a page of the
@@ -875,8 +873,7 @@ class Renderer:
             open_data=opendata.FILES, page_url_path=page_url_path, site_file=site_file,
             sha256_of=sha256_of, has_pdf=lambda path: path in self.pdf_sha256, kind_of=kind,
             event_data=lambda c: event_data(c, tp, absolute_url(conference_key(c))),
-            search_characters=lambda texts: search_characters(
-                tp(text) if isinstance(text, Text) or text is None else text for text in texts),
+            search_characters=lambda texts: search_characters(map(tp, texts)),
             certificate_number=(CERTIFICATE_NUMBER.pattern, *CERTIFICATE_NUMBER_LENGTH))
         env.filters.update(dates=dates, iso_dates=iso_dates, month_name=month_name, num=num, day=day)
         # (what check_templates compiles with)

@@ -109,13 +109,13 @@ class _AnyValue(dict):
         return 0
 
 
-def _entry_keys(text: str):
+def _entry_keys(lines: list[str]):
     """(msgctxt, msgid, line of msgid) of each entry, its strings joined as
     written (escapes kept; one msgid on one line or on several is the same):
     Babel keeps one of two equal entries without a word."""
     field = context = msgid = None
     line = 0
-    for number, raw in enumerate(text.split("\n"), 1):
+    for number, raw in enumerate(lines, 1):
         raw = raw.strip()
         if raw.startswith("msgctxt"):
             field, context = "msgctxt", raw[7:].strip()[1:-1]
@@ -144,17 +144,17 @@ def check_entries(text: str, catalog: Catalog, path: Path, problems: Problems, f
     control characters (they would be published as they are: a U+202E
     reverses a name, a U+0001 breaks the feed). ``formatted``: the interface
     catalog, whose texts are %-formatted; record texts are not."""
-    from .validation import CONTROL, INVISIBLE
+    from .validation import hidden_character
 
+    lines = text.split("\n")
     seen: dict[tuple, int] = {}
-    for context, msgid, line in _entry_keys(text):
+    for context, msgid, line in _entry_keys(lines):
         if msgid == "" and context is None:
             continue   # (the header)
         first = seen.setdefault((context, msgid), line)
         if first != line:
             problems.error(path, (line, 1), "po-duplicate",
                            f'msgid "{msgid[:60]}" is already at line {first}; keep one (this one is ignored)')
-    lines = text.split("\n")
 
     def msgstr_at(message, k: int) -> tuple[int, int]:
         # (the line of the translation, after its msgid's: where to mend it)
@@ -171,7 +171,7 @@ def check_entries(text: str, catalog: Catalog, path: Path, problems: Problems, f
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for k, string in enumerate(strings):
-            hidden = INVISIBLE.search(string) or CONTROL.search(string.replace("\n", ""))
+            hidden = hidden_character(string)
             if hidden:
                 problems.error(path, msgstr_at(message, k), "po-invisible-character",
                                f"the translation of {ids[0][:40]!r} contains the invisible or control character "

@@ -46,6 +46,11 @@ INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f
 # and the line and paragraph separators, as one class: checking each
 # character's category cost 0.1 s per 10,000 records.
 CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def hidden_character(text: str) -> re.Match | None:
+    """The first invisible or control character of ``text`` (a newline is neither)."""
+    return INVISIBLE.search(text) or CONTROL.search(text)
 NULL_TAG = "tag:yaml.org,2002:null"
 _TYPE_NAMES = {
     "tag:yaml.org,2002:bool": "a boolean",
@@ -301,7 +306,7 @@ class Checker:
         forms = "YYYY-MM-DD" + (" or YYYY-MM when only the month is known" if allow_month else "")
         if isinstance(value, str):
             # (typed in full-width digits, ２０２３－０５－３０: say the date it is)
-            narrow = unicodedata.normalize("NFKC", value).strip().replace("－", "-")
+            narrow = unicodedata.normalize("NFKC", value).strip()
             if narrow != value.strip() and (ISO_DATE.match(narrow) or (allow_month and MONTH.match(narrow))):
                 self.err(key, "bad-date", f"'{value}' is written in full-width characters; write {narrow}")
                 return None
@@ -363,7 +368,7 @@ def check_url(value: str, report) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
         report("bad-url", f"'{value}' must be an absolute http:// or https:// address")
         return None
-    hidden = INVISIBLE.search(value) or CONTROL.search(value)
+    hidden = hidden_character(value)
     if hidden:
         # (a U+202E in a path shows …/exe.jpg for …/gpj.exe)
         report("invisible-character", f"'{value.encode('unicode_escape').decode()}' contains the invisible "
@@ -697,7 +702,7 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     recommender = c.string("recommender")
     if recommender is not None and recommender not in content.units:
         # (a-06, a-6 and Ａ－０６, typed in full-width, are A-06, before any code that merely looks alike)
-        typed = unicodedata.normalize("NFKC", recommender).strip().upper().replace("－", "-").replace("–", "-")
+        typed = unicodedata.normalize("NFKC", recommender).strip().upper().replace("–", "-")
         padded = re.sub(r"-(\d)$", r"-0\1", typed)
         hint = [k for k in content.units if k.upper() in (typed, padded)][:1] or \
             difflib.get_close_matches(recommender, sorted(content.units), n=1)
@@ -822,11 +827,12 @@ def validate_pages(raw: RawProject, problems: Problems) -> dict[tuple[str, str],
     for (slug, lang), (path, text) in raw.pages.items():
         if text is None:
             continue  # unreadable: reported when it was read
-        hidden = INVISIBLE.search(text) or CONTROL.search(text.replace("\r\n", "\n").replace("\t", " "))
+        # (tabs and CRLF line ends are a page's own; as in records, a U+202E in
+        # the About page reversed what followed it)
+        lines_read = text.replace("\r\n", "\n")
+        hidden = hidden_character(lines_read.replace("\t", " "))
         if hidden:
-            # (as in records: a U+202E in the About page reversed what followed it)
-            at = text.replace("\r\n", "\n").replace("\t", " ").index(hidden.group())
-            problems.error(path, text_position(text.replace("\r\n", "\n"), at), "invisible-character",
+            problems.error(path, text_position(lines_read, hidden.start()), "invisible-character",
                            f"contains the invisible or control character U+{ord(hidden.group()):04X}; remove it")
             continue
         lines = text.splitlines()
