@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import i18n
 from .pipeline import Build
+from .problems import counted
 
 
 def _date(value: str) -> dt.date:
@@ -67,10 +68,6 @@ def make_parser() -> argparse.ArgumentParser:
     sv.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="output folder (default: PROJECT/site)")
     parser.commands = tuple(sub.choices)  # (the subcommands' names, for main's checks)
     return parser
-
-
-def _s(items) -> str:
-    return "" if len(items) == 1 else "s"
 
 
 def print_problems(build: Build, fmt: str, quiet: bool = False) -> None:
@@ -142,7 +139,7 @@ def run_i18n(build: Build, action: str, fmt: str = "text") -> int:
         if fmt == "text":
             print_problems(build, "text")
         say({"compiled": written, **build.problems.to_dict()},
-            [*(f"compiled {w}" for w in written), f"{len(written)} catalog{_s(written)} compiled"])
+            [*(f"compiled {w}" for w in written), f"{counted(len(written), 'catalog')} compiled"])
         return 1 if build.problems.errors else 0
     checked = build.check(rules=False)
     if checked is None:
@@ -156,7 +153,7 @@ def run_i18n(build: Build, action: str, fmt: str = "text") -> int:
     content, catalogs = checked
     if action in ("extract", "update"):
         changed = (i18n.extract if action == "extract" else i18n.update)(root, content)
-        say({"written": changed}, [*(f"wrote {c}" for c in changed), f"{len(changed)} file{_s(changed)} changed"])
+        say({"written": changed}, [*(f"wrote {c}" for c in changed), f"{counted(len(changed), 'file')} changed"])
         return 0
     incomplete, lines, catalogs_json = False, [], []
     for st in i18n.status(root, content, catalogs):

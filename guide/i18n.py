@@ -19,7 +19,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import write_po
 
 from .cachefile import load_pickle, save_pickle
-from .problems import Problems
+from .problems import Problems, counted
 from .records import Text
 from .translation import BABEL_LOCALE, DOMAINS, Catalogs, po_path, pot_path, read_catalog
 
@@ -274,7 +274,7 @@ def check_translations(content, catalogs: Catalogs, problems: Problems) -> None:
                                  "join its lines", "error")
                 continue
             first = uses[0]
-            more = f" (and {len(uses) - 1} more use{'s' if len(uses) > 2 else ''})" if len(uses) > 1 else ""
+            more = f" (and {counted(len(uses) - 1, 'more use')})" if len(uses) > 1 else ""
             code = "fuzzy-translation" if state == "fuzzy" else "missing-translation"
             what = "only a fuzzy" if state == "fuzzy" else "no"
             # (a text of thousands of characters would print a line as long)

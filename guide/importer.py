@@ -26,7 +26,7 @@ from pypinyin import Style, lazy_pinyin
 
 from .content import load_project
 from .i18n import PROJECT_ID, write_catalog
-from .problems import Problems
+from .problems import Problems, counted
 from .records import KIND_WORDS
 from .translation import BABEL_LOCALE, po_path, read_catalog
 from .validation import INVISIBLE, SLUG, check_url, validate
@@ -136,7 +136,7 @@ class ImportReport:
                  f"{count['unchanged']} unchanged", f"{self.bad_rows} bad (not imported)"]
         text = "import: " + ", ".join(parts)
         if self.translations:
-            text += f"; {len(self.translations)} English name{'' if len(self.translations) == 1 else 's'} set in {self.catalog}"
+            text += f"; {counted(len(self.translations), 'English name')} set in {self.catalog}"
         return text + (" (dry run: nothing written)" if self.dry_run else "")
 
     def to_json(self) -> str:
@@ -608,7 +608,7 @@ def run_import(root: Path, source: Path, edition: str | None = None, sheet: str 
     missing = [c.headings[0] for c in COLUMNS if c.required and c.key not in columns]
     if missing:
         report.problems.append(RowProblem(display, header_row, "", "", "missing-column",
-                                          f"the sheet needs the column{'' if len(missing) == 1 else 's'} {'、'.join(missing)}"))
+                                          f"the sheet needs the {'column' if len(missing) == 1 else 'columns'} {'、'.join(missing)}"))
     if not report.ok:
         return report
 

@@ -36,7 +36,7 @@ from .model import (LANGS, ModelBasis, SiteModel, build_model, check_issued_numb
 from .output import (BuildState, Output, OutputCollision, OutputRecord, TreeWriter, companions, digest_bytes,
                      search_pages_dir, swap)
 from .pdfs import CACHE_DIR, MANIFEST, PdfResult, build_pdfs, manifest, pdf_digests
-from .problems import Problems
+from .problems import Problems, counted
 from .recordpool import fill_record_cache
 from .recordcache import RecordCache, stat_key
 from .rendering import Fragments, OutputJob, Renderer, check_templates
@@ -703,7 +703,7 @@ class Build:
         if r.pdfs is not None:
             pdf = (f", {len(r.pdfs.sha256)} PDFs ({r.pdfs.rendered} rendered, {r.pdfs.cached} cached"
                    f"{', signed' if r.pdfs.signed else ''})")
-        return (f"built {r.pages} pages{pdf} ({len(r.model.editions)} edition{'' if len(r.model.editions) == 1 else 's'}, {confs} conferences, 2 languages; "
+        return (f"built {r.pages} pages{pdf} ({counted(len(r.model.editions), 'edition')}, {confs} conferences, 2 languages; "
                 f"{r.indexed} searchable) "
                 f"into {self.out}: {r.written} written, {r.removed} removed, {r.index_written} index files written, "
                 f"in {total:.2f}s "

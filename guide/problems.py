@@ -10,6 +10,11 @@ from pathlib import Path
 ERROR = "error"
 WARNING = "warning"
 
+
+def counted(n: int, word: str) -> str:
+    """"1 file", "2 files": a count in the English of the command line's messages."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
 # Messages quote content (keys, values): a newline in a quoted key must not
 # break the one-line format, nor a bidi control reorder what a terminal shows.
 _UNPRINTABLE = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7f, 0xa0)]} | {

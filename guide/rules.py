@@ -13,7 +13,7 @@ import math
 import unicodedata
 from collections import defaultdict
 
-from .problems import Problems
+from .problems import Problems, counted
 from .recordcache import RecordMemo
 from .records import Conference, Edition, Quota, Unit
 
@@ -112,7 +112,7 @@ class RuleCheck:
         if c.editions_held is not None:
             if c.editions_held < need:
                 self.report(c, "editions_held", "recurring-too-few",
-                            f"held {c.editions_held} time{'' if c.editions_held == 1 else 's'}{by}; a recurring conference must have been "
+                            f"held {counted(c.editions_held, 'time')}{by}; a recurring conference must have been "
                             f"held at least {need} times in a row")
             if c.edition_number is not None and c.edition_number <= c.editions_held:
                 self.report(c, "edition_number", "edition-number-inconsistent",
@@ -209,7 +209,7 @@ class RuleCheck:
         name = unit.name.zh
         if quota.max is not None:
             self.in_principle(records, quota.max, "quota-exceeded",
-                              f"{unit.code} {name} may recommend at most {quota.max} conference{'' if quota.max == 1 else 's'}")
+                              f"{unit.code} {name} may recommend at most {counted(quota.max, 'conference')}")
         if quota.own_share_of_plan is not None:
             # Its own conferences; those it does not host, and joint recommendations
             # with international or foreign organizations, are not limited.
