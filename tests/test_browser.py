@@ -289,9 +289,35 @@ def test_filters_have_names_and_counts_in_the_page_language(server, page):
     labels = page.locator("#search-options label").all_inner_texts()
     assert labels == ["学科领域", "月份", "会议类型", "推荐单位", "举办城市", "排序"]
     expect(page.locator("#filter-field option").nth(0)).to_have_text("全部")
+    # (the counts come once the reader turns to the filters)
+    page.focus("#filter-field")
     expect(page.locator("#filter-field option", has_text="信息科学")).to_have_text(re.compile(r"^信息科学（\d+）$"))
     interface = page.inner_text("#search-form") + page.inner_text("#search-status")
     assert not re.search(r"[A-Za-z]{2,}", interface), interface
+
+
+def test_a_first_query_loads_no_filter_index_until_the_filters_are_used(server, page):
+    """At 10,000 conferences the filter indexes weigh as much as the rest of a
+    first search: they are fetched once the reader turns to the filters."""
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url))
+    page.goto(server + "/en/search/?q=computer")
+    expect(page.locator("#search-results li").first).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert any(".pf_index" in u for u in fetched)
+    assert not any(".pf_filter" in u for u in fetched)
+    # Values show no count yet, and none is disabled.
+    option = page.locator("#filter-field option", has_text="Information Sciences")
+    expect(option).to_have_text("Information Sciences")
+    assert page.locator("#filter-field option:disabled").count() == 0
+    page.locator("#filter-month").focus()
+    expect(option).to_have_text(re.compile(r"^Information Sciences \(\d+\)$"))
+    assert any(".pf_filter" in u for u in fetched)
+    # The counts are this query's: a value it does not reach is disabled.
+    counted = page.locator("#filter-field option").all_inner_texts()[1:]
+    numbers = [int(re.search(r"\((\d+)\)$", t).group(1)) for t in counted]
+    assert sum(numbers) == count(page)
+    expect(page.locator("#search-results li")).to_have_count(min(count(page), 20))
 
 
 def test_results_sort_by_date_on_request(server, page):

@@ -78,6 +78,10 @@ function chosenFilters() {
 }
 
 // Counts next to each filter value: what the current query would find with it.
+// Pagefind's filter indexes hold them, and at 10,000 conferences they weigh
+// as much as the rest of a first search (about 130 kB): they are loaded once
+// the reader turns to the filters (loadCounts), and until then the values
+// show no count. (null: not loaded yet)
 function showCounts(counts) {
   for (const select of filterSelects) {
     const group = (counts && counts[select.dataset.filter]) || {};
@@ -85,10 +89,38 @@ function showCounts(counts) {
       if (!option.value) continue;
       option.dataset.label ??= option.textContent;
       const n = group[option.value] || 0;
-      option.textContent = fill(S.filterCount, { label: option.dataset.label, num: number.format(n) });
-      option.disabled = n === 0 && option.value !== select.value;
+      option.textContent = counts ? fill(S.filterCount, { label: option.dataset.label, num: number.format(n) }) : option.dataset.label;
+      option.disabled = counts !== null && n === 0 && option.value !== select.value;
     }
   }
+}
+
+let countsAsked = false;
+let countsReady = false;  // the filter indexes are loaded
+
+function loadCounts() {
+  if (countsAsked) return;
+  countsAsked = true;
+  pagefind.filters().then(() => {
+    countsReady = true;
+    return showCountsNow();
+  }).catch((error) => console.error(error));
+}
+
+// The counts of what the form asks now, without touching the results shown
+// (a reader who pressed "Show more" keeps them).
+async function showCountsNow() {
+  const mine = ticket;
+  const q = input.value.trim();
+  const filters = chosenFilters();
+  const counts = q || Object.keys(filters).length
+    ? (await searchFor(q, { filters, ...sortOption() }))?.filters
+    : await pagefind.filters();
+  if (mine === ticket && counts) showCounts(counts);
+}
+
+function sortOption() {
+  return sortSelect.value === "date" ? { sort: { date: "asc" } } : {};
 }
 
 // A Chinese query of one run (no spaces) is asked first as the phrase of its
@@ -227,17 +259,20 @@ async function run() {
     results = [];
     list.replaceChildren();
     more.hidden = true;
-    showCounts(await pagefind.filters());
-    if (mine === ticket) say(S.prompt);
+    const counts = countsReady ? await pagefind.filters() : null;
+    if (mine === ticket) {
+      showCounts(counts);
+      say(S.prompt);
+    }
     return;
   }
   say(S.searching);
-  const search = await searchFor(q, {
-    filters,
-    ...(sortSelect.value === "date" ? { sort: { date: "asc" } } : {}),
-  });
+  const ready = countsReady;
+  const search = await searchFor(q, { filters, ...sortOption() });
   if (mine !== ticket || search === null) return;
-  showCounts(search.filters);
+  // Before the filter indexes load, Pagefind counts only a filter chosen.
+  // (When they loaded during this search, showCountsNow shows the counts.)
+  if (ready || !countsReady) showCounts(ready ? search.filters : null);
   results = search.results;
   shown = 0;
   list.replaceChildren();
@@ -261,8 +296,6 @@ async function start() {
     pagefind = await import(config.bundle + "pagefind.js");
     await pagefind.options({ baseUrl: config.baseUrl, excerptLength: 24 });
     await pagefind.init();
-    // Loads the filter indexes: searches then report counts per filter value.
-    showCounts(await pagefind.filters());
   } catch (error) {
     console.error(error);
     say(S.error);
@@ -284,6 +317,11 @@ async function start() {
     timer = setTimeout(run, 250);
   });
   for (const select of [...filterSelects, sortSelect]) select.addEventListener("change", run);
+  // A reader who turns to the filters (a tap, Tab, the mouse over them) gets
+  // their counts: loading starts before a list opens.
+  const filterBox = form.querySelector(".search-filters");
+  filterBox.addEventListener("focusin", loadCounts);
+  filterBox.addEventListener("pointerover", loadCounts);
   more.addEventListener("click", () => showMore(ticket, true));
   await run();
 }
