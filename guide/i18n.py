@@ -19,6 +19,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import write_po
 
 from .cachefile import load_pickle, save_pickle
+from . import wording
 from .problems import Problems, counted
 from .records import Text
 from .translation import BABEL_LOCALE, DOMAINS, Catalogs, po_path, pot_path, read_catalog
@@ -122,6 +123,31 @@ def _remembered_extraction(root: Path, key: tuple) -> Catalog:
     return catalog
 
 
+def extract_cli() -> Catalog:
+    """The command line's messages (wording.tr / ntr in the tool's code): the
+    tool's own catalog, kept in the tool like its interface catalog."""
+    catalog = Catalog(project=PROJECT_ID, fuzzy=False, charset="utf-8", locale=None)
+    sources = sorted(PACKAGE_DIR.rglob("*.py")) + [TOOL_ROOT / "build.py"]
+    for path in sources:
+        if any(part.startswith((".", "_")) and part != "__init__.py" for part in path.relative_to(TOOL_ROOT).parts):
+            continue
+        with path.open("rb") as f:
+            for lineno, message, comments, context in extract_from_source(
+                    "python", f, keywords=wording.KEYWORDS, comment_tags=COMMENT_TAGS, strip_comment_tags=True):
+                catalog.add(message, None, [(path.relative_to(TOOL_ROOT).as_posix(), lineno)],
+                            auto_comments=comments, context=context)
+    return catalog
+
+
+def _tool_catalogs(root: Path) -> dict[str, Catalog]:
+    """The tool's command-line catalog, when ``root`` is the tool itself."""
+    try:
+        tool = root.resolve() == TOOL_ROOT
+    except OSError:
+        tool = False
+    return {wording.DOMAIN: extract_cli()} if tool else {}
+
+
 def extract_content(text_uses: dict[Text, list]) -> Catalog:
     catalog = Catalog(project=PROJECT_ID, fuzzy=False, charset="utf-8", locale=None)
     for text in sorted(text_uses, key=lambda t: (t.context or "", t.zh)):
@@ -164,13 +190,13 @@ def project_catalog_root(root: Path, domain: str) -> Path:
 def update(root: Path, content) -> list[str]:
     """Refresh .pot files and merge them into each language's .po."""
     changed = []
-    for domain, template in templates_for(root, content).items():
+    for domain, template in (templates_for(root, content) | _tool_catalogs(root)).items():
         base = project_catalog_root(root, domain)
         if domain == "messages" and base != root:
             continue  # the tool's own interface catalog is maintained in the tool
         if write_catalog(pot_path(base, domain), template):
             changed.append(str(pot_path(base, domain).relative_to(root)))
-        for lang in DOMAINS[domain][1]:
+        for lang in DOMAINS[domain][1] if domain in DOMAINS else ("zh",):
             path = po_path(base, lang, domain)
             catalog = read_catalog(path, lang, None) or Catalog(locale=BABEL_LOCALE[lang],
                                                                   project=PROJECT_ID, fuzzy=False)
@@ -183,7 +209,7 @@ def update(root: Path, content) -> list[str]:
 
 def extract(root: Path, content) -> list[str]:
     changed = []
-    for domain, template in templates_for(root, content).items():
+    for domain, template in (templates_for(root, content) | _tool_catalogs(root)).items():
         base = project_catalog_root(root, domain)
         if domain == "messages" and base != root:
             continue

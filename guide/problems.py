@@ -7,8 +7,11 @@ import operator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .wording import Message, ntr, shown, tr
+
 ERROR = "error"
 WARNING = "warning"
+INFO = "info"  # listed for the record, e.g. an approved exception; never fails a run
 
 
 def counted(n: int, word: str) -> str:
@@ -24,9 +27,14 @@ _UNPRINTABLE = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7f, 0xa0)]} | 
 
 
 def one_line(message: str) -> str:
-    """The message with control, line-break and invisible characters escaped."""
-    return message.translate(_UNPRINTABLE)
-INFO = "info"  # listed for the record, e.g. an approved exception; never fails a run
+    """The message with control, line-break and invisible characters escaped
+    (in the values a ``Message`` was filled with: its translation escapes alike)."""
+    escaped = message.translate(_UNPRINTABLE)
+    if isinstance(message, Message) and escaped != message:
+        mapped = message.mapped(one_line)
+        # (what the values do not explain, the template's own: escaped, in English)
+        return mapped if mapped == escaped else escaped
+    return message if isinstance(message, Message) else escaped
 
 
 @dataclass(frozen=True, order=True)
@@ -39,9 +47,17 @@ class Problem:
     severity: str = ERROR
 
     def format(self) -> str:
+        """The problem on one line, in the staff's language (wording.language)."""
         # The compiler-style prefix lets editors and CI annotate the exact spot.
-        level = "" if self.severity == ERROR else f"{self.severity}: "
-        return f"{self.path}:{self.line}:{self.column}: {self.code}: {level}{self.message}"
+        # (The code stays as it is: staff search for it, and tests match it.)
+        level = "" if self.severity == ERROR else shown(_LEVELS[self.severity]) + ": "
+        return f"{self.path}:{self.line}:{self.column}: {self.code}: {level}{shown(self.message)}"
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "message": shown(self.message)}
+
+
+_LEVELS = {WARNING: tr("warning"), INFO: tr("info")}
 
 
 _FIELDS = operator.attrgetter("path", "line", "column", "code", "message", "severity")
@@ -153,11 +169,14 @@ class Problems:
 
     def summary(self) -> str:
         e, w, i = len(self.errors), len(self.warnings), len(self.infos)
-        text = f"{e} error{'s' if e != 1 else ''}, {w} warning{'s' if w != 1 else ''}"
-        return text + (f", {i} approved exception{'s' if i != 1 else ''} listed" if i else "")
+        errors, warnings = ntr("%(n)s error", "%(n)s errors", e), ntr("%(n)s warning", "%(n)s warnings", w)
+        if not i:
+            return shown(tr("%(errors)s, %(warnings)s", errors=errors, warnings=warnings))
+        return shown(tr("%(errors)s, %(warnings)s, %(exceptions)s listed", errors=errors, warnings=warnings,
+                        exceptions=ntr("%(n)s approved exception", "%(n)s approved exceptions", i)))
 
     def to_dict(self) -> dict:
-        return {"problems": [asdict(p) for p in self.sorted()],
+        return {"problems": [p.to_dict() for p in self.sorted()],
                 "errors": len(self.errors), "warnings": len(self.warnings), "infos": len(self.infos)}
 
     def to_json(self) -> str:
