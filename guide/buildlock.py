@@ -17,13 +17,15 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from .wording import shown, tr
+
 try:
     import fcntl
 except ImportError:  # (not POSIX: builds are not kept apart)
     fcntl = None
 
 LOCK_FILE = Path(".cache") / "build.lock"
-WAITING = "waiting for another build of this project to finish (build.py, or serve rebuilding)..."
+WAITING = tr("waiting for another build of this project to finish (build.py, or serve rebuilding)...")
 _held: set[int] = set()   # this process's lock files while it holds them
 
 
@@ -77,7 +79,7 @@ def _lock(path: Path, waiting: str | None) -> int | None:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if waiting:
-                print(waiting, file=sys.stderr, flush=True)
+                print(shown(waiting), file=sys.stderr, flush=True)
             fcntl.flock(fd, fcntl.LOCK_EX)
     except OSError:
         os.close(fd)

@@ -24,6 +24,7 @@ from .fingerprint import _h
 from .recordcache import RecordMemo
 from .records import Conference
 from .translation import ContentTranslator
+from .wording import shown, tr
 
 SNAPSHOT = "staff/records.json"
 REPORT = "staff/changes.json"
@@ -163,21 +164,24 @@ class ChangeReport:
 
     def _counts(self) -> str:
         if not self.previous:
-            return "the first build"
+            return tr("the first build")
         if self.empty:
-            return "no changes"
-        return f"{len(self.added)} added, {len(self.removed)} removed, {len(self.changed)} changed"
+            return tr("no changes")
+        return tr("%(added)s added, %(removed)s removed, %(changed)s changed",
+                  added=len(self.added), removed=len(self.removed), changed=len(self.changed))
 
     def lines(self) -> list[str]:
+        """What the console prints (``Message``s where there are words: shown in the staff's language)."""
         if self.kept:
-            return [f"changes: none since the previous build; the staff report keeps the last changes "
-                    f"({self._counts()})"]
+            return [tr("changes: none since the previous build; the staff report keeps the last changes "
+                       "(%(counts)s)", counts=self._counts())]
         if not self.previous:
-            return ["changes: first build here, nothing to compare with"]
+            return [tr("changes: first build here, nothing to compare with")]
         if self.empty:
-            return ["changes: none since the previous build"]
-        out = [f"changes since the previous build: {len(self.added)} added, {len(self.removed)} removed, "
-               f"{len(self.changed)} changed"]
+            return [tr("changes: none since the previous build")]
+        out = [tr("changes since the previous build: %(added)s added, %(removed)s removed, "
+                  "%(changed)s changed", added=len(self.added), removed=len(self.removed),
+                  changed=len(self.changed))]
         out += [f"  + {cid}" for cid in self.added]
         out += [f"  - {r['id']} ({r['name']})" for r in self.removed]
         out += [f"  ~ {cid}: {', '.join(fields)}" for cid, fields in self.changed.items()]
@@ -190,13 +194,14 @@ class ChangeReport:
         """What stays listed until staff mark it re-issued (after ``lines``)."""
         out = []
         if self.acknowledged:
-            out.append(f"marked re-issued: {', '.join(self.acknowledged)}")
+            out.append(tr("marked re-issued: %(ids)s", ids=", ".join(self.acknowledged)))
         if self.awaiting:
-            listed = ", ".join(f"{cid} (since {a['since']})" if a["since"] else cid
+            # (each item in the staff's language now: the lines are printed as they are made)
+            listed = ", ".join(shown(tr("%(id)s (since %(date)s)", id=cid, date=a["since"])) if a["since"] else cid
                                for cid, a in sorted(self.awaiting.items()))
-            out.append(f"certificates awaiting re-issue ({len(self.awaiting)}): {listed}")
-            out.append("  once their organizers have the new files: "
-                       "python3 build.py --reissued ID [ID ...] (or: --reissued all)")
+            out.append(tr("certificates awaiting re-issue (%(n)s): %(listed)s", n=len(self.awaiting), listed=listed))
+            out.append(tr("  once their organizers have the new files: "
+                          "python3 build.py --reissued ID [ID ...] (or: --reissued all)"))
         return out
 
 

@@ -11,61 +11,66 @@ from pathlib import Path
 
 from . import i18n
 from .pipeline import Build
-from .problems import counted
+from .wording import ntr, shown, tr
 
 
 def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a date (YYYY-MM-DD)")
+        raise argparse.ArgumentTypeError(shown(tr("'%(value)s' is not a date (YYYY-MM-DD)", value=value)))
 
 
 DEFAULTS = {"project": Path.cwd, "today": None, "strict": False, "format": "text",
             "quiet": False, "verbose": False, "out": None, "reissued": ()}
 
-REISSUED_HELP = ("mark these certificates re-issued (record ids or certificate numbers, or 'all'): the change report "
-                 "lists each certificate to re-issue until then")
+REISSUED_HELP = tr("mark these certificates re-issued (record ids or certificate numbers, or 'all'): the change report "
+                   "lists each certificate to re-issue until then")
 
 
 def make_parser() -> argparse.ArgumentParser:
     # SUPPRESS: options may come before or after the command without the
     # subcommand's defaults overwriting what was given before it.
+    # (the texts in the staff's language: the parser is made where it is used)
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument("--project", type=Path,
-                        help="the project folder holding content/ (default: here)")
+                        help=shown(tr("the project folder holding content/ (default: here)")))
     common.add_argument("--today", type=_date,
-                        help="the build date for date-dependent checks and pages (default: today)")
+                        help=shown(tr("the build date for date-dependent checks and pages (default: today)")))
     common.add_argument("--strict", action="store_true",
-                        help="publication mode: missing or fuzzy translations, and dates of the past given in the future, are errors")
+                        help=shown(tr("publication mode: missing or fuzzy translations, and dates of the past "
+                                      "given in the future, are errors")))
     common.add_argument("--format", choices=("text", "json"),
-                        help="how to print problems")
-    common.add_argument("-q", "--quiet", action="store_true", help="print errors and warnings only")
-    common.add_argument("-v", "--verbose", action="store_true", help="also print each stage's time")
+                        help=shown(tr("how to print problems")))
+    common.add_argument("-q", "--quiet", action="store_true", help=shown(tr("print errors and warnings only")))
+    common.add_argument("-v", "--verbose", action="store_true", help=shown(tr("also print each stage's time")))
     parser = argparse.ArgumentParser(
         prog="build.py", parents=[common],
-        description="Build the Guide to Important Academic Conferences website.")
+        description=shown(tr("Build the Guide to Important Academic Conferences website.")))
     # (also before no command: build is the default)
     parser.add_argument("--out", type=Path, default=argparse.SUPPRESS,
-                        help="output folder of build and serve (default: PROJECT/site)")
-    parser.add_argument("--reissued", nargs="+", metavar="ID", default=argparse.SUPPRESS, help=REISSUED_HELP)
+                        help=shown(tr("output folder of build and serve (default: PROJECT/site)")))
+    parser.add_argument("--reissued", nargs="+", metavar="ID", default=argparse.SUPPRESS, help=shown(REISSUED_HELP))
     sub = parser.add_subparsers(dest="command")
-    b = sub.add_parser("build", parents=[common], help="validate, then build the site (default)")
-    b.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="output folder (default: PROJECT/site)")
-    b.add_argument("--reissued", nargs="+", metavar="ID", default=argparse.SUPPRESS, help=REISSUED_HELP)
-    sub.add_parser("check", parents=[common], help="validate the content without writing anything")
-    i = sub.add_parser("i18n", parents=[common], help="translation catalogs (wraps Babel)")
+    b = sub.add_parser("build", parents=[common], help=shown(tr("validate, then build the site (default)")))
+    b.add_argument("--out", type=Path, default=argparse.SUPPRESS,
+                   help=shown(tr("output folder (default: PROJECT/site)")))
+    b.add_argument("--reissued", nargs="+", metavar="ID", default=argparse.SUPPRESS, help=shown(REISSUED_HELP))
+    sub.add_parser("check", parents=[common], help=shown(tr("validate the content without writing anything")))
+    i = sub.add_parser("i18n", parents=[common], help=shown(tr("translation catalogs (wraps Babel)")))
     i.add_argument("action", choices=("extract", "update", "compile", "status"))
     im = sub.add_parser("import", parents=[common],
-                        help="write or update conference records from the accreditation spreadsheet")
-    im.add_argument("file", type=Path, help="the spreadsheet (.xlsx or .csv), one row per conference")
-    im.add_argument("--edition", default=None, help="the edition to import into (default: the current edition)")
-    im.add_argument("--sheet", default=None, help="the workbook's sheet (default: the first)")
-    im.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+                        help=shown(tr("write or update conference records from the accreditation spreadsheet")))
+    im.add_argument("file", type=Path, help=shown(tr("the spreadsheet (.xlsx or .csv), one row per conference")))
+    im.add_argument("--edition", default=None,
+                    help=shown(tr("the edition to import into (default: the current edition)")))
+    im.add_argument("--sheet", default=None, help=shown(tr("the workbook's sheet (default: the first)")))
+    im.add_argument("--dry-run", action="store_true", help=shown(tr("report what would change; write nothing")))
     sv = sub.add_parser("serve", parents=[common],
-                        help="build, serve on 127.0.0.1, rebuild and reload the page on every change")
-    sv.add_argument("--port", type=int, default=8000, help="the port (default 8000; 0 picks a free one)")
-    sv.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="output folder (default: PROJECT/site)")
+                        help=shown(tr("build, serve on 127.0.0.1, rebuild and reload the page on every change")))
+    sv.add_argument("--port", type=int, default=8000, help=shown(tr("the port (default 8000; 0 picks a free one)")))
+    sv.add_argument("--out", type=Path, default=argparse.SUPPRESS,
+                    help=shown(tr("output folder (default: PROJECT/site)")))
     parser.commands = tuple(sub.choices)  # (the subcommands' names, for main's checks)
     return parser
 
@@ -91,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     progress = sys.stderr.isatty() and not os.environ.get("CI") and not args.quiet
     # (``--reissued ID check``: the option took the command's name as an id)
     if args.reissued and (command != "build" or {*args.reissued} & set(parser.commands)):
-        parser.error("--reissued goes with build, and its ids come last: "
-                     "build.py build --reissued ID [ID ...]")
+        parser.error(shown(tr("--reissued goes with build, and its ids come last: "
+                              "build.py build --reissued ID [ID ...]")))
     build = Build(root, out=args.out, today=args.today, strict=args.strict,
                   progress=progress, verbose=args.verbose, reissued=tuple(args.reissued))
 
@@ -109,18 +114,23 @@ def main(argv: list[str] | None = None) -> int:
         result = build.run(write=command == "build")
     except KeyboardInterrupt:
         # (a build publishes site/ in one step at its end: nothing half-written)
-        print("check interrupted" if command == "check" else
-              f"build interrupted: {build.out} holds the last complete build, if there is one", file=sys.stderr)
+        print(shown(tr("check interrupted") if command == "check" else
+                    tr("build interrupted: %(out)s holds the last complete build, if there is one",
+                       out=str(build.out))), file=sys.stderr)
         return 130
     print_problems(build, args.format, args.quiet)
     if args.format == "text" and not args.quiet:
         if result.ok and command == "build":
             print(build.summary())
             for line in result.model.changes.lines() + result.model.changes.awaiting_lines():
-                print(line)
+                print(shown(line))
         else:
-            print(("check: " if command == "check" else "build failed: ") + build.problems.summary()
-                  + ("" if result.ok else "; nothing was written"))
+            summary = build.problems.summary()
+            if command == "check":
+                print(shown(tr("check: %(summary)s", summary=summary) if result.ok else
+                            tr("check: %(summary)s; nothing was written", summary=summary)))
+            else:   # (a build that reaches here failed)
+                print(shown(tr("build failed: %(summary)s; nothing was written", summary=summary)))
     return 0 if result.ok else 1
 
 
@@ -132,14 +142,15 @@ def run_i18n(build: Build, action: str, fmt: str = "text") -> int:
             print(json.dumps(data, ensure_ascii=False, indent=2))
         else:
             for line in lines:
-                print(line)
+                print(shown(line))
 
     if action == "compile":
         written = i18n.compile_all(root, build.problems)
         if fmt == "text":
             print_problems(build, "text")
         say({"compiled": written, **build.problems.to_dict()},
-            [*(f"compiled {w}" for w in written), f"{counted(len(written), 'catalog')} compiled"])
+            [*(tr("compiled %(path)s", path=w) for w in written),
+             ntr("%(n)s catalog compiled", "%(n)s catalogs compiled", len(written))])
         return 1 if build.problems.errors else 0
     checked = build.check(rules=False)
     if checked is None:
@@ -148,18 +159,22 @@ def run_i18n(build: Build, action: str, fmt: str = "text") -> int:
             print_problems(build, "json")
         else:
             print_problems(build, "text")
-            print(f"i18n {action}: fix the content first ({build.problems.summary()})")
+            print(shown(tr("i18n %(action)s: fix the content first (%(summary)s)",
+                           action=action, summary=build.problems.summary())))
         return 1
     content, catalogs = checked
     if action in ("extract", "update"):
         changed = (i18n.extract if action == "extract" else i18n.update)(root, content)
-        say({"written": changed}, [*(f"wrote {c}" for c in changed), f"{counted(len(changed), 'file')} changed"])
+        say({"written": changed}, [*(tr("wrote %(path)s", path=c) for c in changed),
+                                   ntr("%(n)s file changed", "%(n)s files changed", len(changed))])
         return 0
     incomplete, lines, catalogs_json = False, [], []
     for st in i18n.status(root, content, catalogs):
         total = st.translated + len(st.fuzzy) + len(st.missing)
-        lines.append(f"{st.lang} {st.domain}: {st.translated}/{total} translated, "
-                     f"{len(st.fuzzy)} fuzzy, {len(st.missing)} untranslated")
+        lines.append(tr("%(lang)s %(domain)s: %(translated)s/%(total)s translated, "
+                        "%(fuzzy)s fuzzy, %(untranslated)s untranslated",
+                        lang=st.lang, domain=st.domain, translated=st.translated, total=total,
+                        fuzzy=len(st.fuzzy), untranslated=len(st.missing)))
         entry = {"lang": st.lang, "domain": st.domain, "translated": st.translated}
         for label, items in (("fuzzy", st.fuzzy), ("untranslated", st.missing)):
             entry[label] = [{"msgid": msgid, "context": ctx, "locations": [f"{p}:{l}" for p, l in locations]}
@@ -168,7 +183,9 @@ def run_i18n(build: Build, action: str, fmt: str = "text") -> int:
                 where = ", ".join(f"{p}:{l}" for p, l in locations[:3])
                 more = f" (+{len(locations) - 3})" if len(locations) > 3 else ""
                 c = f" [{ctx}]" if ctx else ""
-                lines.append(f"  {label}: {msgid!s}{c}  ← {where}{more}")
+                values = {"msgid": str(msgid), "context": c, "where": where, "more": more}
+                lines.append(tr("  fuzzy: %(msgid)s%(context)s  ← %(where)s%(more)s", **values) if label == "fuzzy"
+                             else tr("  untranslated: %(msgid)s%(context)s  ← %(where)s%(more)s", **values))
         catalogs_json.append(entry)
         incomplete |= bool(st.fuzzy or st.missing)
     say({"catalogs": catalogs_json}, lines)
@@ -184,12 +201,13 @@ def run_import(root: Path, args) -> int:
     for p in report.problems:
         print(p.format(), file=sys.stderr)
     if not args.quiet:
-        verb = {"created": "would create" if args.dry_run else "created",
-                "updated": "would update" if args.dry_run else "updated"}
         for a in report.actions:
             if a.kind == "updated":
-                print(f"{verb['updated']} {a.path} (row {a.row}): {', '.join(a.changed)}")
+                values = {"path": a.path, "row": a.row, "fields": ", ".join(a.changed)}
+                print(shown(tr("would update %(path)s (row %(row)s): %(fields)s", **values) if args.dry_run else
+                            tr("updated %(path)s (row %(row)s): %(fields)s", **values)))
             elif a.kind == "created":
-                print(f"{verb['created']} {a.path} (row {a.row})")
-        print(report.summary())
+                print(shown(tr("would create %(path)s (row %(row)s)", path=a.path, row=a.row) if args.dry_run else
+                            tr("created %(path)s (row %(row)s)", path=a.path, row=a.row)))
+        print(shown(report.summary()))
     return 0 if report.ok else 1

@@ -30,6 +30,7 @@ except ImportError:  # a Python without them: every rule is searched in full, as
     sre_compiler = sre = sre_parser = None
 
 from .problems import Problems
+from .wording import Message, tr, translations
 from .yamldoc import MarkedList, MarkedMap, text_position
 
 CODE = "confidential"
@@ -50,7 +51,7 @@ def parse_rules(value, path: Path, where, problems: Problems) -> list[Rule]:
     if value is None:
         return []
     if not isinstance(value, MarkedList):
-        problems.error(path, where, "type", "confidential: expected a list of {label, pattern} or {label, field}")
+        problems.error(path, where, "type", tr("confidential: expected a list of {label, pattern} or {label, field}"))
         return []
     rules = []
     for i, item in enumerate(value):
@@ -58,30 +59,32 @@ def parse_rules(value, path: Path, where, problems: Problems) -> list[Rule]:
         if not isinstance(item, MarkedMap) or not isinstance(item.get("label"), str) or \
                 set(item) - {"label", "pattern", "field"} or ("pattern" in item) == ("field" in item):
             problems.error(path, at, "type",
-                           "confidential: each rule is {label: text, pattern: regular expression} "
-                           "or {label: text, field: key}")
+                           tr("confidential: each rule is {label: text, pattern: regular expression} "
+                              "or {label: text, field: key}"))
             continue
         label = item["label"].strip()
         ref = f"{problems._display(path)}:{at[0]}"
         if "field" in item:
             if not isinstance(item["field"], str) or not item["field"].strip():
-                problems.error(path, item.where("field"), "type", "confidential: field must be a key name")
+                problems.error(path, item.where("field"), "type", tr("confidential: field must be a key name"))
                 continue
             rules.append(Rule(label, None, item["field"].strip(), ref))
             continue
         source = item["pattern"]
         if not isinstance(source, str) or not source:
-            problems.error(path, item.where("pattern"), "type", "confidential: pattern must be text")
+            problems.error(path, item.where("pattern"), "type", tr("confidential: pattern must be text"))
             continue
         try:
             pattern = re.compile(source)
         except re.error as exc:
             problems.error(path, item.where("pattern"), "bad-pattern",
-                           f"confidential: '{source}' is not a regular expression: {exc}")
+                           tr("confidential: '%(source)s' is not a regular expression: %(error)s",
+                              source=source, error=str(exc)))
             continue
         if pattern.search(""):
             problems.error(path, item.where("pattern"), "bad-pattern",
-                           f"confidential: '{source}' matches empty text, so it matches everything")
+                           tr("confidential: '%(source)s' matches empty text, so it matches everything",
+                              source=source))
             continue
         rules.append(Rule(label, pattern, None, ref))
     return rules
@@ -89,8 +92,9 @@ def parse_rules(value, path: Path, where, problems: Problems) -> list[Rule]:
 
 def _report(problems: Problems, path, where, rule: Rule, what: str) -> None:
     problems.error(path, where, CODE,
-                   f"{what} matches the confidential rule '{rule.label}' ({rule.where}); "
-                   "it must never be published: remove it from the file")
+                   tr("%(what)s matches the confidential rule '%(label)s' (%(where)s); "
+                      "it must never be published: remove it from the file",
+                      what=what, label=rule.label, where=rule.where))
 
 
 # Full-width digits and Latin letters as ASCII: a Chinese input method in
@@ -106,7 +110,7 @@ def as_half_width(text: str) -> str:
     return text.translate(_FULL_WIDTH) if _HAS_FULL_WIDTH.search(text) else text
 
 
-def scan_text(text: str, path, problems: Problems, rules: list[Rule], what: str = "text") -> bool:
+def scan_text(text: str, path, problems: Problems, rules: list[Rule], what: str = tr("text")) -> bool:
     """Report each rule's first match in ``text``; True when clean."""
     text = as_half_width(text)
     hay = _Haystack(text, None)
@@ -140,7 +144,7 @@ def scan_document(data, path, problems: Problems, rules: list[Rule], skip_key: s
                 if node is data and key == skip_key:
                     continue  # the rules themselves
                 if key in fields:
-                    _report(problems, path, node.key_where(key), fields[key], f"the key '{key}'")
+                    _report(problems, path, node.key_where(key), fields[key], tr("the key '%(key)s'", key=key))
                     continue
                 if isinstance(value, str):
                     _scan_value(value, path, node.where(key), problems, patterns, key)
@@ -158,40 +162,96 @@ def _scan_value(value: str, path, where, problems, patterns, key) -> None:
     value = as_half_width(value)
     for rule in patterns:
         if rule.pattern.search(value):
-            _report(problems, path, where, rule, f"'{key}'")
+            _report(problems, path, where, rule, tr("'%(key)s'", key=key))
 
 
 # serve: the messages of the last call, withheld (most problems of a save are
 # the last save's: 5,000 warnings at N = 10,000, two rules without literals to
 # look for first, cost 50 ms a save searched again).
 _WITHHELD: dict = {"rules": None, "messages": {}}
+_CLEAN = object()   # (a message no rule matches in any text it can be shown as)
 
 
 def withhold_matches(problems: Problems, rules: list[Rule]) -> None:
     """Other problems quote content (a text with no translation, a value that
     cannot be read): what a pattern rule matches in their messages is replaced
-    by the rule's label, as the rule's own problem never shows it either."""
+    by the rule's label, as the rule's own problem never shows it either.
+
+    A message of the command line's catalog (wording.Message) is searched as
+    it can be shown, in English and in each translation; what a rule matches
+    is replaced in the texts it was filled with, so it still shows in the
+    staff's language. Where that is not enough (a match across the message's
+    own words), it becomes its English text, withheld, as a plain str: shown
+    in English, never translated."""
     patterns = [r for r in rules if r.pattern is not None]
     if not patterns:
         return
     key = [(r.label, r.pattern.pattern, r.pattern.flags) for r in patterns]
     last = _WITHHELD["messages"] if _WITHHELD["rules"] == key else {}
-    now: dict[str, str] = {}
+    now: dict[str, tuple] = {}
     for i, p in enumerate(problems.items):
         if p.code == CODE:
             continue
-        message = now.get(p.message) or last.get(p.message)
-        if message is None:
-            message, hay = p.message, _Haystack(as_half_width(p.message), None)
-            for rule in patterns:
-                # (the prefilter first: it is most of what a clean message costs)
-                if _prefilter(rule.pattern).may_match(hay) and rule.pattern.search(hay.text):
-                    message = _withheld(rule, message)
-                    hay = _Haystack(as_half_width(message), None)
-        now[p.message] = message
-        if message != p.message:
+        # (a message is known by its English and, for a Message, how it was made:
+        # the same English may be made otherwise, and be translated otherwise)
+        made = _made(p.message)
+        known = now.get(p.message) or last.get(p.message)
+        if known is not None and known[0] == made:
+            message = known[1]
+        else:
+            clean = not any(_hits(rule, text) for text in _renderings(p.message) for rule in patterns)
+            message = _CLEAN if clean else _withheld_message(p.message, patterns)
+        now[p.message] = (made, message)
+        if message is not _CLEAN:
             problems.items[i] = dataclasses.replace(p, message=message)
     _WITHHELD["rules"], _WITHHELD["messages"] = key, now
+
+
+def _hits(rule: Rule, text: str) -> bool:
+    hay = _Haystack(as_half_width(text), None)
+    # (the prefilter first: it is most of what a clean message costs)
+    return _prefilter(rule.pattern).may_match(hay) and rule.pattern.search(hay.text) is not None
+
+
+@functools.cache
+def _cli_languages() -> tuple[str, ...]:
+    """The languages of the command line's catalogs (wording): a message may be shown in each."""
+    from .wording import TOOL_ROOT, DOMAIN
+    return tuple(sorted(p.parent.parent.name for p in (TOOL_ROOT / "locales").glob(f"*/LC_MESSAGES/{DOMAIN}.po")))
+
+
+def _made(message):
+    """How ``message`` was made: None for a plain str; a Message's template,
+    plural and values (compared, not hashed: values need not be hashable)."""
+    if not isinstance(message, Message):
+        return None
+    return message.template, message.plural, message.values
+
+
+def _renderings(message: str) -> tuple[str, ...]:
+    """Every text ``message`` can be shown as: its English, and for a Message each translation."""
+    if not isinstance(message, Message):
+        return (str(message),)
+    return tuple(dict.fromkeys([str(message), *(message.localized(translations(lang)) for lang in _cli_languages())]))
+
+
+def _withheld_message(message: str, patterns: list[Rule]) -> str:
+    """``message`` with what the rules match withheld, in every text it can be shown as."""
+    if isinstance(message, Message):
+        def withhold(value: str) -> str:
+            for rule in patterns:
+                if _hits(rule, value):
+                    value = _withheld(rule, value)
+            return value
+        redacted = message.mapped(withhold)
+        if not any(_hits(rule, text) for text in _renderings(redacted) for rule in patterns):
+            return redacted
+    # (its English, as a plain str: a translation could show what the English withholds)
+    message = str(message)
+    for rule in patterns:
+        if _hits(rule, message):
+            message = _withheld(rule, message)
+    return message
 
 
 def _withheld(rule: Rule, message: str) -> str:
@@ -211,7 +271,7 @@ def scan_output(files: dict[str, bytes], out: Path, problems: Problems, rules: l
             hay = _Haystack(None, data)
             # (``out / rel`` is made only for a report: making it took as long as the scan)
             for rule, start in _matches(hay, rules):
-                _report(problems, out / rel, text_position(hay.text, start), rule, "published text")
+                _report(problems, out / rel, text_position(hay.text, start), rule, tr("published text"))
 
 
 def scan_doc(doc, rules: list[Rule], problems: Problems, skip: str | None = None) -> None:
@@ -244,7 +304,7 @@ def scan_sources(raw, rules: list[Rule], catalog_paths, problems: Problems) -> N
             text = Path(path).read_bytes().decode("utf-8", "replace")
         except OSError:
             continue
-        scan_text(text, path, problems, rules, "a catalog entry")
+        scan_text(text, path, problems, rules, tr("a catalog entry"))
 
 
 # -- the clean case, fast -----------------------------------------------------

@@ -9,6 +9,7 @@ from pathlib import Path
 from . import yamldoc
 from .recordcache import RecordCache, context_key, read_unless_unchanged, stat_key
 from .problems import Problems
+from .wording import tr
 
 LANGS = ("zh", "en")
 
@@ -94,7 +95,7 @@ def _files_under(folder: Path) -> list[tuple[str, bool]]:
 
 def _required(path: Path, problems: Problems, what: str) -> RawDoc | None:
     if not path.is_file():
-        problems.error(path, (1, 1), "file-missing", f"{what} is missing")
+        problems.error(path, (1, 1), "file-missing", tr("%(what)s is missing", what=what))
         return None
     return read_unless_unchanged("yaml", path, problems, lambda: _read(path, problems))
 
@@ -139,11 +140,11 @@ def load_project(root: Path, problems: Problems, cache: RecordCache | None = Non
     content = root / "content"
     if not content.is_dir():
         problems.error(content, (1, 1), "file-missing",
-                       f"no content/ folder in {root}: is this a guide project? "
-                       "(build.py works on the folder it is run in; or give --project PATH)")
+                       tr("no content/ folder in %(root)s: is this a guide project? "
+                          "(build.py works on the folder it is run in; or give --project PATH)", root=str(root)))
         return RawProject(root, None, None, [], {})
-    guide = _required(content / "guide.yaml", problems, "the guide's settings")
-    units = _required(content / "units.yaml", problems, "the list of recommending units")
+    guide = _required(content / "guide.yaml", problems, tr("the guide's settings"))
+    units = _required(content / "units.yaml", problems, tr("the list of recommending units"))
     editions = []
     editions_dir = content / "editions"
     edirs = []
@@ -151,24 +152,25 @@ def load_project(root: Path, problems: Problems, cache: RecordCache | None = Non
         if path.is_dir():
             edirs.append(path)
         else:
-            _ignored(path, problems, "content/editions/ holds one folder per edition; this file is not part of the guide")
+            _ignored(path, problems,
+                     tr("content/editions/ holds one folder per edition; this file is not part of the guide"))
     # What reading and checking a record depends on besides its file: the guide
     # and unit files and every edition's (a record is scanned with the
     # confidential rules of all of them).
     context = context_key([content / "guide.yaml", content / "units.yaml", *(d / "edition.yaml" for d in edirs)])
     misses = []   # (the edition's list, index in it, edition, file name, stat key)
     for edir in edirs:
-        meta = _required(edir / "edition.yaml", problems, "the edition's data")
+        meta = _required(edir / "edition.yaml", problems, tr("the edition's data"))
         for path in sorted(edir.iterdir()):
             # (a record saved one folder too high would otherwise be left out unsaid)
             if path.name not in ("edition.yaml", "conferences"):
-                _ignored(path, problems, "an edition folder holds edition.yaml and conferences/ only; "
-                                         "conference records go in conferences/")
+                _ignored(path, problems, tr("an edition folder holds edition.yaml and conferences/ only; "
+                                            "conference records go in conferences/"))
         confs = []
         if records:
             names, others = record_files(edir / "conferences")
             for name in others:
-                _ignored(_path(name), problems, "not a .yaml file; it is not part of the guide")
+                _ignored(_path(name), problems, tr("not a .yaml file; it is not part of the guide"))
             for name in names:
                 stat = stat_key(name) if cache is not None else None
                 entry = cache.lookup(_path(name), stat, context) if cache is not None else None
@@ -192,7 +194,8 @@ def load_project(root: Path, problems: Problems, cache: RecordCache | None = Non
             stem, _, lang = path.stem.rpartition(".")
             if lang not in LANGS or not stem:
                 problems.error(path, (1, 1), "page-name",
-                               f"page files are named <slug>.<lang>.md with lang one of {', '.join(LANGS)}")
+                               tr("page files are named <slug>.<lang>.md with lang one of %(langs)s",
+                                  langs=", ".join(LANGS)))
                 continue
             data = yamldoc.read_capped(path, problems)
             # None: the page exists but could not be read (reported here).

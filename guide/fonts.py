@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .cachefile import write_whole
+from .wording import tr
 
 FONT_PACKAGE = "pylopdf_fonts_zh_cn"  # PyPI pylopdf-fonts-zh-cn, pinned in pyproject.toml
 # Bump when the conversion changes: cached fonts and PDFs are keyed by it.
@@ -53,10 +54,11 @@ def source_font() -> SourceFont:
         pkg = importlib.import_module(FONT_PACKAGE)
         version = importlib.metadata.version(FONT_PACKAGE.replace("_", "-"))
     except (ImportError, importlib.metadata.PackageNotFoundError) as exc:
-        raise FontError(f"the PDF font package is not installed (pip install pylopdf-fonts-zh-cn): {exc}")
+        raise FontError(tr("the PDF font package is not installed (pip install pylopdf-fonts-zh-cn): %(error)s",
+                           error=str(exc)))
     path = Path(pkg.serif_path())
     if not path.is_file():
-        raise FontError(f"the PDF font file is missing: {path}")
+        raise FontError(tr("the PDF font file is missing: %(path)s", path=str(path)))
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return SourceFont(path, f"{FONT_PACKAGE}-{version}-{digest[:16]}")
 

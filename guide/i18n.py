@@ -20,7 +20,8 @@ from babel.messages.pofile import write_po
 
 from .cachefile import load_pickle, save_pickle
 from . import wording
-from .problems import Problems, counted
+from .wording import ntr, tr
+from .problems import Problems
 from .records import Text
 from .translation import BABEL_LOCALE, DOMAINS, Catalogs, po_path, pot_path, read_catalog
 
@@ -296,18 +297,32 @@ def check_translations(content, catalogs: Catalogs, problems: Problems) -> None:
                 if line is not None and text not in paragraphs and "\n" not in text.zh:
                     # (as in the record: a name on two lines prints so on a certificate)
                     problems.add(catalogs.paths[(lang, "content")], line, 1, "line-break",
-                                 f"the translation of '{text.zh[:60]}' is one line of text, as its source is; "
-                                 "join its lines", "error")
+                                 tr("the translation of '%(text)s' is one line of text, as its source is; "
+                                    "join its lines", text=text.zh[:60]), "error")
                 continue
             first = uses[0]
-            more = f" (and {counted(len(uses) - 1, 'more use')})" if len(uses) > 1 else ""
             code = "fuzzy-translation" if state == "fuzzy" else "missing-translation"
-            what = "only a fuzzy" if state == "fuzzy" else "no"
             # (a text of thousands of characters would print a line as long)
-            shown = text.zh if len(text.zh) <= 120 else text.zh[:100] + f"… ({len(text.zh):,} characters)"
-            problems.add(first.path, first.line, first.column, code,
-                         f"{what} {lang} translation for '{shown}'{more} in "
-                         f"locales/{lang}/LC_MESSAGES/content.po", "warning")
+            shown = text.zh if len(text.zh) <= 120 else tr("%(text)s… (%(n)s characters)",
+                                                          text=text.zh[:100], n=f"{len(text.zh):,}")
+            more = len(uses) - 1
+            if state == "fuzzy" and more:
+                message = ntr("only a fuzzy %(lang)s translation for '%(text)s' (and %(n)s more use) in "
+                              "locales/%(lang)s/LC_MESSAGES/content.po",
+                              "only a fuzzy %(lang)s translation for '%(text)s' (and %(n)s more uses) in "
+                              "locales/%(lang)s/LC_MESSAGES/content.po", more, lang=lang, text=shown)
+            elif state == "fuzzy":
+                message = tr("only a fuzzy %(lang)s translation for '%(text)s' in "
+                             "locales/%(lang)s/LC_MESSAGES/content.po", lang=lang, text=shown)
+            elif more:
+                message = ntr("no %(lang)s translation for '%(text)s' (and %(n)s more use) in "
+                              "locales/%(lang)s/LC_MESSAGES/content.po",
+                              "no %(lang)s translation for '%(text)s' (and %(n)s more uses) in "
+                              "locales/%(lang)s/LC_MESSAGES/content.po", more, lang=lang, text=shown)
+            else:
+                message = tr("no %(lang)s translation for '%(text)s' in "
+                             "locales/%(lang)s/LC_MESSAGES/content.po", lang=lang, text=shown)
+            problems.add(first.path, first.line, first.column, code, message, "warning")
     template = interface_template(content.root)
     for lang in DOMAINS["messages"][1]:
         if (lang, "messages") in catalogs.unreadable:
@@ -321,6 +336,10 @@ def check_translations(content, catalogs: Catalogs, problems: Problems) -> None:
             path, line = message.locations[0] if message.locations else ("templates", 1)
             code = "fuzzy-translation" if state == "fuzzy" else "missing-translation"
             msgid = message.id if isinstance(message.id, str) else message.id[0]
-            problems.add(path, line, 1, code,
-                         f"interface text '{msgid}' has {'only a fuzzy' if state == 'fuzzy' else 'no'} "
-                         f"{lang} translation in locales/{lang}/LC_MESSAGES/messages.po", "warning")
+            if state == "fuzzy":
+                said = tr("interface text '%(msgid)s' has only a fuzzy %(lang)s translation in "
+                          "locales/%(lang)s/LC_MESSAGES/messages.po", msgid=msgid, lang=lang)
+            else:
+                said = tr("interface text '%(msgid)s' has no %(lang)s translation in "
+                          "locales/%(lang)s/LC_MESSAGES/messages.po", msgid=msgid, lang=lang)
+            problems.add(path, line, 1, code, said, "warning")

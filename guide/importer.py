@@ -26,11 +26,12 @@ from pypinyin import Style, lazy_pinyin
 
 from .content import load_project
 from .i18n import PROJECT_ID, write_catalog
-from .problems import Problems, counted
+from .problems import Problems, with_level
 from .records import KIND_WORDS
 from .translation import BABEL_LOCALE, po_path, read_catalog
 from .validation import INVISIBLE, SLUG, check_url, validate
 from .yamldoc import MarkedMap
+from .wording import ntr, shown, tr
 from .yamlpatch import Month, PatchError, render_mapping, update_mapping
 
 # The keys an import writes, in the order a new record lists them.
@@ -94,8 +95,7 @@ class RowProblem:
 
     def format(self) -> str:
         where = f"{self.column} ({self.heading})" if self.column else "-"
-        level = "" if self.severity == "error" else f"{self.severity}: "
-        return f"{self.path}:{self.row}:{where}: {self.code}: {level}{self.message}"
+        return f"{self.path}:{self.row}:{where}: {self.code}: {shown(with_level(self.severity, self.message))}"
 
 
 class CellError(Exception):
@@ -131,17 +131,20 @@ class ImportReport:
 
     def summary(self) -> str:
         count = {k: sum(1 for a in self.actions if a.kind == k) for k in ("created", "updated", "unchanged")}
-        parts = [f"{self.rows} row{'s' if self.rows != 1 else ''}",
-                 f"{count['created']} created", f"{count['updated']} updated",
-                 f"{count['unchanged']} unchanged", f"{self.bad_rows} bad (not imported)"]
-        text = "import: " + ", ".join(parts)
+        counts = tr("%(rows)s, %(created)s created, %(updated)s updated, %(unchanged)s unchanged, "
+                    "%(bad)s bad (not imported)", rows=ntr("%(n)s row", "%(n)s rows", self.rows),
+                    created=count["created"], updated=count["updated"], unchanged=count["unchanged"],
+                    bad=self.bad_rows)
         if self.translations:
-            text += f"; {counted(len(self.translations), 'English name')} set in {self.catalog}"
-        return text + (" (dry run: nothing written)" if self.dry_run else "")
+            text = tr("import: %(counts)s; %(names)s set in %(catalog)s", counts=counts, catalog=self.catalog,
+                      names=ntr("%(n)s English name", "%(n)s English names", len(self.translations)))
+        else:
+            text = tr("import: %(counts)s", counts=counts)
+        return shown(tr("%(summary)s (dry run: nothing written)", summary=text) if self.dry_run else text)
 
     def to_json(self) -> str:
         return json.dumps({"source": self.source, "edition": self.edition,
-                           "problems": [asdict(p) for p in self.problems],
+                           "problems": [{**asdict(p), "message": shown(p.message)} for p in self.problems],
                            "actions": [asdict(a) for a in self.actions],
                            "translations": self.translations, "ok": self.ok},
                           ensure_ascii=False, indent=2)
@@ -170,8 +173,8 @@ def read_rows(path: Path, sheet: str | None = None) -> list[tuple[int, list]]:
     if suffix == ".csv":
         return _read_csv(path)
     if suffix == ".xls":
-        raise SheetError("old .xls workbooks are not read: save the file as .xlsx (Excel 2007 or later) or .csv")
-    raise SheetError("give a spreadsheet as .xlsx or .csv")
+        raise SheetError(tr("old .xls workbooks are not read: save the file as .xlsx (Excel 2007 or later) or .csv"))
+    raise SheetError(tr("give a spreadsheet as .xlsx or .csv"))
 
 
 def _read_xlsx(path: Path, sheet: str | None):
@@ -182,13 +185,14 @@ def _read_xlsx(path: Path, sheet: str | None):
         book = openpyxl.load_workbook(path, data_only=True)
     except zipfile.BadZipFile:
         # (a .csv or an old .xls renamed, or a download cut short: an .xlsx is a zip archive)
-        raise SheetError("not an Excel .xlsx workbook (a renamed .csv or .xls, or a file cut short): "
-                         "save it again as .xlsx or .csv") from None
+        raise SheetError(tr("not an Excel .xlsx workbook (a renamed .csv or .xls, or a file cut short): "
+                            "save it again as .xlsx or .csv")) from None
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise SheetError(f"cannot read the workbook: {exc}") from None
+        raise SheetError(tr("cannot read the workbook: %(error)s", error=str(exc))) from None
     if sheet is not None:
         if sheet not in book.sheetnames:
-            raise SheetError(f"no sheet '{sheet}' (sheets: {', '.join(book.sheetnames)})")
+            raise SheetError(tr("no sheet '%(sheet)s' (sheets: %(sheets)s)", sheet=sheet,
+                                sheets=", ".join(book.sheetnames)))
         ws = book[sheet]
     else:
         ws = book.worksheets[0]
@@ -206,14 +210,14 @@ def _read_csv(path: Path):
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes nearly anything
-        raise SheetError("the file is neither UTF-8 nor GB18030 text")
+        raise SheetError(tr("the file is neither UTF-8 nor GB18030 text"))
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         rows = [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
-        raise SheetError(f"line {reader.line_num}: {exc}") from None
+        raise SheetError(tr("line %(line)s: %(error)s", line=reader.line_num, error=str(exc))) from None
     return rows
 
 
@@ -247,10 +251,12 @@ def _clean(value) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n").strip()
     bad = INVISIBLE.search(text)
     if bad:
-        raise CellError("invisible-character", f"contains the invisible character U+{ord(bad.group()):04X}; remove it")
+        raise CellError("invisible-character", tr("contains the invisible character U+%(code)s; remove it",
+                                                  code=f"{ord(bad.group()):04X}"))
     control = next((c for c in text if c not in "\n\t" and unicodedata.category(c) == "Cc"), None)
     if control is not None:
-        raise CellError("control-character", f"contains the control character U+{ord(control):04X}; remove it")
+        raise CellError("control-character", tr("contains the control character U+%(code)s; remove it",
+                                                code=f"{ord(control):04X}"))
     return text
 
 
@@ -277,19 +283,19 @@ def parse_date(value):
         if 20000 <= value <= 80000:
             from openpyxl.utils.datetime import from_excel
             return from_excel(value).date()
-        raise CellError("bad-date", f"'{value}' is not a date")
+        raise CellError("bad-date", tr("'%(value)s' is not a date", value=f"{value}"))
     text = unicodedata.normalize("NFKC", _clean(value))
     m = DATE.match(text) or COMPACT_DATE.match(text)
     if m:
         try:
             return dt.date(*map(int, m.groups()))
         except ValueError:
-            raise CellError("bad-date", f"'{text}' is not a date of the calendar") from None
+            raise CellError("bad-date", tr("'%(value)s' is not a date of the calendar", value=text)) from None
     m = MONTH_ONLY.match(text)
     if m and 1 <= int(m.group(2)) <= 12:
         return Month(f"{int(m.group(1)):04d}-{int(m.group(2)):02d}")
-    raise CellError("bad-date", f"'{text}' is not a date; write 2023-05-30, 2023/5/30 or 2023年5月30日 "
-                                "(2023-10 or 2023年10月 when only the month is known)")
+    raise CellError("bad-date", tr("'%(value)s' is not a date; write 2023-05-30, 2023/5/30 or 2023年5月30日 "
+                                   "(2023-10 or 2023年10月 when only the month is known)", value=text))
 
 
 def _chinese_number(text: str) -> int:
@@ -317,10 +323,11 @@ def parse_number(value, minimum: int = 1) -> int:
         text = unicodedata.normalize("NFKC", _clean(value))
         m = NUMBER.match(text)
         if not m:
-            raise CellError("bad-number", f"'{text}' is not an edition number (15, 第15届 or 第十五届)")
+            raise CellError("bad-number", tr("'%(value)s' is not an edition number (15, 第15届 or 第十五届)",
+                                             value=text))
         number = _chinese_number(m.group(1))
     if number < minimum:
-        raise CellError("bad-number", f"must be at least {minimum}")
+        raise CellError("bad-number", tr("must be at least %(minimum)s", minimum=minimum))
     return number
 
 
@@ -374,12 +381,15 @@ class Importer:
         self.unit_names = {name_key(u.name.zh): code for code, u in content.units.items()}
         self.edition_id = edition or (content.guide.current_edition if content.guide else None)
         if not self.edition_id:
-            raise SheetError("no edition given and content/guide.yaml names no current_edition")
+            raise SheetError(tr("no edition given and content/guide.yaml names no current_edition"))
         self.edition = next((e for e in content.editions if e.id == self.edition_id), None)
         if self.edition is None:
             where = root / "content" / "editions" / self.edition_id / "edition.yaml"
-            reason = "does not exist" if not where.exists() else "has problems (run `build.py check`)"
-            raise SheetError(f"edition '{self.edition_id}' cannot be imported into: {where.relative_to(root)} {reason}")
+            if not where.exists():
+                raise SheetError(tr("edition '%(edition)s' cannot be imported into: %(path)s does not exist",
+                                    edition=self.edition_id, path=f"{where.relative_to(root)}"))
+            raise SheetError(tr("edition '%(edition)s' cannot be imported into: %(path)s has problems "
+                                "(run `build.py check`)", edition=self.edition_id, path=f"{where.relative_to(root)}"))
         self.fields = {f.id: f.id for f in self.edition.fields} | {name_key(f.name.zh): f.id for f in self.edition.fields}
         self.records: list[ExistingRecord] = []
         self.other_ids: dict[str, Path] = {}
@@ -424,7 +434,7 @@ class Importer:
                 continue
             if empty:
                 if column.required:
-                    fail(column.key, "missing-cell", "is required")
+                    fail(column.key, "missing-cell", tr("is required"))
                 continue
             try:
                 values[column.key] = self._value(column.key, raw)
@@ -433,14 +443,14 @@ class Importer:
         if "start" in values and "end" in values:
             s, e = values["start"], values["end"]
             if isinstance(s, Month) != isinstance(e, Month):
-                fail("end", "bad-date", "start and end must both be full dates or both be months")
+                fail("end", "bad-date", tr("start and end must both be full dates or both be months"))
             elif month_bounds(e)[1] < month_bounds(s)[0]:
-                fail("end", "date-order", f"ends ({e}) before it starts ({s})")
+                fail("end", "date-order", tr("ends (%(end)s) before it starts (%(start)s)", end=f"{e}", start=f"{s}"))
         if values.get("kind") == "one-off":
             if "edition_number" in values:
-                fail("edition_number", "bad-value", "a one-off conference (单次会议) has no edition number (届次)")
+                fail("edition_number", "bad-value", tr("a one-off conference (单次会议) has no edition number (届次)"))
             if "editions_held" in values:
-                fail("editions_held", "bad-value", "a one-off conference (单次会议) has no earlier editions")
+                fail("editions_held", "bad-value", tr("a one-off conference (单次会议) has no earlier editions"))
         return None if bad else values
 
     def _value(self, key: str, raw):
@@ -456,7 +466,8 @@ class Importer:
         if key == "kind":
             kind = KIND_WORDS.get(text.lower())
             if kind is None:
-                raise CellError("bad-value", f"'{text}' is not a kind of conference: write 机制性会议 or 单次会议")
+                raise CellError("bad-value", tr("'%(value)s' is not a kind of conference: write 机制性会议 or 单次会议",
+                                                value=text))
             return kind
         if key == "recommender":
             code = text.upper()
@@ -466,20 +477,28 @@ class Importer:
                 return self.unit_names[name_key(text)]
             choices = list(self.units) + [u.name.zh for u in self.units.values()]
             hint = difflib.get_close_matches(text, choices, n=1)
-            raise CellError("unknown-unit", f"'{text}' is neither a unit code nor a unit name of units.yaml"
-                            + (f"; did you mean '{hint[0]}'?" if hint else ""))
+            if hint:
+                raise CellError("unknown-unit", tr("'%(value)s' is neither a unit code nor a unit name of units.yaml; "
+                                                   "did you mean '%(hint)s'?", value=text, hint=hint[0]))
+            raise CellError("unknown-unit", tr("'%(value)s' is neither a unit code nor a unit name of units.yaml",
+                                               value=text))
         if key == "field":
             fid = self.fields.get(name_key(text)) or self.fields.get(text.lower())
             if fid is None:
                 names = [f.name.zh for f in self.edition.fields]
                 hint = difflib.get_close_matches(text, names, n=1)
-                raise CellError("unknown-field", f"'{text}' is not a field of edition {self.edition_id}"
-                                + (f"; did you mean '{hint[0]}'?" if hint else f" ({'、'.join(names)})"))
+                if hint:
+                    raise CellError("unknown-field", tr("'%(value)s' is not a field of edition %(edition)s; "
+                                                        "did you mean '%(hint)s'?",
+                                                        value=text, edition=self.edition_id, hint=hint[0]))
+                raise CellError("unknown-field", tr("'%(value)s' is not a field of edition %(edition)s (%(names)s)",
+                                                    value=text, edition=self.edition_id, names="、".join(names)))
             return fid
         if key in ("id", "series"):
             typed, text = text, text.lower()
             if not SLUG.match(text):   # (said as typed: staff look for what the cell holds)
-                raise CellError("bad-id", f"'{typed}' is not a valid id: use lowercase ASCII letters, digits and single hyphens")
+                raise CellError("bad-id", tr("'%(value)s' is not a valid id: use lowercase ASCII letters, digits "
+                                             "and single hyphens", value=typed))
             return text
         if key == "website":
             problems = []
@@ -502,12 +521,14 @@ class Importer:
             if wanted in by_id:
                 record = by_id[wanted]
             elif wanted in self.other_ids:
-                raise CellError("id-conflict", f"id '{wanted}' is already used in another edition "
-                                f"({self.other_ids[wanted].relative_to(self.root)}); ids are unique across the guide")
+                raise CellError("id-conflict", tr("id '%(id)s' is already used in another edition (%(path)s); "
+                                                  "ids are unique across the guide",
+                                                  id=wanted, path=f"{self.other_ids[wanted].relative_to(self.root)}"))
             elif same_name and same_name[0].id and _current(same_name[0].data, "start") == values["start"]:
-                raise CellError("id-mismatch", f"the conference named here is recorded as '{same_name[0].id}' "
-                                f"({same_name[0].path.relative_to(self.root)}), not '{wanted}': "
-                                "correct the ID cell, or the record's id")
+                raise CellError("id-mismatch", tr("the conference named here is recorded as '%(id)s' (%(path)s), "
+                                                  "not '%(wanted)s': correct the ID cell, or the record's id",
+                                                  id=same_name[0].id, wanted=wanted,
+                                                  path=f"{same_name[0].path.relative_to(self.root)}"))
             else:
                 record = None
             rid = wanted
@@ -519,7 +540,7 @@ class Importer:
         same = (name_key(values["name"]), values["start"])
         if rid in taken or same in self.rows_seen:
             first = taken.get(rid) or self.rows_seen[same]
-            raise CellError("duplicate-row", f"the same conference is already imported from row {first}")
+            raise CellError("duplicate-row", tr("the same conference is already imported from row %(row)s", row=first))
         taken[rid] = row
         self.rows_seen[same] = row
         return record, rid
@@ -577,17 +598,17 @@ def run_import(root: Path, source: Path, edition: str | None = None, sheet: str 
     try:
         importer = Importer(root, edition)
     except SheetError as exc:
-        return whole_file("no-edition", str(exc))
+        return whole_file("no-edition", exc.args[0])
     report.edition = importer.edition_id
     try:
         rows = read_rows(source, sheet)
     except FileNotFoundError:
-        return whole_file("file-missing", "no such file")
+        return whole_file("file-missing", tr("no such file"))
     except SheetError as exc:
-        return whole_file("file-unreadable", str(exc))
+        return whole_file("file-unreadable", exc.args[0])
     header_at = find_header(rows)
     if header_at is None:
-        return whole_file("missing-column", "no heading row with 会议名称 in the first 10 rows")
+        return whole_file("missing-column", tr("no heading row with 会议名称 in the first 10 rows"))
     header_row, headings = rows[header_at]
     columns: dict[str, tuple[int, str, str]] = {}  # key -> (index, letter, heading)
     for index, heading in enumerate(headings):
@@ -598,17 +619,20 @@ def run_import(root: Path, source: Path, edition: str | None = None, sheet: str 
         letter = column_letter(index)
         if column is None:
             report.problems.append(RowProblem(display, header_row, letter, shown, "unknown-column",
-                                              "this column is not imported", "warning"))
+                                              tr("this column is not imported"), "warning"))
         elif column.key in columns:
             _i, first_letter, first = columns[column.key]
             report.problems.append(RowProblem(display, header_row, letter, shown, "duplicate-column",
-                                              f"the same as column {first_letter} ({first}); keep one"))
+                                              tr("the same as column %(letter)s (%(heading)s); keep one",
+                                                 letter=first_letter, heading=first)))
         else:
             columns[column.key] = (index, letter, shown)
     missing = [c.headings[0] for c in COLUMNS if c.required and c.key not in columns]
     if missing:
         report.problems.append(RowProblem(display, header_row, "", "", "missing-column",
-                                          f"the sheet needs the {'column' if len(missing) == 1 else 'columns'} {'、'.join(missing)}"))
+                                          ntr("the sheet needs the column %(columns)s",
+                                              "the sheet needs the columns %(columns)s", len(missing),
+                                              columns="、".join(missing))))
     if not report.ok:
         return report
 
@@ -647,8 +671,9 @@ def run_import(root: Path, source: Path, edition: str | None = None, sheet: str 
         except PatchError as exc:
             letter, heading, _ = columns["name"]
             report.problems.append(RowProblem(display, number, letter, heading, "record-not-updated",
-                                              f"{record.path.relative_to(root)} cannot be edited safely ({exc}); "
-                                              "fix or edit it by hand"))
+                                              tr("%(path)s cannot be edited safely (%(error)s); fix or edit it by hand",
+                                                 path=f"{record.path.relative_to(root)}",
+                                                 error=exc.args[0] if len(exc.args) == 1 else str(exc))))
             report.bad_rows += 1
             continue
         report.actions.append(action)
@@ -669,7 +694,7 @@ def _apply(importer: Importer, record: ExistingRecord | None, rid: str, values: 
         return Action(row, rid, path.relative_to(root).as_posix(), "created", list(values))
     rel = record.path.relative_to(root).as_posix()
     if record.data is None:
-        raise PatchError("it is not a readable mapping")
+        raise PatchError(tr("it is not a readable mapping"))
     changes = {k: v for k, v in values.items()
                if k not in record.data or not _same(_current(record.data, k), v)}
     if not changes:

@@ -23,6 +23,7 @@ from .recordcache import RecordMemo
 from .records import LISTED_STATUSES, Conference, Edition, GuideInfo, Page, Unit
 from .translation import Catalogs, ContentTranslator
 from .validation import Content
+from .wording import tr
 
 LANGS = ("zh", "en")
 UPCOMING = 8  # how many next conferences the home page shows
@@ -232,9 +233,10 @@ def check_issued_numbers_kept(content: Content, published: dict | None, problems
             holder = held[1]
             problems.error(content.root / holder.source.path, holder.marks.get("certificate", holder.marks["id"]),
                            "certificate-of-another-edition",
-                           f"certificate {number} was issued for '{cid}' of the {edition_id} edition; a record of "
-                           f"the {held[0].id} edition cannot carry it: keep '{cid}' in the {edition_id} edition "
-                           "(a new record of this edition gets its own number)")
+                           tr("certificate %(number)s was issued for '%(id)s' of the %(edition)s edition; a record of "
+                              "the %(other)s edition cannot carry it: keep '%(id)s' in the %(edition)s edition "
+                              "(a new record of this edition gets its own number)",
+                              number=number, id=cid, edition=edition_id, other=held[0].id))
             continue
         folder = content.root / "content/editions" / edition_id
         rel = f"content/editions/{edition_id}/conferences/{cid}.yaml"
@@ -246,33 +248,35 @@ def check_issued_numbers_kept(content: Content, published: dict | None, problems
         if renamed is not None:
             # (the file is there: its id was edited)
             problems.error(content.root / rel, renamed.marks.get("id", (1, 1)), "issued-certificate-number",
-                           f"id: '{renamed.id}' was '{cid}' when its certificate {number} was issued, and a "
-                           f"derived number is made from the id: give back 'id: {cid}', or keep the number with "
-                           f"'certificate: {number}'")
+                           tr("id: '%(new_id)s' was '%(id)s' when its certificate %(number)s was issued, and a "
+                              "derived number is made from the id: give back 'id: %(id)s', or keep the number with "
+                              "'certificate: %(number)s'", new_id=renamed.id, id=cid, number=number))
         elif c is None:
             problems.error(content.root / rel, (1, 1), "issued-certificate-number",
-                           f"record '{cid}' is gone, but its certificate {number} was issued and would verify "
-                           "nothing: keep the record with 'status: withdrawn' (its certificate then shows as no "
-                           f"longer valid), or give the record of the {edition_id} edition that replaces it "
-                           f"'certificate: {number}'")
+                           tr("record '%(id)s' is gone, but its certificate %(number)s was issued and would verify "
+                              "nothing: keep the record with 'status: withdrawn' (its certificate then shows as no "
+                              "longer valid), or give the record of the %(edition)s edition that replaces it "
+                              "'certificate: %(number)s'", id=cid, number=number, edition=edition_id))
         elif c.edition != edition_id:
             problems.error(content.root / c.source.path, c.marks["id"], "certificate-of-another-edition",
-                           f"'{cid}' was in the {edition_id} edition, whose certificate {number} it holds; a "
-                           f"certificate attests inclusion in its edition: move the record back to "
-                           f"content/editions/{edition_id}/ (a conference of the {c.edition} edition is a "
-                           "new record, with an id of its own)")
+                           tr("'%(id)s' was in the %(edition)s edition, whose certificate %(number)s it holds; a "
+                              "certificate attests inclusion in its edition: move the record back to "
+                              "content/editions/%(edition)s/ (a conference of the %(other)s edition is a "
+                              "new record, with an id of its own)",
+                              id=cid, edition=edition_id, number=number, other=c.edition))
         elif c.certificate != number:
             key = "certificate" if "certificate" in c.marks else "id"
             problems.error(content.root / c.source.path, c.marks[key], "issued-certificate-number",
-                           f"certificate {number} of this conference was issued; its number would become "
-                           f"{c.certificate}, and the issued one would verify nothing: keep it with "
-                           f"'certificate: {number}'")
+                           tr("certificate %(number)s of this conference was issued; its number would become "
+                              "%(new_number)s, and the issued one would verify nothing: keep it with "
+                              "'certificate: %(number)s'", number=number, new_number=c.certificate))
         else:
             key = "status_date" if "status_date" in c.marks else "id"
             problems.error(content.root / c.source.path, c.marks[key], "issued-certificate-number",
-                           f"certificate {number} of this conference was issued on {issued.isoformat()}; this "
-                           "build would publish none for it, and the issued one would verify nothing: keep the "
-                           "edition's certificates settings, and date a withdrawal on or after the issue date")
+                           tr("certificate %(number)s of this conference was issued on %(issued)s; this "
+                              "build would publish none for it, and the issued one would verify nothing: keep the "
+                              "edition's certificates settings, and date a withdrawal on or after the issue date",
+                              number=number, issued=issued.isoformat()))
 
 
 @dataclass

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from zlib_ng import zlib_ng
 
 from .cachefile import load_pickle, save_pickle
+from .wording import tr
 
 
 class OutputCollision(Exception):
@@ -40,17 +41,18 @@ class Output:
         else:
             norm = PurePosixPath(path)
             if norm.is_absolute() or ".." in norm.parts or not norm.parts:
-                raise ValueError(f"output path outside the site: {path!r}")
+                raise ValueError(tr("output path outside the site: %(path)s", path=repr(path)))
             key = norm.as_posix()
         if key in self.paths:
-            raise OutputCollision(f"two outputs would be written to {key}")
+            raise OutputCollision(tr("two outputs would be written to %(path)s", path=key))
         self.paths.add(key)
 
     def claim_distinct(self, paths) -> None:
         """Claim ``paths`` (a set, or a dict's keys), normal and distinct from each other
         (a build claimed them, or they are made so)."""
         if not self.paths.isdisjoint(paths):
-            raise OutputCollision(f"two outputs would be written to {min(self.paths.intersection(paths))}")
+            raise OutputCollision(tr("two outputs would be written to %(path)s",
+                                     path=min(self.paths.intersection(paths))))
         self.paths.update(paths)
 
     def __len__(self) -> int:
@@ -551,7 +553,8 @@ class TreeWriter:
             return False
         if self.published_digest(rel) != digest:
             # Never publish a file whose bytes are not known to be these.
-            raise RuntimeError(f"internal error: {rel} is neither staged nor published with the expected bytes")
+            raise RuntimeError(tr("internal error: %(path)s is neither staged nor published with the expected bytes",
+                                  path=rel))
         return self.link(rel, self.site / rel, digest, self.in_site.get(rel))
 
     def remove_others(self, wanted, keep: tuple[str, ...] = ()) -> int:

@@ -25,6 +25,7 @@ from .model import SiteModel
 from .problems import Problems
 from .recordcache import read_unless_unchanged, remember_written
 from .signing import SigningError, SigningKey, signing_key_from_env
+from .wording import Message, tr
 
 CACHE_DIR = ".cache"
 ENGINE_MODULES = ("certificates.py", "catalog_pdf.py", "pdfcanvas.py", "linebreaking.py", "fonts.py",
@@ -144,11 +145,12 @@ def check_glyphs(model: SiteModel, jobs: list[Job], problems: Problems) -> bool:
         if cert is not None:
             src = cert.conference.source
             problems.add(src.path, src.line, src.column, "missing-glyph",
-                         f"the PDF font has no glyph for {shown}, printed on certificate {cert.number}; "
-                         "write the character another way")
+                         tr("the PDF font has no glyph for %(characters)s, printed on certificate %(number)s; "
+                            "write the character another way", characters=shown, number=cert.number))
         else:
             problems.add(problems.root / "content", 1, 1, "missing-glyph",
-                         f"the PDF font has no glyph for {shown}, printed in {job.path}")
+                         tr("the PDF font has no glyph for %(characters)s, printed in %(path)s",
+                            characters=shown, path=job.path))
     return ok
 
 
@@ -160,7 +162,7 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
     try:
         signing = signing_key_from_env()
     except SigningError as exc:
-        problems.add(root, 1, 1, "signing-key", str(exc))
+        problems.add(root, 1, 1, "signing-key", _said(exc))
         return None
     result.signed = signing is not None
     cache = root / CACHE_DIR / "pdf"
@@ -177,7 +179,7 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
         if not check_glyphs(model, [j for j in jobs if j.doc is not None], problems):
             return None
     except fonts.FontError as exc:
-        problems.add(root, 1, 1, "pdf-font", str(exc))
+        problems.add(root, 1, 1, "pdf-font", _said(exc))
         return None
     # The SHA-256 of every cached PDF, so that a build need not read them.
     index_path = cache / "sha256.json"
@@ -211,7 +213,7 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
         try:
             rendered = _render_all(todo, targets, font, signing, workers)
         except RenderError as exc:  # (a PDF that could not be written too)
-            problems.add(root, 1, 1, "pdf-render", str(exc))
+            problems.add(root, 1, 1, "pdf-render", _said(exc))
             return None
         for job, target, (sha256, seconds) in zip(todo, targets, rendered):
             result.pdfs[job.path] = str(target)
@@ -284,6 +286,18 @@ class RenderError(Exception):
     """A PDF could not be drawn or signed."""
 
 
+def _said(exc: BaseException) -> str:
+    """What ``exc`` says, ``str(exc)``: its message itself when that is a ``Message``
+    (so that it is still shown in the staff's language)."""
+    if len(exc.args) == 1 and isinstance(exc.args[0], Message):
+        return exc.args[0]
+    return str(exc)
+
+
+def _cannot_make(path: str, exc: BaseException) -> Message:
+    return tr("cannot make %(path)s: %(error)s: %(detail)s", path=path, error=type(exc).__name__, detail=_said(exc))
+
+
 def _render_all(todo: list[Job], targets: list[Path], font: Path, signing: SigningKey | None,
                 workers: int | None):
     """Each job's PDF drawn into its target: (SHA-256, seconds) per job."""
@@ -295,7 +309,7 @@ def _render_all(todo: list[Job], targets: list[Path], font: Path, signing: Signi
             try:
                 out.append(_render(job.kind, job.doc, str(target)))
             except Exception as exc:  # report which PDF failed, as a problem, not a traceback
-                raise RenderError(f"cannot make {job.path}: {type(exc).__name__}: {exc}") from exc
+                raise RenderError(_cannot_make(job.path, exc)) from exc
         return out
     # The catalogs are the longest jobs: start them first.
     order = sorted(range(len(todo)), key=lambda i: todo[i].kind != "catalog")
@@ -310,7 +324,7 @@ def _render_all(todo: list[Job], targets: list[Path], font: Path, signing: Signi
             except Exception as exc:
                 for f in futures.values():
                     f.cancel()
-                raise RenderError(f"cannot make {todo[i].path}: {type(exc).__name__}: {exc}") from exc
+                raise RenderError(_cannot_make(todo[i].path, exc)) from exc
         return out
 
 

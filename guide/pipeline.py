@@ -36,7 +36,7 @@ from .model import (LANGS, ModelBasis, SiteModel, build_model, check_issued_numb
 from .output import (BuildState, Output, OutputCollision, OutputRecord, TreeWriter, companions, digest_bytes,
                      search_pages_dir, swap)
 from .pdfs import CACHE_DIR, MANIFEST, PdfResult, build_pdfs, manifest, pdf_digests
-from .problems import Problems, counted
+from .problems import Problems
 from .recordpool import fill_record_cache
 from .recordcache import RecordCache, stat_key
 from .rendering import Fragments, OutputJob, Renderer, check_templates
@@ -45,12 +45,21 @@ from .translation import Catalogs, load_catalogs
 from .validation import Content, validate
 from .rules import check_rules
 from .i18n import check_translations, messages_root, templates_dir
+from .wording import Message, ntr, shown, tr
 
 # Publication mode refuses these warnings: an untranslated text, and a date of
 # the past given in the future (a typo such as 2032: the record would head the
 # feed for years, and its calendar SEQUENCE, corrected later, would go down, so
 # clients would keep their copy).
 STRICT_CODES = {"missing-translation", "fuzzy-translation", "date-in-future"}
+
+
+def message_of(exc: BaseException) -> str:
+    """An exception's message, as a problem or a line shows it: its ``Message``
+    (so that it is shown in the staff's language) when it was raised with one."""
+    if len(exc.args) == 1 and isinstance(exc.args[0], Message):
+        return exc.args[0]
+    return str(exc)
 
 
 def without_cycle_collection(method):
@@ -175,7 +184,7 @@ class Session:
     def save_state(self) -> None:
         self.wait()
         if self.state is not None:
-            with project_lock(self.root, f"serve: {WAITING}"):
+            with project_lock(self.root, tr("serve: %(waiting)s", waiting=WAITING)):
                 # A build.py after serve's last build left its own state: that
                 # one is site/'s (serve's, written over it, had the next serve
                 # put serve's older whole-guide files back).
@@ -208,8 +217,8 @@ def warn_of_the_report(model: SiteModel, problems: Problems, out: Path) -> None:
     changes = model.changes
     if changes.lost:
         problems.warning(out / REPORT, (1, 1), "change-report-unreadable",
-                         "the last build's change report cannot be read: the certificates it listed as "
-                         "awaiting re-issue are not carried over (see the published copy of staff/changes.json)")
+                         tr("the last build's change report cannot be read: the certificates it listed as "
+                            "awaiting re-issue are not carried over (see the published copy of staff/changes.json)"))
     today = model.today.isoformat()
     for cid, entry in changes.awaiting.items():
         c = model.conference_index.get(cid)
@@ -221,9 +230,10 @@ def warn_of_the_report(model: SiteModel, problems: Problems, out: Path) -> None:
                         if model.catalogs.status("en", "content", t.zh, t.context) != "translated"]
         if untranslated:
             problems.add(c.source.path, c.source.line, c.source.column, "certificate-untranslated",
-                         f"its certificate awaits re-issue, and its English side prints "
-                         f"{', '.join(untranslated)} untranslated: translate before sending the new file "
-                         "(a translation added later changes it again)", "warning")
+                         tr("its certificate awaits re-issue, and its English side prints "
+                            "%(texts)s untranslated: translate before sending the new file "
+                            "(a translation added later changes it again)", texts=", ".join(untranslated)),
+                         "warning")
     if changes.kept or not changes.previous:
         return
     for cid in [*changes.added, *changes.changed]:
@@ -243,11 +253,16 @@ def warn_of_the_report(model: SiteModel, problems: Problems, out: Path) -> None:
             continue   # (changed again on the day it says: nothing more to do today)
         line, column = c.marks.get(_record_key(fields[0]), (c.source.line, c.source.column)) if fields else \
             (c.source.line, c.source.column)
-        what = (f"{', '.join(fields)} changed since the last build, but the record's 'updated' did not"
-                if fields else "added after its edition's publication without an 'updated' date")
-        problems.add(c.source.path, line, column, "change-not-dated",
-                     f"{what}: calendar apps and feed readers keep the copy they hold until it moves "
-                     f"(the event's SEQUENCE, the feed's entry); set 'updated: {today}'", "warning")
+        if fields:
+            message = tr("%(fields)s changed since the last build, but the record's 'updated' did not: "
+                         "calendar apps and feed readers keep the copy they hold until it moves "
+                         "(the event's SEQUENCE, the feed's entry); set 'updated: %(today)s'",
+                         fields=", ".join(fields), today=today)
+        else:
+            message = tr("added after its edition's publication without an 'updated' date: "
+                         "calendar apps and feed readers keep the copy they hold until it moves "
+                         "(the event's SEQUENCE, the feed's entry); set 'updated: %(today)s'", today=today)
+        problems.add(c.source.path, line, column, "change-not-dated", message, "warning")
 
 
 class Build:
@@ -333,18 +348,27 @@ class Build:
         self.reissued = ids
         if unknown and awaiting is None:
             self.problems.error(self.out / REPORT, (1, 1), "reissued-not-awaiting",
-                                "--reissued: the last build's change report cannot be read, so what it lists "
-                                "as awaiting re-issue is not known (see the published copy of "
-                                "staff/changes.json); build without --reissued")
+                                tr("--reissued: the last build's change report cannot be read, so what it lists "
+                                   "as awaiting re-issue is not known (see the published copy of "
+                                   "staff/changes.json); build without --reissued"))
             return
         for value in unknown:
             near = difflib.get_close_matches(value, awaiting, n=1)
-            listed = (f"; awaiting: {', '.join(awaiting[:10])}{' …' if len(awaiting) > 10 else ''}"
-                      if awaiting else "; none is awaiting")
-            self.problems.error(self.out / REPORT, (1, 1), "reissued-not-awaiting",
-                                f"--reissued {value}: the last build's report lists no certificate awaiting "
-                                f"re-issue by that record id or certificate number (marked re-issued already?)"
-                                + (f"; did you mean {near[0]}?" if near else "") + listed)
+            listed = f"{', '.join(awaiting[:10])}{' …' if len(awaiting) > 10 else ''}"
+            if not awaiting:
+                message = tr("--reissued %(value)s: the last build's report lists no certificate awaiting "
+                             "re-issue by that record id or certificate number (marked re-issued already?); "
+                             "none is awaiting", value=value)
+            elif near:
+                message = tr("--reissued %(value)s: the last build's report lists no certificate awaiting "
+                             "re-issue by that record id or certificate number (marked re-issued already?); "
+                             "did you mean %(near)s?; awaiting: %(awaiting)s",
+                             value=value, near=near[0], awaiting=listed)
+            else:
+                message = tr("--reissued %(value)s: the last build's report lists no certificate awaiting "
+                             "re-issue by that record id or certificate number (marked re-issued already?); "
+                             "awaiting: %(awaiting)s", value=value, awaiting=listed)
+            self.problems.error(self.out / REPORT, (1, 1), "reissued-not-awaiting", message)
 
     def run(self, write: bool = True) -> BuildResult:
         if not write:
@@ -476,7 +500,7 @@ class Build:
                 # normal, and distinct as the keys of a dict)
                 output.claim_distinct(pdfs.pdfs.keys())
             except OutputCollision as exc:
-                self.problems.error(self.root / "content", (1, 1), "output-collision", str(exc))
+                self.problems.error(self.root / "content", (1, 1), "output-collision", message_of(exc))
                 return self.result
             # An output whose inputs did not change since the published build
             # is that build's file: it is carried over, not rendered.
@@ -614,8 +638,9 @@ class Build:
                     bundle, indexed = (index_pages(writer.staging, sorted(searchable), search_pages_dir(writer.site))
                                         if searchable else ({}, 0))
                     if indexed != len(searchable):
-                        raise SearchIndexError(f"Pagefind indexed {indexed} pages, expected {len(searchable)} "
-                                               "(pages with data-pagefind-body)")
+                        raise SearchIndexError(tr("Pagefind indexed %(indexed)s pages, expected %(expected)s "
+                                                  "(pages with data-pagefind-body)",
+                                                  indexed=indexed, expected=len(searchable)))
                     before = writer.written
                     for path, data in bundle.items():
                         for staged in (path, *companions(path)):
@@ -624,7 +649,7 @@ class Build:
                             outputs[staged] = OutputRecord(None, digest)
                     self.result.index_written = writer.written - before
             except (SearchIndexError, OutputCollision) as exc:
-                self.problems.error(self.out, (1, 1), "search-index", str(exc))
+                self.problems.error(self.out, (1, 1), "search-index", message_of(exc))
                 return None  # site/ is untouched: only the staging tree changed
             self.result.indexed = indexed
             if not (carried and synced):  # (else staging holds no other file of the bundle)
@@ -697,20 +722,31 @@ class Build:
         stages = " · ".join(f"{k} {v:.2f}s" for k, v in r.timings.items())
         total = sum(r.timings.values())
         if r.model is None:
-            return f"checked in {total:.2f}s ({stages}): {self.problems.summary()}"
+            return shown(tr("checked in %(seconds)ss (%(stages)s): %(summary)s",
+                            seconds=f"{total:.2f}", stages=stages, summary=self.problems.summary()))
         confs = sum(len(e.conferences) for e in r.model.editions)
         pdf = ""
         if r.pdfs is not None:
-            pdf = (f", {len(r.pdfs.sha256)} PDFs ({r.pdfs.rendered} rendered, {r.pdfs.cached} cached"
-                   f"{', signed' if r.pdfs.signed else ''})")
-        return (f"built {r.pages} pages{pdf} ({counted(len(r.model.editions), 'edition')}, {confs} conferences, 2 languages; "
-                f"{r.indexed} searchable) "
-                f"into {self.out}: {r.written} written, {r.removed} removed, {r.index_written} index files written, "
-                f"in {total:.2f}s "
-                f"({stages}); {self.problems.summary()}"
-                + ("; search index of the previous build (build.py brings it up to date)" if r.index_stale else "")
-                + (f"; {r.lagging} download files (calendars, feeds, open data, sitemap, catalog) of the previous "
-                   "build (build.py brings them up to date)" if r.lagging else ""))
+            pdf = (tr(", %(n)s PDFs (%(rendered)s rendered, %(cached)s cached, signed)", n=len(r.pdfs.sha256),
+                      rendered=r.pdfs.rendered, cached=r.pdfs.cached) if r.pdfs.signed else
+                   tr(", %(n)s PDFs (%(rendered)s rendered, %(cached)s cached)", n=len(r.pdfs.sha256),
+                      rendered=r.pdfs.rendered, cached=r.pdfs.cached))
+        built = tr("built %(pages)s pages%(pdfs)s (%(editions)s, %(conferences)s conferences, 2 languages; "
+                   "%(searchable)s searchable) "
+                   "into %(out)s: %(written)s written, %(removed)s removed, %(index)s index files written, "
+                   "in %(seconds)ss "
+                   "(%(stages)s); %(summary)s",
+                   pages=r.pages, pdfs=pdf,
+                   editions=ntr("%(n)s edition", "%(n)s editions", len(r.model.editions)),
+                   conferences=confs, searchable=r.indexed, out=str(self.out), written=r.written,
+                   removed=r.removed, index=r.index_written, seconds=f"{total:.2f}", stages=stages,
+                   summary=self.problems.summary())
+        if r.index_stale:
+            built = tr("%(built)s; search index of the previous build (build.py brings it up to date)", built=built)
+        if r.lagging:
+            built = tr("%(built)s; %(n)s download files (calendars, feeds, open data, sitemap, catalog) "
+                       "of the previous build (build.py brings them up to date)", built=built, n=r.lagging)
+        return shown(built)
 
 
 def _searchable(outputs: dict[str, OutputRecord]) -> dict[str, str]:
@@ -766,7 +802,8 @@ def _catch_up(site: Path, session: Session) -> None:
     build it is made here), and warm the renderer, while the preview is read."""
     session.synced_state = None
     try:
-        with project_lock(session.root, f"serve: {WAITING}"):  # (not while a build.py writes the trees)
+        # (not while a build.py writes the trees)
+        with project_lock(session.root, tr("serve: %(waiting)s", waiting=WAITING)):
             writer = TreeWriter(site, session.state.known, session.trees)
             for path, record in session.state.outputs.items():
                 writer.carry(path, record.digest)

@@ -30,10 +30,12 @@ from io import BytesIO
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from . import wording
 from .buildlock import WAITING, project_lock
 from .i18n import templates_dir
-from .pipeline import Build, Session, without_cycle_collection
+from .pipeline import Build, Session, message_of, without_cycle_collection
 from .recordcache import RecordCache
+from .wording import ntr, tr
 
 POLL_SECONDS = 0.3
 PREFIX = "/__serve/"
@@ -105,11 +107,13 @@ def inject(page: bytes, generation: int, errors: list[str], built: bool = True) 
     m = _HEAD_END.search(page)
     page = page[: m.start()] + head + page[m.start():] if m else head + page
     if errors:
-        count = f"{len(errors)} problem{'s' if len(errors) != 1 else ''}"
+        count = ntr("%(n)s problem", "%(n)s problems", len(errors))
         items = "".join(f"<li>{html.escape(e)}</li>" for e in errors)
-        shown = "this is the previous good page" if built else "there is no good build yet"
-        overlay = (f'<aside id="guide-serve-problems" role="alert"><h2>The last change did not build '
-                   f'({count}); {shown}.</h2><ol>{items}</ol></aside>').encode()
+        heading = (tr("The last change did not build (%(problems)s); this is the previous good page.", problems=count)
+                   if built else
+                   tr("The last change did not build (%(problems)s); there is no good build yet.", problems=count))
+        overlay = (f'<aside id="guide-serve-problems" role="alert"><h2>{html.escape(wording.shown(heading))}'
+                   f'</h2><ol>{items}</ol></aside>').encode()
         m = _BODY_START.search(page)
         at = m.end() if m else len(page)
         page = page[:at] + overlay + page[at:]
@@ -118,8 +122,11 @@ def inject(page: bytes, generation: int, errors: list[str], built: bool = True) 
 
 def placeholder() -> bytes:
     """The page served before any build succeeded."""
-    return (b'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>No site yet</title></head>'
-            b"<body><p>The site has not been built yet; fix the problems below and save.</p></body></html>")
+    lang = wording.language()
+    title = html.escape(wording.shown(tr("No site yet"), lang))
+    text = html.escape(wording.shown(tr("The site has not been built yet; fix the problems below and save."), lang))
+    return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+            f"<title>{title}</title></head><body><p>{text}</p></body></html>").encode()
 
 
 class PreviewHandler(SimpleHTTPRequestHandler):
@@ -239,7 +246,9 @@ def snapshot(dirs: list[Path]) -> dict[str, tuple[int, int]]:
 def describe(before: dict, after: dict, root: Path) -> str:
     changed = sorted(set(before) ^ set(after) | {p for p in before if p in after and before[p] != after[p]})
     names = [os.path.relpath(p, root) for p in changed]
-    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    if len(names) > 3:
+        return tr("%(names)s and %(n)s more", names=", ".join(names[:3]), n=len(names) - 3)
+    return ", ".join(names)
 
 
 class Preview:
@@ -253,7 +262,7 @@ class Preview:
 
     def say(self, text: str) -> None:
         if not self.quiet:
-            print(text, flush=True)
+            print(wording.shown(text), flush=True)
 
     @without_cycle_collection
     def build(self) -> None:
@@ -264,7 +273,8 @@ class Preview:
         try:
             result = build.run()
         except Exception as exc:  # a bug must not stop the preview; show it like a problem
-            build.problems.error(self.root, (1, 1), "internal-error", f"{type(exc).__name__}: {exc}")
+            build.problems.error(self.root, (1, 1), "internal-error",
+                                 tr("%(type)s: %(error)s", type=type(exc).__name__, error=message_of(exc)))
             result = build.result
         # Errors every time; a warning once, until it goes away (a rebuild
         # for each save would otherwise repeat every missing translation).
@@ -285,8 +295,10 @@ class Preview:
             for line in result.model.changes.lines():  # what this save changed, for staff
                 self.say(line)
         else:
-            kept = "the previous site stays served" if (self.out / "index.html").is_file() else "no site yet"
-            self.say(f"build failed: {build.problems.summary()}; {kept}")
+            summary = build.problems.summary()
+            self.say(tr("build failed: %(summary)s; the previous site stays served", summary=summary)
+                     if (self.out / "index.html").is_file() else
+                     tr("build failed: %(summary)s; no site yet", summary=summary))
         self.session.collect_when_idle()
 
     def run(self, port: int) -> int:
@@ -303,12 +315,14 @@ class Preview:
             try:
                 server = PreviewServer(("127.0.0.1", port), partial(PreviewHandler, state=self.state))
             except OSError as exc:
-                print(f"serve: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", file=sys.stderr)
+                print(wording.shown(tr("serve: cannot listen on 127.0.0.1:%(port)s: %(error)s",
+                                       port=port, error=str(exc.strerror or exc))), file=sys.stderr)
                 return 1
             threading.Thread(target=server.serve_forever, name="preview-server", daemon=True).start()
             _gen, _err, base = self.state.snapshot()
-            print(f"serving http://127.0.0.1:{server.server_address[1]}{base} "
-                  f"(watching content/, templates/, locales/; Ctrl-C to stop)", flush=True)
+            print(wording.shown(tr("serving http://127.0.0.1:%(port)s%(base)s "
+                                   "(watching content/, templates/, locales/; Ctrl-C to stop)",
+                                   port=server.server_address[1], base=base)), flush=True)
             self.watch(dirs, seen)
         except KeyboardInterrupt:
             pass
@@ -317,13 +331,13 @@ class Preview:
                 server.shutdown()
                 server.server_close()
             self.save_state()
-        print("serve: stopped", flush=True)
+        print(wording.shown(tr("serve: stopped")), flush=True)
         return 0
 
     def save_state(self) -> None:
         """The build state serve kept in memory, for the next build (build.py or serve)."""
         self.session.save_state()
-        with project_lock(self.root, f"serve: {WAITING}"):
+        with project_lock(self.root, tr("serve: %(waiting)s", waiting=WAITING)):
             self.session.records.save(self.root)
 
     def watch(self, dirs: list[Path], seen: dict) -> None:
@@ -339,7 +353,7 @@ class Preview:
                 if later == now:
                     break
                 now = later
-            self.say(f"changed: {describe(seen, now, self.root)}; rebuilding")
+            self.say(tr("changed: %(files)s; rebuilding", files=describe(seen, now, self.root)))
             seen = now
             self.build()
 

@@ -14,10 +14,6 @@ WARNING = "warning"
 INFO = "info"  # listed for the record, e.g. an approved exception; never fails a run
 
 
-def counted(n: int, word: str) -> str:
-    """"1 file", "2 files": a count in the English of the command line's messages."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
 # Messages quote content (keys, values): a newline in a quoted key must not
 # break the one-line format, nor a bidi control reorder what a terminal shows.
 _UNPRINTABLE = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7f, 0xa0)]} | {
@@ -50,14 +46,19 @@ class Problem:
         """The problem on one line, in the staff's language (wording.language)."""
         # The compiler-style prefix lets editors and CI annotate the exact spot.
         # (The code stays as it is: staff search for it, and tests match it.)
-        level = "" if self.severity == ERROR else shown(_LEVELS[self.severity]) + ": "
-        return f"{self.path}:{self.line}:{self.column}: {self.code}: {level}{shown(self.message)}"
+        return f"{self.path}:{self.line}:{self.column}: {self.code}: {shown(with_level(self.severity, self.message))}"
 
     def to_dict(self) -> dict:
         return {**asdict(self), "message": shown(self.message)}
 
 
-_LEVELS = {WARNING: tr("warning"), INFO: tr("info")}
+def with_level(severity: str, message: str) -> str:
+    """The message as printed: a warning or an info says so first (an error does not)."""
+    if severity == WARNING:
+        return tr("warning: %(message)s", message=message)
+    if severity == INFO:
+        return tr("info: %(message)s", message=message)
+    return message
 
 
 _FIELDS = operator.attrgetter("path", "line", "column", "code", "message", "severity")

@@ -34,6 +34,7 @@ from .problems import Problems
 from .records import Conference, DateSpan, Text
 from .translation import BABEL_LOCALE, HTML_LANG, ContentTranslator
 from .validation import CERTIFICATE_NUMBER, CERTIFICATE_NUMBER_LENGTH, link_allowed
+from .wording import tr
 
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 # Record descriptions sit inside a conference page under its own headings:
@@ -405,7 +406,8 @@ def check_templates(templates: Path, problems: Problems) -> None:
             if isinstance(target, nodes.Const) and isinstance(target.value, str) and target.value not in names \
                     and not getattr(node, "ignore_missing", False):
                 problems.error(path, (node.lineno, 1), "template-error",
-                               f"TemplateNotFound: {target.value} (no such template in {templates.name}/)")
+                               tr("TemplateNotFound: %(name)s (no such template in %(folder)s/)",
+                                  name=target.value, folder=templates.name))
 
 
 def sanitize_html(html: str, tags: set[str] | None = None) -> str:

@@ -13,9 +13,10 @@ import math
 import unicodedata
 from collections import defaultdict
 
-from .problems import Problems, counted
+from .problems import Problems
 from .recordcache import RecordMemo
 from .records import Conference, Edition, Quota, Unit
+from .wording import ntr, tr
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -49,15 +50,18 @@ class RuleCheck:
             for c in excepted:
                 e = c.exception_for(code)
                 self.problems.add(e.source.path, e.source.line, e.source.column, code,
-                                  f"approved exception ({e.approved.isoformat()}): {message}; reason: {e.reason}",
+                                  tr("approved exception (%(approved)s): %(message)s; reason: %(reason)s",
+                                     approved=e.approved.isoformat(), message=message, reason=e.reason),
                                   "info")
             return
         first = next(c for c in records if not c.exception_for(code))
         need = excess - len(excepted)
         self.report(first, "recommender", code,
-                    f"{message}: {len(records)} counted, {allowed} allowed "
-                    f"({', '.join(c.id for c in records)}); approve an exception with a reason "
-                    f"on {need} more of them, or recommend fewer")
+                    tr("%(message)s: %(counted)s counted, %(allowed)s allowed "
+                       "(%(ids)s); approve an exception with a reason "
+                       "on %(need)s more of them, or recommend fewer",
+                       message=message, counted=len(records), allowed=allowed,
+                       ids=', '.join(c.id for c in records), need=need))
 
     # -- rules ---------------------------------------------------------------
     def check(self) -> None:
@@ -95,62 +99,87 @@ class RuleCheck:
         w = self.edition.window
         if c.dates.start < w.start or c.dates.end > w.end:
             key = "start" if c.dates.start < w.start else "end"
-            self.report(c, key, "outside-window",
-                        f"{c.dates.start.isoformat()}..{c.dates.end.isoformat()} is outside edition "
-                        f"{self.edition.id}'s window {w.start.isoformat()}..{w.end.isoformat()}"
-                        + ("; a conference postponed beyond it leaves this edition: record that with "
-                           "'status: withdrawn' and its status_date, the dates it was listed with in start and "
-                           "end, and no postponed_from"
-                           if c.status == "postponed" else ""))
+            message = tr("%(start)s..%(end)s is outside edition "
+                         "%(edition)s's window %(window_start)s..%(window_end)s",
+                         start=c.dates.start.isoformat(), end=c.dates.end.isoformat(), edition=self.edition.id,
+                         window_start=w.start.isoformat(), window_end=w.end.isoformat())
+            if c.status == "postponed":
+                message = tr("%(message)s; a conference postponed beyond it leaves this edition: record that with "
+                             "'status: withdrawn' and its status_date, the dates it was listed with in start and "
+                             "end, and no postponed_from", message=message)
+            self.report(c, key, "outside-window", message)
 
     def check_recurring(self, c: Conference) -> None:
         if c.kind != "recurring":
             return
         need = self.rules.recurring_min_editions
         cutoff = self.edition.recurring_cutoff
-        by = f" by {cutoff.isoformat()}" if cutoff else ""
+        by = cutoff.isoformat() if cutoff else None
         if c.editions_held is not None:
             if c.editions_held < need:
-                self.report(c, "editions_held", "recurring-too-few",
-                            f"held {counted(c.editions_held, 'time')}{by}; a recurring conference must have been "
-                            f"held at least {need} times in a row")
+                if by:
+                    message = ntr("held %(n)s time by %(cutoff)s; a recurring conference must have been "
+                                  "held at least %(need)s times in a row",
+                                  "held %(n)s times by %(cutoff)s; a recurring conference must have been "
+                                  "held at least %(need)s times in a row", c.editions_held, cutoff=by, need=need)
+                else:
+                    message = ntr("held %(n)s time; a recurring conference must have been "
+                                  "held at least %(need)s times in a row",
+                                  "held %(n)s times; a recurring conference must have been "
+                                  "held at least %(need)s times in a row", c.editions_held, need=need)
+                self.report(c, "editions_held", "recurring-too-few", message)
             if c.edition_number is not None and c.edition_number <= c.editions_held:
                 self.report(c, "edition_number", "edition-number-inconsistent",
-                            f"edition {c.edition_number} cannot come after {c.editions_held} editions "
-                            "already held")
+                            tr("edition %(number)s cannot come after %(held)s editions already held",
+                               number=c.edition_number, held=c.editions_held))
         elif c.edition_number is not None:
             # Edition N in the window means at most N-1 editions were held by the cut-off.
             if c.edition_number - 1 < need:
-                self.report(c, "edition_number", "recurring-too-few",
-                            f"edition {c.edition_number} means at most {c.edition_number - 1} held{by}; "
-                            f"a recurring conference must have been held at least {need} times in a row")
+                if by:
+                    message = tr("edition %(number)s means at most %(held)s held by %(cutoff)s; "
+                                 "a recurring conference must have been held at least %(need)s times in a row",
+                                 number=c.edition_number, held=c.edition_number - 1, cutoff=by, need=need)
+                else:
+                    message = tr("edition %(number)s means at most %(held)s held; "
+                                 "a recurring conference must have been held at least %(need)s times in a row",
+                                 number=c.edition_number, held=c.edition_number - 1, need=need)
+                self.report(c, "edition_number", "recurring-too-few", message)
         elif self.rules.recurring_require_evidence:
-            self.report(c, "kind", "recurring-unverified",
-                        f"give editions_held (editions held{by}) or edition_number, so the "
-                        f"recurring rule (at least {need} in a row) can be checked")
+            if by:
+                message = tr("give editions_held (editions held by %(cutoff)s) or edition_number, so the "
+                             "recurring rule (at least %(need)s in a row) can be checked", cutoff=by, need=need)
+            else:
+                message = tr("give editions_held (editions held) or edition_number, so the "
+                             "recurring rule (at least %(need)s in a row) can be checked", need=need)
+            self.report(c, "kind", "recurring-unverified", message)
 
     def check_eligibility(self, c: Conference) -> None:
         if c.format in self.rules.ineligible_formats:
             self.report(c, "format", "ineligible-format",
-                        f"format '{c.format}' is never eligible for the Guide")
+                        tr("format '%(format)s' is never eligible for the Guide", format=c.format))
         name = _nfkc(c.name.zh)
         hits = [p for p in self.rules.review_name_patterns if p in name]
         if hits:
             e = c.exception_for("ineligible-name")
-            message = (f"the name contains '{hits[0]}', which suggests a format that is never eligible "
-                       "(training course, teaching seminar, celebration, anniversary, award ceremony)")
+            message = tr("the name contains '%(word)s', which suggests a format that is never eligible "
+                         "(training course, teaching seminar, celebration, anniversary, award ceremony)",
+                         word=hits[0])
             if e:
                 self.problems.add(e.source.path, e.source.line, e.source.column, "ineligible-name",
-                                  f"reviewed ({e.approved.isoformat()}): {message}; reason: {e.reason}", "info")
+                                  tr("reviewed (%(approved)s): %(message)s; reason: %(reason)s",
+                                     approved=e.approved.isoformat(), message=message, reason=e.reason), "info")
             else:
-                self.report(c, "name", "ineligible-name", message + "; review it", "warning")
+                self.report(c, "name", "ineligible-name", tr("%(message)s; review it", message=message), "warning")
 
     def check_area(self, c: Conference) -> None:
         allowed = self.rules.allowed_cities
         if allowed and (c.city is None or c.city.zh not in allowed):
-            where = f"'{c.city.zh}'" if c.city else "no city"
-            self.report(c, "city" if c.city else None, "outside-area",
-                        f"{where} is not a place of this edition ({', '.join(allowed)})")
+            if c.city:
+                message = tr("'%(city)s' is not a place of this edition (%(allowed)s)",
+                             city=c.city.zh, allowed=', '.join(allowed))
+            else:
+                message = tr("no city is not a place of this edition (%(allowed)s)", allowed=', '.join(allowed))
+            self.report(c, "city" if c.city else None, "outside-area", message)
 
     def check_freshness(self, c: Conference) -> None:
         r = self.rules
@@ -158,25 +187,42 @@ class RuleCheck:
             return
         days = (c.dates.start - self.today).days
         if r.confirm_within_days is not None and 0 <= days <= r.confirm_within_days and c.confirmed is None:
-            self.report(c, None, "unconfirmed",
-                        f"starts {_in_days(days)} ({c.dates.start.isoformat()}) and the record was never "
-                        f"confirmed: update it and set 'confirmed' (at least {r.confirm_within_days} days "
-                        "before the conference)", "warning")
+            values = dict(start=c.dates.start.isoformat(), within=r.confirm_within_days)
+            if days == 0:
+                message = tr("starts today (%(start)s) and the record was never "
+                             "confirmed: update it and set 'confirmed' (at least %(within)s days "
+                             "before the conference)", **values)
+            elif days == 1:
+                message = tr("starts tomorrow (%(start)s) and the record was never "
+                             "confirmed: update it and set 'confirmed' (at least %(within)s days "
+                             "before the conference)", **values)
+            else:
+                message = tr("starts in %(days)s days (%(start)s) and the record was never "
+                             "confirmed: update it and set 'confirmed' (at least %(within)s days "
+                             "before the conference)", days=days, **values)
+            self.report(c, None, "unconfirmed", message, "warning")
         if r.resources_after_end and c.dates.end < self.today and not c.resources:
             self.report(c, None, "resources-missing",
-                        f"ended on {c.dates.end.isoformat()}; add its resources (talk videos, "
-                        "expert-opinion summary, proceedings)", "warning")
+                        tr("ended on %(end)s; add its resources (talk videos, "
+                           "expert-opinion summary, proceedings)", end=c.dates.end.isoformat()), "warning")
 
     def check_past_dates(self, c: Conference) -> None:
         """Dates of what already happened (a typo such as 2033 for 2023 would keep the
         record at the top of the feed for ten years)."""
-        for key, what in (("updated", "last changed"), ("confirmed", "confirmed"),
-                          ("status_date", "postponed, cancelled or withdrawn")):
+        for key in ("updated", "confirmed", "status_date"):
             day = getattr(c, key)
             if day is not None and day > self.today:
-                self.report(c, key, "date-in-future",
-                            f"'{key}' says the record was {what} on {day.isoformat()}, after the build date "
-                            f"({self.today.isoformat()}); check the year", "warning")
+                values = dict(key=key, day=day.isoformat(), today=self.today.isoformat())
+                if key == "updated":
+                    message = tr("'%(key)s' says the record was last changed on %(day)s, after the build date "
+                                 "(%(today)s); check the year", **values)
+                elif key == "confirmed":
+                    message = tr("'%(key)s' says the record was confirmed on %(day)s, after the build date "
+                                 "(%(today)s); check the year", **values)
+                else:
+                    message = tr("'%(key)s' says the record was postponed, cancelled or withdrawn on %(day)s, "
+                                 "after the build date (%(today)s); check the year", **values)
+                self.report(c, key, "date-in-future", message, "warning")
 
     def check_duplicates(self) -> None:
         seen: dict[tuple, Conference] = {}
@@ -186,9 +232,11 @@ class RuleCheck:
             if key in seen:
                 first = seen[key]
                 self.report(c, "name", "duplicate-conference",
-                            f"the same conference (name and dates) is also {first.source.path}:"
-                            f"{first.source.line} (id {first.id}, recommended by {first.recommender}); "
-                            f"here recommended by {c.recommender}")
+                            tr("the same conference (name and dates) is also %(path)s:"
+                               "%(line)s (id %(id)s, recommended by %(first_recommender)s); "
+                               "here recommended by %(recommender)s",
+                               path=first.source.path, line=first.source.line, id=first.id,
+                               first_recommender=first.recommender, recommender=c.recommender))
             else:
                 seen[key] = c
 
@@ -209,7 +257,9 @@ class RuleCheck:
         name = unit.name.zh
         if quota.max is not None:
             self.in_principle(records, quota.max, "quota-exceeded",
-                              f"{unit.code} {name} may recommend at most {counted(quota.max, 'conference')}")
+                              ntr("%(code)s %(name)s may recommend at most %(n)s conference",
+                                  "%(code)s %(name)s may recommend at most %(n)s conferences",
+                                  quota.max, code=unit.code, name=name))
         if quota.own_share_of_plan is not None:
             # Its own conferences; those it does not host, and joint recommendations
             # with international or foreign organizations, are not limited.
@@ -218,25 +268,24 @@ class RuleCheck:
                 plan = self.edition.plans.get(unit.code)
                 if plan is None:
                     self.report(own[0], "recommender", "quota-plan-missing",
-                                f"{unit.code} {name} recommends its own conferences, but edition "
-                                f"{self.edition.id} has no annual plan size for it (plans: in edition.yaml)")
+                                tr("%(code)s %(name)s recommends its own conferences, but edition "
+                                   "%(edition)s has no annual plan size for it (plans: in edition.yaml)",
+                                   code=unit.code, name=name, edition=self.edition.id))
                 else:
                     allowed = math.floor(quota.own_share_of_plan * plan + 1e-9)
                     self.in_principle(own, allowed, "quota-exceeded",
-                                      f"{unit.code} {name}: own conferences at most "
-                                      f"{quota.own_share_of_plan:.0%} of its plan of {plan}")
+                                      tr("%(code)s %(name)s: own conferences at most "
+                                         "%(share)s of its plan of %(plan)s", code=unit.code, name=name,
+                                         share=f"{quota.own_share_of_plan:.0%}", plan=plan))
         if quota.one_off_share is not None:
             one_off = [c for c in records if c.kind == "one-off"]
             allowed = math.floor(quota.one_off_share * len(records) + 1e-9)
             self.in_principle(one_off, allowed, "quota-one-off",
-                              f"{unit.code} {name}: one-off conferences at most "
-                              f"{quota.one_off_share:.0%} of the {len(records)} it recommends")
+                              tr("%(code)s %(name)s: one-off conferences at most "
+                                 "%(share)s of the %(count)s it recommends", code=unit.code, name=name,
+                                 share=f"{quota.one_off_share:.0%}", count=len(records)))
 
 
 def check_rules(content, problems: Problems, today: dt.date) -> None:
     for edition in content.editions:
         RuleCheck(edition, content.units, problems, today).check()
-
-
-def _in_days(days: int) -> str:
-    return "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"

@@ -30,6 +30,7 @@ import cbor2
 
 from .cores import usable_cores
 from .output import scan_tree
+from .wording import Message, tr
 
 BUNDLE = "pagefind/"
 # Pagefind's ready-made interfaces: the site has its own search page
@@ -80,7 +81,8 @@ def mirror_pages(site_dir: Path, pages: list[str], mirror: Path) -> None:
             _remove(mirror)
             _update_mirror(site_dir, pages, mirror)
         except OSError as exc:
-            raise SearchIndexError(f"cannot link the searchable pages into {mirror}: {exc}") from exc
+            raise SearchIndexError(tr("cannot link the searchable pages into %(folder)s: %(error)s",
+                                      folder=str(mirror), error=str(exc))) from exc
 
 
 def _update_mirror(site_dir: Path, pages: list[str], mirror: Path) -> None:
@@ -158,7 +160,8 @@ def _run(site_dir: Path, root: Path, globs: dict[str, str | None]) -> dict[str, 
             except SearchIndexError as exc:
                 if globs[name] is None:
                     raise
-                raise SearchIndexError(f"{exc} (indexing {globs[name]})") from exc
+                said = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Message) else str(exc)
+                raise SearchIndexError(tr("%(error)s (indexing %(glob)s)", error=said, glob=globs[name])) from exc
         return counts
     finally:
         for run, _ in runs.values():  # one failed, or an interrupt: none is left running
@@ -179,7 +182,7 @@ def _start(site_dir: Path, out: Path, glob: str | None) -> tuple[subprocess.Pope
             return subprocess.Popen(command, stdout=messages, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL), log
         except OSError as exc:
-            raise SearchIndexError(f"could not run Pagefind: {exc}") from exc
+            raise SearchIndexError(tr("could not run Pagefind: %(error)s", error=str(exc))) from exc
 
 
 def _finish(started: tuple[subprocess.Popen, Path]) -> int:
@@ -189,12 +192,12 @@ def _finish(started: tuple[subprocess.Popen, Path]) -> int:
     output = log.read_bytes().decode("utf-8", "replace")
     if run.returncode != 0:
         if "No module named pagefind" in output:
-            raise SearchIndexError("Pagefind is not installed: pip install 'pagefind[extended]'")
+            raise SearchIndexError(tr("Pagefind is not installed: pip install 'pagefind[extended]'"))
         last = "; ".join(line.strip() for line in output.strip().splitlines()[-3:])
-        raise SearchIndexError(f"Pagefind failed (exit {run.returncode}): {last}")
+        raise SearchIndexError(tr("Pagefind failed (exit %(code)s): %(output)s", code=run.returncode, output=last))
     if "(Extended)" not in output:
-        raise SearchIndexError("the standard Pagefind build cannot search Chinese: "
-                               "pip install 'pagefind[extended]'")
+        raise SearchIndexError(tr("the standard Pagefind build cannot search Chinese: "
+                                  "pip install 'pagefind[extended]'"))
     match = INDEXED.search(output)
     return int(match.group(1)) if match else 0
 
@@ -242,7 +245,7 @@ DCD = b"pagefind_dcd"
 def _decode(data: bytes):
     raw = gzip.decompress(data)
     if not raw.startswith(DCD):
-        raise SearchIndexError("unexpected Pagefind file format")
+        raise SearchIndexError(tr("unexpected Pagefind file format"))
     return cbor2.loads(raw[len(DCD):])
 
 

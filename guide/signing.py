@@ -13,6 +13,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .wording import tr
+
 ENV_KEY = "GUIDE_SIGNING_KEY"
 ENV_PASSPHRASE = "GUIDE_SIGNING_PASSPHRASE"
 FIELD_NAME = "GuideCertificateSignature"
@@ -39,7 +41,7 @@ class SigningKey:
             from pyhanko.sign import signers
             self._signer = signers.SimpleSigner.load_pkcs12(str(self.path), passphrase=self.passphrase)
             if self._signer is None:
-                raise SigningError(f"pyHanko cannot load the signing key named by {ENV_KEY}")
+                raise SigningError(tr("pyHanko cannot load the signing key named by %(variable)s", variable=ENV_KEY))
         return self._signer
 
     def sign(self, pdf: bytes) -> bytes:
@@ -61,20 +63,24 @@ def signing_key_from_env(environ=None) -> SigningKey | None:
     if not name:
         return None
     if ENV_PASSPHRASE not in environ:
-        raise SigningError(f"{ENV_KEY} is set but {ENV_PASSPHRASE} is not: give the key's passphrase")
+        raise SigningError(tr("%(variable)s is set but %(passphrase)s is not: give the key's passphrase",
+                              variable=ENV_KEY, passphrase=ENV_PASSPHRASE))
     path = Path(name).expanduser()
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise SigningError(f"cannot read the signing key named by {ENV_KEY}: {exc.strerror}")
+        raise SigningError(tr("cannot read the signing key named by %(variable)s: %(error)s",
+                              variable=ENV_KEY, error=exc.strerror))
     passphrase = environ[ENV_PASSPHRASE].encode("utf-8")
     from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
     try:
         key, cert, _chain = pkcs12.load_key_and_certificates(data, passphrase or None)
     except (ValueError, TypeError):
-        raise SigningError(f"cannot open the signing key named by {ENV_KEY}: "
-                           f"not a PKCS#12 file, or a wrong passphrase in {ENV_PASSPHRASE}")
+        raise SigningError(tr("cannot open the signing key named by %(variable)s: "
+                              "not a PKCS#12 file, or a wrong passphrase in %(passphrase)s",
+                              variable=ENV_KEY, passphrase=ENV_PASSPHRASE))
     if key is None or cert is None:
-        raise SigningError(f"the PKCS#12 file named by {ENV_KEY} holds no private key and certificate")
+        raise SigningError(tr("the PKCS#12 file named by %(variable)s holds no private key and certificate",
+                              variable=ENV_KEY))
     fingerprint = hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
     return SigningKey(path.resolve(), passphrase, fingerprint)

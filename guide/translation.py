@@ -19,6 +19,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 
 from .problems import Problems
+from .wording import tr
 from .recordcache import read_unless_unchanged
 from .yamldoc import read_capped
 from .records import Text
@@ -57,7 +58,7 @@ def lint_po(data: bytes, path: Path, problems: Problems) -> bool:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        problems.error(path, (line, 1), "po-syntax", "catalog is not UTF-8")
+        problems.error(path, (line, 1), "po-syntax", tr("catalog is not UTF-8"))
         return False
     # (split at newlines only: str.splitlines also splits at U+2028 and other
     # separators, which may stand inside a quoted string)
@@ -66,7 +67,8 @@ def lint_po(data: bytes, path: Path, problems: Problems) -> bool:
         m = _PO_LINE.match(line.strip())
         literal = m and (m.group(1) or m.group(2))
         if not m or (literal and not _PO_STRING.match(literal)):
-            problems.error(path, (number, 1), "po-syntax", f"not a valid catalog line: {line.strip()[:60]}")
+            problems.error(path, (number, 1), "po-syntax",
+                           tr("not a valid catalog line: %(line)s", line=line.strip()[:60]))
             ok = False
     return ok
 
@@ -87,7 +89,7 @@ def read_catalog(path: Path, lang: str, problems: Problems | None) -> Catalog | 
     except (PoFileError, ValueError, UnicodeDecodeError) as exc:
         if problems is not None:
             line = getattr(exc, "lineno", 1) or 1
-            problems.error(path, (line, 1), "po-syntax", f"cannot read the catalog: {exc}")
+            problems.error(path, (line, 1), "po-syntax", tr("cannot read the catalog: %(error)s", error=str(exc)))
         return None
     if problems is not None:
         check_entries(data.decode("utf-8"), catalog, path, problems, formatted=path.stem == "messages")
@@ -154,7 +156,8 @@ def check_entries(text: str, catalog: Catalog, path: Path, problems: Problems, f
         first = seen.setdefault((context, msgid), line)
         if first != line:
             problems.error(path, (line, 1), "po-duplicate",
-                           f'msgid "{msgid[:60]}" is already at line {first}; keep one (this one is ignored)')
+                           tr('msgid "%(msgid)s" is already at line %(line)s; keep one (this one is ignored)',
+                              msgid=msgid[:60], line=first))
 
     def msgstr_at(message, k: int) -> tuple[int, int]:
         # (the line of the translation, after its msgid's: where to mend it)
@@ -174,8 +177,8 @@ def check_entries(text: str, catalog: Catalog, path: Path, problems: Problems, f
             hidden = hidden_character(string)
             if hidden:
                 problems.error(path, msgstr_at(message, k), "po-invisible-character",
-                               f"the translation of {ids[0][:40]!r} contains the invisible or control character "
-                               f"U+{ord(hidden.group()):04X}; remove it")
+                               tr("the translation of %(msgid)s contains the invisible or control character "
+                                  "U+%(code)s; remove it", msgid=repr(ids[0][:40]), code=f"{ord(hidden.group()):04X}"))
                 break
         if not formatted or message.fuzzy:
             continue
@@ -194,11 +197,15 @@ def check_entries(text: str, catalog: Catalog, path: Path, problems: Problems, f
             except (ValueError, TypeError) as exc:
                 bad = exc
             if extra or lost or bad:
-                what = (f"uses {', '.join(f'%({n})s' for n in sorted(extra))}, which the original has not"
+                msgid = repr(ids[0][:60])
+                what = (tr("the translation of %(msgid)s uses %(placeholders)s, which the original has not",
+                           msgid=msgid, placeholders=", ".join(f"%({n})s" for n in sorted(extra)))
                         if extra else
-                        f"lacks {', '.join(f'%({n})s' for n in sorted(lost))} of the original" if lost else
-                        f"is not a valid format ({bad}); a percent sign is written %%")
-                problems.error(path, msgstr_at(message, k), "po-placeholder", f"the translation of {ids[0][:60]!r} {what}")
+                        tr("the translation of %(msgid)s lacks %(placeholders)s of the original",
+                           msgid=msgid, placeholders=", ".join(f"%({n})s" for n in sorted(lost))) if lost else
+                        tr("the translation of %(msgid)s is not a valid format (%(error)s); "
+                           "a percent sign is written %%%%", msgid=msgid, error=str(bad)))
+                problems.error(path, msgstr_at(message, k), "po-placeholder", what)
                 break
 
 

@@ -22,6 +22,7 @@ from .problems import Problems
 from .records import (KIND_WORDS, KINDS, STATUSES, CertificateSettings, Conference, DateSpan, Edition,
                       Field, GuideInfo, Page, Quota, Resources, RuleException, Rules, Source,
                       Text, Unit, UnitGroup)
+from .wording import tr
 from .yamldoc import STR_TAG, MarkedList, MarkedMap, text_position
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -53,30 +54,30 @@ def hidden_character(text: str) -> re.Match | None:
     return INVISIBLE.search(text) or CONTROL.search(text)
 NULL_TAG = "tag:yaml.org,2002:null"
 _TYPE_NAMES = {
-    "tag:yaml.org,2002:bool": "a boolean",
-    "tag:yaml.org,2002:int": "a number",
-    "tag:yaml.org,2002:float": "a number",
-    "tag:yaml.org,2002:null": "empty",
-    "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:bool": tr("a boolean"),
+    "tag:yaml.org,2002:int": tr("a number"),
+    "tag:yaml.org,2002:float": tr("a number"),
+    "tag:yaml.org,2002:null": tr("empty"),
+    "tag:yaml.org,2002:timestamp": tr("a date"),
 }
 
 
 def describe(value) -> str:
     """What a YAML value is, in the words of the people who write records."""
     if isinstance(value, dict):
-        return "a mapping"
+        return tr("a mapping")
     if isinstance(value, list):
-        return "a list"
+        return tr("a list")
     if isinstance(value, bool):
-        return "a boolean"
+        return tr("a boolean")
     if isinstance(value, (int, float)):
-        return "a number"
+        return tr("a number")
     if isinstance(value, dt.datetime):
-        return "a date and time"
+        return tr("a date and time")
     if isinstance(value, dt.date):
-        return "a date"
+        return tr("a date")
     if isinstance(value, bytes):
-        return "binary data (!!binary)"
+        return tr("binary data (!!binary)")
     return type(value).__name__
 
 
@@ -105,16 +106,18 @@ class Checker:
         for key in doc:
             if key not in allowed and key not in secret:  # secret keys: reported by confidential.py
                 hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-                more = f"; did you mean '{hint[0]}'?" if hint else f"; known keys: {', '.join(sorted(allowed))}"
-                problems.error(path, doc.key_where(key), "unknown-key",
-                               f"{what} has no key '{key}'{more}")
+                message = (tr("%(what)s has no key '%(key)s'; did you mean '%(hint)s'?",
+                              what=what, key=key, hint=hint[0]) if hint else
+                           tr("%(what)s has no key '%(key)s'; known keys: %(keys)s",
+                              what=what, key=key, keys=", ".join(sorted(allowed))))
+                problems.error(path, doc.key_where(key), "unknown-key", message)
 
     def source(self, key=None) -> Source:
         line, col = self.doc.where(key) if key is not None else self.doc.mark
         return Source(self.rel, line, col)
 
     def err(self, key, code, message):
-        self.problems.error(self.path, self.doc.where(key), code, f"{key}: {message}")
+        self.problems.error(self.path, self.doc.where(key), code, tr("%(key)s: %(message)s", key=key, message=message))
 
     def present(self, key, required: bool) -> bool:
         if key not in self.doc or self.doc[key] is None:
@@ -127,7 +130,7 @@ class Checker:
             if required:
                 where = self.doc.key_where(key) if key in self.doc else self.doc.mark
                 self.problems.error(self.path, where, "missing-field",
-                                    f"{self.what} needs '{key}'")
+                                    tr("%(what)s needs '%(key)s'", what=self.what, key=key))
             return False
         return True
 
@@ -136,31 +139,34 @@ class Checker:
         if not isinstance(value, str):
             if tag in _TYPE_NAMES and text is not None:
                 self.err(key, "type-coerced",
-                         f"'{text}' was read as {_TYPE_NAMES[tag]}, not text "
-                         f"(YAML 1.1 rules); put it in quotes: \"{text}\"")
+                         tr("'%(text)s' was read as %(type)s, not text "
+                            "(YAML 1.1 rules); put it in quotes: \"%(text)s\"", text=text, type=_TYPE_NAMES[tag]))
             else:
-                self.err(key, "type", f"expected text, found {describe(value)}")
+                self.err(key, "type", tr("expected text, found %(type)s", type=describe(value)))
             return True
         return False
 
     def _clean_text(self, key, value: str, where, multiline: bool = False) -> str | None:
         value = unicodedata.normalize("NFC", value.strip())
         if not value:
-            self.problems.error(self.path, where, "empty-text", f"{key}: is empty")
+            self.problems.error(self.path, where, "empty-text", tr("%(key)s: is empty", key=key))
             return None
         if INVISIBLE.search(value):
             ch = INVISIBLE.search(value).group()
             self.problems.error(self.path, where, "invisible-character",
-                                f"{key}: contains the invisible character U+{ord(ch):04X}; remove it")
+                                tr("%(key)s: contains the invisible character U+%(code)s; remove it",
+                                   key=key, code=f"{ord(ch):04X}"))
             return None
         if CONTROL.search(value):
             ch = CONTROL.search(value).group()
             self.problems.error(self.path, where, "control-character",
-                                f"{key}: contains the control character U+{ord(ch):04X}; remove it")
+                                tr("%(key)s: contains the control character U+%(code)s; remove it",
+                                   key=key, code=f"{ord(ch):04X}"))
             return None
         if not multiline and "\n" in value:
             # (a name on two lines prints so on a certificate, and in one on its page)
-            self.problems.error(self.path, where, "line-break", f"{key}: is one line of text; join its lines")
+            self.problems.error(self.path, where, "line-break",
+                                tr("%(key)s: is one line of text; join its lines", key=key))
             return None
         return value
 
@@ -178,16 +184,16 @@ class Checker:
             extra = set(value) - {"text", "context"}
             if "text" not in value or extra:
                 self.problems.error(self.path, where, "type",
-                                    f"{key}: write text, or a mapping with 'text' and 'context'")
+                                    tr("%(key)s: write text, or a mapping with 'text' and 'context'", key=key))
                 return None
             context = value.get("context")
             raw, value = value.raw.get("text"), value["text"]
             if context is not None and not isinstance(context, str):
-                self.problems.error(self.path, where, "type", f"{key}: context must be text")
+                self.problems.error(self.path, where, "type", tr("%(key)s: context must be text", key=key))
                 return None
         if isinstance(value, (MarkedList,)) or self._coerced(key, value, raw):
             if isinstance(value, MarkedList):
-                self.err(key, "type", "expected text, found a list")
+                self.err(key, "type", tr("expected text, found a list"))
             return None
         cleaned = self._clean_text(key, value, where, multiline)
         if cleaned is None:
@@ -217,11 +223,11 @@ class Checker:
                 self._one_entry(f"{key}[{i + 1}]", t, value.where(i))
                 if t in out:
                     self.problems.error(self.path, value.where(i), "duplicate-value",
-                                        f"{key}: '{t.zh}' is listed twice")
+                                        tr("%(key)s: '%(value)s' is listed twice", key=key, value=t.zh))
                 else:
                     out.append(t)
         if required and not out and not self.problems.errors:
-            self.err(key, "missing-field", "needs at least one entry")
+            self.err(key, "missing-field", tr("needs at least one entry"))
         return out
 
     def _one_entry(self, key, text: Text, where) -> None:
@@ -230,15 +236,15 @@ class Checker:
         parts = [p.strip() for p in LIST_PUNCTUATION.split(text.zh) if p.strip()]
         if len(parts) > 1:
             self.problems.warning(self.path, where, "one-entry-of-many",
-                                  f"{key}: '{text.zh}' is one entry; if these are {len(parts)}, write a list: "
-                                  f"[{', '.join(parts)}]")
+                                  tr("%(key)s: '%(value)s' is one entry; if these are %(n)s, write a list: "
+                                     "[%(entries)s]", key=key, value=text.zh, n=len(parts), entries=", ".join(parts)))
 
     def slug(self, key, required=True) -> str | None:
         value = self.string(key, required)
         if value is not None and not SLUG.match(value):
             self.err(key, "bad-id",
-                     f"'{value}' is not a valid id: use lowercase ASCII letters, digits "
-                     "and single hyphens (no spaces, '/', '..' or other characters)")
+                     tr("'%(value)s' is not a valid id: use lowercase ASCII letters, digits "
+                        "and single hyphens (no spaces, '/', '..' or other characters)", value=value))
             return None
         return value
 
@@ -250,8 +256,10 @@ class Checker:
         if value is not None and value not in options:
             meant = (words or {}).get(value.strip().lower()) or next(
                 iter(difflib.get_close_matches(value.strip().lower(), options, n=1)), None)
-            self.err(key, "bad-value", f"'{value}' is not one of: {', '.join(options)}"
-                     + (f"; did you mean '{meant}'?" if meant else ""))
+            self.err(key, "bad-value",
+                     tr("'%(value)s' is not one of: %(options)s; did you mean '%(hint)s'?",
+                        value=value, options=", ".join(options), hint=meant) if meant else
+                     tr("'%(value)s' is not one of: %(options)s", value=value, options=", ".join(options)))
             return None
         return value
 
@@ -261,7 +269,7 @@ class Checker:
         value = self.doc[key]
         tag, text = self.doc.raw.get(key, (None, None))
         if not isinstance(value, bool) or (text or "").lower() not in ("true", "false"):
-            self.err(key, "type", "write true or false")
+            self.err(key, "type", tr("write true or false"))
             return default
         return value
 
@@ -270,13 +278,13 @@ class Checker:
             return None
         value = self.doc[key]
         if not isinstance(value, int) or isinstance(value, bool):
-            self.err(key, "type", f"expected a whole number, found '{value}'")
+            self.err(key, "type", tr("expected a whole number, found '%(value)s'", value=value))
             return None
         if minimum is not None and value < minimum:
-            self.err(key, "bad-value", f"must be at least {minimum}")
+            self.err(key, "bad-value", tr("must be at least %(minimum)s", minimum=minimum))
             return None
         if maximum is not None and value > maximum:
-            self.err(key, "bad-value", f"must be at most {maximum:,}")
+            self.err(key, "bad-value", tr("must be at most %(maximum)s", maximum=f"{maximum:,}"))
             return None
         return value
 
@@ -286,7 +294,7 @@ class Checker:
             return None
         value = self.doc[key]
         if isinstance(value, dt.datetime):
-            self.err(key, "bad-date", "give a date (YYYY-MM-DD) without a time")
+            self.err(key, "bad-date", tr("give a date (YYYY-MM-DD) without a time"))
             return None
         if isinstance(value, dt.date):
             return value
@@ -303,15 +311,22 @@ class Checker:
                 return parsed
             except ValueError:
                 pass
-        forms = "YYYY-MM-DD" + (" or YYYY-MM when only the month is known" if allow_month else "")
         if isinstance(value, str):
             # (typed in full-width digits, ２０２３－０５－３０: say the date it is)
             narrow = unicodedata.normalize("NFKC", value).strip()
             if narrow != value.strip() and (ISO_DATE.match(narrow) or (allow_month and MONTH.match(narrow))):
-                self.err(key, "bad-date", f"'{value}' is written in full-width characters; write {narrow}")
+                self.err(key, "bad-date", tr("'%(value)s' is written in full-width characters; write %(date)s",
+                                             value=value, date=narrow))
                 return None
-        shown = f"'{value}'" if isinstance(value, (str, int, float)) else describe(value)
-        self.err(key, "bad-date", f"{shown} is not a date; write {forms}")
+        if isinstance(value, (str, int, float)):
+            message = (tr("'%(value)s' is not a date; write YYYY-MM-DD or YYYY-MM when only the month is known",
+                          value=value) if allow_month else
+                       tr("'%(value)s' is not a date; write YYYY-MM-DD", value=value))
+        else:
+            message = (tr("%(value)s is not a date; write YYYY-MM-DD or YYYY-MM when only the month is known",
+                          value=describe(value)) if allow_month else
+                       tr("%(value)s is not a date; write YYYY-MM-DD", value=describe(value)))
+        self.err(key, "bad-date", message)
         return None
 
     def url(self, key, required=False) -> str | None:
@@ -366,18 +381,20 @@ def dropped_links(markdown_text: str) -> list[str]:
 def check_url(value: str, report) -> str | None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
-        report("bad-url", f"'{value}' must be an absolute http:// or https:// address")
+        report("bad-url", tr("'%(value)s' must be an absolute http:// or https:// address", value=value))
         return None
     hidden = hidden_character(value)
     if hidden:
         # (a U+202E in a path shows …/exe.jpg for …/gpj.exe)
-        report("invisible-character", f"'{value.encode('unicode_escape').decode()}' contains the invisible "
-               f"character U+{ord(hidden.group()):04X}; remove it")
+        report("invisible-character", tr("'%(value)s' contains the invisible character U+%(code)s; remove it",
+                                         value=value.encode("unicode_escape").decode(),
+                                         code=f"{ord(hidden.group()):04X}"))
         return None
     if "@" in parts.netloc:
         # A user name (and password) before the host: published with the link,
         # and 'https://www.cast.org.cn@example.com/' opens example.com.
-        report("bad-url", f"'{value}' names a user before its host ('…@'); give the address without it")
+        report("bad-url", tr("'%(value)s' names a user before its host ('…@'); give the address without it",
+                             value=value))
         return None
     return value
 
@@ -385,18 +402,19 @@ def check_url(value: str, report) -> str | None:
 def _mapping(doc: RawDoc | None, problems: Problems, what: str) -> MarkedMap | None:
     if doc is None or doc.data is None:
         if doc is not None and not any(p.path == problems._display(doc.path) for p in problems.errors):
-            problems.error(doc.path, (1, 1), "empty-file", f"{what} is empty")
+            problems.error(doc.path, (1, 1), "empty-file", tr("%(what)s is empty", what=what))
         return None
     if not isinstance(doc.data, MarkedMap):
-        kind = "a list" if isinstance(doc.data, list) else "a single value"
         problems.error(doc.path, getattr(doc.data, "mark", (1, 1)), "not-a-mapping",
-                       f"{what} must be a mapping of keys to values, not {kind}")
+                       tr("%(what)s must be a mapping of keys to values, not a list", what=what)
+                       if isinstance(doc.data, list) else
+                       tr("%(what)s must be a mapping of keys to values, not a single value", what=what))
         return None
     return doc.data
 
 
 def validate_guide(doc, problems, content) -> GuideInfo | None:
-    data = _mapping(doc, problems, "the guide's settings")
+    data = _mapping(doc, problems, tr("the guide's settings"))
     if data is None:
         return None
     content.confidential += parse_rules(data.get("confidential"), doc.path, data.where("confidential"), problems)
@@ -408,12 +426,13 @@ def validate_guide(doc, problems, content) -> GuideInfo | None:
         for gid in raw_groups:
             gc = Checker(raw_groups, doc.path, problems, content, "unit_groups", set(raw_groups))
             if not SLUG.match(str(gid)):
-                gc.err(gid, "bad-id", "group ids are lowercase ASCII slugs")
+                gc.err(gid, "bad-id", tr("group ids are lowercase ASCII slugs"))
             name = gc.text(gid)
             if name:
                 groups.append(UnitGroup(str(gid), name))
     else:
-        c.present("unit_groups", True) and c.err("unit_groups", "type", "expected a mapping of group id to name")
+        c.present("unit_groups", True) and c.err("unit_groups", "type",
+                                                      tr("expected a mapping of group id to name"))
     current = data.get("current_edition")
     if isinstance(current, int) and not isinstance(current, bool):
         current = str(current)  # a year typed without quotes is still an edition id
@@ -434,24 +453,25 @@ def validate_units(doc, problems, content, groups: set[str]) -> dict[str, Unit]:
         return units
     if not isinstance(doc.data, MarkedList):
         problems.error(doc.path, getattr(doc.data, "mark", (1, 1)), "not-a-list",
-                       "units.yaml must be a list of units")
+                       tr("units.yaml must be a list of units"))
         return units
     for i, item in enumerate(doc.data):
         if not isinstance(item, MarkedMap):
-            problems.error(doc.path, doc.data.where(i), "not-a-mapping", "each unit is a mapping")
+            problems.error(doc.path, doc.data.where(i), "not-a-mapping", tr("each unit is a mapping"))
             continue
-        c = Checker(item, doc.path, problems, content, "a unit", {"code", "name", "group"})
+        c = Checker(item, doc.path, problems, content, tr("a unit"), {"code", "name", "group"})
         code = c.string("code")
         if code is not None and not UNIT_CODE.match(code):
-            c.err("code", "bad-unit-code", f"'{code}' is not a unit code such as A-01, P-11 or E-12T")
+            c.err("code", "bad-unit-code", tr("'%(code)s' is not a unit code such as A-01, P-11 or E-12T", code=code))
             code = None
         name, group = c.text("name"), c.string("group")
         if group is not None and groups and group not in groups:
-            c.err("group", "unknown-group", f"'{group}' is not a group of guide.yaml's unit_groups")
+            c.err("group", "unknown-group", tr("'%(group)s' is not a group of guide.yaml's unit_groups", group=group))
         if code is None or name is None:
             continue
         if code in units:
-            c.err("code", "duplicate-unit", f"'{code}' is listed twice (also line {units[code].source.line})")
+            c.err("code", "duplicate-unit",
+                  tr("'%(code)s' is listed twice (also line %(line)s)", code=code, line=units[code].source.line))
             continue
         units[code] = Unit(code, name, group, c.source())
     return units
@@ -480,7 +500,7 @@ def _sub(c: Checker, key: str, keys: set[str], what: str) -> Checker | None:
     if value is None:
         return None
     if not isinstance(value, MarkedMap):
-        c.err(key, "type", f"expected a mapping ({', '.join(sorted(keys))})")
+        c.err(key, "type", tr("expected a mapping (%(keys)s)", keys=", ".join(sorted(keys))))
         return None
     return Checker(value, c.path, c.problems, c.content, what, keys)
 
@@ -490,14 +510,14 @@ def _string_list(c: Checker, key: str) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, MarkedList):
-        c.err(key, "type", "expected a list")
+        c.err(key, "type", tr("expected a list"))
         return []
     out = []
     for i, item in enumerate(value):
         if isinstance(item, str) and item.strip():
             out.append(unicodedata.normalize("NFC", item.strip()))
         else:
-            c.problems.error(c.path, value.where(i), "type", f"{key}: each entry is text")
+            c.problems.error(c.path, value.where(i), "type", tr("%(key)s: each entry is text", key=key))
     return out
 
 
@@ -506,7 +526,7 @@ def _share(c: Checker, key: str) -> float | None:
         return None
     value = c.doc[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        c.err(key, "bad-value", "a share between 0 and 1, e.g. 0.10 for 10 %")
+        c.err(key, "bad-value", tr("a share between 0 and 1, e.g. 0.10 for 10 %"))
         return None
     return float(value)
 
@@ -523,30 +543,32 @@ def validate_rules(c: Checker, groups: set[str]) -> Rules:
     rules.ineligible_formats = _string_list(rc, "ineligible_formats")
     for f in rules.ineligible_formats:
         if not SLUG.match(f):
-            rc.err("ineligible_formats", "bad-id", f"'{f}' is not a format id (lowercase ASCII slug)")
+            rc.err("ineligible_formats", "bad-id", tr("'%(value)s' is not a format id (lowercase ASCII slug)", value=f))
     rules.review_name_patterns = _string_list(rc, "review_name_patterns")
     rules.allowed_cities = _string_list(rc, "allowed_cities")
     quotas = rc.doc.get("quotas")
     if isinstance(quotas, MarkedList):
         for i, item in enumerate(quotas):
             if not isinstance(item, MarkedMap):
-                c.problems.error(c.path, quotas.where(i), "not-a-mapping", "each quota is a mapping")
+                c.problems.error(c.path, quotas.where(i), "not-a-mapping", tr("each quota is a mapping"))
                 continue
-            qc = Checker(item, c.path, c.problems, c.content, "a quota",
+            qc = Checker(item, c.path, c.problems, c.content, tr("a quota"),
                          {"groups", "max", "own_share_of_plan", "one_off_share"})
             qgroups = _string_list(qc, "groups")
             for g in qgroups:
                 if groups and g not in groups:
-                    qc.err("groups", "unknown-group", f"'{g}' is not a group of guide.yaml's unit_groups")
+                    qc.err("groups", "unknown-group",
+                           tr("'%(group)s' is not a group of guide.yaml's unit_groups", group=g))
             if not qgroups:
-                qc.present("groups", True) and qc.err("groups", "missing-field", "name at least one unit group")
+                qc.present("groups", True) and qc.err("groups", "missing-field",
+                                                          tr("name at least one unit group"))
             quota = Quota(qgroups, qc.integer("max", minimum=0), _share(qc, "own_share_of_plan"),
                           _share(qc, "one_off_share"))
             if quota.max is None and quota.own_share_of_plan is None and quota.one_off_share is None:
-                qc.err("groups", "missing-field", "a quota needs max, own_share_of_plan or one_off_share")
+                qc.err("groups", "missing-field", tr("a quota needs max, own_share_of_plan or one_off_share"))
             rules.quotas.append(quota)
     elif quotas is not None:
-        rc.err("quotas", "type", "expected a list of quotas")
+        rc.err("quotas", "type", tr("expected a list of quotas"))
     fc = _sub(rc, "freshness", {"confirm_within_days", "resources_after_end", "tracking_until"},
               "rules.freshness")
     if fc is not None:
@@ -561,13 +583,13 @@ def validate_plans(c: Checker, units) -> dict[str, int]:
     if value is None:
         return {}
     if not isinstance(value, MarkedMap):
-        c.err("plans", "type", "expected a mapping of unit code to the size of its annual conference plan")
+        c.err("plans", "type", tr("expected a mapping of unit code to the size of its annual conference plan"))
         return {}
     pc = Checker(value, c.path, c.problems, c.content, "plans", set(value))
     plans = {}
     for code in value:
         if str(code) not in units:
-            pc.err(code, "unknown-unit", f"'{code}' is not a unit of units.yaml")
+            pc.err(code, "unknown-unit", tr("'%(code)s' is not a unit of units.yaml", code=code))
             continue
         n = pc.integer(code, required=True, minimum=0)
         if n is not None:
@@ -588,7 +610,7 @@ def derived_certificate_number(year: int, edition_id: str, conference_id: str) -
 
 
 def validate_edition(raw, problems, content) -> Edition | None:
-    data = _mapping(raw.meta, problems, "the edition's data")
+    data = _mapping(raw.meta, problems, tr("the edition's data"))
     if data is None:
         return None
     path = raw.meta.path
@@ -596,7 +618,8 @@ def validate_edition(raw, problems, content) -> Edition | None:
     c = Checker(data, path, problems, content, "edition.yaml", EDITION_KEYS)
     eid = raw.dir.name
     if not SLUG.match(eid):
-        problems.error(path, (1, 1), "bad-id", f"edition folder '{eid}' must be an ASCII slug such as 2023")
+        problems.error(path, (1, 1), "bad-id",
+                       tr("edition folder '%(id)s' must be an ASCII slug such as 2023", id=eid))
         return None
     year = c.integer("year", required=True)
     window = None
@@ -606,26 +629,27 @@ def validate_edition(raw, problems, content) -> Edition | None:
         ws, we = wc.date("start"), wc.date("end")
         if ws and we:
             if we < ws:
-                wc.err("end", "date-order", "the window ends before it starts")
+                wc.err("end", "date-order", tr("the window ends before it starts"))
             else:
                 window = DateSpan(ws, we)
     elif c.present("window", True):
-        c.err("window", "type", "expected a mapping with start and end")
+        c.err("window", "type", tr("expected a mapping with start and end"))
     fields: list[Field] = []
     f = data.get("fields")
     if isinstance(f, MarkedList) and f:
         for i, item in enumerate(f):
             if not isinstance(item, MarkedMap):
-                problems.error(path, f.where(i), "not-a-mapping", "each field is a mapping with id and name")
+                problems.error(path, f.where(i), "not-a-mapping",
+                               tr("each field is a mapping with id and name"))
                 continue
-            fc = Checker(item, path, problems, content, "a field", {"id", "name", "search_terms"})
+            fc = Checker(item, path, problems, content, tr("a field"), {"id", "name", "search_terms"})
             fid, name, terms = fc.slug("id"), fc.text("name"), fc.text_list("search_terms")
             if fid and any(x.id == fid for x in fields):
-                fc.err("id", "duplicate-id", f"field '{fid}' is listed twice")
+                fc.err("id", "duplicate-id", tr("field '%(id)s' is listed twice", id=fid))
             elif fid and name:
                 fields.append(Field(fid, name, tuple(terms)))
     elif c.present("fields", True):
-        c.err("fields", "type", "expected a list of fields")
+        c.err("fields", "type", tr("expected a list of fields"))
     certificates = None
     cert = data.get("certificates")
     if isinstance(cert, MarkedMap):
@@ -634,7 +658,7 @@ def validate_edition(raw, problems, content) -> Edition | None:
         if issuer is not None and issue_date is not None:
             certificates = CertificateSettings(issuer, issue_date)
     elif c.present("certificates", False):
-        c.err("certificates", "type", "expected a mapping with issuer and issue_date")
+        c.err("certificates", "type", tr("expected a mapping with issuer and issue_date"))
     groups = {g.id for g in content.guide.unit_groups} if content.guide else set()
     edition = Edition(
         id=eid, year=year, title=c.text("title"), sample=c.boolean("sample"),
@@ -648,15 +672,16 @@ def validate_edition(raw, problems, content) -> Edition | None:
 
 
 def _ends_before_it_starts(c: Checker, start: dt.date, end: dt.date) -> None:
-    c.err("end", "date-order", f"ends ({end.isoformat()}) before it starts ({start.isoformat()})")
+    c.err("end", "date-order", tr("ends (%(end)s) before it starts (%(start)s)",
+                                  end=end.isoformat(), start=start.isoformat()))
 
 
 def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, content: Content,
                         field_ids: set[str]) -> Conference | None:
-    data = _mapping(doc, problems, "a conference record")
+    data = _mapping(doc, problems, tr("a conference record"))
     if data is None:
         return None
-    c = Checker(data, doc.path, problems, content, "a conference record", CONFERENCE_KEYS)
+    c = Checker(data, doc.path, problems, content, tr("a conference record"), CONFERENCE_KEYS)
     before = problems.error_count
     cid = c.slug("id")
     series = c.slug("series", required=False)
@@ -666,13 +691,15 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     # Babel cannot format a number of over 28 digits)
     number = c.integer("edition_number", minimum=1, maximum=MAX_EDITIONS)
     if number is not None and kind == "one-off":
-        c.err("edition_number", "bad-value", "a one-off conference has no edition number")
+        c.err("edition_number", "bad-value", tr("a one-off conference has no edition number"))
     fid = c.string("field")
     if fid is not None and field_ids is not None and fid not in field_ids:
         hint = difflib.get_close_matches(fid, sorted(field_ids), n=1)
         c.err("field", "unknown-field",
-              f"'{fid}' is not a field of edition {edition.id}"
-              + (f"; did you mean '{hint[0]}'?" if hint else f" ({', '.join(sorted(field_ids))})"))
+              tr("'%(id)s' is not a field of edition %(edition)s; did you mean '%(hint)s'?",
+                 id=fid, edition=edition.id, hint=hint[0]) if hint else
+              tr("'%(id)s' is not a field of edition %(edition)s (%(fields)s)",
+                 id=fid, edition=edition.id, fields=", ".join(sorted(field_ids))))
         fid = None
     start = c.date("start", allow_month=True)
     end = c.date("end", required=False, allow_month=True)
@@ -683,7 +710,7 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
         if end is None:
             e = start[1] if isinstance(start, tuple) else start
         elif isinstance(end, tuple) != isinstance(start, tuple):
-            c.err("end", "bad-date", "start and end must both be full dates or both be months")
+            c.err("end", "bad-date", tr("start and end must both be full dates or both be months"))
             e = None
         else:
             e = end[1] if isinstance(end, tuple) else end
@@ -697,7 +724,7 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     organizers = c.text_list("organizers", required=True)
     # (an empty list, not one whose items were reported just now)
     if "organizers" in data and not organizers and problems.error_count == listed:
-        c.err("organizers", "missing-field", "needs at least one organizer")
+        c.err("organizers", "missing-field", tr("needs at least one organizer"))
     hosts = c.text_list("hosts")
     recommender = c.string("recommender")
     if recommender is not None and recommender not in content.units:
@@ -707,16 +734,17 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
         hint = [k for k in content.units if k.upper() in (typed, padded)][:1] or \
             difflib.get_close_matches(recommender, sorted(content.units), n=1)
         c.err("recommender", "unknown-unit",
-              f"'{recommender}' is not a unit of units.yaml" + (f"; did you mean '{hint[0]}'?" if hint else ""))
+              tr("'%(code)s' is not a unit of units.yaml; did you mean '%(hint)s'?", code=recommender, hint=hint[0])
+              if hint else tr("'%(code)s' is not a unit of units.yaml", code=recommender))
     co = c.text_list("co_recommenders")
     website = c.url("website")
     description = c.text("description", required=False, multiline=True)
     if description is not None:
         for href in dropped_links(description.zh):
             problems.warning(doc.path, data.where("description"), "link-dropped",
-                             f"description: the link to '{href[:80]}' is not published (its text is): "
-                             "a description links only to http:// or https:// addresses and to mailto: "
-                             "with one address; write the whole address")
+                             tr("description: the link to '%(href)s' is not published (its text is): "
+                                "a description links only to http:// or https:// addresses and to mailto: "
+                                "with one address; write the whole address", href=href[:80]))
     status = c.choice("status", STATUSES, required=False, default="accredited")
     if edition.rules is _UNKNOWN_RULES:
         # (a stand-in's: which formats the edition names is not known)
@@ -726,14 +754,17 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
         fmt = c.choice("format", formats, required=False, default="conference")
     held = c.integer("editions_held", minimum=0, maximum=MAX_EDITIONS)
     if held is not None and kind == "one-off":
-        c.err("editions_held", "bad-value", "a one-off conference has no earlier editions")
+        c.err("editions_held", "bad-value", tr("a one-off conference has no earlier editions"))
     status_date = c.date("status_date", required=False)
     if status in ("postponed", "cancelled", "withdrawn") and status_date is None and "status_date" not in data:
-        c.err("status", "missing-field", f"a {status} conference needs status_date (when it was {status})")
+        c.err("status", "missing-field", {
+            "postponed": tr("a postponed conference needs status_date (when it was postponed)"),
+            "cancelled": tr("a cancelled conference needs status_date (when it was cancelled)"),
+            "withdrawn": tr("a withdrawn conference needs status_date (when it was withdrawn)")}[status])
     postponed_from = None
     if "postponed_from" in data:
         if status != "postponed":
-            c.err("postponed_from", "bad-value", "only a postponed conference has postponed_from")
+            c.err("postponed_from", "bad-value", tr("only a postponed conference has postponed_from"))
         elif isinstance(data["postponed_from"], MarkedMap):
             # The first planned days of a conference of several: {start: ..., end: ...}
             pc = _sub(c, "postponed_from", {"start", "end"}, "postponed_from")
@@ -751,8 +782,9 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
         if postponed_from is not None and dates is not None and postponed_from.start == dates.start:
             start = postponed_from.start.isoformat()
             c.err("postponed_from", "bad-value",
-                  f"{start[:7] if postponed_from.precision == 'month' else start} is when the conference "
-                  "starts now: give the first planned date here and the new dates in start and end")
+                  tr("%(date)s is when the conference "
+                     "starts now: give the first planned date here and the new dates in start and end",
+                     date=start[:7] if postponed_from.precision == "month" else start))
     confirmed = c.date("confirmed", required=False)
     resources = Resources()
     rc = _sub(c, "resources", {"videos", "summary", "proceedings"}, "resources")
@@ -769,44 +801,49 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
         for i, item in enumerate(ex):
             if not isinstance(item, MarkedMap):
                 problems.error(doc.path, ex.where(i), "not-a-mapping",
-                               "each exception is a mapping with rule, reason and approved")
+                               tr("each exception is a mapping with rule, reason and approved"))
                 continue
-            ec = Checker(item, doc.path, problems, content, "an exception", {"rule", "reason", "approved"})
+            ec = Checker(item, doc.path, problems, content, tr("an exception"), {"rule", "reason", "approved"})
             rule = ec.choice("rule", EXCEPTABLE_RULES)
             reason, approved = ec.string("reason", multiline=True), ec.date("approved")
             if rule and reason and approved:
                 exceptions.append(RuleException(rule, reason, approved, ec.source()))
     elif ex is not None:
-        c.err("exceptions", "type", "expected a list of exceptions")
+        c.err("exceptions", "type", tr("expected a list of exceptions"))
     certificate = c.string("certificate", required=False)
     shortest, longest = CERTIFICATE_NUMBER_LENGTH
     if certificate is not None and not (CERTIFICATE_NUMBER.match(certificate) and shortest <= len(certificate) <= longest):
         c.err("certificate", "bad-certificate-number",
-              f"'{certificate}' is not a certificate number: {shortest} to {longest} capital ASCII letters, "
-              "digits and single hyphens, such as 2023-K7QF-3M9D")
+              tr("'%(number)s' is not a certificate number: %(shortest)s to %(longest)s capital ASCII letters, "
+                 "digits and single hyphens, such as 2023-K7QF-3M9D",
+                 number=certificate, shortest=shortest, longest=longest))
         certificate = None
     prefix = re.match(r"(\d{4})-", certificate or "")
     if prefix and edition.year and int(prefix.group(1)) != edition.year:
         # (a number moved along with a record from another edition's folder, or copied from one)
         problems.warning(doc.path, data.where("certificate"), "certificate-year",
-                         f"certificate: {certificate} begins with {prefix.group(1)}, but this record is of the "
-                         f"{edition.year} edition, whose numbers begin with {edition.year}: a certificate of "
-                         "another edition stays with its conference in that edition")
+                         tr("certificate: %(number)s begins with %(prefix)s, but this record is of the "
+                            "%(year)s edition, whose numbers begin with %(year)s: a certificate of "
+                            "another edition stays with its conference in that edition",
+                            number=certificate, prefix=prefix.group(1), year=edition.year))
     sources = []
     if isinstance(data.get("sources"), MarkedList):
         for i, s in enumerate(data["sources"]):
             if isinstance(s, str):
-                ok = check_url(s, lambda code, msg: problems.error(doc.path, data["sources"].where(i), code, f"sources: {msg}"))
+                ok = check_url(s, lambda code, msg: problems.error(doc.path, data["sources"].where(i), code,
+                                                                      tr("%(key)s: %(message)s", key="sources", message=msg)))
                 if ok:
                     sources.append(ok)
             else:
-                problems.error(doc.path, data["sources"].where(i), "type", "sources: each source is a URL")
+                problems.error(doc.path, data["sources"].where(i), "type",
+                               tr("sources: each source is a URL"))
     elif "sources" in data:
-        c.err("sources", "type", "expected a list of URLs")
+        c.err("sources", "type", tr("expected a list of URLs"))
     updated = c.date("updated", required=False)
     if updated is not None and edition.published is not None and updated < edition.published:
         c.err("updated", "date-order",
-              f"{updated.isoformat()} is before the edition was published ({edition.published.isoformat()})")
+              tr("%(date)s is before the edition was published (%(published)s)",
+                 date=updated.isoformat(), published=edition.published.isoformat()))
     if problems.error_count != before or c.unreadable:
         return None
     return Conference(
@@ -833,13 +870,14 @@ def validate_pages(raw: RawProject, problems: Problems) -> dict[tuple[str, str],
         hidden = hidden_character(lines_read.replace("\t", " "))
         if hidden:
             problems.error(path, text_position(lines_read, hidden.start()), "invisible-character",
-                           f"contains the invisible or control character U+{ord(hidden.group()):04X}; remove it")
+                           tr("contains the invisible or control character U+%(code)s; remove it",
+                              code=f"{ord(hidden.group()):04X}"))
             continue
         lines = text.splitlines()
         title_line = next((i for i, l in enumerate(lines) if l.strip()), None)
         if title_line is None or not lines[title_line].startswith("# "):
             problems.error(path, (1 if title_line is None else title_line + 1, 1), "page-title",
-                           "a page starts with its title as a '# ' heading")
+                           tr("a page starts with its title as a '# ' heading"))
             continue
         body = "\n".join(lines[title_line + 1:])
         pages[(slug, lang)] = Page(slug, lang, lines[title_line][2:].strip(), body,
@@ -850,7 +888,8 @@ def validate_pages(raw: RawProject, problems: Problems) -> dict[tuple[str, str],
             if (slug, lang) not in raw.pages:
                 other = next(p for (s, l), p in pages.items() if s == slug)
                 problems.error(other.source.path, (1, 1), "page-missing-language",
-                               f"page '{slug}' has no {lang} version ({slug}.{lang}.md)")
+                               tr("page '%(slug)s' has no %(lang)s version (%(slug)s.%(lang)s.md)",
+                                  slug=slug, lang=lang))
     return pages
 
 
@@ -928,11 +967,14 @@ def validate(raw: RawProject, problems: Problems) -> Content:
                 first, this = seen_ids[conf.id], (doc.path, conf.marks["id"], conf, edition)
                 named = Path(first[0]).stem != conf.id and Path(doc.path).stem == conf.id
                 kept, dropped = (this, first) if named else (first, this)
-                hint = (f" (this file is {Path(dropped[0]).name}: was its id changed?)"
-                        if Path(dropped[0]).stem != conf.id else "")
+                used = {"id": conf.id, "path": problems._display(kept[0]), "line": kept[1][0]}
                 problems.error(dropped[0], dropped[1], "duplicate-id",
-                               f"id '{conf.id}' is already used by {problems._display(kept[0])}:{kept[1][0]}; "
-                               f"ids are unique across the whole guide{hint}")
+                               tr("id '%(id)s' is already used by %(path)s:%(line)s; "
+                                  "ids are unique across the whole guide (this file is %(file)s: was its id changed?)",
+                                  **used, file=Path(dropped[0]).name)
+                               if Path(dropped[0]).stem != conf.id else
+                               tr("id '%(id)s' is already used by %(path)s:%(line)s; "
+                                  "ids are unique across the whole guide", **used))
                 if dropped is this:
                     continue
                 _, _, first_conf, first_edition = first
@@ -947,15 +989,18 @@ def validate(raw: RawProject, problems: Problems) -> Content:
                     # The number written out is the one to change: the other
                     # record's is made from its id, and may be issued already.
                     problems.error(first_path, first_mark, "duplicate-certificate-number",
-                                   f"certificate number {conf.certificate} is that of "
-                                   f"{problems._display(doc.path)}:{conf.marks['id'][0]} (made from its id); "
-                                   "give this conference another with 'certificate:'")
+                                   tr("certificate number %(number)s is that of "
+                                      "%(path)s:%(line)s (made from its id); "
+                                      "give this conference another with 'certificate:'",
+                                      number=conf.certificate, path=problems._display(doc.path),
+                                      line=conf.marks["id"][0]))
                     continue
                 first = Source(problems._display(first_path), *first_mark)
                 problems.error(doc.path, conf.marks["certificate" if explicit else "id"],
                                "duplicate-certificate-number",
-                               f"certificate number {conf.certificate} is already that of {first.path}:"
-                               f"{first.line}; give this conference another with 'certificate:'")
+                               tr("certificate number %(number)s is already that of %(path)s:"
+                                  "%(line)s; give this conference another with 'certificate:'",
+                                  number=conf.certificate, path=first.path, line=first.line))
                 continue
             seen_numbers[conf.certificate] = (doc.path, conf.marks["certificate" if explicit else "id"], explicit)
             edition.conferences.append(conf)
@@ -963,9 +1008,9 @@ def validate(raw: RawProject, problems: Problems) -> Content:
     current = content.guide.current_edition if content.guide else None
     if current and raw.editions and not any(r.dir.name == current for r in raw.editions):
         problems.error(raw.guide.path, raw.guide.data.where("current_edition"), "unknown-edition",
-                       f"current_edition '{current}' has no folder content/editions/{current}/")
+                       tr("current_edition '%(id)s' has no folder content/editions/%(id)s/", id=current))
     if not raw.editions and raw.guide is not None:
         problems.error(raw.root / "content", (1, 1), "no-edition",
-                       "no edition folders under content/editions/")
+                       tr("no edition folders under content/editions/"))
     content.pages = validate_pages(raw, problems)
     return content

@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover - libyaml missing
     from yaml import SafeLoader as _Loader
 
 from .problems import Problems
+from .wording import tr
 
 MAX_FILE_BYTES = 1_000_000  # a record is a few hundred bytes; refuse giants early
 MAX_NODES = 50_000
@@ -91,7 +92,7 @@ _SEQ_TAGS = (None, "!", "tag:yaml.org,2002:seq")
 MERGE_TAG = "tag:yaml.org,2002:merge"
 # An anchor is refused where it stands, used or not: it is only there to be
 # repeated by an alias, and a record says each thing once.
-ANCHORS_REFUSED = "anchors, aliases and merge keys are not allowed in content files"
+ANCHORS_REFUSED = tr("anchors, aliases and merge keys are not allowed in content files")
 
 
 class _Builder:
@@ -135,8 +136,13 @@ class _Builder:
             return tag, self.constructor.construct_object(node, deep=True)
         except (ValueError, yaml.constructor.ConstructorError) as exc:
             reason = getattr(exc, "problem", None) or str(exc)
-            self.problems.error(self.path, _pos(event), "yaml-value",
-                                f"{_key_of(stack)}cannot read '{event.value[:80]}': {reason}")
+            key = _key_of(stack)
+            if key:   # ("start: ", "dates[2]: ")
+                message = tr("%(key)s: cannot read '%(value)s': %(reason)s",
+                             key=key[:-2], value=event.value[:80], reason=reason)
+            else:
+                message = tr("cannot read '%(value)s': %(reason)s", value=event.value[:80], reason=reason)
+            self.problems.error(self.path, _pos(event), "yaml-value", message)
             return tag, None
         finally:
             self.constructor.constructed_objects.clear()
@@ -151,7 +157,8 @@ class _Builder:
             if type(event) is _SCALAR and stack:   # (most events: a value in a record)
                 count += 1
                 if count > MAX_NODES:
-                    raise _Refused(_pos(event), "yaml-too-large", f"more than {MAX_NODES:,} values in one file")
+                    raise _Refused(_pos(event), "yaml-too-large",
+                                   tr("more than %(n)s values in one file", n=f"{MAX_NODES:,}"))
                 tag, value = self.scalar(event, stack)
                 mark = event.start_mark
                 self._place(stack, value, (tag, event.value), (mark.line + 1, mark.column + 1))
@@ -160,7 +167,7 @@ class _Builder:
                 documents += 1
                 if documents > 1:
                     raise _Refused(_pos(event), "yaml-syntax",
-                                   "more than one YAML document ('---') in one file")
+                                   tr("more than one YAML document ('---') in one file"))
                 continue
             if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
                 continue
@@ -174,17 +181,18 @@ class _Builder:
                 continue
             count += 1
             if count > MAX_NODES:
-                raise _Refused(_pos(event), "yaml-too-large", f"more than {MAX_NODES:,} values in one file")
+                raise _Refused(_pos(event), "yaml-too-large",
+                               tr("more than %(n)s values in one file", n=f"{MAX_NODES:,}"))
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 is_map = isinstance(event, yaml.MappingStartEvent)
                 if event.anchor is not None:
                     raise _Refused(_pos(event), "yaml-alias", ANCHORS_REFUSED)
                 if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
                     raise _Refused(_pos(event), "yaml-tag",
-                                   f"the YAML tag '{event.tag}' is not allowed in content files")
+                                   tr("the YAML tag '%(tag)s' is not allowed in content files", tag=event.tag))
                 if len(stack) >= MAX_DEPTH:
                     raise _Refused(_pos(event), "yaml-too-deep",
-                                   f"values nested more than {MAX_DEPTH} levels deep")
+                                   tr("values nested more than %(depth)s levels deep", depth=MAX_DEPTH))
                 out = MarkedMap() if is_map else MarkedList()
                 out.mark = _pos(event)
                 if stack and isinstance(stack[-1][0], MarkedMap) and stack[-1][1] is _NO_KEY:
@@ -216,7 +224,7 @@ class _Builder:
             top[1], top[2] = value, where
             if top[3] or not isinstance(value, (str, int)) or isinstance(value, bool):
                 self.problems.error(self.path, where, "yaml-key-type",
-                                    f"keys must be plain text, not {_short(value)}")
+                                    tr("keys must be plain text, not %(key)s", key=_short(value)))
                 top[3] = True
             return
         key, key_mark, bad = top[1], top[2], top[3]
@@ -227,8 +235,8 @@ class _Builder:
             first = container.key_marks[key]
             self.problems.error(
                 self.path, key_mark, "yaml-duplicate-key",
-                f"key '{key}' appears twice in one mapping "
-                f"(first at line {first[0]}); YAML would keep only the last")
+                tr("key '%(key)s' appears twice in one mapping "
+                   "(first at line %(line)s); YAML would keep only the last", key=key, line=first[0]))
             return
         container[key] = value
         container.key_marks[key] = key_mark
@@ -249,7 +257,7 @@ def decode(data: bytes, path, problems: Problems) -> str | None:
     """Decode UTF-8 strictly, reporting the first bad byte by line and column."""
     if data.startswith(b"\xef\xbb\xbf"):
         problems.warning(path, (1, 1), "encoding-bom",
-                         "file starts with a byte-order mark; save it as UTF-8 without BOM")
+                         tr("file starts with a byte-order mark; save it as UTF-8 without BOM"))
         data = data[3:]
     try:
         return data.decode("utf-8")
@@ -258,7 +266,7 @@ def decode(data: bytes, path, problems: Problems) -> str | None:
         line = before.count(b"\n") + 1
         column = len(before) - (before.rfind(b"\n") + 1) + 1
         problems.error(path, (line, column), "encoding",
-                       f"not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
+                       tr("not UTF-8 (byte 0x%(byte)s); save the file as UTF-8", byte=f"{data[exc.start]:02x}"))
         return None
 
 
@@ -312,12 +320,12 @@ def load_text(text: str, path, problems: Problems):
         if wide is not None:
             line, column, key = wide
             problems.error(path, (line, column), "yaml-syntax",
-                           f"YAML syntax: '：' after '{key}' is a full-width colon; "
-                           "a key needs ':' (the ASCII colon)")
+                           tr("YAML syntax: '：' after '%(key)s' is a full-width colon; "
+                              "a key needs ':' (the ASCII colon)", key=key))
             return None
         reason = exc.problem or str(exc).splitlines()[0]
         if mark is not None and mark.index < len(text) and text[mark.index] == "\t":
-            reason = "a tab; YAML indents with spaces only"
+            reason = tr("a tab; YAML indents with spaces only")
         context = exc.context_mark
         if exc.problem == "could not find expected ':'" and context is not None:
             # The parser notices a line later; the line it began is the one to mend.
@@ -325,23 +333,24 @@ def load_text(text: str, path, problems: Problems):
             where = (context.line + 1, context.column + 1)
             shown = line.strip(" \t")[:60]
             if "\u3000" in line:
-                reason = (f"'{shown}' holds a full-width space (U+3000), which YAML does not read as one: "
-                          "a key needs ': ' (colon and ASCII space) and lines are indented with ASCII spaces")
+                reason = tr("'%(line)s' holds a full-width space (U+3000), which YAML does not read as one: "
+                            "a key needs ': ' (colon and ASCII space) and lines are indented with ASCII spaces",
+                            line=shown)
             else:
-                reason = f"'{shown}' is not 'key: value': a key needs ':' and a space after it"
-        problems.error(path, where, "yaml-syntax", f"YAML syntax: {reason}")
+                reason = tr("'%(line)s' is not 'key: value': a key needs ':' and a space after it", line=shown)
+        problems.error(path, where, "yaml-syntax", tr("YAML syntax: %(reason)s", reason=reason))
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
         where = text_position(text, exc.position)
         ch = exc.character
         code = ch if isinstance(ch, int) else ord(ch[:1] or "\0")
         problems.error(path, where, "yaml-syntax",
-                       f"YAML syntax: the character U+{code:04X} is not allowed")
+                       tr("YAML syntax: the character U+%(code)s is not allowed", code=f"{code:04X}"))
     except yaml.YAMLError as exc:
-        problems.error(path, (1, 1), "yaml-syntax", f"YAML syntax: {str(exc).splitlines()[0]}")
+        problems.error(path, (1, 1), "yaml-syntax", tr("YAML syntax: %(reason)s", reason=str(exc).splitlines()[0]))
     except UnicodeEncodeError as exc:  # a lone surrogate: text that never was UTF-8 (the C parser encodes)
         where = text_position(text, exc.start)
         problems.error(path, where, "encoding",
-                       f"the character U+{ord(text[exc.start]):04X} cannot be stored as UTF-8")
+                       tr("the character U+%(code)s cannot be stored as UTF-8", code=f"{ord(text[exc.start]):04X}"))
     return None
 
 
@@ -357,7 +366,8 @@ def read_capped(path: Path, problems: Problems, limit: int = MAX_FILE_BYTES) -> 
             if len(data) > limit:
                 size = max(path.stat().st_size, len(data))
                 problems.error(path, (1, 1), "file-too-large",
-                               f"{size:,} bytes; a content file may hold at most {limit:,}")
+                               tr("%(size)s bytes; a content file may hold at most %(limit)s",
+                                  size=f"{size:,}", limit=f"{limit:,}"))
                 return None
     except OSError as exc:
         problems.error(path, (1, 1), "file-unreadable", exc.strerror or str(exc))

@@ -19,6 +19,7 @@ import json
 
 import yaml
 
+from .wording import tr
 from .yamldoc import _Loader
 
 
@@ -101,9 +102,9 @@ def update_mapping(text: str, changes: dict, order: list[str]) -> str:
         root = yaml.compose(text, Loader=_Loader)
         before = _loads(text)
     except yaml.YAMLError as exc:
-        raise PatchError(f"not valid YAML: {exc}") from None
+        raise PatchError(tr("not valid YAML: %(error)s", error=str(exc))) from None
     if not isinstance(root, yaml.MappingNode) or root.flow_style or not isinstance(before, dict):
-        raise PatchError("the file is not a block mapping of keys to values")
+        raise PatchError(tr("the file is not a block mapping of keys to values"))
     newline = "\r\n" if "\r\n" in text else "\n"
     pairs = {k.value: (k, v) for k, v in root.value if isinstance(k, yaml.ScalarNode)}
     edits: list[tuple[int, int, str, int]] = []  # (start, end, replacement, rank)
@@ -126,9 +127,9 @@ def update_mapping(text: str, changes: dict, order: list[str]) -> str:
     try:
         after = _loads(out)
     except yaml.YAMLError as exc:  # pragma: no cover - guarded by the comparison below
-        raise PatchError(f"the edit would break the file: {exc}") from None
+        raise PatchError(tr("the edit would break the file: %(error)s", error=str(exc))) from None
     if after != expected or [k for k in after if k in before] != list(before):
-        raise PatchError("the edit would not give the intended values")
+        raise PatchError(tr("the edit would not give the intended values"))
     return out
 
 

@@ -19,6 +19,9 @@ import pytest
 # one and plans the record blocks it carries over, and fails when the models
 # differ or a block was carried with a stale fingerprint (read at import).
 os.environ["GUIDE_CHECK_BLOCKS"] = "1"
+# The tests read the command line's English; a Chinese locale would show its
+# messages in Chinese (guide/wording.py). tests/test_wording.py sets its own.
+os.environ["LANGUAGE"] = "en"
 
 from guide.pipeline import Build  # noqa: E402
 

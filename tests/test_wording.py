@@ -1,0 +1,115 @@
+"""The command line in the staff's language: problems, summaries and reports
+in Chinese when the environment asks for it (guide/wording.py, domain cli)."""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import re
+import subprocess
+import sys
+
+from babel.messages.pofile import read_po
+
+from conftest import REPO, TODAY
+from guide import wording
+from guide.problems import Problem, Problems, one_line
+from guide.wording import ntr, shown, tr
+
+CLI_PO = REPO / "locales" / "zh" / "LC_MESSAGES" / "cli.po"
+CLI_POT = REPO / "locales" / "cli.pot"
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def run_in(lang: str, project, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
+    env["LANG"] = lang
+    return subprocess.run([sys.executable, str(REPO / "build.py"), "--project", str(project.root),
+                           "--today", TODAY.isoformat(), *args],
+                          capture_output=True, text=True, cwd=REPO, env=env)
+
+
+def test_a_message_is_its_english_text_and_keeps_how_it_was_made():
+    m = tr("%(key)s: is empty", key="city")
+    assert m == "city: is empty" and isinstance(m, str)
+    assert (m.template, m.values) == ("%(key)s: is empty", {"key": "city"})
+    # Kept in caches (the record cache is pickled): the template survives.
+    again = pickle.loads(pickle.dumps(m))
+    assert again == m and again.template == m.template and again.values == m.values
+    assert ntr("%(n)s file", "%(n)s files", 1) == "1 file"
+    assert ntr("%(n)s file", "%(n)s files", 3) == "3 files"
+
+
+def test_a_message_is_shown_in_the_language_of_the_environment(monkeypatch):
+    problems = Problems()
+    problems.warning("x.yaml", (3, 4), "some-code", tr("%(n)s warning", n=1))
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert wording.language() == "zh"
+    assert problems.summary() == "0个错误，1个警告"
+    assert problems.items[0].format().startswith("x.yaml:3:4: some-code: 警告：")
+    monkeypatch.setenv("LANGUAGE", "en_GB:zh_CN")   # (gettext's list of languages comes first)
+    assert wording.language() == "en"
+    assert problems.summary() == "0 errors, 1 warning"
+    assert problems.items[0].format() == "x.yaml:3:4: some-code: warning: 1 warning"
+
+
+def test_values_quoted_in_a_translated_message_stay_on_one_line():
+    message = one_line(tr("%(errors)s, %(warnings)s", errors="a\nb", warnings="\u202ec"))
+    assert message == "a\\nb, \\u202ec"
+    assert shown(message, "zh") == "a\\nb，\\u202ec"
+    # A problem kept before the change of language shows in the new one.
+    p = Problem("x", 1, 1, "c", message)
+    assert pickle.loads(pickle.dumps(p)).message.template == "%(errors)s, %(warnings)s"
+
+
+def test_the_cli_catalog_is_current_complete_and_well_formed():
+    """Code changed without `build.py i18n update`, or a message left
+    untranslated, fails here; so does a translation that loses a placeholder."""
+    from guide.i18n import extract_cli
+    from guide.translation import check_entries
+
+    extracted = [(m.id, m.context) for m in extract_cli() if m.id]
+    with CLI_POT.open("rb") as f:
+        assert [(m.id, m.context) for m in read_po(f) if m.id] == extracted, "run: python3 build.py i18n update"
+    text = CLI_PO.read_text(encoding="utf-8")
+    catalog = read_po(io.StringIO(text))
+    entries = {(m.id, m.context): m for m in catalog if m.id}
+    assert sorted(entries, key=repr) == sorted(extracted, key=repr), "run: python3 build.py i18n update"
+    untranslated = [m.id for m in entries.values()
+                    if m.fuzzy or not all(m.string if isinstance(m.string, tuple) else (m.string,))]
+    assert untranslated == []
+    problems = Problems()
+    check_entries(text, catalog, CLI_PO, problems, formatted=True)
+    assert [p.format() for p in problems.items] == []
+    # Every message the code makes can be shown in Chinese.
+    assert len(wording.translations("zh")) == len(entries)
+
+
+def test_errors_of_a_broken_record_are_reported_in_chinese_under_a_chinese_locale(project):
+    project.conference("broken", """\
+        id: broken
+        name: 坏记录会议
+        city: 北京
+        """)
+    zh = run_in("zh_CN.UTF-8", project, "check")
+    en = run_in("C.UTF-8", project, "check")
+    assert zh.returncode == en.returncode == 1
+    zh_lines = [l for l in zh.stderr.splitlines() if "broken.yaml" in l]
+    en_lines = [l for l in en.stderr.splitlines() if "broken.yaml" in l]
+    # The same problems, at the same places, with the same codes...
+    assert len(zh_lines) == len(en_lines) > 0
+    for z, e in zip(zh_lines, en_lines):
+        assert z.split(": ")[:2] == e.split(": ")[:2]
+    # ...said in Chinese, and in English under any other locale.
+    assert all(HAN.search(l.split(": ", 2)[2]) for l in zh_lines), zh_lines
+    assert "missing-field" in zh.stderr and "缺少" in zh.stderr, zh.stderr
+    assert "错误" in zh.stdout and "errors" in en.stdout
+    assert not any(HAN.search(re.sub("'[^']*'", "", l.split(": ", 2)[2])) for l in en_lines)
+
+
+def test_help_is_in_the_staff_language(project):
+    out = run_in("zh_CN.UTF-8", project, "--help")
+    assert out.returncode == 0 and HAN.search(out.stdout)
