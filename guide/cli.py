@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import i18n
 from .pipeline import Build
-from .wording import ntr, shown, tr
+from .wording import language, ntr, shown, tr
 
 
 def _date(value: str) -> dt.date:
@@ -28,11 +28,38 @@ REISSUED_HELP = tr("mark these certificates re-issued (record ids or certificate
                    "lists each certificate to re-issue until then")
 
 
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        # TRANSLATORS: the start of argparse's usage line, with its space
+        return super().add_usage(usage, actions, groups, shown(tr("usage: ")) if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse in the staff's language: its headings, -h and its error line.
+    (What argparse itself says inside an error, e.g. "invalid choice", stays English.)"""
+
+    def __init__(self, *args, add_help: bool = True, parents=(), **kwargs):
+        super().__init__(*args, add_help=False, formatter_class=_Formatter, **kwargs)
+        self._positionals.title = shown(tr("positional arguments"))
+        self._optionals.title = shown(tr("options"))
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                              help=shown(tr("show this help message and exit")))
+        # (the parents' options after -h, as argparse itself orders them)
+        for parent in parents:
+            self._add_container_actions(parent)
+            self._defaults.update(parent._defaults)
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(2, shown(tr("%(prog)s: error: %(message)s", prog=self.prog, message=message)) + "\n")
+
+
 def make_parser() -> argparse.ArgumentParser:
     # SUPPRESS: options may come before or after the command without the
     # subcommand's defaults overwriting what was given before it.
     # (the texts in the staff's language: the parser is made where it is used)
-    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    common = _Parser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument("--project", type=Path,
                         help=shown(tr("the project folder holding content/ (default: here)")))
     common.add_argument("--today", type=_date,
@@ -44,7 +71,7 @@ def make_parser() -> argparse.ArgumentParser:
                         help=shown(tr("how to print problems")))
     common.add_argument("-q", "--quiet", action="store_true", help=shown(tr("print errors and warnings only")))
     common.add_argument("-v", "--verbose", action="store_true", help=shown(tr("also print each stage's time")))
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="build.py", parents=[common],
         description=shown(tr("Build the Guide to Important Academic Conferences website.")))
     # (also before no command: build is the default)
@@ -79,9 +106,10 @@ def print_problems(build: Build, fmt: str, quiet: bool = False) -> None:
     if fmt == "json":
         print(build.problems.to_json())
         return
+    lang = language()
     for p in build.problems.sorted():
         if not (quiet and p.severity == "info"):
-            print(p.format(), file=sys.stderr)
+            print(p.format(lang), file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

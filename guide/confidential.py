@@ -30,7 +30,7 @@ except ImportError:  # a Python without them: every rule is searched in full, as
     sre_compiler = sre = sre_parser = None
 
 from .problems import Problems
-from .wording import Message, tr, translations
+from .wording import Message, language, shown, tr
 from .yamldoc import MarkedList, MarkedMap, text_position
 
 CODE = "confidential"
@@ -178,15 +178,17 @@ def withhold_matches(problems: Problems, rules: list[Rule]) -> None:
     by the rule's label, as the rule's own problem never shows it either.
 
     A message of the command line's catalog (wording.Message) is searched as
-    it can be shown, in English and in each translation; what a rule matches
-    is replaced in the texts it was filled with, so it still shows in the
-    staff's language. Where that is not enough (a match across the message's
-    own words), it becomes its English text, withheld, as a plain str: shown
-    in English, never translated."""
+    this run shows it too, in the staff's language; what a rule matches is
+    replaced in the texts it was filled with, so it still shows in that
+    language. Where that is not enough (a match across the message's own
+    words), it becomes its English text, withheld, as a plain str: shown in
+    English, never translated. (Each run withholds again what it shows: a
+    problem kept in the record cache is kept as found.)"""
     patterns = [r for r in rules if r.pattern is not None]
     if not patterns:
         return
-    key = [(r.label, r.pattern.pattern, r.pattern.flags) for r in patterns]
+    lang = language()
+    key = ([(r.label, r.pattern.pattern, r.pattern.flags) for r in patterns], lang)
     last = _WITHHELD["messages"] if _WITHHELD["rules"] == key else {}
     now: dict[str, tuple] = {}
     for i, p in enumerate(problems.items):
@@ -199,25 +201,20 @@ def withhold_matches(problems: Problems, rules: list[Rule]) -> None:
         if known is not None and known[0] == made:
             message = known[1]
         else:
-            clean = not any(_hits(rule, text) for text in _renderings(p.message) for rule in patterns)
-            message = _CLEAN if clean else _withheld_message(p.message, patterns)
+            clean = not any(_hits(patterns, text) for text in _renderings(p.message, lang))
+            message = _CLEAN if clean else _withheld_message(p.message, patterns, lang)
         now[p.message] = (made, message)
         if message is not _CLEAN:
             problems.items[i] = dataclasses.replace(p, message=message)
     _WITHHELD["rules"], _WITHHELD["messages"] = key, now
 
 
-def _hits(rule: Rule, text: str) -> bool:
+def _hits(patterns: list[Rule], text: str) -> bool:
+    """Whether a rule matches ``text``."""
     hay = _Haystack(as_half_width(text), None)
     # (the prefilter first: it is most of what a clean message costs)
-    return _prefilter(rule.pattern).may_match(hay) and rule.pattern.search(hay.text) is not None
-
-
-@functools.cache
-def _cli_languages() -> tuple[str, ...]:
-    """The languages of the command line's catalogs (wording): a message may be shown in each."""
-    from .wording import TOOL_ROOT, DOMAIN
-    return tuple(sorted(p.parent.parent.name for p in (TOOL_ROOT / "locales").glob(f"*/LC_MESSAGES/{DOMAIN}.po")))
+    return any(_prefilter(rule.pattern).may_match(hay) and rule.pattern.search(hay.text) is not None
+               for rule in patterns)
 
 
 def _made(message):
@@ -228,28 +225,30 @@ def _made(message):
     return message.template, message.plural, message.values
 
 
-def _renderings(message: str) -> tuple[str, ...]:
-    """Every text ``message`` can be shown as: its English, and for a Message each translation."""
-    if not isinstance(message, Message):
+def _renderings(message: str, lang: str) -> tuple[str, ...]:
+    """The texts ``message`` can be shown as in this run: its English, and for
+    a Message in another language, its translation (when it has one)."""
+    if lang == "en" or not isinstance(message, Message):
         return (str(message),)
-    return tuple(dict.fromkeys([str(message), *(message.localized(translations(lang)) for lang in _cli_languages())]))
+    translated = shown(message, lang)
+    return (str(message),) if translated == message else (str(message), translated)
 
 
-def _withheld_message(message: str, patterns: list[Rule]) -> str:
+def _withheld_message(message: str, patterns: list[Rule], lang: str) -> str:
     """``message`` with what the rules match withheld, in every text it can be shown as."""
     if isinstance(message, Message):
         def withhold(value: str) -> str:
             for rule in patterns:
-                if _hits(rule, value):
+                if _hits([rule], value):
                     value = _withheld(rule, value)
             return value
         redacted = message.mapped(withhold)
-        if not any(_hits(rule, text) for text in _renderings(redacted) for rule in patterns):
+        if not any(_hits(patterns, text) for text in _renderings(redacted, lang)):
             return redacted
     # (its English, as a plain str: a translation could show what the English withholds)
     message = str(message)
     for rule in patterns:
-        if _hits(rule, message):
+        if _hits([rule], message):
             message = _withheld(rule, message)
     return message
 

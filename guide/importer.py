@@ -614,19 +614,19 @@ def run_import(root: Path, source: Path, edition: str | None = None, sheet: str 
     for index, heading in enumerate(headings):
         if heading is None or str(heading).strip() == "":
             continue
-        shown = str(heading).strip()
+        heading_text = str(heading).strip()
         column = HEADING_INDEX.get(normalize_heading(heading))
         letter = column_letter(index)
         if column is None:
-            report.problems.append(RowProblem(display, header_row, letter, shown, "unknown-column",
+            report.problems.append(RowProblem(display, header_row, letter, heading_text, "unknown-column",
                                               tr("this column is not imported"), "warning"))
         elif column.key in columns:
             _i, first_letter, first = columns[column.key]
-            report.problems.append(RowProblem(display, header_row, letter, shown, "duplicate-column",
+            report.problems.append(RowProblem(display, header_row, letter, heading_text, "duplicate-column",
                                               tr("the same as column %(letter)s (%(heading)s); keep one",
                                                  letter=first_letter, heading=first)))
         else:
-            columns[column.key] = (index, letter, shown)
+            columns[column.key] = (index, letter, heading_text)
     missing = [c.headings[0] for c in COLUMNS if c.required and c.key not in columns]
     if missing:
         report.problems.append(RowProblem(display, header_row, "", "", "missing-column",

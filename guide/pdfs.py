@@ -25,7 +25,7 @@ from .model import SiteModel
 from .problems import Problems
 from .recordcache import read_unless_unchanged, remember_written
 from .signing import SigningError, SigningKey, signing_key_from_env
-from .wording import Message, tr
+from .wording import Message, said, tr
 
 CACHE_DIR = ".cache"
 ENGINE_MODULES = ("certificates.py", "catalog_pdf.py", "pdfcanvas.py", "linebreaking.py", "fonts.py",
@@ -162,7 +162,7 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
     try:
         signing = signing_key_from_env()
     except SigningError as exc:
-        problems.add(root, 1, 1, "signing-key", _said(exc))
+        problems.add(root, 1, 1, "signing-key", said(exc))
         return None
     result.signed = signing is not None
     cache = root / CACHE_DIR / "pdf"
@@ -179,7 +179,7 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
         if not check_glyphs(model, [j for j in jobs if j.doc is not None], problems):
             return None
     except fonts.FontError as exc:
-        problems.add(root, 1, 1, "pdf-font", _said(exc))
+        problems.add(root, 1, 1, "pdf-font", said(exc))
         return None
     # The SHA-256 of every cached PDF, so that a build need not read them.
     index_path = cache / "sha256.json"
@@ -213,7 +213,7 @@ def build_pdfs(model: SiteModel, root: Path, problems: Problems, workers: int | 
         try:
             rendered = _render_all(todo, targets, font, signing, workers)
         except RenderError as exc:  # (a PDF that could not be written too)
-            problems.add(root, 1, 1, "pdf-render", _said(exc))
+            problems.add(root, 1, 1, "pdf-render", said(exc))
             return None
         for job, target, (sha256, seconds) in zip(todo, targets, rendered):
             result.pdfs[job.path] = str(target)
@@ -286,16 +286,8 @@ class RenderError(Exception):
     """A PDF could not be drawn or signed."""
 
 
-def _said(exc: BaseException) -> str:
-    """What ``exc`` says, ``str(exc)``: its message itself when that is a ``Message``
-    (so that it is still shown in the staff's language)."""
-    if len(exc.args) == 1 and isinstance(exc.args[0], Message):
-        return exc.args[0]
-    return str(exc)
-
-
 def _cannot_make(path: str, exc: BaseException) -> Message:
-    return tr("cannot make %(path)s: %(error)s: %(detail)s", path=path, error=type(exc).__name__, detail=_said(exc))
+    return tr("cannot make %(path)s: %(error)s: %(detail)s", path=path, error=type(exc).__name__, detail=said(exc))
 
 
 def _render_all(todo: list[Job], targets: list[Path], font: Path, signing: SigningKey | None,

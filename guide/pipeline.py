@@ -45,7 +45,7 @@ from .translation import Catalogs, load_catalogs
 from .validation import Content, validate
 from .rules import check_rules
 from .i18n import check_translations, messages_root, templates_dir
-from .wording import Message, ntr, shown, tr
+from .wording import ntr, said, shown, tr
 
 # Publication mode refuses these warnings: an untranslated text, and a date of
 # the past given in the future (a typo such as 2032: the record would head the
@@ -54,12 +54,14 @@ from .wording import Message, ntr, shown, tr
 STRICT_CODES = {"missing-translation", "fuzzy-translation", "date-in-future"}
 
 
-def message_of(exc: BaseException) -> str:
-    """An exception's message, as a problem or a line shows it: its ``Message``
-    (so that it is shown in the staff's language) when it was raised with one."""
-    if len(exc.args) == 1 and isinstance(exc.args[0], Message):
-        return exc.args[0]
-    return str(exc)
+# The stages' names as the summary and -v show them (the timings keep the keys).
+STAGE_NAMES = {"load": tr("load"), "validate": tr("validate"), "model": tr("model"), "pdf": tr("pdf"),
+               "plan": tr("plan"), "render": tr("render"), "write": tr("write"), "index": tr("index"),
+               "swap": tr("swap")}
+
+
+def stage_name(key: str) -> str:
+    return STAGE_NAMES.get(key, key)
 
 
 def without_cycle_collection(method):
@@ -294,7 +296,8 @@ class Build:
             elapsed = time.perf_counter() - start
             self.result.timings[name] = self.result.timings.get(name, 0.0) + elapsed
             if self.verbose:
-                print(f"{name}: {elapsed:.2f}s", file=sys.stderr)
+                print(shown(tr("%(stage)s: %(seconds)ss", stage=stage_name(name), seconds=f"{elapsed:.2f}")),
+                      file=sys.stderr)
 
     @property
     def problems(self) -> Problems:
@@ -500,7 +503,7 @@ class Build:
                 # normal, and distinct as the keys of a dict)
                 output.claim_distinct(pdfs.pdfs.keys())
             except OutputCollision as exc:
-                self.problems.error(self.root / "content", (1, 1), "output-collision", message_of(exc))
+                self.problems.error(self.root / "content", (1, 1), "output-collision", said(exc))
                 return self.result
             # An output whose inputs did not change since the published build
             # is that build's file: it is carried over, not rendered.
@@ -649,7 +652,7 @@ class Build:
                             outputs[staged] = OutputRecord(None, digest)
                     self.result.index_written = writer.written - before
             except (SearchIndexError, OutputCollision) as exc:
-                self.problems.error(self.out, (1, 1), "search-index", message_of(exc))
+                self.problems.error(self.out, (1, 1), "search-index", said(exc))
                 return None  # site/ is untouched: only the staging tree changed
             self.result.indexed = indexed
             if not (carried and synced):  # (else staging holds no other file of the bundle)
@@ -719,7 +722,8 @@ class Build:
 
     def summary(self) -> str:
         r = self.result
-        stages = " · ".join(f"{k} {v:.2f}s" for k, v in r.timings.items())
+        stages = " · ".join(shown(tr("%(stage)s %(seconds)ss", stage=stage_name(k), seconds=f"{v:.2f}"))
+                            for k, v in r.timings.items())
         total = sum(r.timings.values())
         if r.model is None:
             return shown(tr("checked in %(seconds)ss (%(stages)s): %(summary)s",
@@ -971,7 +975,7 @@ def render_outputs(jobs: list[OutputJob], writer: TreeWriter, out: Path, rules, 
     workers = workers or usable_cores()
     _work = (jobs, writer, out, rules, templates, problems.root, scanned or {})
     chunks = _chunks(jobs)
-    bar = tqdm(total=len(jobs), desc="render", unit="file", disable=not progress, leave=False, file=sys.stderr)
+    bar = tqdm(total=len(jobs), desc=shown(stage_name("render")), unit=shown(tr("file")), disable=not progress, leave=False, file=sys.stderr)
     results: list = [None] * len(jobs)
     seen: set = set()
     pool_left = None

@@ -33,9 +33,9 @@ from urllib.parse import unquote, urlsplit
 from . import wording
 from .buildlock import WAITING, project_lock
 from .i18n import templates_dir
-from .pipeline import Build, Session, message_of, without_cycle_collection
+from .pipeline import Build, Session, without_cycle_collection
 from .recordcache import RecordCache
-from .wording import ntr, tr
+from .wording import ntr, said, tr
 
 POLL_SECONDS = 0.3
 PREFIX = "/__serve/"
@@ -112,7 +112,9 @@ def inject(page: bytes, generation: int, errors: list[str], built: bool = True) 
         heading = (tr("The last change did not build (%(problems)s); this is the previous good page.", problems=count)
                    if built else
                    tr("The last change did not build (%(problems)s); there is no good build yet.", problems=count))
-        overlay = (f'<aside id="guide-serve-problems" role="alert"><h2>{html.escape(wording.shown(heading))}'
+        # (in the staff's language, whichever language the page is in)
+        lang = "zh-CN" if wording.language() == "zh" else "en"
+        overlay = (f'<aside id="guide-serve-problems" role="alert" lang="{lang}"><h2>{html.escape(wording.shown(heading))}'
                    f'</h2><ol>{items}</ol></aside>').encode()
         m = _BODY_START.search(page)
         at = m.end() if m else len(page)
@@ -274,12 +276,13 @@ class Preview:
             result = build.run()
         except Exception as exc:  # a bug must not stop the preview; show it like a problem
             build.problems.error(self.root, (1, 1), "internal-error",
-                                 tr("%(type)s: %(error)s", type=type(exc).__name__, error=message_of(exc)))
+                                 tr("%(type)s: %(error)s", type=type(exc).__name__, error=said(exc)))
             result = build.result
         # Errors every time; a warning once, until it goes away (a rebuild
         # for each save would otherwise repeat every missing translation).
         found = build.problems.sorted()
-        shown = [(p, p.format()) for p in found]
+        lang = wording.language()
+        shown = [(p, p.format(lang)) for p in found]
         for p, text in shown:
             if p.severity == "error" or text not in self.warned:
                 print(text, file=sys.stderr, flush=True)

@@ -7,7 +7,7 @@ import operator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .wording import Message, ntr, shown, tr
+from .wording import Message, language, ntr, shown, tr
 
 ERROR = "error"
 WARNING = "warning"
@@ -42,11 +42,17 @@ class Problem:
     message: str
     severity: str = ERROR
 
-    def format(self) -> str:
-        """The problem on one line, in the staff's language (wording.language)."""
+    def format(self, lang: str | None = None) -> str:
+        """The problem on one line, in the staff's language (wording.language), or ``lang``."""
         # The compiler-style prefix lets editors and CI annotate the exact spot.
         # (The code stays as it is: staff search for it, and tests match it.)
-        return f"{self.path}:{self.line}:{self.column}: {self.code}: {shown(with_level(self.severity, self.message))}"
+        if (lang or language()) == "en":
+            # (with_level's English, without making a Message: serve formats
+            # thousands of warnings on every save)
+            text = self.message if self.severity == ERROR else f"{self.severity}: {self.message}"
+        else:
+            text = shown(with_level(self.severity, self.message), lang)
+        return f"{self.path}:{self.line}:{self.column}: {self.code}: {text}"
 
     def to_dict(self) -> dict:
         return {**asdict(self), "message": shown(self.message)}

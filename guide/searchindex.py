@@ -30,7 +30,7 @@ import cbor2
 
 from .cores import usable_cores
 from .output import scan_tree
-from .wording import Message, tr
+from .wording import said, tr
 
 BUNDLE = "pagefind/"
 # Pagefind's ready-made interfaces: the site has its own search page
@@ -160,8 +160,7 @@ def _run(site_dir: Path, root: Path, globs: dict[str, str | None]) -> dict[str, 
             except SearchIndexError as exc:
                 if globs[name] is None:
                     raise
-                said = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Message) else str(exc)
-                raise SearchIndexError(tr("%(error)s (indexing %(glob)s)", error=said, glob=globs[name])) from exc
+                raise SearchIndexError(tr("%(error)s (indexing %(glob)s)", error=said(exc), glob=globs[name])) from exc
         return counts
     finally:
         for run, _ in runs.values():  # one failed, or an interrupt: none is left running

@@ -63,23 +63,48 @@ def _remade(text: str, template: str, values: dict, plural: str | None, n: int |
     return message
 
 
+def _kept(value):
+    # (what a message keeps: text and numbers as they are; anything else, e.g.
+    # a YAML node quoted in a message, as the text it was shown as: a message
+    # is pickled into the record cache, and must not hold a document)
+    return value if isinstance(value, (str, int, float)) else str(value)
+
+
 def tr(template: str, **values) -> Message:
     """A command-line message: English with %(name)s placeholders, filled with ``values``."""
+    values = {k: _kept(v) for k, v in values.items()}
     return _remade(template % values if values else template, template, values, None, None)
 
 
 def ntr(singular: str, plural: str, n: int, **values) -> Message:
     """A message whose English depends on a count, ``n`` (also the placeholder %(n)s)."""
-    values = {"n": n, **values}
+    values = {"n": n, **{k: _kept(v) for k, v in values.items()}}
     return _remade((singular if n == 1 else plural) % values, singular, values, plural, n)
 
 
+def said(exc: BaseException) -> str:
+    """What an exception says, as ``str(exc)`` does, but its ``Message`` itself
+    when it was raised with one (so that it is shown in the staff's language)."""
+    if len(exc.args) == 1 and isinstance(exc.args[0], Message):
+        return exc.args[0]
+    return str(exc)
+
+
 def language() -> str:
-    """The staff's language, as gettext reads the environment: "zh" or "en"."""
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+    """The staff's language, as gettext reads the environment: "zh" or "en".
+
+    LANGUAGE is a list of preferences (``fr:zh_CN``): the first that is
+    Chinese or English decides (English is the source: always there).
+    Otherwise the first of LC_ALL, LC_MESSAGES and LANG that is set."""
+    for preferred in os.environ.get("LANGUAGE", "").split(":"):
+        if preferred.lower().startswith("zh"):
+            return "zh"
+        if preferred.lower().startswith("en"):
+            return "en"
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(name)
         if value:
-            return "zh" if value.split(":")[0].lower().startswith("zh") else "en"
+            return "zh" if value.lower().startswith("zh") else "en"
     return "en"
 
 

@@ -94,6 +94,34 @@ MERGE_TAG = "tag:yaml.org,2002:merge"
 # repeated by an alias, and a record says each thing once.
 ANCHORS_REFUSED = tr("anchors, aliases and merge keys are not allowed in content files")
 
+# What the YAML parser (libyaml's words, and PyYAML's) and Python's dates say
+# most often, in the staff's language: the English as they say it is the
+# msgid. Any other reason is shown as they say it.
+_KNOWN_REASONS = {str(m): m for m in (
+    tr("mapping values are not allowed in this context"),
+    tr("mapping values are not allowed here"),
+    tr("block sequence entries are not allowed in this context"),
+    tr("did not find expected key"),
+    tr("did not find expected ',' or ']'"),
+    tr("did not find expected ',' or '}'"),
+    tr("did not find expected '-' indicator"),
+    tr("did not find expected node content"),
+    tr("did not find expected comment or line break"),
+    tr("found character that cannot start any token"),
+    tr("found unexpected end of stream"),
+    tr("found unknown escape character"),
+    tr("found undefined tag handle"),
+    tr("found a tab character that violates indentation"),
+    tr("found a tab character where an indentation space is expected"),
+    tr("could not find expected ':'"),
+    tr("day is out of range for month"),
+    tr("month must be in 1..12"),
+)}
+
+
+def _reason(text: str) -> str:
+    return _KNOWN_REASONS.get(text, text)
+
 
 class _Builder:
     """Builds marked values straight from the parser's events.
@@ -135,7 +163,7 @@ class _Builder:
         try:
             return tag, self.constructor.construct_object(node, deep=True)
         except (ValueError, yaml.constructor.ConstructorError) as exc:
-            reason = getattr(exc, "problem", None) or str(exc)
+            reason = _reason(getattr(exc, "problem", None) or str(exc))
             key = _key_of(stack)
             if key:   # ("start: ", "dates[2]: ")
                 message = tr("%(key)s: cannot read '%(value)s': %(reason)s",
@@ -323,7 +351,7 @@ def load_text(text: str, path, problems: Problems):
                            tr("YAML syntax: '：' after '%(key)s' is a full-width colon; "
                               "a key needs ':' (the ASCII colon)", key=key))
             return None
-        reason = exc.problem or str(exc).splitlines()[0]
+        reason = _reason(exc.problem or str(exc).splitlines()[0])
         if mark is not None and mark.index < len(text) and text[mark.index] == "\t":
             reason = tr("a tab; YAML indents with spaces only")
         context = exc.context_mark
@@ -346,7 +374,7 @@ def load_text(text: str, path, problems: Problems):
         problems.error(path, where, "yaml-syntax",
                        tr("YAML syntax: the character U+%(code)s is not allowed", code=f"{code:04X}"))
     except yaml.YAMLError as exc:
-        problems.error(path, (1, 1), "yaml-syntax", tr("YAML syntax: %(reason)s", reason=str(exc).splitlines()[0]))
+        problems.error(path, (1, 1), "yaml-syntax", tr("YAML syntax: %(reason)s", reason=_reason(str(exc).splitlines()[0])))
     except UnicodeEncodeError as exc:  # a lone surrogate: text that never was UTF-8 (the C parser encodes)
         where = text_position(text, exc.start)
         problems.error(path, where, "encoding",

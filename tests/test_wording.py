@@ -113,3 +113,47 @@ def test_errors_of_a_broken_record_are_reported_in_chinese_under_a_chinese_local
 def test_help_is_in_the_staff_language(project):
     out = run_in("zh_CN.UTF-8", project, "--help")
     assert out.returncode == 0 and HAN.search(out.stdout)
+
+
+def zh_only(monkeypatch):
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+
+
+def test_a_secret_quoted_in_a_message_is_withheld_in_the_language_it_is_shown_in(monkeypatch):
+    import re as re_
+    from guide.confidential import Rule, withhold_matches
+
+    zh_only(monkeypatch)
+    phone = Rule("phone", re_.compile(r"1[3-9]\d{9}"), None, "content/guide.yaml:3")
+    problems = Problems()
+    problems.warning("a.yaml", (1, 1), "missing-translation", tr(
+        "no %(lang)s translation for '%(text)s' in locales/%(lang)s/LC_MESSAGES/content.po",
+        lang="en", text="联系13812345678"))
+    withhold_matches(problems, [phone])
+    line = problems.items[0].format()
+    assert "13812345678" not in line and "[phone]" in line and HAN.search(line.replace("联系", ""))
+    # A rule that matches the Chinese words of a message, not its values:
+    # the message is shown in English, withheld.
+    words = Rule("words", re_.compile("译文"), None, "content/guide.yaml:4")
+    problems = Problems()
+    problems.warning("a.yaml", (1, 1), "missing-translation", tr(
+        "no %(lang)s translation for '%(text)s' in locales/%(lang)s/LC_MESSAGES/content.po",
+        lang="en", text="北京"))
+    withhold_matches(problems, [words])
+    line = problems.items[0].format()
+    assert "译文" not in line and "no en translation for '北京'" in line
+
+
+def test_language_follows_the_first_chinese_or_english_preference(monkeypatch):
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    assert wording.language() == "en"
+    monkeypatch.setenv("LANGUAGE", "fr:zh_CN:en")
+    assert wording.language() == "zh"
+    monkeypatch.setenv("LANGUAGE", "fr")
+    monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")
+    assert wording.language() == "zh"
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    assert wording.language() == "en"
