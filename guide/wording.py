@@ -70,13 +70,13 @@ def _kept(value):
     return value if isinstance(value, (str, int, float)) else str(value)
 
 
-def tr(template: str, **values) -> Message:
+def tr(template: str, /, **values) -> Message:
     """A command-line message: English with %(name)s placeholders, filled with ``values``."""
     values = {k: _kept(v) for k, v in values.items()}
     return _remade(template % values if values else template, template, values, None, None)
 
 
-def ntr(singular: str, plural: str, n: int, **values) -> Message:
+def ntr(singular: str, plural: str, n: int, /, **values) -> Message:
     """A message whose English depends on a count, ``n`` (also the placeholder %(n)s)."""
     values = {"n": n, **{k: _kept(v) for k, v in values.items()}}
     return _remade((singular if n == 1 else plural) % values, singular, values, plural, n)
