@@ -43,7 +43,9 @@ class Problem:
     severity: str = ERROR
 
     def format(self, lang: str | None = None) -> str:
-        """The problem on one line, in the staff's language (wording.language), or ``lang``."""
+        """The problem on one line, in the staff's language (wording.language), or
+        ``lang``. (A message is withheld from confidential rules in the run's own
+        language: shown in another, by a test, it is not searched again.)"""
         # The compiler-style prefix lets editors and CI annotate the exact spot.
         # (The code stays as it is: staff search for it, and tests match it.)
         if (lang or language()) == "en":

@@ -91,16 +91,20 @@ def said(exc: BaseException) -> str:
 
 
 def language() -> str:
-    """The staff's language, as gettext reads the environment: "zh" or "en".
+    """The staff's language, as GNU gettext reads the environment: "zh" or "en".
 
-    LANGUAGE is a list of preferences (``fr:zh_CN``): the first that is
-    Chinese or English decides (English is the source: always there).
-    Otherwise the first of LC_ALL, LC_MESSAGES and LANG that is set."""
-    for preferred in os.environ.get("LANGUAGE", "").split(":"):
-        if preferred.lower().startswith("zh"):
-            return "zh"
-        if preferred.lower().startswith("en"):
-            return "en"
+    LANGUAGE, when set, is a list of preferences (``fr:zh_CN``): the first
+    that is Chinese or English decides, and English (the source, always
+    there) when none is. Otherwise the first of LC_ALL, LC_MESSAGES and
+    LANG that is set."""
+    preferences = os.environ.get("LANGUAGE", "")
+    if preferences:
+        for preferred in preferences.split(":"):
+            if preferred.lower().startswith("zh"):
+                return "zh"
+            if preferred.lower().startswith("en"):
+                return "en"
+        return "en"
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(name)
         if value:

@@ -104,7 +104,10 @@ function loadCounts() {
   pagefind.filters().then(() => {
     countsReady = true;
     return showCountsNow();
-  }).catch((error) => console.error(error));
+  }).catch((error) => {
+    countsAsked = false;  // (asked again when the reader turns to the filters again)
+    console.error(error);
+  });
 }
 
 // The counts of what the form asks now, without touching the results shown
@@ -317,11 +320,14 @@ async function start() {
     timer = setTimeout(run, 250);
   });
   for (const select of [...filterSelects, sortSelect]) select.addEventListener("change", run);
-  // A reader who turns to the filters (a tap, Tab, the mouse over them) gets
-  // their counts: loading starts before a list opens.
+  // A reader who turns to the filters (a tap or Tab: focus; a mouse over
+  // them) gets their counts: loading starts before a list opens. (Not any
+  // pointer: on a phone a scroll that starts on the filters is a touch over them.)
   const filterBox = form.querySelector(".search-filters");
   filterBox.addEventListener("focusin", loadCounts);
-  filterBox.addEventListener("pointerover", loadCounts);
+  filterBox.addEventListener("pointerover", (event) => {
+    if (event.pointerType === "mouse") loadCounts();
+  });
   more.addEventListener("click", () => showMore(ticket, true));
   await run();
 }
