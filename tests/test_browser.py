@@ -320,6 +320,14 @@ def test_a_first_query_loads_no_filter_index_until_the_filters_are_used(server, 
     expect(page.locator("#search-results li")).to_have_count(min(count(page), 20))
 
 
+def test_a_filter_chosen_in_the_address_brings_the_counts(server, page):
+    """Kept from the other language's page: the reader uses the filters already."""
+    page.goto(server + "/en/search/?field=Information+Sciences")
+    expect(page.locator("#filter-field option", has_text="Information Sciences")).to_have_text(
+        re.compile(r"^Information Sciences \(\d+\)$"))
+    expect(page.locator("#filter-month option").nth(1)).to_have_text(re.compile(r"\(\d+\)$"))
+
+
 def test_results_sort_by_date_on_request(server, page):
     page.goto(server + "/zh/search/?q=会议&sort=date")
     expect(page.locator("#search-results li").first).to_be_visible()

@@ -329,6 +329,9 @@ async function start() {
     if (event.pointerType === "mouse") loadCounts();
   });
   more.addEventListener("click", () => showMore(ticket, true));
+  // (a filter chosen in the address, kept from the other language's page:
+  // the reader uses the filters already)
+  if (filterSelects.some((select) => select.value)) loadCounts();
   await run();
 }
 
