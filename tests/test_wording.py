@@ -121,29 +121,28 @@ def zh_only(monkeypatch):
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
 
 
-def test_a_secret_quoted_in_a_message_is_withheld_in_the_language_it_is_shown_in(monkeypatch):
+def withheld_line(text: str, label: str, pattern: str) -> str:
+    """An untranslated-text warning quoting ``text``, as shown after a
+    confidential rule of ``pattern`` withheld what it matches."""
     import re as re_
     from guide.confidential import Rule, withhold_matches
 
-    zh_only(monkeypatch)
-    phone = Rule("phone", re_.compile(r"1[3-9]\d{9}"), None, "content/guide.yaml:3")
     problems = Problems()
     problems.warning("a.yaml", (1, 1), "missing-translation", tr(
         "no %(lang)s translation for '%(text)s' in locales/%(lang)s/LC_MESSAGES/content.po",
-        lang="en", text="联系13812345678"))
-    withhold_matches(problems, [phone])
-    line = problems.items[0].format()
+        lang="en", text=text))
+    withhold_matches(problems, [Rule(label, re_.compile(pattern), None, "content/guide.yaml:3")])
+    return problems.items[0].format()
+
+
+def test_a_secret_quoted_in_a_message_is_withheld_in_the_language_it_is_shown_in(monkeypatch):
+    zh_only(monkeypatch)
+    line = withheld_line("联系13812345678", "phone", r"1[3-9]\d{9}")
     # (withheld in the value: the message still shows in Chinese)
     assert "13812345678" not in line and "[phone]" in line and "译文" in line, line
     # A rule that matches the Chinese words of a message, not its values:
     # the message is shown in English, withheld.
-    words = Rule("words", re_.compile("译文"), None, "content/guide.yaml:4")
-    problems = Problems()
-    problems.warning("a.yaml", (1, 1), "missing-translation", tr(
-        "no %(lang)s translation for '%(text)s' in locales/%(lang)s/LC_MESSAGES/content.po",
-        lang="en", text="北京"))
-    withhold_matches(problems, [words])
-    line = problems.items[0].format()
+    line = withheld_line("北京", "words", "译文")
     assert "译文" not in line and "no en translation for '北京'" in line
 
 
