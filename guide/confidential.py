@@ -236,21 +236,18 @@ def _renderings(message: str, lang: str) -> tuple[str, ...]:
 
 def _withheld_message(message: str, patterns: list[Rule], lang: str) -> str:
     """``message`` with what the rules match withheld, in every text it can be shown as."""
+    def withhold(text: str) -> str:
+        for rule in patterns:
+            if _hits([rule], text):
+                text = _withheld(rule, text)
+        return text
+
     if isinstance(message, Message):
-        def withhold(value: str) -> str:
-            for rule in patterns:
-                if _hits([rule], value):
-                    value = _withheld(rule, value)
-            return value
         redacted = message.mapped(withhold)
         if not any(_hits(patterns, text) for text in _renderings(redacted, lang)):
             return redacted
     # (its English, as a plain str: a translation could show what the English withholds)
-    message = str(message)
-    for rule in patterns:
-        if _hits([rule], message):
-            message = _withheld(rule, message)
-    return message
+    return withhold(str(message))
 
 
 def _withheld(rule: Rule, message: str) -> str:

@@ -7,6 +7,7 @@ update --check`` fails whenever pgettext is used (babel#1307), and
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -47,18 +48,24 @@ def messages_root(root: Path) -> Path:
     return root if (root / "locales" / "zh" / "LC_MESSAGES" / "messages.po").exists() else TOOL_ROOT
 
 
-# A call of one of KEYWORDS (spaces, line breaks, backslash continuations or
+# A call of one of the keywords (spaces, line breaks, backslash continuations or
 # comments may come before its parenthesis): a module without one has no
 # message to extract.
-_KEYWORD_CALL = re.compile(r"(?<![\w])(?:%s)\s*(?:(?:#[^\n]*|\\\r?)\n\s*)*\(" % "|".join(map(re.escape, KEYWORDS)))
+@functools.lru_cache(maxsize=None)
+def _keyword_call(names: tuple[str, ...]) -> re.Pattern:
+    return re.compile(r"(?<![\w])(?:%s)\s*(?:(?:#[^\n]*|\\\r?)\n\s*)*\(" % "|".join(map(re.escape, names)))
+
+
 COMMENT_TAGS = ("TRANSLATORS:",)
 
 
-def _python_messages(base: Path):
-    """What ``extract_from_dir(base, [("**.py", "python")])`` yields, in its order
-    (folders starting with "." or "_" skipped), without tokenizing the modules
-    that call no keyword: most of them, and tokenizing was about 0.2 s of every
-    build that finds no extraction in .cache/ (a cold one)."""
+def _python_messages(base: Path, keywords: dict = KEYWORDS):
+    """What ``extract_from_dir(base, [("**.py", "python")])`` yields for
+    ``keywords``, in its order (folders starting with "." or "_" skipped),
+    without tokenizing the modules that call no keyword: most of them, and
+    tokenizing was about 0.2 s of every build that finds no extraction in
+    .cache/ (a cold one)."""
+    keyword_call = _keyword_call(tuple(keywords))
     for folder, dirnames, filenames in os.walk(base):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
         for filename in sorted(filenames):
@@ -66,10 +73,10 @@ def _python_messages(base: Path):
                 continue
             path = Path(folder) / filename
             source = path.read_bytes()
-            if not _KEYWORD_CALL.search(source.decode("utf-8", "replace")):
+            if not keyword_call.search(source.decode("utf-8", "replace")):
                 continue
             for lineno, message, comments, context in extract_from_source(
-                    "python", io.BytesIO(source), keywords=KEYWORDS, comment_tags=COMMENT_TAGS,
+                    "python", io.BytesIO(source), keywords=keywords, comment_tags=COMMENT_TAGS,
                     strip_comment_tags=True):
                 yield path.relative_to(base).as_posix(), lineno, message, comments, context
 
@@ -128,15 +135,9 @@ def extract_cli() -> Catalog:
     """The command line's messages (wording.tr / ntr in the tool's code): the
     tool's own catalog, kept in the tool like its interface catalog."""
     catalog = Catalog(project=PROJECT_ID, fuzzy=False, charset="utf-8", locale=None)
-    sources = sorted(PACKAGE_DIR.rglob("*.py")) + [TOOL_ROOT / "build.py"]
-    for path in sources:
-        if any(part.startswith((".", "_")) and part != "__init__.py" for part in path.relative_to(TOOL_ROOT).parts):
-            continue
-        with path.open("rb") as f:
-            for lineno, message, comments, context in extract_from_source(
-                    "python", f, keywords=wording.KEYWORDS, comment_tags=COMMENT_TAGS, strip_comment_tags=True):
-                catalog.add(message, None, [(path.relative_to(TOOL_ROOT).as_posix(), lineno)],
-                            auto_comments=comments, context=context)
+    for filename, lineno, message, comments, context in _python_messages(PACKAGE_DIR, wording.KEYWORDS):
+        catalog.add(message, None, [(f"{PACKAGE_DIR.name}/{filename}", lineno)],
+                    auto_comments=comments, context=context)
     return catalog
 
 

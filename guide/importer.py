@@ -29,7 +29,7 @@ from .i18n import PROJECT_ID, write_catalog
 from .problems import Problems, with_level
 from .records import KIND_WORDS
 from .translation import BABEL_LOCALE, po_path, read_catalog
-from .validation import INVISIBLE, SLUG, check_url, validate
+from .validation import CONTROL, INVISIBLE, SLUG, check_url, validate
 from .yamldoc import MarkedMap
 from .wording import ntr, shown, tr
 from .yamlpatch import Month, PatchError, render_mapping, update_mapping
@@ -253,10 +253,11 @@ def _clean(value) -> str:
     if bad:
         raise CellError("invisible-character", tr("contains the invisible character U+%(code)s; remove it",
                                                   code=f"{ord(bad.group()):04X}"))
-    control = next((c for c in text if c not in "\n\t" and unicodedata.category(c) == "Cc"), None)
+    # (a tab is a cell's own: kept; line and paragraph separators are line breaks by now)
+    control = CONTROL.search(text.replace("\t", " "))
     if control is not None:
         raise CellError("control-character", tr("contains the control character U+%(code)s; remove it",
-                                                code=f"{ord(control):04X}"))
+                                                code=f"{ord(control.group()):04X}"))
     return text
 
 

@@ -151,17 +151,15 @@ class Checker:
         if not value:
             self.problems.error(self.path, where, "empty-text", tr("%(key)s: is empty", key=key))
             return None
-        if INVISIBLE.search(value):
-            ch = INVISIBLE.search(value).group()
+        if ch := INVISIBLE.search(value):
             self.problems.error(self.path, where, "invisible-character",
                                 tr("%(key)s: contains the invisible character U+%(code)s; remove it",
-                                   key=key, code=f"{ord(ch):04X}"))
+                                   key=key, code=f"{ord(ch.group()):04X}"))
             return None
-        if CONTROL.search(value):
-            ch = CONTROL.search(value).group()
+        if ch := CONTROL.search(value):
             self.problems.error(self.path, where, "control-character",
                                 tr("%(key)s: contains the control character U+%(code)s; remove it",
-                                   key=key, code=f"{ord(ch):04X}"))
+                                   key=key, code=f"{ord(ch.group()):04X}"))
             return None
         if not multiline and "\n" in value:
             # (a name on two lines prints so on a certificate, and in one on its page)

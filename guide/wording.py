@@ -45,7 +45,7 @@ class Message(str):
         values = {k: v.localized(translations) if isinstance(v, Message) else v
                   for k, v in self.values.items()}
         try:
-            return found % values if values or self.n is not None else found
+            return found % values if values else found   # (an ntr's values hold its n)
         except (KeyError, ValueError, TypeError):
             return str(self)   # (a broken translation: a test keeps the catalog from holding one)
 

@@ -16,6 +16,7 @@ const elsewhere = document.getElementById("search-elsewhere");
 const PAGE = 20;
 const plural = new Intl.PluralRules(config.lang);
 const number = new Intl.NumberFormat(config.lang);
+const ZH = config.lang.startsWith("zh");   // (the Chinese pages: their characters are indexed one by one)
 
 let pagefind = null;
 let ticket = 0;       // the newest search; older ones drop their results
@@ -114,16 +115,18 @@ function loadCounts() {
 // (a reader who pressed "Show more" keeps them).
 async function showCountsNow() {
   const mine = ticket;
-  const q = input.value.trim();
-  const filters = chosenFilters();
+  const { q, filters, options } = asked();
   const counts = q || Object.keys(filters).length
-    ? (await searchFor(q, { filters, ...sortOption() }))?.filters
+    ? (await searchFor(q, options))?.filters
     : await pagefind.filters();
   if (mine === ticket && counts) showCounts(counts);
 }
 
-function sortOption() {
-  return sortSelect.value === "date" ? { sort: { date: "asc" } } : {};
+// What the form asks: the query, the filters chosen, and Pagefind's options for them.
+function asked() {
+  const filters = chosenFilters();
+  const sort = sortSelect.value === "date" ? { sort: { date: "asc" } } : {};
+  return { q: input.value.trim(), filters, options: { filters, ...sort } };
 }
 
 // A Chinese query of one run (no spaces) is asked first as the phrase of its
@@ -133,7 +136,9 @@ function sortOption() {
 // conference named 2023中关村论坛. Letters and digits stay whole words.
 // (the ranges of rendering._HAN: the two must cut a name alike)
 const HAN_RANGES = "\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{3134f}";
-const TOKEN = new RegExp(`[${HAN_RANGES}]|(?:(?![${HAN_RANGES}])[\\p{L}\\p{N}])+`, "gu");
+// (a character, or a run of letters and digits: a word of the phrase)
+const TOKEN_SOURCE = `[${HAN_RANGES}]|(?:(?![${HAN_RANGES}])[\\p{L}\\p{N}])+`;
+const TOKEN = new RegExp(TOKEN_SOURCE, "gu");
 const HAS_HAN = new RegExp(`[${HAN_RANGES}]`, "u");
 
 // On the Chinese pages an excerpt often quotes the characters indexed one by
@@ -144,7 +149,7 @@ const HAS_HAN = new RegExp(`[${HAN_RANGES}]`, "u");
 // 2023 中 关 村) are joined: the spaces Pagefind puts between the page's own
 // words (机制性会议 管理科学) stay.
 const MARKS = "(?:</?mark>)*";
-const ITEM = `${MARKS}(?:[${HAN_RANGES}]|(?:(?![${HAN_RANGES}])[\\p{L}\\p{N}])+)${MARKS}`;
+const ITEM = `${MARKS}(?:${TOKEN_SOURCE})${MARKS}`;
 const LONE_CHARACTERS = new RegExp(`(^|[^\\p{L}\\p{N}>])((?:${ITEM}\\s+)+${ITEM})(?![\\p{L}\\p{N}])`, "gu");
 const BLOCK_END = new RegExp(`([${HAN_RANGES}）]${MARKS})\\. `, "gu");
 
@@ -152,7 +157,7 @@ const BLOCK_END = new RegExp(`([${HAN_RANGES}）]${MARKS})\\. `, "gu");
 const BESIDE_HAN = new RegExp(`([${HAN_RANGES}]${MARKS})\\s+|\\s+(?=${MARKS}[${HAN_RANGES}])`, "gu");
 
 function joinedCharacters(html) {
-  if (!config.lang.startsWith("zh")) return html;
+  if (!ZH) return html;
   return html.replace(LONE_CHARACTERS, (run, before, items) =>
     HAS_HAN.test(items) ? before + items.replace(BESIDE_HAN, "$1") : run).replace(BLOCK_END, "$1。");
 }
@@ -236,9 +241,9 @@ async function showMore(mine, byReader = false) {
 function characterPhrase(q) {
   // (Chinese pages only; and a query of several parts is a search for each:
   // one phrase of all of them would find only the pages holding them side by side)
-  if (!config.lang.startsWith("zh") || !HAS_HAN.test(q) || /\s/u.test(q)) return null;
-  const tokens = q.match(TOKEN);
-  return tokens ? `"${tokens.join(" ")}"` : null;
+  if (!ZH || !HAS_HAN.test(q) || /\s/u.test(q)) return null;
+  // (a character of the query is a token: the match is never empty)
+  return `"${q.match(TOKEN).join(" ")}"`;
 }
 
 async function searchFor(q, options) {
@@ -253,8 +258,7 @@ async function searchFor(q, options) {
 
 async function run() {
   const mine = ++ticket;
-  const q = input.value.trim();
-  const filters = chosenFilters();
+  const { q, filters, options } = asked();
   const filtered = Object.keys(filters).length > 0;
   writeUrl(q);
   if (!q && !filtered) {
@@ -271,7 +275,7 @@ async function run() {
   }
   say(S.searching);
   const ready = countsReady;
-  const search = await searchFor(q, { filters, ...sortOption() });
+  const search = await searchFor(q, options);
   if (mine !== ticket || search === null) return;
   // Before the filter indexes load, Pagefind counts only a filter chosen.
   // (When they loaded during this search, showCountsNow shows the counts.)
