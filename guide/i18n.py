@@ -287,15 +287,13 @@ def check_translations(content, catalogs: Catalogs, problems: Problems) -> None:
             continue
         catalog = catalogs.catalogs.get((lang, "content"))
         broken = _translations_with_line_breaks(catalog) if catalog is not None else {}
-        # (the texts that may hold line breaks: descriptions; every other is one line)
-        paragraphs = {c.description for e in content.editions for c in e.conferences if c.description} \
-            if broken else set()
         for text, uses in sorted(content.text_uses.items(), key=lambda kv: (kv[0].zh, kv[0].context or "")):
             state = catalogs.status(lang, "content", text.zh, text.context)
             if state == "translated":
                 line = broken.get((text.zh, text.context)) if broken else None
-                # (a text of several lines is a description's, whether or not its record joined an edition)
-                if line is not None and text not in paragraphs and "\n" not in text.zh:
+                # (a text used where line breaks are allowed, a description, may hold them
+                # in translation too, whether or not its record joined an edition)
+                if line is not None and not any(use.multiline for use in uses):
                     # (as in the record: a name on two lines prints so on a certificate)
                     problems.add(catalogs.paths[(lang, "content")], line, 1, "line-break",
                                  tr("the translation of '%(text)s' is one line of text, as its source is; "

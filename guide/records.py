@@ -32,6 +32,9 @@ class Source:
     path: str
     line: int
     column: int
+    # A text read where line breaks are allowed (a description): its
+    # translation may hold them too (i18n.check_translations).
+    multiline: bool = False
 
     def ref(self) -> str:
         return f"{self.path}:{self.line}"

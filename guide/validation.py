@@ -197,7 +197,7 @@ class Checker:
         if cleaned is None:
             return None
         text = Text(cleaned, context)
-        self.content.text_uses.setdefault(text, []).append(Source(self.rel, *where))
+        self.content.text_uses.setdefault(text, []).append(Source(self.rel, *where, multiline))
         return text
 
     def text(self, key, required=True, multiline=False) -> Text | None:

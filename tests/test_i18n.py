@@ -290,6 +290,24 @@ def test_errors_on_an_invisible_or_control_character_in_a_translation(project):
         problem.format()
 
 
+def test_a_description_of_a_record_beside_a_broken_edition_may_be_translated_on_two_lines(project):
+    """The records of an edition whose data does not check are still checked
+    (against a stand-in); a description there is still a description: a
+    one-line one, translated on two lines, was a false line-break error."""
+    edition = project.root / "content/editions/2023/edition.yaml"
+    edition.write_text(edition.read_text(encoding="utf-8").replace("year: 2023", "year 2023", 1), encoding="utf-8")
+    cms = project.root / "content/editions/2023/conferences/cms-2023.yaml"
+    cms.write_text(cms.read_text(encoding="utf-8") + "description: 第一段。\n", encoding="utf-8")
+    project.translations({"厦门": "Xiamen", "重庆": "Chongqing", "第一段。": "One.\\n\\nTwo."})
+    result = project.build(write=False)
+    assert [(p.code, p.path) for p in result.problems.errors] == \
+        [("yaml-syntax", "content/editions/2023/edition.yaml")], [p.format() for p in result.problems.errors]
+    # (and a one-line text of that record is still held to one line)
+    project.translations({"厦门": "Xiamen\\nCity", "重庆": "Chongqing", "第一段。": "One."})
+    codes = sorted(p.code for p in project.build(write=False).problems.errors)
+    assert codes == ["line-break", "yaml-syntax"], codes
+
+
 def test_a_long_text_without_translation_is_quoted_in_part(project):
     """A 200,000-character venue printed a warning line as long."""
     cms = project.root / "content/editions/2023/conferences/cms-2023.yaml"
