@@ -838,24 +838,36 @@ def _template_frame(exc: Exception, templates: Path) -> tuple[Path, int]:
     return where, line
 
 
-def _raised_by_a_template(exc: Exception) -> bool:
-    """Whether ``exc`` was raised by a template: the innermost frame outside
-    Jinja, MarkupSafe and the gettext a template calls (a message's %-format
-    fails there: _("10%")) is a template's, not a function of ours that a
-    template called."""
+def _raised_by_a_template(exc: Exception) -> tuple[bool, str | None]:
+    """Whether ``exc`` is a template's doing, and the function it came from.
+
+    A template's own doing: the innermost frame outside Jinja, MarkupSafe and
+    the gettext a template calls (a message's %-format fails there: _("10%"))
+    is a template's. Or its call's: a function of ours that the template
+    called (a filter, a global, a method of the model) raised it, given what
+    it cannot use ("abc" | day). A project's template may call any of them
+    with anything, so that is bad input, reported at the template's line
+    with the function's name, not a traceback. Any other error of ours (not
+    below a call from a template) is raised on: (False, None).
+    """
     frames = []
     tb = exc.__traceback__
     while tb is not None:
         frames.append((tb.tb_frame.f_code.co_filename, tb.tb_frame.f_code.co_name))
         tb = tb.tb_next
-    for filename, function in reversed(frames):
+
+    def library(filename, function):
+        return (any(f"{os.sep}{lib}{os.sep}" in filename for lib in ("jinja2", "markupsafe"))
+                or (filename.endswith(f"{os.sep}rendering.py") and function in _TEMPLATE_GETTEXT))
+
+    innermost = None
+    for k, (filename, function) in enumerate(frames):
         if filename.endswith((".html", ".xml", ".txt")):
-            return True
-        library = any(f"{os.sep}{lib}{os.sep}" in filename for lib in ("jinja2", "markupsafe"))
-        template_gettext = filename.endswith(f"{os.sep}rendering.py") and function in _TEMPLATE_GETTEXT
-        if not (library or template_gettext):
-            return False
-    return False
+            innermost = k
+    if innermost is None:
+        return False, None
+    called = next((f for f in frames[innermost + 1:] if not library(*f)), None)
+    return True, None if called is None else called[1]
 
 
 _TEMPLATE_GETTEXT = ("gettext", "ngettext", "pgettext", "npgettext")
@@ -927,13 +939,22 @@ def _make_chunk(chunk: tuple[int, ...], staging_thread: bool = False):
             except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError,
                     AttributeError) as exc:
                 # Besides Jinja's errors, a project's template doing what Python
-                # refuses ([...] + a tuple, a division by zero): its line, not a
-                # traceback. Raised in our own code (a function a template
-                # called), it is a bug of ours: raised on.
-                if not isinstance(exc, jinja2.TemplateError) and not _raised_by_a_template(exc):
-                    raise
+                # refuses ([...] + a tuple, a division by zero), or giving a
+                # function of ours what it cannot use: its line, not a
+                # traceback. Raised elsewhere in our code, a bug of ours: raised on.
+                function = None
+                if not isinstance(exc, jinja2.TemplateError):
+                    by_template, function = _raised_by_a_template(exc)
+                    if not by_template:
+                        raise
                 where, line = _template_frame(exc, templates)
-                problems.error(where, (line, 1), "template-error", f"{type(exc).__name__}: {exc}")
+                error = f"{type(exc).__name__}: {exc}"
+                if function is not None:
+                    # ("<lambda>": a global defined in line, named by what it raised only)
+                    error = (tr("%(error)s (raised by %(function)s, which this line calls)",
+                                error=error, function=f"{function}()") if function != "<lambda>"
+                             else tr("%(error)s (raised by a function this line calls)", error=error))
+                problems.error(where, (line, 1), "template-error", error)
                 staging.append(None)
                 continue
             # Bytes published already were scanned then, as they would be now.

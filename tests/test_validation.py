@@ -205,6 +205,9 @@ def test_cli_prints_problems_as_path_line_column_code_message(project):
     # with a traceback
     ("{{ ([1] + (2, 3)) | length }}", "TypeError"),
     ('{{ _("Fees rise by 10%") }}', "ValueError"),
+    # A function of ours given what it cannot use: a traceback too
+    ('{{ "abc" | day }}', "Invalid isoformat string: 'abc' (raised by day(), which this line calls)"),
+    ("{{ url(3) }}", "(raised by url(), which this line calls)"),
 ])
 def test_errors_on_template_error_with_template_name_and_line(published, expression, says):
     import shutil
