@@ -93,6 +93,26 @@ def test_a_chinese_query_finds_a_conference_by_any_part_of_its_name(server, page
     assert not re.search(r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff] [\u4e00-\u9fff] ", excerpt.inner_text())
 
 
+def test_excerpts_begin_at_a_value_and_say_why_a_conference_was_found(server, page):
+    """An excerpt is a window of words: it began inside a value ("会 · 中国人工智能学会 ·",
+    "of Automation Chinese Association of Automation Guide to ... (2023) computer science")
+    and ran the values together, with the field's search terms unexplained."""
+    page.goto(server + "/zh/search/?q=计算机")
+    expect(page.locator("#search-results")).to_contain_text("2023中国人工智能大会")
+    zh = page.locator("#search-results .excerpt").all_inner_texts()
+    assert len(zh) >= 5, zh
+    for text in zh:
+        assert not re.match(r"\S{1,3} · ", text) and not text.rstrip().endswith("·"), zh
+    page.goto(server + "/en/search/?q=computer")
+    results = page.locator("#search-results")
+    expect(results).to_contain_text("China Automation Congress 2023")
+    cac = results.locator("li", has_text="China Automation Congress 2023").locator(".excerpt")
+    expect(cac).to_contain_text("Information Sciences: computer science")
+    en = results.locator(".excerpt").all_inner_texts()
+    for text in en:
+        assert not re.match(r"[a-z]", text) and "Guide to Important" not in text, en
+
+
 def test_a_chinese_query_finds_what_the_page_says_besides_the_name(server, page):
     """A field's name (and its search terms), the place, the bodies: as before."""
     page.goto(server + "/zh/search/?q=计算机")

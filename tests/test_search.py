@@ -65,18 +65,23 @@ def test_values_are_separate_words_and_labels_are_not_indexed(built):
     """Pagefind glues <dd>Xiamen</dd><dd>Chinese...</dd> into one word without
     whitespace between them; the labels (every page has them) are not indexed,
     or a search for 会议 or 指南 would find every page by its labels, and
-    result excerpts would show labels rather than what the record says."""
+    result excerpts would show labels rather than what the record says. Each
+    value ends a sentence: an excerpt ran them together ("...of Automation
+    Chinese Association of Automation Guide to Important Academic Conferences
+    (2023) computer science...")."""
     recs = {r["url"]: r for recs in fragments(built).values() for r in recs}
     en = recs["/en/2023/conferences/cms-2023/"]["content"]
     for before, after in [("2023", "Recurring"), ("edition", "Mathematical"), ("Sciences", "Xiamen"),
                           ("University", "Chinese")]:
-        assert f"{before} {after}" in en, en
+        assert f"{before}. {after}" in en, en
     for label in ("Dates", "Field", "Place", "Recommending unit", "Edition of the Guide"):
         assert label not in en, en
+    # (nor the edition's title, on every page of it)
+    assert "Guide to Important" not in en, en
     # The extended build segments Chinese words with zero-width spaces.
     zh = recs["/zh/2023/conferences/cms-2023/"]["content"].replace("\u200b", "")
-    assert "数理科学 厦门" in zh, zh
-    assert "学科领域" not in zh and "所属指南" not in zh, zh
+    assert "数理科学. 厦门" in zh, zh
+    assert "学科领域" not in zh and "所属指南" not in zh and "重要学术会议指南" not in zh, zh
 
 
 def test_only_the_search_page_allows_webassembly(built):
@@ -305,7 +310,9 @@ def test_a_fields_search_terms_are_indexed_escaped_and_in_each_language(project)
     project.translations(EN | {"化学": "chemistry", "<b>化工</b>": "<b>chemical engineering</b>"})
     result = project.build(strict=True)
     assert result.ok, [p.format() for p in result.problems.items]
-    for lang, terms in (("zh", "化学，&lt;b&gt;化工&lt;/b&gt;"), ("en", "chemistry, &lt;b&gt;chemical engineering&lt;/b&gt;")):
+    # (led by the field's name: an excerpt quoting them says why the conference was found)
+    for lang, terms in (("zh", "化学科学：化学，&lt;b&gt;化工&lt;/b&gt;"),
+                        ("en", "Chemical Sciences: chemistry, &lt;b&gt;chemical engineering&lt;/b&gt;")):
         html = (project.root / f"site/{lang}/2023/conferences/ccs-2023/index.html").read_text(encoding="utf-8")
         body = html.partition("data-pagefind-body")[2]
         assert f"<p hidden>{terms}</p>" in body, lang

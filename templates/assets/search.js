@@ -162,9 +162,35 @@ function joinedCharacters(html) {
     HAS_HAN.test(items) ? before + items.replace(BESIDE_HAN, "$1") : run).replace(BLOCK_END, "$1。");
 }
 
+// An excerpt is a window of words around the matches: it may begin and end
+// inside a value (学会 · 中国计算机学会, "of Automation. Chinese Association...",
+// "Certificate No. 2023-92XR-WKRN, issued"). A first part without a match, up
+// to where the page parts its values, goes; so does a last part after the
+// last match, unless the window ends with a sentence. (". " parts values
+// when a capital follows: not "No. 2023".)
+const PARTING = /\s·\s|。|\.\s(?=\p{Lu}|<mark>)/gu;
+
+function trimmed(html) {
+  PARTING.lastIndex = 0;
+  const first = PARTING.exec(html);
+  if (first && !html.slice(0, first.index).includes("<mark>")
+      && html.slice(first.index + first[0].length).includes("<mark>")) {
+    html = html.slice(first.index + first[0].length);
+  }
+  const after = html.lastIndexOf("</mark>");
+  if (after >= 0 && !/[.。]$/u.test(html)) {
+    let last = null;
+    PARTING.lastIndex = after;
+    for (let m = PARTING.exec(html); m; m = PARTING.exec(html)) last = m;
+    // (the sentence's own stop stays)
+    if (last) html = html.slice(0, last.index) + (last[0] === "。" ? "。" : last[0][0] === "." ? "." : "");
+  }
+  return html.replace(/\s*·\s*$/u, "");
+}
+
 // Pagefind's excerpt is HTML with <mark> around matches: keep text and marks only.
 function excerpt(html) {
-  html = joinedCharacters(html);
+  html = trimmed(joinedCharacters(html));
   const p = document.createElement("p");
   p.className = "excerpt";
   const doc = new DOMParser().parseFromString(`<body>${html}</body>`, "text/html");
