@@ -226,6 +226,28 @@ def test_on_a_phone_the_answer_is_shown_when_the_reader_asks(server, browser):
     context.close()
 
 
+def open_filters(page):
+    """The filters are folded until the reader opens them (or the address sets one)."""
+    page.click("#search-refine > summary")
+    expect(page.locator("#filter-field")).to_be_visible()
+
+
+def test_a_query_in_the_address_shows_its_first_result_on_a_phones_first_screen(server, browser):
+    """As the header's search form leads there: the filters, open, put the
+    first result below the screen of a phone (English: at 859 px of 844)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    for url in ("/en/search/?q=computer", "/zh/search/?q=计算机"):
+        page.goto(server + url)
+        expect(page.locator("#search-results li").first).to_be_in_viewport()
+        expect(page.locator("#filter-field")).to_be_hidden()
+    # A filter set in the address shows the filters.
+    page.goto(server + "/en/search/?q=computer&field=Information+Sciences")
+    expect(page.locator("#filter-field")).to_be_visible()
+    expect(page.locator("#filter-field")).to_have_value("Information Sciences")
+    context.close()
+
+
 def test_a_count_under_filters_says_so(server, page):
     page.goto(server + "/en/search/?q=computer&field=Information+Sciences")
     expect(page.locator("#search-status")).to_have_text(re.compile(r"^\d+ results? for “computer” with these filters\.$"))
@@ -236,6 +258,7 @@ def test_a_count_under_filters_says_so(server, page):
 def test_switching_language_keeps_the_filters_by_their_names_there(server, page):
     """Filter values are names in the page's language; the other page is given its own."""
     page.goto(server + "/zh/search/")
+    open_filters(page)
     page.select_option("#filter-field", "信息科学")
     page.select_option("#filter-month", "2023年10月")
     expect(page.locator("#search-status")).to_contain_text("个会议符合筛选条件")
@@ -275,6 +298,7 @@ def test_field_filter_narrows_the_results(server, page, demo_build):
     page.goto(server + "/en/search/?q=conference")
     expect(page.locator("#search-status")).to_contain_text("results for")
     everything = count(page)
+    open_filters(page)
     page.select_option("#filter-field", "Information Sciences")
     # The status passes through "Searching…": wait for a new count, not just a change.
     expect(page.locator("#search-status")).to_have_text(re.compile(rf"^(?!{everything} )\d+ results? for"))
@@ -306,11 +330,12 @@ def test_show_more_results_keeps_the_keyboard_in_the_list(server, page):
 def test_filters_have_names_and_counts_in_the_page_language(server, page):
     page.goto(server + "/zh/search/?q=会议")
     expect(page.locator("#search-status")).to_contain_text("会议")
+    expect(page.locator("#search-refine > summary")).to_have_text("筛选与排序")
+    # (the counts come once the reader turns to the filters: opens them)
+    open_filters(page)
     labels = page.locator("#search-options label").all_inner_texts()
     assert labels == ["学科领域", "月份", "会议类型", "推荐单位", "举办城市", "排序"]
     expect(page.locator("#filter-field option").nth(0)).to_have_text("全部")
-    # (the counts come once the reader turns to the filters)
-    page.focus("#filter-field")
     expect(page.locator("#filter-field option", has_text="信息科学")).to_have_text(re.compile(r"^信息科学（\d+）$"))
     interface = page.inner_text("#search-form") + page.inner_text("#search-status")
     assert not re.search(r"[A-Za-z]{2,}", interface), interface
@@ -330,7 +355,7 @@ def test_a_first_query_loads_no_filter_index_until_the_filters_are_used(server, 
     option = page.locator("#filter-field option", has_text="Information Sciences")
     expect(option).to_have_text("Information Sciences")
     assert page.locator("#filter-field option:disabled").count() == 0
-    page.locator("#filter-month").focus()
+    open_filters(page)
     expect(option).to_have_text(re.compile(r"^Information Sciences \(\d+\)$"))
     assert any(".pf_filter" in u for u in fetched)
     # The counts are this query's: a value it does not reach is disabled.

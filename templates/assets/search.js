@@ -7,6 +7,7 @@ const S = config.strings;
 const form = document.getElementById("search-form");
 const input = document.getElementById("search-q");
 const options = document.getElementById("search-options");
+const refine = document.getElementById("search-refine");
 const sortSelect = document.getElementById("search-sort");
 const filterSelects = [...form.querySelectorAll("select[data-filter]")];
 const statusLine = document.getElementById("search-status");
@@ -355,13 +356,21 @@ async function start() {
   // pointer: on a phone a scroll that starts on the filters is a touch over them.)
   const filterBox = form.querySelector(".search-filters");
   filterBox.addEventListener("focusin", loadCounts);
+  refine.addEventListener("toggle", () => {
+    if (refine.open) loadCounts();
+  });
   filterBox.addEventListener("pointerover", (event) => {
     if (event.pointerType === "mouse") loadCounts();
   });
   more.addEventListener("click", () => showMore(ticket, true));
   // (a filter chosen in the address, kept from the other language's page:
-  // the reader uses the filters already)
-  if (filterSelects.some((select) => select.value)) loadCounts();
+  // the reader uses the filters already; they are shown, not folded away)
+  if (filterSelects.some((select) => select.value)) {
+    refine.open = true;
+    loadCounts();
+  } else if (sortSelect.value) {
+    refine.open = true;
+  }
   await run();
 }
 
