@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -34,9 +35,45 @@ class _Formatter(argparse.HelpFormatter):
         return super().add_usage(usage, actions, groups, shown(tr("usage: ")) if prefix is None else prefix)
 
 
+# What argparse says inside an error line, read back from its English (it has
+# no catalog of its own here): each reason as argparse words it, and ours.
+# A reason not in this list is shown as argparse gives it.
+_ARGPARSE_REASONS = (
+    (re.compile(r"unrecognized arguments: (?P<args>.*)", re.S), tr("unrecognized arguments: %(args)s")),
+    (re.compile(r"the following arguments are required: (?P<args>.*)", re.S),
+     tr("the following arguments are required: %(args)s")),
+    (re.compile(r"one of the arguments (?P<args>.*) is required", re.S),
+     tr("one of the arguments %(args)s is required")),
+    (re.compile(r"invalid choice: (?P<value>.*) \(choose from (?P<choices>.*)\)", re.S),
+     tr("invalid choice: %(value)s (choose from %(choices)s)")),
+    (re.compile(r"expected one argument"), tr("expected one argument")),
+    (re.compile(r"expected at least one argument"), tr("expected at least one argument")),
+    (re.compile(r"expected at most one argument"), tr("expected at most one argument")),
+    (re.compile(r"invalid (?P<type>\S+) value: (?P<value>.*)", re.S), tr("invalid %(type)s value: %(value)s")),
+    (re.compile(r"ambiguous option: (?P<option>.*) could match (?P<matches>.*)", re.S),
+     tr("ambiguous option: %(option)s could match %(matches)s")),
+    (re.compile(r"not allowed with argument (?P<other>.*)", re.S), tr("not allowed with argument %(other)s")),
+    (re.compile(r"ignored explicit argument (?P<value>.*)", re.S), tr("ignored explicit argument %(value)s")),
+)
+_ARGPARSE_ARGUMENT = re.compile(r"argument (?P<argument>\S+(?:/\S+)*): (?P<reason>.*)", re.S)
+
+
+def _argparse_reason(message: str) -> str:
+    """argparse's error ``message`` in the staff's language, where it is one we know."""
+    argument = _ARGPARSE_ARGUMENT.fullmatch(message)
+    reason = argument.group("reason") if argument else message
+    for pattern, ours in _ARGPARSE_REASONS:
+        if found := pattern.fullmatch(reason):
+            reason = shown(tr(ours.template, **found.groupdict()))
+            break
+    if argument:
+        return shown(tr("argument %(argument)s: %(reason)s", argument=argument.group("argument"), reason=reason))
+    return reason
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse in the staff's language: its headings, -h and its error line.
-    (What argparse itself says inside an error, e.g. "invalid choice", stays English.)"""
+    """argparse in the staff's language: its headings, -h, its error line and
+    the reasons it gives there (_ARGPARSE_REASONS)."""
 
     def __init__(self, *args, add_help: bool = True, parents=(), **kwargs):
         super().__init__(*args, add_help=False, formatter_class=_Formatter, **kwargs)
@@ -52,7 +89,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         self.print_usage(sys.stderr)
-        self.exit(2, shown(tr("%(prog)s: error: %(message)s", prog=self.prog, message=message)) + "\n")
+        self.exit(2, shown(tr("%(prog)s: error: %(message)s", prog=self.prog, message=_argparse_reason(message))) + "\n")
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from babel.messages.pofile import read_po
 
 from conftest import REPO, TODAY
@@ -113,6 +114,23 @@ def test_errors_of_a_broken_record_are_reported_in_chinese_under_a_chinese_local
 def test_help_is_in_the_staff_language(project):
     out = run_in("zh_CN.UTF-8", project, "--help")
     assert out.returncode == 0 and HAN.search(out.stdout)
+
+
+@pytest.mark.parametrize("args, zh, en", [
+    (["--format", "xml"], "build.py：错误：参数 --format：无效的选项：'xml'（可选：'text', 'json'）",
+     "build.py: error: argument --format: invalid choice: 'xml' (choose from 'text', 'json')"),
+    (["import"], "build.py import：错误：缺少必需的参数：file",
+     "build.py import: error: the following arguments are required: file"),
+    (["--nope"], "build.py：错误：无法识别的参数：--nope", "build.py: error: unrecognized arguments: --nope"),
+    (["--reissued"], "build.py：错误：参数 --reissued：至少需要一个值",
+     "build.py: error: argument --reissued: expected at least one argument"),
+])
+def test_argparse_reasons_are_in_the_staff_language(project, args, zh, en):
+    """argparse has no catalog here: its reasons stayed English inside the Chinese line."""
+    chinese, english = run_in("zh_CN.UTF-8", project, *args), run_in("C", project, *args)
+    assert chinese.returncode == english.returncode == 2
+    assert chinese.stderr.splitlines()[-1] == zh, chinese.stderr
+    assert english.stderr.splitlines()[-1] == en, english.stderr
 
 
 def zh_only(monkeypatch):
