@@ -398,7 +398,8 @@ def search_then_filters(query: str) -> Callable[[object], None]:
     (Pagefind's filter indexes) are loaded only then."""
     def run(page) -> None:
         search_for(query)(page)
-        page.focus("#filter-field")
+        # (as a reader turns to them: the filters are folded, opening them loads the counts)
+        page.click("#search-refine > summary")
         page.wait_for_function("() => [...document.querySelectorAll('#filter-field option[data-label]')]"
                                ".some((o) => o.textContent !== o.dataset.label)")
     return run
