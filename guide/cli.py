@@ -55,20 +55,20 @@ _ARGPARSE_REASONS = (
     (re.compile(r"not allowed with argument (?P<other>.*)", re.S), tr("not allowed with argument %(other)s")),
     (re.compile(r"ignored explicit argument (?P<value>.*)", re.S), tr("ignored explicit argument %(value)s")),
 )
-_ARGPARSE_ARGUMENT = re.compile(r"argument (?P<argument>\S+(?:/\S+)*): (?P<reason>.*)", re.S)
+_ARGPARSE_ARGUMENT = re.compile(r"argument (?P<argument>\S+): (?P<reason>.*)", re.S)
 
 
 def _argparse_reason(message: str) -> str:
-    """argparse's error ``message`` in the staff's language, where it is one we know."""
+    """argparse's error ``message`` as a message of ours, where it is one we know
+    (shown in the staff's language with the line it is part of)."""
     argument = _ARGPARSE_ARGUMENT.fullmatch(message)
     reason = argument.group("reason") if argument else message
     for pattern, ours in _ARGPARSE_REASONS:
         if found := pattern.fullmatch(reason):
-            reason = shown(tr(ours.template, **found.groupdict()))
+            reason = tr(ours.template, **found.groupdict())
             break
-    if argument:
-        return shown(tr("argument %(argument)s: %(reason)s", argument=argument.group("argument"), reason=reason))
-    return reason
+    return tr("argument %(argument)s: %(reason)s", argument=argument.group("argument"), reason=reason) \
+        if argument else reason
 
 
 class _Parser(argparse.ArgumentParser):

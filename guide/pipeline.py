@@ -39,7 +39,7 @@ from .pdfs import CACHE_DIR, MANIFEST, PdfResult, build_pdfs, manifest, pdf_dige
 from .problems import Problems
 from .recordpool import fill_record_cache
 from .recordcache import RecordCache, stat_key
-from .rendering import Fragments, OutputJob, Renderer, check_templates
+from .rendering import TEMPLATE_NAMES, Fragments, OutputJob, Renderer, check_templates
 from .searchindex import BUNDLE, SearchIndexError, index_pages, is_searchable, search_inputs
 from .translation import Catalogs, load_catalogs
 from .validation import Content, validate
@@ -838,8 +838,9 @@ def _template_frame(exc: Exception, templates: Path) -> tuple[Path, int]:
     return where, line
 
 
-def _raised_by_a_template(exc: Exception) -> tuple[bool, str | None]:
-    """Whether ``exc`` is a template's doing, and the function it came from.
+def _raised_by_a_template(exc: Exception):
+    """Whether ``exc`` is a template's doing, and the code of the function of
+    ours it came from (None: the template's own).
 
     A template's own doing: the innermost frame outside Jinja, MarkupSafe and
     the gettext a template calls (a message's %-format fails there: _("10%"))
@@ -850,24 +851,23 @@ def _raised_by_a_template(exc: Exception) -> tuple[bool, str | None]:
     with the function's name, not a traceback. Any other error of ours (not
     below a call from a template) is raised on: (False, None).
     """
-    frames = []
+    codes = []
     tb = exc.__traceback__
     while tb is not None:
-        frames.append((tb.tb_frame.f_code.co_filename, tb.tb_frame.f_code.co_name))
+        codes.append(tb.tb_frame.f_code)
         tb = tb.tb_next
 
-    def library(filename, function):
-        return (any(f"{os.sep}{lib}{os.sep}" in filename for lib in ("jinja2", "markupsafe"))
-                or (filename.endswith(f"{os.sep}rendering.py") and function in _TEMPLATE_GETTEXT))
+    def library(code):
+        return (any(f"{os.sep}{lib}{os.sep}" in code.co_filename for lib in ("jinja2", "markupsafe"))
+                or (code.co_filename.endswith(f"{os.sep}rendering.py") and code.co_name in _TEMPLATE_GETTEXT))
 
     innermost = None
-    for k, (filename, function) in enumerate(frames):
-        if filename.endswith((".html", ".xml", ".txt")):
+    for k, code in enumerate(codes):
+        if code.co_filename.endswith((".html", ".xml", ".txt")):
             innermost = k
     if innermost is None:
         return False, None
-    called = next((f for f in frames[innermost + 1:] if not library(*f)), None)
-    return True, None if called is None else called[1]
+    return True, next((code for code in codes[innermost + 1:] if not library(code)), None)
 
 
 _TEMPLATE_GETTEXT = ("gettext", "ngettext", "pgettext", "npgettext")
@@ -942,18 +942,17 @@ def _make_chunk(chunk: tuple[int, ...], staging_thread: bool = False):
                 # refuses ([...] + a tuple, a division by zero), or giving a
                 # function of ours what it cannot use: its line, not a
                 # traceback. Raised elsewhere in our code, a bug of ours: raised on.
-                function = None
+                called = None
                 if not isinstance(exc, jinja2.TemplateError):
-                    by_template, function = _raised_by_a_template(exc)
-                    if not by_template:
+                    by_template, called = _raised_by_a_template(exc)
+                    # (the tool's own templates, for a project without any: a bug of ours too)
+                    if not by_template or (called is not None and templates != root / "templates"):
                         raise
                 where, line = _template_frame(exc, templates)
                 error = f"{type(exc).__name__}: {exc}"
-                if function is not None:
-                    # ("<lambda>": a global defined in line, named by what it raised only)
-                    error = (tr("%(error)s (raised by %(function)s, which this line calls)",
-                                error=error, function=f"{function}()") if function != "<lambda>"
-                             else tr("%(error)s (raised by a function this line calls)", error=error))
+                if called is not None:
+                    error = tr("%(error)s (raised by %(function)s, which this line calls)", error=error,
+                               function=f"{TEMPLATE_NAMES.get(called, called.co_name)}()")
                 problems.error(where, (line, 1), "template-error", error)
                 staging.append(None)
                 continue

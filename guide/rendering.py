@@ -378,6 +378,9 @@ def search_characters(texts) -> str:
 
 # The filters a page's environment adds to Jinja's (Renderer._make_env).
 PAGE_FILTERS = ("dates", "iso_dates", "month_name", "num", "day")
+# The functions a page's environment gives templates, by their code: the name a
+# template calls each by (kind_of, not kind), for an error one of them raises.
+TEMPLATE_NAMES: dict = {}
 
 
 def check_templates(templates: Path, problems: Problems) -> None:
@@ -878,6 +881,9 @@ class Renderer:
             certificate_number=(CERTIFICATE_NUMBER.pattern, *CERTIFICATE_NUMBER_LENGTH))
         # (PAGE_FILTERS: what check_templates compiles with)
         env.filters.update(zip(PAGE_FILTERS, (dates, iso_dates, month_name, num, day)))
+        for name, value in (*env.globals.items(), *((f, env.filters[f]) for f in PAGE_FILTERS)):
+            if (code := getattr(value, "__code__", None)) is not None:
+                TEMPLATE_NAMES.setdefault(code, name)
         self.formats[lang] = LangFormats(
             lang=lang, html_lang=HTML_LANG[lang], tp=tp,
             translated=lambda text: (lambda v: v[0] if v[1] else None)(tr.lookup(text)),

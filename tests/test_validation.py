@@ -205,9 +205,10 @@ def test_cli_prints_problems_as_path_line_column_code_message(project):
     # with a traceback
     ("{{ ([1] + (2, 3)) | length }}", "TypeError"),
     ('{{ _("Fees rise by 10%") }}', "ValueError"),
-    # A function of ours given what it cannot use: a traceback too
+    # A function of ours given what it cannot use (a traceback, before), named as the template calls it
     ('{{ "abc" | day }}', "Invalid isoformat string: 'abc' (raised by day(), which this line calls)"),
     ("{{ url(3) }}", "(raised by url(), which this line calls)"),
+    ("{{ kind_of(3) }}", "(raised by kind_of(), which this line calls)"),
 ])
 def test_errors_on_template_error_with_template_name_and_line(published, expression, says):
     import shutil

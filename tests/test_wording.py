@@ -117,7 +117,7 @@ def test_help_is_in_the_staff_language(project):
 
 
 @pytest.mark.parametrize("args, zh, en", [
-    (["--format", "xml"], "build.py：错误：参数 --format：无效的选项：'xml'（可选：'text', 'json'）",
+    (["--format", "xml"], "build.py：错误：参数 --format：无效的取值：'xml'（可选值：'text', 'json'）",
      "build.py: error: argument --format: invalid choice: 'xml' (choose from 'text', 'json')"),
     (["import"], "build.py import：错误：缺少必需的参数：file",
      "build.py import: error: the following arguments are required: file"),

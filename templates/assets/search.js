@@ -100,6 +100,15 @@ function showCounts(counts) {
 let countsAsked = false;
 let countsReady = false;  // the filter indexes are loaded
 
+// The fold's label says how many filters are set: folded, they are not seen.
+const refineLabel = refine.querySelector("summary");
+const REFINE = refineLabel.textContent;
+
+function countFilters() {
+  const set = filterSelects.filter((select) => select.value).length;
+  refineLabel.textContent = set ? fill(S.filterCount, { label: REFINE, num: number.format(set) }) : REFINE;
+}
+
 function loadCounts() {
   if (countsAsked) return;
   countsAsked = true;
@@ -167,26 +176,29 @@ function joinedCharacters(html) {
 // inside a value (学会 · 中国计算机学会, "of Automation. Chinese Association...",
 // "Certificate No. 2023-92XR-WKRN, issued"). A first part without a match, up
 // to where the page parts its values, goes; so does a last part after the
-// last match, unless the window ends with a sentence. (". " parts values
-// when a capital follows: not "No. 2023".)
-const PARTING = /\s·\s|。|\.\s(?=\p{Lu}|<mark>)/gu;
+// last match, unless the window ends a sentence. (". " parts values when a
+// capital follows: not "No. 2023".) Pagefind marks a word with the stop
+// after it (<mark>Society.</mark>): the stop is moved out of the mark first.
+const PARTING_SOURCE = "\\s·\\s|。|\\.\\s(?=(?:<mark>)?\\p{Lu})";
+const PARTING = new RegExp(PARTING_SOURCE, "u");
+const PARTINGS = new RegExp(PARTING_SOURCE, "gu");
 
 function trimmed(html) {
-  PARTING.lastIndex = 0;
+  html = html.replace(/([.,;:。，；：]+)<\/mark>/gu, "</mark>$1");
   const first = PARTING.exec(html);
   if (first && !html.slice(0, first.index).includes("<mark>")
       && html.slice(first.index + first[0].length).includes("<mark>")) {
     html = html.slice(first.index + first[0].length);
   }
   const after = html.lastIndexOf("</mark>");
-  if (after >= 0 && !/[.。]$/u.test(html)) {
-    let last = null;
-    PARTING.lastIndex = after;
-    for (let m = PARTING.exec(html); m; m = PARTING.exec(html)) last = m;
+  if (after >= 0 && !/[.。!?！？]$/u.test(html)) {
+    const partings = [...html.slice(after).matchAll(PARTINGS)];
+    const last = partings[partings.length - 1];
     // (the sentence's own stop stays)
-    if (last) html = html.slice(0, last.index) + (last[0] === "。" ? "。" : last[0][0] === "." ? "." : "");
+    if (last) html = html.slice(0, after + last.index) + (last[0] === "。" ? "。" : last[0][0] === "." ? "." : "");
   }
-  return html.replace(/\s*·\s*$/u, "");
+  // (a window may also begin on a parting, or end on one)
+  return html.replace(/^\s*[·.。，,;；]\s*/u, "").replace(/\s*·\s*$/u, "");
 }
 
 // Pagefind's excerpt is HTML with <mark> around matches: keep text and marks only.
@@ -351,6 +363,7 @@ async function start() {
     timer = setTimeout(run, 250);
   });
   for (const select of [...filterSelects, sortSelect]) select.addEventListener("change", run);
+  for (const select of filterSelects) select.addEventListener("change", countFilters);
   // A reader who turns to the filters (a tap or Tab: focus; a mouse over
   // them) gets their counts: loading starts before a list opens. (Not any
   // pointer: on a phone a scroll that starts on the filters is a touch over them.)
@@ -364,13 +377,11 @@ async function start() {
   });
   more.addEventListener("click", () => showMore(ticket, true));
   // (a filter chosen in the address, kept from the other language's page:
-  // the reader uses the filters already; they are shown, not folded away)
-  if (filterSelects.some((select) => select.value)) {
-    refine.open = true;
-    loadCounts();
-  } else if (sortSelect.value) {
-    refine.open = true;
-  }
+  // the reader uses the filters already; they are shown, not folded away,
+  // and "toggle" loads their counts. Not for an order alone: the results
+  // show it, and the fold keeps them on a phone's first screen.)
+  if (filterSelects.some((select) => select.value)) refine.open = true;
+  countFilters();
   await run();
 }
 
