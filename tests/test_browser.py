@@ -243,10 +243,17 @@ def test_a_query_in_the_address_shows_its_first_result_on_a_phones_first_screen(
         page.goto(server + url)
         expect(page.locator("#search-results li").first).to_be_in_viewport()
         expect(page.locator("#filter-field")).to_be_hidden()
-    # A filter set in the address shows the filters.
+    # An order alone keeps them folded (the results show it)...
+    page.goto(server + "/en/search/?q=computer&sort=date")
+    expect(page.locator("#search-results li").first).to_be_in_viewport()
+    expect(page.locator("#search-sort")).to_be_hidden()
+    # ... a filter set in the address shows the filters, and the fold's label counts it.
     page.goto(server + "/en/search/?q=computer&field=Information+Sciences")
     expect(page.locator("#filter-field")).to_be_visible()
     expect(page.locator("#filter-field")).to_have_value("Information Sciences")
+    expect(page.locator("#search-refine > summary")).to_have_text("Filters and order (1)")
+    page.select_option("#filter-field", "")
+    expect(page.locator("#search-refine > summary")).to_have_text("Filters and order")
     context.close()
 
 
