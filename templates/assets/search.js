@@ -161,7 +161,7 @@ const HAS_HAN = new RegExp(`[${HAN_RANGES}]`, "u");
 const MARKS = "(?:</?mark>)*";
 const ITEM = `${MARKS}(?:${TOKEN_SOURCE})${MARKS}`;
 const LONE_CHARACTERS = new RegExp(`(^|[^\\p{L}\\p{N}>])((?:${ITEM}\\s+)+${ITEM})(?![\\p{L}\\p{N}])`, "gu");
-const BLOCK_END = new RegExp(`([${HAN_RANGES}）]${MARKS})\\. `, "gu");
+const BLOCK_END = new RegExp(`([${HAN_RANGES}）]${MARKS})\\.(?: |$)`, "gu");
 
 // (within such a run, only a space beside a character goes: ACM SIGGRAPH 2023学术会议)
 const BESIDE_HAN = new RegExp(`([${HAN_RANGES}]${MARKS})\\s+|\\s+(?=${MARKS}[${HAN_RANGES}])`, "gu");
@@ -177,9 +177,9 @@ function joinedCharacters(html) {
 // "Certificate No. 2023-92XR-WKRN, issued"). A first part without a match, up
 // to where the page parts its values, goes; so does a last part after the
 // last match, unless the window ends a sentence. (". " parts values when a
-// capital follows: not "No. 2023".) Pagefind marks a word with the stop
+// capital follows: not "No. 2023"; "; " parts a value's names.) Pagefind marks a word with the stop
 // after it (<mark>Society.</mark>): the stop is moved out of the mark first.
-const PARTING_SOURCE = "\\s·\\s|。|\\.\\s(?=(?:<mark>)?\\p{Lu})";
+const PARTING_SOURCE = "\\s·\\s|。|;\\s|；|\\.\\s(?=(?:<mark>)?\\p{Lu})";
 const PARTING = new RegExp(PARTING_SOURCE, "u");
 const PARTINGS = new RegExp(PARTING_SOURCE, "gu");
 
@@ -198,7 +198,7 @@ function trimmed(html) {
     if (last) html = html.slice(0, after + last.index) + (last[0] === "。" ? "。" : last[0][0] === "." ? "." : "");
   }
   // (a window may also begin on a parting, or end on one)
-  return html.replace(/^\s*[·.。，,;；]\s*/u, "").replace(/\s*·\s*$/u, "");
+  return html.replace(/^\s*[·.。，,;；]\s*/u, "").replace(/[\s·;；,，:：]+$/u, "");
 }
 
 // Pagefind's excerpt is HTML with <mark> around matches: keep text and marks only.
