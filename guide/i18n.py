@@ -26,7 +26,7 @@ from .problems import Problems
 from .records import Text
 from .translation import BABEL_LOCALE, DOMAINS, Catalogs, po_path, pot_path, read_catalog
 
-TOOL_ROOT = Path(__file__).resolve().parent.parent
+TOOL_ROOT = wording.TOOL_ROOT
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Must match the runtime policy in rendering.py (jinja#1925: whitespace
 # trimming differs between extraction and runtime unless both say so).

@@ -53,8 +53,13 @@ class Message(str):
         """The message with ``change`` applied to each text it was filled with."""
         values = {k: v.mapped(change) if isinstance(v, Message) else change(v) if isinstance(v, str) else v
                   for k, v in self.values.items()}
-        english = self.plural if self.plural is not None and self.n != 1 else self.template
-        return _remade(english % values if values else english, self.template, values, self.plural, self.n)
+        return _made(self.template, values, self.plural, self.n)
+
+
+def _made(template: str, values: dict, plural: str | None = None, n: int | None = None) -> Message:
+    """The Message of ``template`` (or ``plural``, for a count ``n`` other than 1) filled with ``values``."""
+    english = plural if plural is not None and n != 1 else template
+    return _remade(english % values if values else english, template, values, plural, n)
 
 
 def _remade(text: str, template: str, values: dict, plural: str | None, n: int | None) -> Message:
@@ -72,14 +77,12 @@ def _kept(value):
 
 def tr(template: str, /, **values) -> Message:
     """A command-line message: English with %(name)s placeholders, filled with ``values``."""
-    values = {k: _kept(v) for k, v in values.items()}
-    return _remade(template % values if values else template, template, values, None, None)
+    return _made(template, {k: _kept(v) for k, v in values.items()})
 
 
 def ntr(singular: str, plural: str, n: int, /, **values) -> Message:
     """A message whose English depends on a count, ``n`` (also the placeholder %(n)s)."""
-    values = {"n": n, **{k: _kept(v) for k, v in values.items()}}
-    return _remade((singular if n == 1 else plural) % values, singular, values, plural, n)
+    return _made(singular, {"n": n, **{k: _kept(v) for k, v in values.items()}}, plural, n)
 
 
 def said(exc: BaseException) -> str:
