@@ -26,6 +26,7 @@ except ImportError:  # (not POSIX: builds are not kept apart)
 
 LOCK_FILE = Path(".cache") / "build.lock"
 WAITING = tr("waiting for another build of this project to finish (build.py, or serve rebuilding)...")
+SERVE_WAITING = tr("serve: %(waiting)s", waiting=WAITING)   # (what serve says while it waits)
 _held: set[int] = set()   # this process's lock files while it holds them
 
 

@@ -179,9 +179,7 @@ class ChangeReport:
             return [tr("changes: first build here, nothing to compare with")]
         if self.empty:
             return [tr("changes: none since the previous build")]
-        out = [tr("changes since the previous build: %(added)s added, %(removed)s removed, "
-                  "%(changed)s changed", added=len(self.added), removed=len(self.removed),
-                  changed=len(self.changed))]
+        out = [tr("changes since the previous build: %(counts)s", counts=self._counts())]
         out += [f"  + {cid}" for cid in self.added]
         out += [f"  - {r['id']} ({r['name']})" for r in self.removed]
         out += [f"  ~ {cid}: {', '.join(fields)}" for cid, fields in self.changed.items()]

@@ -161,8 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     progress = sys.stderr.isatty() and not os.environ.get("CI") and not args.quiet
     # (``--reissued ID check``: the option took the command's name as an id)
     if args.reissued and (command != "build" or {*args.reissued} & set(parser.commands)):
-        parser.error(shown(tr("--reissued goes with build, and its ids come last: "
-                              "build.py build --reissued ID [ID ...]")))
+        parser.error(tr("--reissued goes with build, and its ids come last: "
+                        "build.py build --reissued ID [ID ...]"))
     build = Build(root, out=args.out, today=args.today, strict=args.strict,
                   progress=progress, verbose=args.verbose, reissued=tuple(args.reissued))
 

@@ -31,7 +31,7 @@ from .records import KIND_WORDS
 from .translation import BABEL_LOCALE, po_path, read_catalog
 from .validation import CONTROL, INVISIBLE, SLUG, check_url, validate
 from .yamldoc import MarkedMap
-from .wording import ntr, shown, tr
+from .wording import ntr, said, shown, tr
 from .yamlpatch import Month, PatchError, render_mapping, update_mapping
 
 # The keys an import writes, in the order a new record lists them.
@@ -97,6 +97,9 @@ class RowProblem:
         where = f"{self.column} ({self.heading})" if self.column else "-"
         return f"{self.path}:{self.row}:{where}: {self.code}: {shown(with_level(self.severity, self.message))}"
 
+    def to_dict(self) -> dict:
+        return {**asdict(self), "message": shown(self.message)}
+
 
 class CellError(Exception):
     def __init__(self, code: str, message: str):
@@ -144,7 +147,7 @@ class ImportReport:
 
     def to_json(self) -> str:
         return json.dumps({"source": self.source, "edition": self.edition,
-                           "problems": [{**asdict(p), "message": shown(p.message)} for p in self.problems],
+                           "problems": [p.to_dict() for p in self.problems],
                            "actions": [asdict(a) for a in self.actions],
                            "translations": self.translations, "ok": self.ok},
                           ensure_ascii=False, indent=2)
@@ -599,14 +602,14 @@ def run_import(root: Path, source: Path, edition: str | None = None, sheet: str 
     try:
         importer = Importer(root, edition)
     except SheetError as exc:
-        return whole_file("no-edition", exc.args[0])
+        return whole_file("no-edition", said(exc))
     report.edition = importer.edition_id
     try:
         rows = read_rows(source, sheet)
     except FileNotFoundError:
         return whole_file("file-missing", tr("no such file"))
     except SheetError as exc:
-        return whole_file("file-unreadable", exc.args[0])
+        return whole_file("file-unreadable", said(exc))
     header_at = find_header(rows)
     if header_at is None:
         return whole_file("missing-column", tr("no heading row with 会议名称 in the first 10 rows"))
@@ -674,7 +677,7 @@ def run_import(root: Path, source: Path, edition: str | None = None, sheet: str 
             report.problems.append(RowProblem(display, number, letter, heading, "record-not-updated",
                                               tr("%(path)s cannot be edited safely (%(error)s); fix or edit it by hand",
                                                  path=f"{record.path.relative_to(root)}",
-                                                 error=exc.args[0] if len(exc.args) == 1 else str(exc))))
+                                                 error=said(exc))))
             report.bad_rows += 1
             continue
         report.actions.append(action)

@@ -27,7 +27,7 @@ from tqdm import tqdm
 from .confidential import scan_output, scan_sources, withhold_matches
 from .content import load_project
 from .cores import leave_interrupts_to_the_parent, usable_cores
-from .buildlock import WAITING, project_lock
+from .buildlock import SERVE_WAITING, WAITING, project_lock
 from .certificates import record_texts
 from .changes import REPORT, SNAPSHOT, read_snapshot, resolve_reissued
 from .fingerprint import DigestMemo, Fingerprints
@@ -186,7 +186,7 @@ class Session:
     def save_state(self) -> None:
         self.wait()
         if self.state is not None:
-            with project_lock(self.root, tr("serve: %(waiting)s", waiting=WAITING)):
+            with project_lock(self.root, SERVE_WAITING):
                 # A build.py after serve's last build left its own state: that
                 # one is site/'s (serve's, written over it, had the next serve
                 # put serve's older whole-guide files back).
@@ -807,7 +807,7 @@ def _catch_up(site: Path, session: Session) -> None:
     session.synced_state = None
     try:
         # (not while a build.py writes the trees)
-        with project_lock(session.root, tr("serve: %(waiting)s", waiting=WAITING)):
+        with project_lock(session.root, SERVE_WAITING):
             writer = TreeWriter(site, session.state.known, session.trees)
             for path, record in session.state.outputs.items():
                 writer.carry(path, record.digest)
@@ -824,50 +824,37 @@ def _catch_up(site: Path, session: Session) -> None:
         session.renderer = None
 
 
-def _template_frame(exc: Exception, templates: Path) -> tuple[Path, int]:
-    """The innermost template frame of an error raised while rendering."""
-    # Jinja rewrites tracebacks so that template frames carry the template's
-    # file name and line.
-    tb = exc.__traceback__
-    where, line = templates, 1
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith((".html", ".xml", ".txt")):
-            where, line = Path(filename), tb.tb_lineno
-        tb = tb.tb_next
-    return where, line
+def _template_blame(exc: Exception):
+    """Where a template stands in ``exc``'s traceback: (its file, line, the code of
+    the function of ours it called that raised ``exc``), or None when no template
+    frame is in it. (Jinja rewrites tracebacks so that template frames carry the
+    template's file name and line.)
 
-
-def _raised_by_a_template(exc: Exception):
-    """Whether ``exc`` is a template's doing, and the code of the function of
-    ours it came from (None: the template's own).
-
-    A template's own doing: the innermost frame outside Jinja, MarkupSafe and
-    the gettext a template calls (a message's %-format fails there: _("10%"))
-    is a template's. Or its call's: a function of ours that the template
-    called (a filter, a global, a method of the model) raised it, given what
-    it cannot use ("abc" | day). A project's template may call any of them
-    with anything, so that is bad input, reported at the template's line
-    with the function's name, not a traceback. Any other error of ours (not
-    below a call from a template) is raised on: (False, None).
+    The innermost template frame is what the error is reported at. Below it, the
+    first frame outside Jinja, MarkupSafe and the gettext a template calls (a
+    message's %-format fails there: _("10%")) is a function of ours the template
+    called (a filter, a global, a method of the model) given what it cannot use
+    ("abc" | day): a project's template may call any of them with anything, so
+    that is bad input, reported at the template's line with the function's
+    name. None there: the template's own doing ([1] + (2, 3)).
     """
-    codes = []
+    codes, innermost = [], None
     tb = exc.__traceback__
     while tb is not None:
-        codes.append(tb.tb_frame.f_code)
+        code = tb.tb_frame.f_code
+        if code.co_filename.endswith((".html", ".xml", ".txt")):
+            innermost = (len(codes), Path(code.co_filename), tb.tb_lineno)
+        codes.append(code)
         tb = tb.tb_next
+    if innermost is None:
+        return None
 
     def library(code):
         return (any(f"{os.sep}{lib}{os.sep}" in code.co_filename for lib in ("jinja2", "markupsafe"))
                 or (code.co_filename.endswith(f"{os.sep}rendering.py") and code.co_name in _TEMPLATE_GETTEXT))
 
-    innermost = None
-    for k, code in enumerate(codes):
-        if code.co_filename.endswith((".html", ".xml", ".txt")):
-            innermost = k
-    if innermost is None:
-        return False, None
-    return True, next((code for code in codes[innermost + 1:] if not library(code)), None)
+    k, where, line = innermost
+    return where, line, next((code for code in codes[k + 1:] if not library(code)), None)
 
 
 _TEMPLATE_GETTEXT = ("gettext", "ngettext", "pgettext", "npgettext")
@@ -942,13 +929,14 @@ def _make_chunk(chunk: tuple[int, ...], staging_thread: bool = False):
                 # refuses ([...] + a tuple, a division by zero), or giving a
                 # function of ours what it cannot use: its line, not a
                 # traceback. Raised elsewhere in our code, a bug of ours: raised on.
-                called = None
-                if not isinstance(exc, jinja2.TemplateError):
-                    by_template, called = _raised_by_a_template(exc)
-                    # (the tool's own templates, for a project without any: a bug of ours too)
-                    if not by_template or (called is not None and templates != root / "templates"):
-                        raise
-                where, line = _template_frame(exc, templates)
+                blame = _template_blame(exc)
+                where, line, called = blame or (templates, 1, None)
+                if isinstance(exc, jinja2.TemplateError):
+                    called = None   # (Jinja's own error says what went wrong)
+                elif blame is None or (called is not None and templates != root / "templates"):
+                    # (raised in our code, not below a template's call; or below a call from
+                    # the tool's own templates, for a project without any: a bug of ours)
+                    raise
                 error = f"{type(exc).__name__}: {exc}"
                 if called is not None:
                     error = tr("%(error)s (raised by %(function)s, which this line calls)", error=error,

@@ -31,10 +31,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from . import wording
-from .buildlock import WAITING, project_lock
+from .buildlock import SERVE_WAITING, project_lock
 from .i18n import templates_dir
 from .pipeline import Build, Session, without_cycle_collection
 from .recordcache import RecordCache
+from .translation import HTML_LANG
 from .wording import ntr, said, tr
 
 POLL_SECONDS = 0.3
@@ -113,8 +114,9 @@ def inject(page: bytes, generation: int, errors: list[str], built: bool = True) 
                    if built else
                    tr("The last change did not build (%(problems)s); there is no good build yet.", problems=count))
         # (in the staff's language, whichever language the page is in)
-        lang = "zh-CN" if wording.language() == "zh" else "en"
-        overlay = (f'<aside id="guide-serve-problems" role="alert" lang="{lang}"><h2>{html.escape(wording.shown(heading))}'
+        lang = wording.language()
+        overlay = (f'<aside id="guide-serve-problems" role="alert" lang="{HTML_LANG[lang]}"><h2>'
+                   f'{html.escape(wording.shown(heading, lang))}'
                    f'</h2><ol>{items}</ol></aside>').encode()
         m = _BODY_START.search(page)
         at = m.end() if m else len(page)
@@ -127,7 +129,7 @@ def placeholder() -> bytes:
     lang = wording.language()
     title = html.escape(wording.shown(tr("No site yet"), lang))
     text = html.escape(wording.shown(tr("The site has not been built yet; fix the problems below and save."), lang))
-    return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+    return (f'<!DOCTYPE html><html lang="{HTML_LANG[lang]}"><head><meta charset="utf-8">'
             f"<title>{title}</title></head><body><p>{text}</p></body></html>").encode()
 
 
@@ -340,7 +342,7 @@ class Preview:
     def save_state(self) -> None:
         """The build state serve kept in memory, for the next build (build.py or serve)."""
         self.session.save_state()
-        with project_lock(self.root, tr("serve: %(waiting)s", waiting=WAITING)):
+        with project_lock(self.root, SERVE_WAITING):
             self.session.records.save(self.root)
 
     def watch(self, dirs: list[Path], seen: dict) -> None:

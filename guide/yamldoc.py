@@ -93,6 +93,7 @@ MERGE_TAG = "tag:yaml.org,2002:merge"
 # An anchor is refused where it stands, used or not: it is only there to be
 # repeated by an alias, and a record says each thing once.
 ANCHORS_REFUSED = tr("anchors, aliases and merge keys are not allowed in content files")
+TOO_MANY_VALUES = tr("more than %(n)s values in one file", n=f"{MAX_NODES:,}")
 
 # What the YAML parser (libyaml's words, and PyYAML's) and Python's dates say
 # most often, in the staff's language: the English as they say it is the
@@ -165,9 +166,9 @@ class _Builder:
         except (ValueError, yaml.constructor.ConstructorError) as exc:
             reason = _reason(getattr(exc, "problem", None) or str(exc))
             key = _key_of(stack)
-            if key:   # ("start: ", "dates[2]: ")
+            if key is not None:   # ("start", "dates[2]")
                 message = tr("%(key)s: cannot read '%(value)s': %(reason)s",
-                             key=key[:-2], value=event.value[:80], reason=reason)
+                             key=key, value=event.value[:80], reason=reason)
             else:
                 message = tr("cannot read '%(value)s': %(reason)s", value=event.value[:80], reason=reason)
             self.problems.error(self.path, _pos(event), "yaml-value", message)
@@ -185,8 +186,7 @@ class _Builder:
             if type(event) is _SCALAR and stack:   # (most events: a value in a record)
                 count += 1
                 if count > MAX_NODES:
-                    raise _Refused(_pos(event), "yaml-too-large",
-                                   tr("more than %(n)s values in one file", n=f"{MAX_NODES:,}"))
+                    raise _Refused(_pos(event), "yaml-too-large", TOO_MANY_VALUES)
                 tag, value = self.scalar(event, stack)
                 mark = event.start_mark
                 self._place(stack, value, (tag, event.value), (mark.line + 1, mark.column + 1))
@@ -209,8 +209,7 @@ class _Builder:
                 continue
             count += 1
             if count > MAX_NODES:
-                raise _Refused(_pos(event), "yaml-too-large",
-                               tr("more than %(n)s values in one file", n=f"{MAX_NODES:,}"))
+                raise _Refused(_pos(event), "yaml-too-large", TOO_MANY_VALUES)
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 is_map = isinstance(event, yaml.MappingStartEvent)
                 if event.anchor is not None:
@@ -318,18 +317,18 @@ def _wide_colon_before(text: str, mark) -> tuple[int, int, str] | None:
     return None
 
 
-def _key_of(stack) -> str:
-    """"start: " or "dates[2]: ": where the value being read goes, as a problem names it."""
+def _key_of(stack) -> str | None:
+    """"start" or "dates[2]": where the value being read goes, as a problem names it (None: unnamed)."""
     def named(key):
         return isinstance(key, (str, int)) and not isinstance(key, bool)
     if not stack:
-        return ""
+        return None
     container, key = stack[-1][0], stack[-1][1]
     if isinstance(container, MarkedMap):
-        return f"{str(key)[:80]}: " if named(key) else ""
+        return str(key)[:80] if named(key) else None
     if len(stack) > 1 and isinstance(stack[-2][0], MarkedMap) and named(stack[-2][1]):
-        return f"{str(stack[-2][1])[:80]}[{len(container) + 1}]: "
-    return ""
+        return f"{str(stack[-2][1])[:80]}[{len(container) + 1}]"
+    return None
 
 
 def load_text(text: str, path, problems: Problems):
