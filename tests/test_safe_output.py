@@ -165,7 +165,7 @@ def own_search_control(tag: str, attrs: dict) -> bool:
 
 def own_fold(tag: str, attrs: dict) -> bool:
     """The site's own folded lists (an edition's units): closed, no handler, no other attribute."""
-    return tag == "details" and set(attrs) <= {"class", "id"} and attrs.get("class") in ("more", "search-refine")
+    return tag == "details" and set(attrs) <= {"class", "id"} and attrs.get("class") == "more"
 
 
 def test_payloads_publish_as_text_and_markup_stays_on_the_allowlist(hostile):
