@@ -112,8 +112,9 @@ def record_files(cdir: Path) -> tuple[list[str], list[str]]:
     records, others = [], []
     if cdir.is_dir():
         for name, is_file in _files_under(cdir):
-            # (``suffix``: a file named just ".yaml" is not a record)
-            if name.endswith((".yaml", ".yml")) and is_file and _path(name).suffix:
+            # (``suffix``: a file named just ".yaml" is not a record; any case:
+            # Windows saves "新会议.YAML" as readily as ".yaml")
+            if name.lower().endswith((".yaml", ".yml")) and is_file and _path(name).suffix:
                 records.append(name)
             elif is_file:
                 others.append(name)

@@ -24,7 +24,7 @@ from .cachefile import load_pickle, save_pickle
 from .problems import Problem, Problems
 from .records import Conference, Source, Text
 
-VERSION = 2   # 2: Text is a named tuple
+VERSION = 3   # 2: Text is a named tuple; 3: ident
 CACHE_FILE = Path(".cache") / "records.pickle"
 
 
@@ -35,6 +35,9 @@ class CachedRecord:
     conference: Conference | None = None
     problems: list[Problem] = field(default_factory=list)   # reading, checking, confidential scan
     text_uses: list[tuple[Text, Source]] = field(default_factory=list)
+    # A record that does not check: the id it gives, if a valid one, and where
+    # (validation.written_id: its duplicates are said in the same run).
+    ident: tuple[str, tuple[int, int]] | None = None
 
 
 def stat_key(path: Path | str) -> tuple[int, int, int] | None:

@@ -900,6 +900,21 @@ def validate_pages(raw: RawProject, problems: Problems) -> dict[tuple[str, str],
     return pages
 
 
+def written_id(doc: RawDoc) -> tuple[str, tuple[int, int]] | None:
+    """The id written in a record that does not check (or checks against a
+    stand-in edition), when it is a valid one, and where: a copy whose id was left as it was usually has other mistakes
+    too, and its duplicate id is said in the same run as they are."""
+    if doc.cached:
+        conf = doc.entry.conference   # (a record of an edition that does not check may)
+        return doc.entry.ident if conf is None else (conf.id, conf.marks["id"])
+    data = doc.data
+    if isinstance(data, MarkedMap):
+        value = data.get("id")
+        if isinstance(value, str) and SLUG.match(value):
+            return value, data.where("id")
+    return None
+
+
 def _conference(doc: RawDoc, edition: Edition, problems: Problems, content: Content,
                 field_ids: set[str]) -> Conference | None:
     """A record checked, or replayed from the record cache (recordcache.py)."""
@@ -922,6 +937,8 @@ def _conference(doc: RawDoc, edition: Edition, problems: Problems, content: Cont
         entry.text_uses.extend((text, s) for s in sources)
     entry.problems.extend(problems.items[start:])
     entry.conference = conf
+    if conf is None:
+        entry.ident = written_id(doc)
     return conf
 
 
@@ -938,6 +955,26 @@ def _stand_in_edition(redition) -> Edition:
 _UNKNOWN_RULES = Rules()   # (a stand-in edition's: validate_conference checks nothing they hold)
 
 
+def _say_duplicate_id(problems: Problems, cid: str, first: tuple, this: tuple) -> tuple:
+    """Two records giving id ``cid``: ``first`` and ``this`` are (path, mark, ...),
+    ``first`` read first. Said at the record whose file is not named for the id
+    when the other's is: the id most likely changed there (a copied record, a
+    typo), not in the file that sorts second; and the record named for it is
+    the one the later checks see (an issued certificate's number is asked of
+    it, not of the copy). Returns the one said (dropped, when both check)."""
+    named = Path(first[0]).stem != cid and Path(this[0]).stem == cid
+    kept, dropped = (this, first) if named else (first, this)
+    used = {"id": cid, "path": problems._display(kept[0]), "line": kept[1][0]}
+    problems.error(dropped[0], dropped[1], "duplicate-id",
+                   tr("id '%(id)s' is already used by %(path)s:%(line)s; "
+                      "ids are unique across the whole guide: give this record (%(file)s) an id of its own",
+                      **used, file=Path(dropped[0]).name)
+                   if Path(dropped[0]).stem != cid else
+                   tr("id '%(id)s' is already used by %(path)s:%(line)s; "
+                      "ids are unique across the whole guide", **used))
+    return dropped
+
+
 def validate(raw: RawProject, problems: Problems) -> Content:
     content = Content(raw.root, None, {}, [], {})
     content.guide = validate_guide(raw.guide, problems, content)
@@ -946,7 +983,22 @@ def validate(raw: RawProject, problems: Problems) -> Content:
     # (where each was first seen: the document and its id's position, made a
     # Source only for a duplicate; 10,000 records, every build)
     seen_ids: dict[str, tuple] = {}   # id: (path, mark, record, edition)
+    # The ids of records that do not check (written_id): said duplicate in the
+    # same run as their other mistakes, not once those are mended.
+    unchecked_ids: dict[str, tuple] = {}   # id: (path, mark)
     seen_numbers: dict[str, tuple[Path, tuple, bool]] = {}   # (+ whether written out)
+
+    def unchecked(doc: RawDoc) -> None:
+        ident = written_id(doc)
+        if ident is None:
+            return
+        cid, mark = ident
+        first = seen_ids.get(cid) or unchecked_ids.get(cid)
+        if first is not None:
+            _say_duplicate_id(problems, cid, first, (doc.path, mark))
+        else:
+            unchecked_ids[cid] = (doc.path, mark)
+
     # Every edition's data first: its confidential rules hold for the records of
     # every edition (scanned with all of them), whichever folder sorts first.
     validated = [(redition, validate_edition(redition, problems, content)) for redition in raw.editions]
@@ -958,31 +1010,21 @@ def validate(raw: RawProject, problems: Problems) -> Content:
             stand_in = _stand_in_edition(redition)
             for doc in redition.conferences:
                 _conference(doc, stand_in, problems, content, None)
+                unchecked(doc)
             continue
         # (none: the edition's error says its fields are missing; each record need not)
         field_ids = {f.id for f in edition.fields} or None
         for doc in redition.conferences:
             conf = _conference(doc, edition, problems, content, field_ids)
             if conf is None:
+                unchecked(doc)
                 continue
+            if conf.id in unchecked_ids and conf.id not in seen_ids:
+                # (the build fails on the other record's mistakes: nothing to drop)
+                _say_duplicate_id(problems, conf.id, unchecked_ids[conf.id], (doc.path, conf.marks["id"]))
             if conf.id in seen_ids:
-                # Said at the record whose file is not named for the id when
-                # the other's is: the id most likely changed there (a copied
-                # record, a typo), not in the file that sorts second; and the
-                # record named for it is the one the later checks see (an
-                # issued certificate's number is asked of it, not of the copy).
                 first, this = seen_ids[conf.id], (doc.path, conf.marks["id"], conf, edition)
-                named = Path(first[0]).stem != conf.id and Path(doc.path).stem == conf.id
-                kept, dropped = (this, first) if named else (first, this)
-                used = {"id": conf.id, "path": problems._display(kept[0]), "line": kept[1][0]}
-                problems.error(dropped[0], dropped[1], "duplicate-id",
-                               tr("id '%(id)s' is already used by %(path)s:%(line)s; "
-                                  "ids are unique across the whole guide (this file is %(file)s: was its id changed?)",
-                                  **used, file=Path(dropped[0]).name)
-                               if Path(dropped[0]).stem != conf.id else
-                               tr("id '%(id)s' is already used by %(path)s:%(line)s; "
-                                  "ids are unique across the whole guide", **used))
-                if dropped is this:
+                if _say_duplicate_id(problems, conf.id, first, this) is this:
                     continue
                 _, _, first_conf, first_edition = first
                 first_edition.conferences[:] = [c for c in first_edition.conferences if c is not first_conf]

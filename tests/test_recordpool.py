@@ -35,11 +35,15 @@ def test_records_checked_on_every_core_give_the_problems_one_core_gives(project,
     project.conference("secret", CMS.replace("cms-2023", "secret").replace("venue: 厦门大学", "venue: 厦门大学 ZZ1234"))
     project.conference("unknown-key", CMS.replace("cms-2023", "unknown-key") + "colour: red\n")
     project.conference("twice", CMS)                                     # a duplicate id
+    project.conference("twice-bad", CMS.replace("cms-2023", "ccs-2023").replace("2023-05-30", "2023-13-30"))
     project.write("content/editions/2023/conferences/broken.yaml", "id: [unclosed\n")
     one, _, none = checked(project, monkeypatch, shared=False)
     many, _, filled = checked(project, monkeypatch, shared=True)
     assert none == 0 and filled == len(list(project.root.glob("content/editions/*/conferences/*.yaml")))
     assert many == one
+    # (the duplicate id of a record with another mistake is said too)
+    assert any(line.startswith("content/editions/2023/conferences/twice-bad.yaml:1:5: duplicate-id")
+               for line in many), many
     for code in ("yaml-value", "confidential", "unknown-key", "duplicate-id", "yaml-syntax"):
         assert any(f": {code}: " in line for line in many), (code, many)
 

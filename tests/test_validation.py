@@ -282,6 +282,20 @@ def test_every_format_character_but_the_visible_signs_of_scripts_we_print_is_inv
         assert INVISIBLE.fullmatch(blank), f"U+{ord(blank):04X}"
 
 
+def test_errors_on_duplicate_id_in_a_copy_with_other_mistakes(published):
+    """A copy whose id was left as it was is said duplicate in the same run as
+    its other mistakes, not once they are mended; and again when the build
+    replays it from the record cache."""
+    copy = replace(replace(textwrap.dedent(CONFERENCES_2023["ccs-2023"]), "2023-06-17", "2023/06/17"),
+                   "field: ", "field: x")
+    published.conference("ccs 2024 copy", copy)
+    for _ in range(2):
+        hits = expect(published, "duplicate-id", "content/editions/2023/conferences/ccs 2024 copy.yaml:1:5")
+        assert "give this record (ccs 2024 copy.yaml) an id of its own" in hits[0], hits
+        lines = [l for l in problems_of(published)[1] if "ccs 2024 copy.yaml" in l]
+        assert len(lines) == 3, lines   # the date, the field and the id
+
+
 def test_errors_on_duplicate_id_keep_the_record_named_for_it(project):
     """A copy in another file (which sorts first: the 2022 edition's) takes the
     error; the record in the file named for the id is the one checked further
@@ -294,6 +308,19 @@ def test_errors_on_duplicate_id_keep_the_record_named_for_it(project):
     content = validate(load_project(project.root, problems), problems)
     found = [p.format() for p in problems.items if p.code == "duplicate-id"]
     assert len(found) == 1 and found[0].startswith("content/editions/2022/conferences/zz-again.yaml:1:5: "), found
-    assert "(this file is zz-again.yaml: was its id changed?)" in found[0]
+    assert "give this record (zz-again.yaml) an id of its own" in found[0]
     kept = [(e.id, c.source.path) for e in content.editions for c in e.conferences if c.id == "ccs-2023"]
     assert kept == [("2023", "content/editions/2023/conferences/ccs-2023.yaml")], kept
+
+
+def test_warns_of_a_file_not_yaml_and_reads_a_record_saved_in_capitals(project):
+    """"新会议.YAML" is a record like any other (Windows saves it so); a file of
+    another kind in conferences/ is left out, with a warning naming it."""
+    project.write("content/editions/2023/conferences/新会议.YAML",
+                  GOOD.replace("cms-2023", "cms-capitals").replace("name: ", "name: 新"))
+    project.write("content/editions/2023/conferences/notes.txt", "call the organizers\n")
+    result, lines = problems_of(project)
+    ignored = [l for l in lines if ": file-ignored: " in l]
+    assert [l.split(":")[0] for l in ignored] == ["content/editions/2023/conferences/notes.txt"], lines
+    assert result.ok and not [l for l in lines if "新会议" in l and ": warning: " not in l], lines
+    assert (project.root / "site/zh/2023/conferences/cms-capitals/index.html").is_file()
