@@ -29,7 +29,7 @@ from .i18n import PROJECT_ID, write_catalog
 from .problems import Problems, with_level
 from .records import KIND_WORDS
 from .translation import BABEL_LOCALE, po_path, read_catalog
-from .validation import CONTROL, INVISIBLE, SLUG, check_url, validate
+from .validation import COMPACT_DATE, CONTROL, INVISIBLE, SLUG, TYPED_DATE, TYPED_MONTH, check_url, validate
 from .yamldoc import MarkedMap
 from .wording import ntr, said, shown, tr
 from .yamlpatch import Month, PatchError, render_mapping, update_mapping
@@ -69,9 +69,6 @@ LIST_SEPARATORS = re.compile(r"\s*[、；;，,\n]\s*")
 # Noise that copy and paste brings along; other invisible characters are reported.
 # (the soft hyphen too: text pasted from a web page or Word brings it)
 STRIPPED = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
-COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-MONTH_ONLY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 NUMBER = re.compile(r"^第?\s*([0-9]+|[零〇一二两三四五六七八九十百]+)\s*届?$")
 CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 # Years and 届 in a name differ between editions of one series; the id's
@@ -289,13 +286,13 @@ def parse_date(value):
             return from_excel(value).date()
         raise CellError("bad-date", tr("'%(value)s' is not a date", value=f"{value}"))
     text = unicodedata.normalize("NFKC", _clean(value))
-    m = DATE.match(text) or COMPACT_DATE.match(text)
+    m = TYPED_DATE.match(text) or COMPACT_DATE.match(text)
     if m:
         try:
             return dt.date(*map(int, m.groups()))
         except ValueError:
             raise CellError("bad-date", tr("'%(value)s' is not a date of the calendar", value=text)) from None
-    m = MONTH_ONLY.match(text)
+    m = TYPED_MONTH.match(text)
     if m and 1 <= int(m.group(2)) <= 12:
         return Month(f"{int(m.group(1)):04d}-{int(m.group(2)):02d}")
     raise CellError("bad-date", tr("'%(value)s' is not a date; write 2023-05-30, 2023/5/30 or 2023年5月30日 "

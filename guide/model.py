@@ -252,7 +252,9 @@ def check_issued_numbers_kept(content: Content, published: dict | None, problems
                               "derived number is made from the id: give back 'id: %(id)s', or keep the number with "
                               "'certificate: %(number)s'", new_id=renamed.id, id=cid, number=number))
         elif c is None:
-            problems.error(content.root / rel, (1, 1), "issued-certificate-number",
+            # Said at its edition's folder: the file it was read from is not
+            # known (named for its id or not), and is gone anyway.
+            problems.error(folder / "conferences", (1, 1), "issued-certificate-number",
                            tr("record '%(id)s' is gone, but its certificate %(number)s was issued and would verify "
                               "nothing: keep the record with 'status: withdrawn' (its certificate then shows as no "
                               "longer valid), or give the record of the %(edition)s edition that replaces it "
@@ -270,13 +272,22 @@ def check_issued_numbers_kept(content: Content, published: dict | None, problems
                            tr("certificate %(number)s of this conference was issued; its number would become "
                               "%(new_number)s, and the issued one would verify nothing: keep it with "
                               "'certificate: %(number)s'", number=number, new_number=c.certificate))
+        elif c.status_date is not None and not c.listed and c.edition in editions \
+                and editions[c.edition].certificates is not None:
+            # (cancelled or withdrawn before the issue date: it would have had none)
+            problems.error(content.root / c.source.path, c.marks["status_date"], "issued-certificate-number",
+                           tr("certificate %(number)s of this conference was issued on %(issued)s, but "
+                              "'status: %(status)s' is dated before it ('status_date: %(date)s'): the conference "
+                              "would have no certificate, and the issued one would verify nothing; give as "
+                              "status_date the day the Guide learned of it, on or after %(issued)s (its "
+                              "certificate then shows as no longer valid)",
+                              number=number, issued=issued.isoformat(), status=c.status,
+                              date=c.status_date.isoformat()))
         else:
-            key = "status_date" if "status_date" in c.marks else "id"
-            problems.error(content.root / c.source.path, c.marks[key], "issued-certificate-number",
+            problems.error(content.root / c.source.path, c.marks["id"], "issued-certificate-number",
                            tr("certificate %(number)s of this conference was issued on %(issued)s; this "
                               "build would publish none for it, and the issued one would verify nothing: keep the "
-                              "edition's certificates settings, and date a withdrawal on or after the issue date",
-                              number=number, issued=issued.isoformat()))
+                              "edition's certificates settings", number=number, issued=issued.isoformat()))
 
 
 @dataclass

@@ -29,6 +29,26 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 UNIT_CODE = re.compile(r"^[A-Z]+-[0-9]+[A-Z]*$")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Dates as people type them (the importer reads them; a record is told the date they are)
+TYPED_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+TYPED_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+
+
+def date_meant(text: str, allow_month: bool = True) -> str | None:
+    """The date (YYYY-MM-DD, or YYYY-MM) a date typed otherwise stands for
+    ("2023/5/3", "2023年5月3日", "20230503", "２０２３－０５"), or None."""
+    narrow = unicodedata.normalize("NFKC", text).strip()
+    m = TYPED_DATE.match(narrow) or COMPACT_DATE.match(narrow)
+    if m:
+        try:
+            return dt.date(*map(int, m.groups())).isoformat()
+        except ValueError:
+            return None
+    m = TYPED_MONTH.match(narrow) if allow_month else None
+    if m and 1 <= int(m.group(2)) <= 12:
+        return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+    return None
 LIST_PUNCTUATION = re.compile(r"[、，；]")
 CERTIFICATE_NUMBER = re.compile(r"^[0-9A-Z]+(?:-[0-9A-Z]+)*$")
 CERTIFICATE_NUMBER_LENGTH = (6, 32)   # (the certificate lookup's script checks the same)
@@ -276,7 +296,11 @@ class Checker:
             return None
         value = self.doc[key]
         if not isinstance(value, int) or isinstance(value, bool):
-            self.err(key, "type", tr("expected a whole number, found '%(value)s'", value=value))
+            # (typed in full-width digits, ３４: say the number it is)
+            narrow = unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else ""
+            self.err(key, "type", tr("expected a whole number, found '%(value)s'; write %(number)s",
+                                     value=value, number=int(narrow)) if narrow.isascii() and narrow.isdigit() else
+                     tr("expected a whole number, found '%(value)s'", value=value))
             return None
         if minimum is not None and value < minimum:
             self.err(key, "bad-value", tr("must be at least %(minimum)s", minimum=minimum))
@@ -315,6 +339,14 @@ class Checker:
             if narrow != value.strip() and (ISO_DATE.match(narrow) or (allow_month and MONTH.match(narrow))):
                 self.err(key, "bad-date", tr("'%(value)s' is written in full-width characters; write %(date)s",
                                              value=value, date=narrow))
+                return None
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            # (2023/5/3, 2023.05.03, 2023年5月3日, 20230503: as typed in a
+            # spreadsheet, which the importer reads; say the date it is)
+            meant = date_meant(str(value), allow_month)
+            if meant is not None:
+                self.err(key, "bad-date", tr("'%(value)s' is not written as records write dates; write %(date)s",
+                                             value=value, date=meant))
                 return None
         if isinstance(value, (str, int, float)):
             message = (tr("'%(value)s' is not a date; write YYYY-MM-DD or YYYY-MM when only the month is known",
@@ -698,7 +730,9 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
         c.err("edition_number", "bad-value", tr("a one-off conference has no edition number"))
     fid = c.string("field")
     if fid is not None and field_ids is not None and fid not in field_ids:
-        hint = difflib.get_close_matches(fid, sorted(field_ids), n=1)
+        # (the field's id, or its name given instead: 化学科学 for chemistry)
+        hint = [f.id for f in edition.fields if f.name.zh == fid.strip()][:1] or \
+            difflib.get_close_matches(fid, sorted(field_ids), n=1)
         c.err("field", "unknown-field",
               tr("'%(id)s' is not a field of edition %(edition)s; did you mean '%(hint)s'?",
                  id=fid, edition=edition.id, hint=hint[0]) if hint else
@@ -736,6 +770,7 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
         typed = unicodedata.normalize("NFKC", recommender).strip().upper().replace("–", "-")
         padded = re.sub(r"-(\d)$", r"-0\1", typed)
         hint = [k for k in content.units if k.upper() in (typed, padded)][:1] or \
+            [k for k, u in content.units.items() if u.name.zh == recommender.strip()][:1] or \
             difflib.get_close_matches(recommender, sorted(content.units), n=1)
         c.err("recommender", "unknown-unit",
               tr("'%(code)s' is not a unit of units.yaml; did you mean '%(hint)s'?", code=recommender, hint=hint[0])

@@ -4,6 +4,7 @@ demo site (with its real Pagefind index) served on 127.0.0.1."""
 import functools
 import re
 import threading
+from pathlib import Path
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -19,6 +20,20 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 class QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format, *args):
         pass
+
+    def send_error(self, code, message=None, explain=None):
+        # The site's 404 page for a missing path, as a web server is set to
+        # serve it (nginx error_page, GitHub Pages, Netlify).
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
 
 @pytest.fixture(scope="module")
@@ -464,6 +479,28 @@ def test_a_derived_number_read_with_o_for_zero_and_l_for_one_opens_its_page(serv
     page.fill("#verify-number", misread)
     page.click("#verify-form button")
     page.wait_for_url(server + f"/en/verify/{number}/")
+    context.close()
+
+
+def test_a_verification_address_typed_by_hand_opens_the_certificates_page(server, browser, demo_build):
+    """The address printed on a certificate, typed in small letters with an O
+    for a zero, is no page: the 404 page hands the number to the lookup, which
+    opens the certificate's page, not a page saying it does not exist; a
+    number never issued ends at the lookup saying so."""
+    import json
+    _, out = demo_build
+    number = next(c["number"] for c in json.loads((out / "certificates.json").read_text(encoding="utf-8"))["certificates"]
+                  if "0" in c["number"][5:])
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server + f"/en/verify/{number[:5] + number[5:].replace('0', 'O').lower()}/")
+    page.wait_for_url(server + f"/en/verify/{number}/")
+    expect(page.locator("h1")).to_contain_text(number)
+    page.goto(server + "/zh/verify/2023-aaaa-aaaa")
+    page.wait_for_url(server + "/zh/verify/?number=2023-aaaa-aaaa")
+    expect(page.locator("#verify-status")).to_have_text("指南未颁发编号为 2023-AAAA-AAAA 的证书。请核对证书上的编号。")
+    page.goto(server + "/zh/2023/conferences/no-such/")   # (any other missing page stays the 404 page)
+    expect(page.locator("h1").first).to_have_text("页面不存在")
     context.close()
 
 

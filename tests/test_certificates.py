@@ -462,7 +462,7 @@ def test_errors_on_an_issued_certificate_left_verifying_nothing(project):
     path.unlink()
     result = project.build()
     assert [p.format() for p in result.problems.errors] == [
-        f"content/editions/2023/conferences/ccs-2023.yaml:1:1: issued-certificate-number: record 'ccs-2023' "
+        f"content/editions/2023/conferences:1:1: issued-certificate-number: record 'ccs-2023' "
         f"is gone, but its certificate {number} was issued and would verify nothing: keep the record with "
         f"'status: withdrawn' (its certificate then shows as no longer valid), or give the record of the "
         f"2023 edition that replaces it 'certificate: {number}'"]
@@ -554,8 +554,11 @@ def test_errors_on_an_issued_certificate_left_with_no_page(project):
     issued_project(project)
     path = project.root / CCS
     text = path.read_text(encoding="utf-8")
-    path.write_text(text + "status: withdrawn\nstatus_date: 2023-05-01\n", encoding="utf-8")
-    assert errors_of(project) == [("issued-certificate-number", CCS, text.count("\n") + 2)]
+    path.write_text(text + "status: cancelled\nstatus_date: 2023-05-01\n", encoding="utf-8")
+    (error,) = project.build().problems.errors
+    assert (error.code, error.path, error.line) == ("issued-certificate-number", CCS, text.count("\n") + 2)
+    assert ("issued on 2023-05-15, but 'status: cancelled' is dated before it ('status_date: 2023-05-01')"
+            in error.message), error.message   # (what was set, not a withdrawal)
     path.write_text(text + "status: withdrawn\nstatus_date: 2023-05-20\n", encoding="utf-8")
     assert errors_of(project) == []
     path.write_text(text, encoding="utf-8")
@@ -569,7 +572,7 @@ def test_an_issue_date_moved_later_does_not_free_an_issued_number(project):
     edition = project.root / "content/editions/2023/edition.yaml"
     edition.write_text(edition.read_text(encoding="utf-8").replace("2023-05-15", "2023-12-01"), encoding="utf-8")
     (project.root / CCS).unlink()
-    assert errors_of(project) == [("issued-certificate-number", CCS, 1)]
+    assert errors_of(project) == [("issued-certificate-number", "content/editions/2023/conferences", 1)]
 
 
 def test_a_record_with_another_error_is_not_also_reported_gone(project):

@@ -116,7 +116,7 @@ def test_interface_catalog_of_the_tool_is_complete():
 
 
 def test_newstyle_gettext_plurals_and_placeholders(built):
-    assert "本版指南推荐1个会议。" in built.page("zh/2023/units/a-01/index.html")
+    assert "本版指南中由该单位推荐的会议共1个。" in built.page("zh/2023/units/a-01/index.html")
     assert "1 conference recommended in this edition." in built.page("en/2023/units/a-01/index.html")
 
 

@@ -81,6 +81,27 @@ def test_errors_on_bad_date(published, value):
     expect(published, "bad-date", f"{BAD}:7:8")
 
 
+@pytest.mark.parametrize("key, value, says", [
+    ("start", "2023/5/30", "'2023/5/30' is not written as records write dates; write 2023-05-30"),
+    ("start", "2023.05.30", "write 2023-05-30"),
+    ("start", "2023年5月30日", "write 2023-05-30"),
+    ("start", "20230530", "write 2023-05-30"),
+    ("start", "2023年5月", "write 2023-05"),
+    ("start", "2023-5", "write 2023-05"),
+    ("recommender", "中国数学会", "'中国数学会' is not a unit of units.yaml; did you mean 'A-01'?"),
+    ("field", "数理科学", "'数理科学' is not a field of edition 2023; did you mean 'math-physics'?"),
+    ("edition_number", "３４", "expected a whole number, found '３４'; write 34"),
+])
+def test_errors_on_values_typed_as_in_a_spreadsheet_say_what_to_write(published, key, value, says):
+    """As the importer reads them, a record is told what they are."""
+    text = GOOD.replace("cms-2023", "bad-2023")
+    line = next(l for l in text.splitlines() if l.startswith(key + ":"))
+    record(published, replace(text, line + "\n", f"{key}: {value}\n"))
+    result, lines = problems_of(published)
+    assert not result.ok and len(lines) == 1 and lines[0].startswith(f"{BAD}:"), lines
+    assert says in lines[0], lines
+
+
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://x.org/", "www.cms.org.cn", "data:text/html,x"])
 def test_errors_on_bad_url(published, url):
     record(published, replace(GOOD, "website: https://www.cms.org.cn/", f'website: "{url}"').replace("cms-2023", "bad-2023"))
