@@ -477,9 +477,9 @@ def test_errors_on_an_issued_certificate_left_verifying_nothing(project):
     path.unlink()
     renamed = project.root / "content/editions/2023/conferences/ccs-annual-2023.yaml"
     renamed.write_text(text.replace("id: ccs-2023", "id: ccs-annual-2023"), encoding="utf-8")
-    result = project.build()   # (another id: the record of that id is gone)
+    result = project.build()   # (another id: the record of that id is gone; said at its folder)
     assert [(p.code, p.path, p.line) for p in result.problems.errors] == [
-        ("issued-certificate-number", "content/editions/2023/conferences/ccs-2023.yaml", 1)]
+        ("issued-certificate-number", "content/editions/2023/conferences", 1)]
     renamed.write_text(renamed.read_text(encoding="utf-8") + f"certificate: {number}\n", encoding="utf-8")
     assert project.build().ok
     assert "ccs-annual-2023" in project.page(f"en/verify/{number}/index.html")

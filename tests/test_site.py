@@ -454,7 +454,7 @@ def test_recommending_units_are_listed_by_name_in_each_language(demo_build):
     for lang, key in (("zh", pinyin_key), ("en", lambda s: (s.casefold(), s))):
         page = (out / f"{lang}/2023/index.html").read_text(encoding="utf-8")
         section = page[page.index('id="units"'):]
-        names = [html.unescape(n) for n in re.findall(r'>([^<>]+) <span class="count">', section.split("</ul>")[0])]
+        names = [html.unescape(n) for n in re.findall(r'>([^<>]+) <span class="count"', section.split("</ul>")[0])]
         assert len(names) > 20 and names == sorted(names, key=key), names[:8]
         search = (out / f"{lang}/search/index.html").read_text(encoding="utf-8")
         select = search[search.index('name="unit"'):].split("</select>")[0]
