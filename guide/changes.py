@@ -45,6 +45,12 @@ LEGACY_CERTIFICATE_FIELDS = ("name", "name_en", "kind", "edition_number", "dates
 # ``build.py --reissued all``: every certificate the last report lists as awaiting.
 REISSUED_ALL = "all"
 AWAITING = "certificates_awaiting_reissue"
+UNDATED = "changes_not_dated"
+# What a record's calendar event and feed entry show (the snapshot's fields):
+# clients keep the copy they hold until the record's date moves.
+EVENT_FIELDS = frozenset({"name", "name_en", "kind", "edition_number", "field", "dates", "city", "city_en",
+                          "venue", "organizers", "hosts", "recommender", "co_recommenders", "website", "status",
+                          "postponed_from"})
 
 
 def _texts(items) -> list[str]:
@@ -100,6 +106,12 @@ class ChangeReport:
     kept: bool = field(default=False, compare=False)
     # The ids this build marked re-issued (``--reissued``): for the console only.
     acknowledged: list[str] = field(default_factory=list, compare=False)
+    # Records changed in what their calendar event or feed entry shows, with
+    # their 'updated' left as it was (warned of, build after build, until it or
+    # status_date moves), by record id: {"fields": the fields changed (none: added
+    # so), "since": the build date that first found it, "updated" and
+    # "status_date": the record's then (ISO or None)}.
+    undated: dict[str, dict] = field(default_factory=dict)
     # The date of the build that made it (ISO; kept with the report; None: not known).
     date: str | None = None
     # The last report could not be read: what it listed as awaiting is not known.
@@ -115,7 +127,8 @@ class ChangeReport:
     def to_dict(self) -> dict:
         return {"date": self.date, "previous_build": self.previous, "added": self.added, "removed": self.removed,
                 "changed": self.changed, "certificates_to_reissue": self.reissue,
-                AWAITING: [{"id": cid, **entry} for cid, entry in sorted(self.awaiting.items())]}
+                AWAITING: [{"id": cid, **entry} for cid, entry in sorted(self.awaiting.items())],
+                UNDATED: [{"id": cid, **entry} for cid, entry in sorted(self.undated.items())]}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=True)
@@ -149,6 +162,12 @@ class ChangeReport:
                 and optional_text(a.get("certificate")) and optional_text(a.get("previous_sha256"))
                 and optional_date(a.get("since"))
                 for a in awaiting) and optional_date(data.get("date"))
+            undated = data.get(UNDATED, []) if ok else None
+            ok = ok and isinstance(undated, list) and all(
+                isinstance(u, dict) and isinstance(u.get("id"), str) and ids(u.get("fields"))
+                and optional_date(u.get("since")) and u.get("since") is not None
+                and optional_date(u.get("updated")) and optional_date(u.get("status_date"))
+                for u in undated)
         except KeyError:
             return None
         if not ok:
@@ -159,6 +178,8 @@ class ChangeReport:
         # (a report of an older version: what it lists is awaiting, since when not known)
         report.awaiting = {a["id"]: {k: a.get(k) for k in keys} for a in awaiting} if AWAITING in data else \
             {cid: dict.fromkeys(keys) for cid in report.reissue}
+        report.undated = {u["id"]: {"fields": list(u["fields"]), "since": u["since"], "updated": u.get("updated"),
+                                    "status_date": u.get("status_date")} for u in undated}
         report.date = data.get("date")
         return report
 
@@ -258,6 +279,12 @@ def compare(previous: dict | None, current: dict[str, dict], today: str | None =
                     current[cid].get(CERTIFICATE_DIGEST) != was.get(CERTIFICATE_DIGEST):
                 awaiting[cid] = {"certificate": None, "since": today,
                                  "previous_sha256": was.get(CERTIFICATE_DIGEST)}
+    if not report.kept and last is not None:
+        # Still not dated: the record is there, with the 'updated' and
+        # status_date it had when it was found.
+        report.undated = {cid: entry for cid, entry in last.undated.items()
+                          if cid in current and current[cid].get("updated") == entry["updated"]
+                          and current[cid].get("status_date") == entry["status_date"]}
     # A record whose id changed keeps its issued number: its entry follows it.
     # (made only then: serve compares on every save, 10,000 records at N = 10,000)
     by_number: dict[str, str] | None = None

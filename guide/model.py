@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 
 from .cachefile import load_pickle, save_pickle
-from .changes import (CERTIFICATE_DIGEST, CERTIFICATE_ISSUED, CERTIFICATE_NUMBER, ChangeReport, compare,
+from .changes import (CERTIFICATE_DIGEST, CERTIFICATE_ISSUED, CERTIFICATE_NUMBER, EVENT_FIELDS, ChangeReport, compare,
                       snapshot_record, snapshot_records)
 from .recordcache import RecordMemo
 from .records import LISTED_STATUSES, Conference, Edition, GuideInfo, Page, Unit
@@ -438,8 +438,40 @@ class SiteModel:
         """Against the previous build's snapshot; compared when first asked (after the
         PDF stage has put the certificates' digests in)."""
         if self._changes is None:
-            self._changes = compare(self.previous, self.snapshot, self.today.isoformat(), self.reissued)
+            report = compare(self.previous, self.snapshot, self.today.isoformat(), self.reissued)
+            if report.previous and not report.kept:
+                self._note_undated(report)
+            self._changes = report
         return self._changes
+
+    def _note_undated(self, report: ChangeReport) -> None:
+        """Put in ``report.undated`` the records this build finds changed in what
+        their calendar event or feed entry shows, or added, after their
+        edition's publication, with their 'updated' left as it was."""
+        today = self.today
+        for cid in [*report.added, *report.changed]:
+            c = self.conference_index.get(cid)
+            published = self.edition(c.edition).edition.published if c is not None else None
+            # (before its edition's publication nobody holds a copy; an edition without a
+            # 'published' date is taken as not published yet: no warning there; nor
+            # on the build that first publishes it, after that date)
+            if published is None or today <= published or c.edition not in report.editions_before:
+                continue
+            changed = report.changed.get(cid)
+            fields = [f for f in changed or () if f in EVENT_FIELDS]
+            if changed is not None and (not fields or {"updated", "status_date"} & set(changed)):
+                continue
+            if cid in report.added and c.last_dated_change:
+                continue
+            if c.updated == today:
+                continue   # (changed again on the day it says: nothing more to do today)
+            entry = report.undated.get(cid)
+            if entry is not None:   # (changed again, still not dated: since the first time)
+                entry["fields"] = sorted({*entry["fields"], *fields})
+                continue
+            report.undated[cid] = {"fields": fields, "since": today.isoformat(),
+                                   "updated": c.updated.isoformat() if c.updated else None,
+                                   "status_date": c.status_date.isoformat() if c.status_date else None}
 
     def certificate_of(self, conf: Conference) -> Certificate | None:
         cert = self.certificates.get(conf.certificate or "")

@@ -202,11 +202,6 @@ class Session:
             self.trees = self.snapshot = self.published = None
 
 
-# What a record's calendar event and feed entry show (the snapshot's fields):
-# clients keep the copy they hold until the record's date moves.
-EVENT_FIELDS = frozenset({"name", "name_en", "kind", "edition_number", "field", "dates", "city", "city_en",
-                          "venue", "organizers", "hosts", "recommender", "co_recommenders", "website", "status",
-                          "postponed_from"})
 
 
 def _record_key(snapshot_field: str) -> str:
@@ -236,34 +231,33 @@ def warn_of_the_report(model: SiteModel, problems: Problems, out: Path) -> None:
                             "%(texts)s untranslated: translate before sending the new file "
                             "(a translation added later changes it again)", texts=", ".join(untranslated)),
                          "warning")
-    if changes.kept or not changes.previous:
-        return
-    for cid in [*changes.added, *changes.changed]:
+    # (found by the model, kept by the report until 'updated' moves: said by
+    # every build, not only the first, which staff may not have read)
+    for cid, entry in changes.undated.items():
         c = model.conference_index.get(cid)
-        published = model.edition(c.edition).edition.published if c is not None else None
-        # (before its edition's publication nobody holds a copy; an edition without a
-        # 'published' date is taken as not published yet: no warning there; nor
-        # on the build that first publishes it, after that date)
-        if published is None or model.today <= published or c.edition not in changes.editions_before:
+        if c is None:
             continue
-        fields = [f for f in changes.changed.get(cid, ()) if f in EVENT_FIELDS]
-        if cid in changes.changed and (not fields or {"updated", "status_date"} & set(changes.changed[cid])):
-            continue
-        if cid in changes.added and c.last_dated_change:
-            continue
-        if c.updated == model.today:
-            continue   # (changed again on the day it says: nothing more to do today)
+        fields, since = entry["fields"], entry["since"]
         line, column = c.marks.get(_record_key(fields[0]), (c.source.line, c.source.column)) if fields else \
             (c.source.line, c.source.column)
-        if fields:
+        if fields and since == today:
             message = tr("%(fields)s changed since the last build, but the record's 'updated' did not: "
                          "calendar apps and feed readers keep the copy they hold until it moves "
                          "(the event's SEQUENCE, the feed's entry); set 'updated: %(today)s'",
                          fields=", ".join(fields), today=today)
-        else:
+        elif fields:
+            message = tr("%(fields)s changed in the build of %(since)s, but the record's 'updated' did not: "
+                         "calendar apps and feed readers keep the copy they hold until it moves "
+                         "(the event's SEQUENCE, the feed's entry); set 'updated: %(since)s'",
+                         fields=", ".join(fields), since=since)
+        elif since == today:
             message = tr("added after its edition's publication without an 'updated' date: "
                          "calendar apps and feed readers keep the copy they hold until it moves "
                          "(the event's SEQUENCE, the feed's entry); set 'updated: %(today)s'", today=today)
+        else:
+            message = tr("added after its edition's publication (in the build of %(since)s) without an "
+                         "'updated' date: calendar apps and feed readers keep the copy they hold until it "
+                         "moves (the event's SEQUENCE, the feed's entry); set 'updated: %(since)s'", since=since)
         problems.add(c.source.path, line, column, "change-not-dated", message, "warning")
 
 

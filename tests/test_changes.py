@@ -359,9 +359,26 @@ def test_warns_of_a_change_calendars_and_feeds_would_not_pass_on(project):
     assert warning.path.endswith("cms-2023.yaml") and warning.severity == "warning"
     assert warning.message.startswith("city, city_en changed since the last build, but the record's 'updated' did not")
     assert "set 'updated: 2023-06-01'" in warning.message
+    # Said by every build until it is dated, not by the first only (staff may
+    # not have read it): the next day's too, and one that changes another record.
+    (again,) = [p for p in project.build(today=TODAY + dt.timedelta(days=1)).problems.items
+                if p.code == "change-not-dated"]
+    assert again.message.startswith("city, city_en changed in the build of 2023-06-01, but the record's "
+                                    "'updated' did not"), again.message
+    assert (again.path, again.line) == (warning.path, warning.line) and "set 'updated: 2023-06-01'" in again.message
+    edit(project, *ADD_WEBSITE)
+    result = project.build(today=TODAY + dt.timedelta(days=2))
+    said = {p.path.split("/")[-1]: p.message for p in result.problems.items if p.code == "change-not-dated"}
+    assert said["cms-2023.yaml"] == again.message and said.keys() == {"cms-2023.yaml", "ccs-2023.yaml"}, said
+    assert [u["id"] for u in json.loads(project.page("staff/changes.json"))["changes_not_dated"]] == \
+        ["ccs-2023", "cms-2023"]
+    staff = project.page("zh/staff/changes/index.html")
+    assert "未注明日期的修改" in staff and "<code>city, city_en</code>" in staff
     # Dated, it is passed on: no warning.
     edit(project, "cms-2023", "city: 福州", "city: 泉州\nupdated: 2023-06-01")
-    assert not [p for p in project.build().problems.items if p.code == "change-not-dated"]
+    assert [p.path for p in project.build().problems.items if p.code == "change-not-dated"] == \
+        ["content/editions/2023/conferences/ccs-2023.yaml"]
+    assert [u["id"] for u in json.loads(project.page("staff/changes.json"))["changes_not_dated"]] == ["ccs-2023"]
 
 
 def test_warns_when_the_last_report_is_unreadable(project):
