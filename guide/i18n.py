@@ -17,7 +17,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract as extract_from_source, extract_from_dir
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import write_po
+from babel.messages.pofile import denormalize, write_po
 
 from .cachefile import load_pickle, save_pickle
 from . import wording
@@ -166,15 +166,48 @@ def write_catalog(path: Path, catalog: Catalog) -> bool:
     """Write a .po/.pot only when its text changes; True when written."""
     buf = io.BytesIO()
     write_po(buf, catalog, width=76, omit_header=False, ignore_obsolete=False,
-             include_previous=False, sort_output=False)
-    # include_previous=False: Babel reads its own '#|' lines back as comments
-    # and rewrites them as '# |', so every update would change the file.
+             include_previous=True, sort_output=False)
     data = _stable_header(buf.getvalue())
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and _stable_header(path.read_bytes()) == data:
         return False
     path.write_bytes(data)
     return True
+
+
+_PREVIOUS_KEYWORDS = ("msgctxt", "msgid_plural", "msgid")
+
+
+def _key(message) -> tuple:
+    return (message.id if isinstance(message.id, str) else message.id[0], message.context)
+
+
+def _read_previous_ids(catalog: Catalog) -> dict[tuple, tuple]:
+    """Babel reads the '#| msgid "..."' lines it writes back as comments
+    ('| msgid "..."') and would write them again as '# |' comments: made
+    previous ids again, so that an update leaves them as they are; returned
+    by message (``_key``)."""
+    found = {}
+    for message in catalog:
+        if not any(c.startswith("| ") for c in message.user_comments):
+            continue
+        parts: dict[str, list[str]] = {}
+        key = None
+        for comment in message.user_comments:
+            if not comment.startswith("| "):
+                continue
+            line = comment[2:].strip()
+            word = next((k for k in _PREVIOUS_KEYWORDS if line.startswith(k + " ")), None)
+            if word is not None:
+                key, line = word, line[len(word):].strip()
+            if key is not None:
+                parts.setdefault(key, []).append(line)
+        message.user_comments = [c for c in message.user_comments if not c.startswith("| ")]
+        ids = tuple(denormalize("\n".join(parts[k])) for k in ("msgid", "msgid_plural") if k in parts)
+        message.previous_id = ids if message.fuzzy else ()
+        if message.previous_id:
+            found[_key(message)] = message.previous_id
+    return found
 
 
 def _stable_header(data: bytes) -> bytes:
@@ -202,8 +235,17 @@ def update(root: Path, content) -> list[str]:
             path = po_path(base, lang, domain)
             catalog = read_catalog(path, lang, None) or Catalog(locale=BABEL_LOCALE[lang],
                                                                   project=PROJECT_ID, fuzzy=False)
-            # Changed sources are matched to their old translation and marked fuzzy.
+            previous = _read_previous_ids(catalog)
+            # Changed sources are matched to their old translation and marked
+            # fuzzy, with the source they were translated from ('#| msgid'):
+            # the translator sees what changed, not only that something did.
             catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
+            for message in catalog:
+                if not message.fuzzy:
+                    message.previous_id = ()   # (translated again: its old source says nothing now)
+                elif not message.previous_id:
+                    # (still fuzzy from an earlier update: Babel keeps the template's, none)
+                    message.previous_id = previous.get(_key(message), ())
             if write_catalog(path, catalog):
                 changed.append(str(path.relative_to(root)))
     return changed

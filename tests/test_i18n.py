@@ -72,13 +72,21 @@ def test_i18n_update_keeps_translations_and_marks_changed_sources_fuzzy(project)
     catalog = read_po(po.open("rb"))
     message = catalog.get("中国化学会第33届学术年会（青岛）")
     assert message.fuzzy and message.string == "33rd CCS Congress"
+    # ... with the source it was translated from, as msgmerge writes it: the
+    # translator sees what changed, not only that something did.
+    text = po.read_text(encoding="utf-8")
+    assert '#, fuzzy\n#| msgid "中国化学会第33届学术年会"\nmsgid "中国化学会第33届学术年会（青岛）"' in text, text[-600:]
     status = project.cli("i18n", "status")
     assert "en content:" in status.stdout and "1 fuzzy" in status.stdout
     assert "fuzzy: 中国化学会第33届学术年会（青岛）" in status.stdout and "ccs-2023.yaml:3" in status.stdout
     assert project.cli("--strict", "i18n", "status").returncode == 1
-    # A second update with nothing new changes no file.
+    # A second update with nothing new changes no file (the '#|' line kept as it is).
     again = project.cli("i18n", "update")
-    assert "0 files changed" in again.stdout
+    assert "0 files changed" in again.stdout and po.read_text(encoding="utf-8") == text
+    # Translated again (fuzzy dropped), the old source goes at the next update.
+    po.write_text(text.replace('#, fuzzy\n#| msgid', '#| msgid'), encoding="utf-8")
+    assert project.cli("i18n", "update").returncode == 0
+    assert "#| msgid" not in po.read_text(encoding="utf-8")
 
 
 def test_i18n_extract_and_compile(project):
