@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import re
+import unicodedata
 import sys
 from pathlib import Path
 
@@ -29,7 +30,34 @@ REISSUED_HELP = tr("mark these certificates re-issued (record ids or certificate
                    "lists each certificate to re-issue until then")
 
 
+def _columns(text: str) -> int:
+    """Its width on a terminal: a Chinese character takes two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+# A piece a line may break after: a run of other characters (an ASCII word,
+# with the space after it), or one wide character (Chinese breaks between any two).
+_PIECES = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+                     r"|[^\s\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]+\s*"
+                     r"|\s+")
+
+
 class _Formatter(argparse.HelpFormatter):
+    def _split_lines(self, text, width):
+        # argparse wraps by characters, and breaks inside a word when a line
+        # has no space: Chinese help ran past the terminal and cut "compi|le".
+        if text.isascii():
+            return super()._split_lines(text, width)
+        lines, line = [], ""
+        for piece in _PIECES.findall(" ".join(text.split())):
+            # (no line starts with a closing mark: it stays with the line before)
+            if line and _columns(line + piece.rstrip()) > width and piece not in "，。、；：）」』！？”":
+                lines.append(line.rstrip())
+                line = piece.lstrip()
+            else:
+                line += piece
+        return [*lines, line.rstrip()] if line.strip() else lines
+
     def add_usage(self, usage, actions, groups, prefix=None):
         # TRANSLATORS: the start of argparse's usage line, with its space
         return super().add_usage(usage, actions, groups, shown(tr("usage: ")) if prefix is None else prefix)
@@ -87,6 +115,13 @@ class _Parser(argparse.ArgumentParser):
             self._add_container_actions(parent)
             self._defaults.update(parent._defaults)
 
+    def format_help(self):
+        # (argparse puts an ASCII colon after each heading: "选项:" in Chinese)
+        text = super().format_help()
+        for title in {self._positionals.title, self._optionals.title}:
+            text = text.replace(f"\n{title}:\n", "\n" + shown(tr("%(heading)s:", heading=title)) + "\n")
+        return text
+
     def error(self, message):
         self.print_usage(sys.stderr)
         self.exit(2, shown(tr("%(prog)s: error: %(message)s", prog=self.prog, message=_argparse_reason(message))) + "\n")
@@ -100,7 +135,8 @@ def make_parser() -> argparse.ArgumentParser:
     common.add_argument("--project", type=Path,
                         help=shown(tr("the project folder holding content/ (default: here)")))
     common.add_argument("--today", type=_date,
-                        help=shown(tr("the build date for date-dependent checks and pages (default: today)")))
+                        help=shown(tr("the build date (YYYY-MM-DD) for date-dependent checks and pages "
+                                      "(default: today)")))
     common.add_argument("--strict", action="store_true",
                         help=shown(tr("publication mode: missing or fuzzy translations, and dates of the past "
                                       "given in the future, are errors")))
@@ -122,7 +158,10 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--reissued", nargs="+", metavar="ID", default=argparse.SUPPRESS, help=shown(REISSUED_HELP))
     sub.add_parser("check", parents=[common], help=shown(tr("validate the content without writing anything")))
     i = sub.add_parser("i18n", parents=[common], help=shown(tr("translation catalogs (wraps Babel)")))
-    i.add_argument("action", choices=("extract", "update", "compile", "status"))
+    i.add_argument("action", choices=("extract", "update", "compile", "status"),
+                   help=shown(tr("extract: write the .pot templates; update: merge them into each .po "
+                                 "(changed sources become fuzzy); compile: write .mo files; status: what is "
+                                 "translated, fuzzy or missing, and where it is used")))
     im = sub.add_parser("import", parents=[common],
                         help=shown(tr("write or update conference records from the accreditation spreadsheet")))
     im.add_argument("file", type=Path, help=shown(tr("the spreadsheet (.xlsx or .csv), one row per conference")))
@@ -135,6 +174,9 @@ def make_parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=8000, help=shown(tr("the port (default 8000; 0 picks a free one)")))
     sv.add_argument("--out", type=Path, default=argparse.SUPPRESS,
                     help=shown(tr("output folder (default: PROJECT/site)")))
+    # (each command's --help says what it does, as the list of commands does)
+    for action in sub._choices_actions:
+        sub.choices[action.dest].description = action.help
     parser.commands = tuple(sub.choices)  # (the subcommands' names, for main's checks)
     return parser
 

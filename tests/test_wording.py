@@ -116,6 +116,25 @@ def test_help_is_in_the_staff_language(project):
     assert out.returncode == 0 and HAN.search(out.stdout)
 
 
+@pytest.mark.parametrize("command", [[], ["i18n"], ["build"]])
+def test_chinese_help_fits_the_terminal_and_says_what_each_command_does(project, monkeypatch, command):
+    """Wrapped by display width (a Chinese character takes two columns), between
+    characters but not inside a word, no line starting with a closing mark;
+    headings with a full-width colon; each command's help has its description."""
+    import unicodedata
+    monkeypatch.setenv("COLUMNS", "80")
+    out = run_in("zh_CN.UTF-8", project, *command, "--help")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert "选项：" in lines and "选项:" not in lines
+    for line in lines:
+        assert sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) <= 80, line
+        assert not line.strip().startswith(tuple("，。、；：）")), line
+    assert not any(line.rstrip().endswith(("compi", "upd")) for line in lines), lines
+    if command:
+        assert lines[lines.index("") + 1].strip() and HAN.search(lines[lines.index("") + 1]), lines[:6]
+
+
 @pytest.mark.parametrize("args, zh, en", [
     (["--format", "xml"], "build.py：错误：参数 --format：无效的取值：'xml'（可选值：'text', 'json'）",
      "build.py: error: argument --format: invalid choice: 'xml' (choose from 'text', 'json')"),
