@@ -29,7 +29,8 @@ from .i18n import PROJECT_ID, write_catalog
 from .problems import Problems, with_level
 from .records import KIND_WORDS
 from .translation import BABEL_LOCALE, po_path, read_catalog
-from .validation import COMPACT_DATE, CONTROL, INVISIBLE, SLUG, TYPED_DATE, TYPED_MONTH, check_url, validate
+from .validation import (COMPACT_DATE, CONTROL, INVISIBLE, SLUG, TYPED_DATE, TYPED_MONTH, check_url,
+                         unit_code_meant, validate)
 from .yamldoc import MarkedMap
 from .wording import ntr, said, shown, tr
 from .yamlpatch import Month, PatchError, render_mapping, update_mapping
@@ -404,6 +405,8 @@ class Importer:
                     self.other_ids[rid] = doc.path
         self.conf_dir = root / "content" / "editions" / self.edition_id / "conferences"
         self.rows_seen: dict[tuple[str, object], int] = {}  # (name, start) -> row
+        self.row = 0   # (the row parse_row reads)
+        self.not_imported: set[int] = set()   # (rows with bad cells, in rows_seen)
         self.by_id = {r.id: r for r in self.records if r.id}
         self.by_name: dict[str, list[ExistingRecord]] = {}
         for r in self.records:
@@ -452,6 +455,15 @@ class Importer:
                 fail("edition_number", "bad-value", tr("a one-off conference (单次会议) has no edition number (届次)"))
             if "editions_held" in values:
                 fail("editions_held", "bad-value", tr("a one-off conference (单次会议) has no earlier editions"))
+        if bad and "name" in values and "start" in values:
+            # A row repeated after a bad copy is said so now, not at the next
+            # import, once the first is mended (it would then fail as a duplicate).
+            same = (name_key(values["name"]), values["start"])
+            if same in self.rows_seen:
+                fail("name", "duplicate-row", self._duplicate(self.rows_seen[same]))
+            else:
+                self.rows_seen[same] = self.row
+                self.not_imported.add(self.row)
         return None if bad else values
 
     def _value(self, key: str, raw):
@@ -471,8 +483,8 @@ class Importer:
                                                 value=text))
             return kind
         if key == "recommender":
-            code = text.upper()
-            if code in self.units:
+            code = unit_code_meant(text, self.units)   # (as a record's is read: a-6 is A-06)
+            if code is not None:
                 return code
             if name_key(text) in self.unit_names:
                 return self.unit_names[name_key(text)]
@@ -540,11 +552,17 @@ class Importer:
             record, rid = None, self._fresh(values, taken, by_id)
         same = (name_key(values["name"]), values["start"])
         if rid in taken or same in self.rows_seen:
-            first = taken.get(rid) or self.rows_seen[same]
-            raise CellError("duplicate-row", tr("the same conference is already imported from row %(row)s", row=first))
+            raise CellError("duplicate-row", self._duplicate(taken.get(rid) or self.rows_seen[same]))
         taken[rid] = row
         self.rows_seen[same] = row
         return record, rid
+
+    def _duplicate(self, first: int) -> str:
+        # (a bad row is not imported, but two rows of it would still be one too many)
+        if first in self.not_imported:
+            return tr("the same conference is in row %(row)s (not imported: see its problems); "
+                      "keep one of the two rows", row=first)
+        return tr("the same conference is already imported from row %(row)s", row=first)
 
     def _fresh(self, values: dict, taken, by_id) -> str:
         year = month_bounds(values["start"])[0].year
@@ -650,6 +668,7 @@ def run_import(root: Path, source: Path, edition: str | None = None, sheet: str 
 
         row_cells = {key: (letter, heading, cells[i] if i < len(cells) else None)
                      for key, (i, letter, heading) in columns.items()}
+        importer.row = number
         values = importer.parse_row(row_cells, add)
         if values is not None:
             try:

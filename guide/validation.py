@@ -35,6 +35,14 @@ COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 TYPED_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 
 
+def unit_code_meant(text: str, units) -> str | None:
+    """The code of ``units`` a code typed otherwise stands for: a-06, a-6 and
+    Ａ－０６ (full-width) are A-06, before any code that merely looks alike."""
+    typed = unicodedata.normalize("NFKC", text).strip().upper().replace("–", "-")
+    padded = re.sub(r"-(\d)$", r"-0\1", typed)
+    return next((k for k in units if k.upper() in (typed, padded)), None)
+
+
 def date_meant(text: str, allow_month: bool = True) -> str | None:
     """The date (YYYY-MM-DD, or YYYY-MM) a date typed otherwise stands for
     ("2023/5/3", "2023年5月3日", "20230503", "２０２３－０５"), or None."""
@@ -766,10 +774,8 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     hosts = c.text_list("hosts")
     recommender = c.string("recommender")
     if recommender is not None and recommender not in content.units:
-        # (a-06, a-6 and Ａ－０６, typed in full-width, are A-06, before any code that merely looks alike)
-        typed = unicodedata.normalize("NFKC", recommender).strip().upper().replace("–", "-")
-        padded = re.sub(r"-(\d)$", r"-0\1", typed)
-        hint = [k for k in content.units if k.upper() in (typed, padded)][:1] or \
+        meant = unit_code_meant(recommender, content.units)
+        hint = [meant] if meant else \
             [k for k, u in content.units.items() if u.name.zh == recommender.strip()][:1] or \
             difflib.get_close_matches(recommender, sorted(content.units), n=1)
         c.err("recommender", "unknown-unit",

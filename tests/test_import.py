@@ -226,6 +226,28 @@ def test_errors_on_bad_cells(project, tmp_path, code):
     assert "1 created, 0 updated, 0 unchanged, 1 bad" in report.summary()  # the good row is imported
 
 
+@pytest.mark.parametrize("typed", ["a-6", "A-6", "Ａ－０６"])
+def test_a_unit_code_typed_otherwise_is_read_as_a_record_check_reads_it(project, tmp_path, typed):
+    row = list(ROWS[0])
+    row[8] = typed
+    report = run_import(project.root, write_csv(tmp_path / "r.csv", [row]))
+    assert report.ok, [p.format() for p in report.problems]
+    (action,) = report.actions
+    assert "recommender: A-06" in (project.root / action.path).read_text(encoding="utf-8")
+
+
+def test_errors_on_a_row_repeated_after_a_bad_copy_of_it(project, tmp_path):
+    """Said in this import, not once the first copy is mended (the next import
+    would then refuse the second as a duplicate)."""
+    bad = list(ROWS[1])
+    bad[12] = "www.cms.org.cn"
+    report = run_import(project.root, write_csv(tmp_path / "r.csv", [ROWS[0], bad, ROWS[1]]))
+    got = [(p.row, p.code) for p in report.problems]
+    assert got == [(3, "bad-url"), (4, "duplicate-row")], got
+    assert "the same conference is in row 3 (not imported: see its problems)" in report.problems[1].format()
+    assert not report.ok and report.bad_rows == 2 and [a.row for a in report.actions] == [2]
+
+
 def test_errors_on_one_off_with_an_edition_number_and_on_ids(project, tmp_path):
     head = HEAD + ["编号"]
     rows = [ROWS[2][:11] + ["3", ""] + [""], ROWS[0] + ["cms-2022"], ROWS[0] + ["Bad Id"],
