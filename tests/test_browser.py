@@ -451,8 +451,10 @@ def test_a_certificate_number_entered_opens_its_verification_page(server, page, 
     lambda n: n[:7] + " " + n[7:],           # a space inside a group
     lambda n: n[:9] + n[10:],                # one hyphen left out
     lambda n: f"“{n}。”",                    # copied from a sentence
+    lambda n: f"No. {n}.",                   # copied with its label, as the certificate prints it
+    lambda n: f"证书编号：{n}",
 ], ids=["spaces", "en-dashes", "spaced-hyphens", "no-separators", "space-in-a-group", "one-hyphen-missing",
-        "in-quotes"])
+        "in-quotes", "english-label", "chinese-label"])
 def test_a_number_typed_with_other_separators_opens_its_verification_page(server, browser, demo_build, retype):
     import json
     _, out = demo_build

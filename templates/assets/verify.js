@@ -32,7 +32,12 @@
     return number && number.slice(0, 5) + number.slice(5).replace(/O/g, "0").replace(/[IL]/g, "1");
   }
 
+  // The label a number is printed or quoted with ("No. 2023-…", "证书编号：2023-…"),
+  // copied along with it.
+  var LABEL = /^\s*(?:certificate\s+)?(?:no\.|no:|no\s|number:?\s|\u2116|#|(?:\u8bc1\u4e66)?\u7f16\u53f7[:\uff1a]?)\s*/i;
+
   function open(text) {
+    text = text.replace(LABEL, "");
     var number = normalized(text);
     // (the pattern and lengths the build checks explicit numbers against)
     if (!new RegExp(form.dataset.pattern).test(number) || number.length > Number(form.dataset.longest)) {
