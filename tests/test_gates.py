@@ -78,14 +78,16 @@ def axe_pages(site: Path) -> list[str]:
     return pages + ["404.html"]
 
 
-def test_pages_have_no_axe_violations_in_chromium(demo):
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_pages_have_no_axe_violations_in_chromium(demo, scheme):
+    """In both colour schemes: a phone set to dark gets the dark palette."""
     site, _ = demo
     require("axe-core", AXE_JS.is_file(), "npm install in .ci/tools")
     pages = axe_pages(site)
     found = {}
     with chromium() as browser, serve(site) as base:
         # bypass_csp: the pages allow only their own scripts; axe is injected.
-        context = browser.new_context(bypass_csp=True)
+        context = browser.new_context(bypass_csp=True, color_scheme=scheme)
         page = context.new_page()
         for rel in pages:
             page.goto(f"{base}/{rel}", wait_until="load")
