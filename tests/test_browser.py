@@ -526,6 +526,25 @@ def test_a_number_the_guide_never_issued_is_answered_in_place(server, browser):
     context.close()
 
 
+def test_a_printed_conference_page_gives_its_address_not_dead_links(server, browser):
+    """On paper, "Add to calendar" and "Download the certificate" are dead:
+    they are left out, and the page's own address is printed instead; on a
+    screen the address is not shown. Paper is light on a dark screen too."""
+    context = browser.new_context(color_scheme="dark")
+    page = context.new_page()
+    page.goto(server + "/en/2023/conferences/cms-annual-2023/")
+    shown = "el => getComputedStyle(el).display !== 'none'"
+    assert not page.locator(".print-only").evaluate(shown)
+    assert page.locator(".calendar-link").evaluate(shown)
+    page.emulate_media(media="print")
+    assert page.locator(".print-only").evaluate(shown)
+    expect(page.locator(".print-only")).to_have_text(re.compile(r"^Printed from https?://\S+/en/2023/conferences/cms-annual-2023/$"))
+    assert not page.locator(".calendar-link").evaluate(shown)
+    assert not page.locator(".certificate .actions").evaluate(shown)
+    assert page.evaluate("getComputedStyle(document.body).color") == "rgb(29, 36, 48)"   # (the light ink)
+    context.close()
+
+
 def test_no_page_is_wider_than_a_phone(server, browser, demo_build):
     """At 360 px nothing makes the page scroll sideways (the About page's column table did)."""
     import json
