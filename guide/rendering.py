@@ -59,6 +59,8 @@ class PageSpec:
     # The record whose own page it is (its page, its verification page): see
     # Renderer.block_keys.
     block: str | None = None
+    # A page serve leaves as the last build.py made it (see OutputJob.bulk).
+    bulk: bool = False
 
 
 @dataclass
@@ -138,8 +140,11 @@ def plan_pages(model: SiteModel, records: bool = True) -> Iterator[PageSpec]:
     yield PageSpec("verify/index.html", "verify_lookup.html", {"view": model.current}, model.current.id,
                    sitemap=False)
     # For staff after each round; not linked from public navigation nor indexed.
+    # Made of the report (its text is its key): serve leaves it as the last
+    # build.py made it, with the report it shows (staff/changes.json), so that
+    # site/ never shows a save's report that the next build.py would not publish.
     yield PageSpec("staff/changes/index.html", "changes.html", {"report": model.changes},
-                   model.current.id, sitemap=False, inputs=None)
+                   model.current.id, sitemap=False, inputs=("keys", model.changes.to_json()), bulk=True)
     for view in model.editions:
         e = view.id
         yield PageSpec(f"{e}/index.html", "edition.html", {"view": view}, e, inputs=("view", e))
@@ -926,7 +931,7 @@ class Renderer:
         for lang in LANGS:
             for spec in specs:
                 add(f"{lang}/{spec.key}", partial(self.render_page, spec, lang), spec.template, spec.inputs,
-                    block=spec.block)
+                    spec.bulk, block=spec.block)
         model = self.model
         field_confs = calendars.calendared_by_field(model)
         for lang in LANGS:
