@@ -24,7 +24,7 @@ from .fingerprint import _h
 from .recordcache import RecordMemo
 from .records import Conference
 from .translation import ContentTranslator
-from .wording import shown, tr
+from .wording import ntr, shown, tr
 
 SNAPSHOT = "staff/records.json"
 REPORT = "staff/changes.json"
@@ -219,6 +219,12 @@ class ChangeReport:
             listed = ", ".join(shown(tr("%(id)s (since %(date)s)", id=cid, date=a["since"])) if a["since"] else cid
                                for cid, a in sorted(self.awaiting.items()))
             out.append(tr("certificates awaiting re-issue (%(n)s): %(listed)s", n=len(self.awaiting), listed=listed))
+            # (where the files are: named by number, which staff may not have at hand)
+            numbers = [a["certificate"] for _cid, a in sorted(self.awaiting.items()) if a.get("certificate")]
+            if numbers:
+                out.append(ntr("  the new file, in the site's folder: %(files)s",
+                               "  the new files, in the site's folder: %(files)s", len(numbers),
+                               files=", ".join(f"certificates/{n}.pdf" for n in numbers)))
             out.append(tr("  once their organizers have the new files: "
                           "python3 build.py --reissued ID [ID ...] (or: --reissued all)"))
         return out

@@ -231,6 +231,9 @@ def test_certificates_stay_awaiting_reissue_through_later_builds(project):
                      "previous_sha256": issued["cms-2023"]["certificate_sha256"]}}
     assert (f"certificates awaiting re-issue (2): ccs-2023 (since {later.isoformat()}), "
             f"cms-2023 (since {TODAY.isoformat()})") in out.stdout
+    # (where the new files are: staff send them by number)
+    assert (f"  the new files, in the site's folder: certificates/{issued['ccs-2023']['certificate']}.pdf, "
+            f"certificates/{issued['cms-2023']['certificate']}.pdf") in out.stdout
     zh, en = project.page("zh/staff/changes/index.html"), project.page("en/staff/changes/index.html")
     assert "待重新颁发的证书" in zh and issued["cms-2023"]["certificate"] in zh
     assert "Certificates awaiting re-issue" in en and f'<time datetime="{TODAY.isoformat()}">' in en
