@@ -57,7 +57,7 @@ def date_meant(text: str, allow_month: bool = True) -> str | None:
     if m and 1 <= int(m.group(2)) <= 12:
         return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
     return None
-LIST_PUNCTUATION = re.compile(r"[、，；]")
+LIST_PUNCTUATION = re.compile(r"[、，；;]")   # (";": "[A; B]", typed as some write lists)
 CERTIFICATE_NUMBER = re.compile(r"^[0-9A-Z]+(?:-[0-9A-Z]+)*$")
 CERTIFICATE_NUMBER_LENGTH = (6, 32)   # (the certificate lookup's script checks the same)
 # Crockford's base 32: no I, L, O or U, so a number read aloud or typed is unambiguous.
