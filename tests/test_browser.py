@@ -453,8 +453,10 @@ def test_a_certificate_number_entered_opens_its_verification_page(server, page, 
     lambda n: f"“{n}。”",                    # copied from a sentence
     lambda n: f"No. {n}.",                   # copied with its label, as the certificate prints it
     lambda n: f"证书编号：{n}",
+    lambda n: f"Ｎｏ．{n}",                   # the label in full-width too
+    lambda n: f"Number:{n}",
 ], ids=["spaces", "en-dashes", "spaced-hyphens", "no-separators", "space-in-a-group", "one-hyphen-missing",
-        "in-quotes", "english-label", "chinese-label"])
+        "in-quotes", "english-label", "chinese-label", "full-width-label", "label-without-space"])
 def test_a_number_typed_with_other_separators_opens_its_verification_page(server, browser, demo_build, retype):
     import json
     _, out = demo_build
@@ -499,10 +501,16 @@ def test_a_verification_address_typed_by_hand_opens_the_certificates_page(server
     page.wait_for_url(server + f"/en/verify/{number}/")
     expect(page.locator("h1")).to_contain_text(number)
     page.goto(server + "/zh/verify/2023-aaaa-aaaa")
-    page.wait_for_url(server + "/zh/verify/?number=2023-aaaa-aaaa")
+    page.wait_for_url(server + "/zh/verify/?number=2023-aaaa-aaaa&from=404")
     expect(page.locator("#verify-status")).to_have_text("指南未颁发编号为 2023-AAAA-AAAA 的证书。请核对证书上的编号。")
     page.goto(server + "/zh/2023/conferences/no-such/")   # (any other missing page stays the 404 page)
     expect(page.locator("h1").first).to_have_text("页面不存在")
+    # Never to another site: a path that reads as an address of another host.
+    for path in ("//evil.example/en/verify/2023-AAAA-AAAA/", "/%2Fevil.example/en/verify/2023-AAAA-AAAA/"):
+        page.goto(server + path)
+        page.wait_for_timeout(300)
+        assert page.url.startswith(server + "/"), page.url
+        expect(page.locator("h1").first).to_have_text("页面不存在")
     context.close()
 
 

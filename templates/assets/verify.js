@@ -6,6 +6,10 @@
   var input = document.getElementById("verify-number");
   var status = document.getElementById("verify-status");
 
+  // The label a number is printed or quoted with ("No. 2023-…", "证书编号：2023-…",
+  // "Number:2023-…"), copied along with it; read once full-width is ASCII.
+  var LABEL = /^\s*(?:certificate\s+)?(?:no\.|no:|no\s|number\s*:|number\s|\u2116|#|(?:\u8bc1\u4e66)?\u7f16\u53f7:?)\s*/i;
+
   function normalized(text) {
     // Full-width letters, digits and hyphens (typed with a Chinese input
     // method) as ASCII; dashes (a PDF viewer or a word processor may turn
@@ -14,7 +18,7 @@
     // capitals, as printed.
     return text.replace(/[\uff01-\uff5e]/g, function (ch) {
       return String.fromCharCode(ch.charCodeAt(0) - 0xfee0);
-    }).replace(/[\s\u3000\u2010-\u2015\u2212\ufe58\ufe63-]+/g, "-")
+    }).replace(LABEL, "").replace(/[\s\u3000\u2010-\u2015\u2212\ufe58\ufe63-]+/g, "-")
       .replace(/^[^0-9A-Za-z]+|[^0-9A-Za-z]+$/g, "").toUpperCase();
   }
 
@@ -32,12 +36,9 @@
     return number && number.slice(0, 5) + number.slice(5).replace(/O/g, "0").replace(/[IL]/g, "1");
   }
 
-  // The label a number is printed or quoted with ("No. 2023-…", "证书编号：2023-…"),
-  // copied along with it.
-  var LABEL = /^\s*(?:certificate\s+)?(?:no\.|no:|no\s|number:?\s|\u2116|#|(?:\u8bc1\u4e66)?\u7f16\u53f7[:\uff1a]?)\s*/i;
+  var fromMissing = new URLSearchParams(location.search).get("from") === "404";
 
-  function open(text) {
-    text = text.replace(LABEL, "");
+  function open(text, auto) {
     var number = normalized(text);
     // (the pattern and lengths the build checks explicit numbers against)
     if (!new RegExp(form.dataset.pattern).test(number) || number.length > Number(form.dataset.longest)) {
@@ -68,7 +69,9 @@
           status.textContent = form.dataset.unknown.replace("%(number)s", number);
         }
       }, function () {
-        location.assign(target);  // (offline or blocked: let the page itself answer)
+        // (offline or blocked: let the page itself answer; unless the number
+        // came from a 404 page, which would send it back here)
+        if (!(auto && fromMissing)) location.assign(target);
       });
     })(0);
   }
@@ -80,6 +83,6 @@
   var given = new URLSearchParams(location.search).get("number");
   if (given) {
     input.value = given;
-    open(given);
+    open(given, true);
   }
 })();
