@@ -17,7 +17,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract as extract_from_source, extract_from_dir
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import denormalize, write_po
+from babel.messages.pofile import denormalize, normalize, write_po
 
 from .cachefile import load_pickle, save_pickle
 from . import wording
@@ -164,10 +164,13 @@ def templates_for(root: Path, content) -> dict[str, Catalog]:
 
 def write_catalog(path: Path, catalog: Catalog) -> bool:
     """Write a .po/.pot only when its text changes; True when written."""
+    _read_previous_ids(catalog)   # (a catalog read by another path: its '#|' lines kept)
     buf = io.BytesIO()
+    # (the '#|' lines written here: Babel wraps them as text, cutting a long
+    # source inside its quotes, and then reads it back otherwise)
     write_po(buf, catalog, width=76, omit_header=False, ignore_obsolete=False,
-             include_previous=True, sort_output=False)
-    data = _stable_header(buf.getvalue())
+             include_previous=False, sort_output=False)
+    data = _stable_header(_with_previous_ids(buf.getvalue().decode("utf-8"), catalog).encode("utf-8"))
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and _stable_header(path.read_bytes()) == data:
         return False
@@ -176,6 +179,24 @@ def write_catalog(path: Path, catalog: Catalog) -> bool:
 
 
 _PREVIOUS_KEYWORDS = ("msgctxt", "msgid_plural", "msgid")
+
+
+def _with_previous_ids(text: str, catalog: Catalog) -> str:
+    """``text`` (the catalog as Babel wrote it) with each fuzzy entry's previous
+    source as msgmerge writes it: '#| msgid' lines just before its msgctxt or msgid."""
+    for message in catalog:
+        if not (message.id and message.fuzzy and message.previous_id):
+            continue
+        first = message.id if isinstance(message.id, str) else message.id[0]
+        head = (f"msgctxt {normalize(message.context, width=76)}\n" if message.context else "") + \
+            f"msgid {normalize(first, width=76)}\n"
+        at = text.find("\n" + head)
+        if at < 0:
+            continue
+        lines = "".join(f"#| {word} {normalize(value, prefix='#| ', width=76)}\n"
+                        for word, value in zip(("msgid", "msgid_plural"), message.previous_id))
+        text = text[:at + 1] + lines + text[at + 1:]
+    return text
 
 
 def _key(message) -> tuple:
@@ -246,6 +267,11 @@ def update(root: Path, content) -> list[str]:
                 elif not message.previous_id:
                     # (still fuzzy from an earlier update: Babel keeps the template's, none)
                     message.previous_id = previous.get(_key(message), ())
+                else:
+                    # Matched to an entry fuzzy already: the source its translation
+                    # was made from, as msgmerge keeps it, not the one between.
+                    message.previous_id = previous.get((message.previous_id[0], message.context),
+                                                       tuple(message.previous_id))
             if write_catalog(path, catalog):
                 changed.append(str(path.relative_to(root)))
     return changed

@@ -89,6 +89,34 @@ def test_i18n_update_keeps_translations_and_marks_changed_sources_fuzzy(project)
     assert "#| msgid" not in po.read_text(encoding="utf-8")
 
 
+def test_i18n_update_keeps_the_source_a_long_translation_was_made_from(project):
+    """A source longer than a line: its '#|' lines read back as written (Babel
+    wraps them as text, inside the quotes), stay through an update that
+    changes nothing, and stay the one translated from when it changes again."""
+    long = "中国化学会第33届学术年会暨化学与社会可持续发展国际研讨会，" * 3 + "重庆"
+    path = project.root / "content/editions/2023/conferences/ccs-2023.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("中国化学会第33届学术年会", long), encoding="utf-8")
+    assert project.cli("i18n", "update").returncode == 0
+    po = project.root / "locales/en/LC_MESSAGES/content.po"
+    catalog = read_po(po.open("rb"))
+    catalog.get(long).string = "The long congress"
+    from guide.i18n import write_catalog
+    write_catalog(po, catalog)
+    for edit in ("（第一次改名）", "（第二次改名）"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("重庆", "重庆" + edit, 1) if "改名" not in text
+                        else text.replace("（第一次改名）", edit), encoding="utf-8")
+        assert project.cli("i18n", "update").returncode == 0
+        written = po.read_text(encoding="utf-8")
+        assert project.cli("i18n", "update").returncode == 0
+        assert po.read_text(encoding="utf-8") == written       # (read back as written)
+        block = written[written.index("#, fuzzy"):].split("\n\n")[0] if "#| msgid" in written else ""
+        previous = "".join(line[3:].strip().removeprefix("msgid ").strip('"') for line in block.splitlines()
+                           if line.startswith("#| "))
+        assert previous == long, block                          # (the source translated from)
+        assert '"The long congress"' in block
+
+
 def test_i18n_extract_and_compile(project):
     out = project.cli("i18n", "extract")
     assert out.returncode == 0
