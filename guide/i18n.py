@@ -193,7 +193,8 @@ def _with_previous_ids(text: str, catalog: Catalog) -> str:
         at = text.find("\n" + head)
         if at < 0:
             continue
-        lines = "".join(f"#| {word} {normalize(value, prefix='#| ', width=76)}\n"
+        # (normalize's own prefix narrows its lines by the prefix twice over)
+        lines = "".join(f"#| {word} " + normalize(value, width=73).replace("\n", "\n#| ") + "\n"
                         for word, value in zip(("msgid", "msgid_plural"), message.previous_id))
         text = text[:at + 1] + lines + text[at + 1:]
     return text

@@ -240,7 +240,7 @@ def check_issued_numbers_kept(content: Content, published: dict | None, problems
             continue
         folder = content.root / "content/editions" / edition_id
         rel = f"content/editions/{edition_id}/conferences/{cid}.yaml"
-        if (rel in failed or f"content/editions/{edition_id}/edition.yaml" in failed
+        if (rel in failed or cid in content.unchecked_ids or f"content/editions/{edition_id}/edition.yaml" in failed
                 or (edition is None and (folder / "edition.yaml").is_file())):
             continue   # (reported already: this is told once the record or its edition reads)
         c = records.get(cid)
@@ -272,7 +272,7 @@ def check_issued_numbers_kept(content: Content, published: dict | None, problems
                            tr("certificate %(number)s of this conference was issued; its number would become "
                               "%(new_number)s, and the issued one would verify nothing: keep it with "
                               "'certificate: %(number)s'", number=number, new_number=c.certificate))
-        elif c.status_date is not None and not c.listed and c.edition in editions \
+        elif c.status_date is not None and c.status_date < issued and not c.listed and c.edition in editions \
                 and editions[c.edition].certificates is not None:
             # (cancelled or withdrawn before the issue date: it would have had none)
             problems.error(content.root / c.source.path, c.marks["status_date"], "issued-certificate-number",
@@ -283,6 +283,15 @@ def check_issued_numbers_kept(content: Content, published: dict | None, problems
                               "certificate then shows as no longer valid)",
                               number=number, issued=issued.isoformat(), status=c.status,
                               date=c.status_date.isoformat()))
+        elif c.edition in editions and editions[c.edition].certificates is not None:
+            # (dated after it was issued, but before the issue date the edition gives now)
+            key = "status_date" if "status_date" in c.marks else "id"
+            problems.error(content.root / c.source.path, c.marks[key], "issued-certificate-number",
+                           tr("certificate %(number)s of this conference was issued on %(issued)s; with its "
+                              "edition's issue_date now %(date)s, after this status_date, the conference would "
+                              "have no certificate, and the issued one would verify nothing: give the edition "
+                              "back 'issue_date: %(issued)s'", number=number, issued=issued.isoformat(),
+                              date=editions[c.edition].certificates.issue_date.isoformat()))
         else:
             problems.error(content.root / c.source.path, c.marks["id"], "issued-certificate-number",
                            tr("certificate %(number)s of this conference was issued on %(issued)s; this "

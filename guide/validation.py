@@ -40,7 +40,9 @@ def unit_code_meant(text: str, units) -> str | None:
     Ａ－０６ (full-width) are A-06, before any code that merely looks alike."""
     typed = unicodedata.normalize("NFKC", text).strip().upper().replace("–", "-")
     padded = re.sub(r"-(\d)$", r"-0\1", typed)
-    return next((k for k in units if k.upper() in (typed, padded)), None)
+    # (as typed first: with units A-6 and A-06 both, a-6 is A-6)
+    return next((k for k in units if k.upper() == typed), None) or \
+        next((k for k in units if k.upper() == padded), None)
 
 
 def date_meant(text: str, allow_month: bool = True) -> str | None:
@@ -120,6 +122,9 @@ class Content:
     pages: dict[tuple[str, str], Page]
     text_uses: dict[Text, list[Source]] = field(default_factory=dict)
     confidential: list[Rule] = field(default_factory=list)  # never published (confidential.py)
+    # The ids given by records that do not check (reported): not gone, for the
+    # checks of issued certificates, whatever their files are named.
+    unchecked_ids: set[str] = field(default_factory=set)
 
 
 class Checker:
@@ -307,7 +312,8 @@ class Checker:
             # (typed in full-width digits, ３４: say the number it is)
             narrow = unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else ""
             self.err(key, "type", tr("expected a whole number, found '%(value)s'; write %(number)s",
-                                     value=value, number=int(narrow)) if narrow.isascii() and narrow.isdigit() else
+                                     value=value, number=narrow.lstrip("0") or "0")
+                     if narrow.isascii() and narrow.isdigit() and len(narrow) <= 12 else
                      tr("expected a whole number, found '%(value)s'", value=value))
             return None
         if minimum is not None and value < minimum:
@@ -334,8 +340,9 @@ class Checker:
                 first = dt.date(y, m, 1)
                 last = (dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1))
                 return (first, last, "month")
-        if isinstance(value, str):
+        if isinstance(value, str) and ISO_DATE.match(value.strip()):
             # PyYAML only resolves zero-padded dates: say what to write instead.
+            # (only YYYY-MM-DD: Python 3.11 also reads "20230705" and "2023-W27-3")
             try:
                 parsed = dt.date.fromisoformat(value.strip())
                 return parsed
@@ -1034,6 +1041,7 @@ def validate(raw: RawProject, problems: Problems) -> Content:
         if ident is None:
             return
         cid, mark = ident
+        content.unchecked_ids.add(cid)
         first = seen_ids.get(cid) or unchecked_ids.get(cid)
         if first is not None:
             _say_duplicate_id(problems, cid, first, (doc.path, mark))

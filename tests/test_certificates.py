@@ -581,6 +581,25 @@ def test_a_record_with_another_error_is_not_also_reported_gone(project):
     path.write_text(path.read_text(encoding="utf-8").replace("start: 2023-06-17", "start: 2023-06-171"),
                     encoding="utf-8")
     assert [code for code, _path, _line in errors_of(project)] == ["bad-date"]
+    # ... whatever its file is named (an id is not gone while a record gives it)
+    path.rename(path.with_name("CCS copy.YAML"))
+    assert [code for code, _path, _line in errors_of(project)] == ["bad-date"]
+
+
+def test_errors_on_an_issue_date_moved_after_a_withdrawal_it_preceded(project):
+    """Withdrawn after its certificate was issued, then the issue date moved past
+    the withdrawal: the issue date is what to give back, not the withdrawal's date."""
+    issued_project(project)
+    path = project.root / CCS
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "status: withdrawn\nstatus_date: 2023-06-01\n", encoding="utf-8")
+    assert errors_of(project) == []
+    edition = project.root / "content/editions/2023/edition.yaml"
+    edition.write_text(edition.read_text(encoding="utf-8").replace("2023-05-15", "2023-12-01"), encoding="utf-8")
+    (error,) = project.build().problems.errors
+    assert (error.code, error.path, error.line) == ("issued-certificate-number", CCS, text.count("\n") + 2)
+    assert "issue_date now 2023-12-01, after this status_date" in error.message
+    assert "give the edition back 'issue_date: 2023-05-15'" in error.message, error.message
 
 
 def saved_in_serve(project, preview):

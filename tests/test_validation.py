@@ -91,6 +91,9 @@ def test_errors_on_bad_date(published, value):
     ("recommender", "中国数学会", "'中国数学会' is not a unit of units.yaml; did you mean 'A-01'?"),
     ("field", "数理科学", "'数理科学' is not a field of edition 2023; did you mean 'math-physics'?"),
     ("edition_number", "３４", "expected a whole number, found '３４'; write 34"),
+    ("start", '"20230530"', "write 2023-05-30"),                       # (Python 3.11 reads it, YAML does not)
+    ("start", '"2023-W22-2"', "'2023-W22-2' is not a date; write YYYY-MM-DD"),
+    ("edition_number", '"' + "１" * 5000 + '"', "expected a whole number, found '１１１"),   # (no int of it)
 ])
 def test_errors_on_values_typed_as_in_a_spreadsheet_say_what_to_write(published, key, value, says):
     """As the importer reads them, a record is told what they are."""
