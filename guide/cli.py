@@ -49,7 +49,15 @@ class _Formatter(argparse.HelpFormatter):
         if text.isascii():
             return super()._split_lines(text, width)
         lines, line = [], ""
+        pieces, opening = [], ""
         for piece in _PIECES.findall(" ".join(text.split())):
+            # (no line ends with an opening mark: it goes with what it opens)
+            if piece in "（“「『":
+                opening += piece
+            else:
+                pieces.append(opening + piece)
+                opening = ""
+        for piece in pieces + ([opening] if opening else []):
             # (no line starts with a closing mark: it stays with the line before)
             if line and _columns(line + piece.rstrip()) > width and piece not in "，。、；：）」』！？”":
                 lines.append(line.rstrip())
@@ -57,6 +65,12 @@ class _Formatter(argparse.HelpFormatter):
             else:
                 line += piece
         return [*lines, line.rstrip()] if line.strip() else lines
+
+    def _fill_text(self, text, width, indent):
+        # (a command's description: wrapped as its options' help is)
+        if text.isascii():
+            return super()._fill_text(text, width, indent)
+        return "\n".join(indent + line for line in self._split_lines(text, width - len(indent)))
 
     def add_usage(self, usage, actions, groups, prefix=None):
         # TRANSLATORS: the start of argparse's usage line, with its space

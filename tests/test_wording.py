@@ -116,20 +116,24 @@ def test_help_is_in_the_staff_language(project):
     assert out.returncode == 0 and HAN.search(out.stdout)
 
 
-@pytest.mark.parametrize("command", [[], ["i18n"], ["build"]])
-def test_chinese_help_fits_the_terminal_and_says_what_each_command_does(project, monkeypatch, command):
+@pytest.mark.parametrize("columns", [60, 80])
+@pytest.mark.parametrize("command", [[], ["i18n"], ["build"], ["serve"]])
+def test_chinese_help_fits_the_terminal_and_says_what_each_command_does(project, monkeypatch, command, columns):
     """Wrapped by display width (a Chinese character takes two columns), between
     characters but not inside a word, no line starting with a closing mark;
     headings with a full-width colon; each command's help has its description."""
     import unicodedata
-    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("COLUMNS", str(columns))
     out = run_in("zh_CN.UTF-8", project, *command, "--help")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert "选项：" in lines and "选项:" not in lines
-    for line in lines:
-        assert sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) <= 80, line
+    usage = lines[:lines.index("")]   # (argparse's own: options are not broken)
+    for line in lines[len(usage):]:
+        # (argparse wraps at COLUMNS - 2: a closing mark kept at a line's end stays within COLUMNS)
+        assert sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) <= columns, line
         assert not line.strip().startswith(tuple("，。、；：）")), line
+        assert not line.endswith(tuple("（“「『")), line
     assert not any(line.rstrip().endswith(("compi", "upd")) for line in lines), lines
     if command:
         assert lines[lines.index("") + 1].strip() and HAN.search(lines[lines.index("") + 1]), lines[:6]
