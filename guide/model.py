@@ -397,6 +397,7 @@ class SiteModel:
     certified_sha256: dict[str, str] | None = field(default=None, compare=False, repr=False)
     # ids this build marks re-issued (``build.py --reissued``; REISSUED_ALL: every one awaiting)
     reissued: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    _changes_json: str | None = field(default=None, compare=False, repr=False)   # see ``changes_json``
 
     def record_certificates(self, sha256: dict[str, str]) -> None:
         """Put each certificate's SHA-256 into the snapshot (``changes`` compares after).
@@ -408,6 +409,7 @@ class SiteModel:
         # (certified_patched: whether the last model's was patched, for the tests)
         snapshot, self.certified_patched = self.certified_snapshot(sha256)
         self.snapshot, self._changes, self.certified_sha256 = snapshot, None, dict(sha256)
+        self._changes_json = None
 
     def certified_snapshot(self, sha256: dict[str, str], patch: bool = True) -> tuple[dict[str, dict], bool]:
         """The snapshot with each certificate's SHA-256 (``record_certificates``), and
@@ -452,6 +454,14 @@ class SiteModel:
                 self._note_undated(report)
             self._changes = report
         return self._changes
+
+    @property
+    def changes_json(self) -> str:
+        """``changes`` as published (staff/changes.json): the key of its page too,
+        made once (at N = 10,000 a first build's report lists every record)."""
+        if self._changes_json is None:
+            self._changes_json = self.changes.to_json()
+        return self._changes_json
 
     def _note_undated(self, report: ChangeReport) -> None:
         """Put in ``report.undated`` the records this build finds changed in what

@@ -443,7 +443,7 @@ class Build:
             # Made of exactly what the published build was made of, and site/
             # as that build left it: nothing to plan, render or write.
             whole = "" if session is not None else fps.site(
-                pdf_digests(pdfs.sha256), str(pdfs.signed), model.changes.to_json())
+                pdf_digests(pdfs.sha256), str(pdfs.signed), model.changes_json)
             writer = TreeWriter(self.out, state.known, session.trees if session is not None else None,
                                 state.outputs)
             synced = session is not None and session.synced_state is state and writer.from_trees

@@ -144,7 +144,7 @@ def plan_pages(model: SiteModel, records: bool = True) -> Iterator[PageSpec]:
     # build.py made it, with the report it shows (staff/changes.json), so that
     # site/ never shows a save's report that the next build.py would not publish.
     yield PageSpec("staff/changes/index.html", "changes.html", {"report": model.changes},
-                   model.current.id, sitemap=False, inputs=("keys", model.changes.to_json()), bulk=True)
+                   model.current.id, sitemap=False, inputs=("keys", model.changes_json), bulk=True)
     for view in model.editions:
         e = view.id
         yield PageSpec(f"{e}/index.html", "edition.html", {"view": view}, e, inputs=("view", e))
@@ -917,11 +917,12 @@ class Renderer:
         everyone = sum(len(view.conferences) for view in self.model.editions)
 
         def add(path: str, make: Callable[[], bytes], template: str | None = None, inputs=(), bulk=False,
-                block=None):
+                block=None, weight=None):
             fp = None
             if fps is not None and inputs is not None:
                 fp = fps.output(path, template, *self._input_digests(fps, inputs))
-            weight = (len(inputs) if isinstance(inputs, list) else everyone) if bulk else 1
+            if weight is None:
+                weight = (len(inputs) if isinstance(inputs, list) else everyone) if bulk else 1
             jobs.append(OutputJob(path, fp, make, bulk, max(weight, 1), block))
 
         # (carried: the other pages, then the own pages of the records not carried)
@@ -930,8 +931,9 @@ class Renderer:
                  if carried else self.page_specs)
         for lang in LANGS:
             for spec in specs:
+                # (a page, however it lags: one page's work)
                 add(f"{lang}/{spec.key}", partial(self.render_page, spec, lang), spec.template, spec.inputs,
-                    spec.bulk, block=spec.block)
+                    spec.bulk, block=spec.block, weight=1)
         model = self.model
         field_confs = calendars.calendared_by_field(model)
         for lang in LANGS:
@@ -1041,7 +1043,7 @@ class Renderer:
         robots = (f"User-agent: *\nDisallow: {self.base_path}staff/\nDisallow: {self.base_path}zh/staff/\n"
                   f"Disallow: {self.base_path}en/staff/\nSitemap: {self.model.guide.base_url}sitemap.xml\n")
 
-        report = self.model.changes.to_json()   # (its text is its key: made once)
+        report = self.model.changes_json   # (its text is its key)
 
         def part(name):  # the halves are rendered by name, not referenced from root.html
             return ("keys", fps.templates.digest(name) if fps is not None else "")
