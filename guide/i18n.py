@@ -190,7 +190,14 @@ def _with_previous_ids(text: str, catalog: Catalog) -> str:
         first = message.id if isinstance(message.id, str) else message.id[0]
         head = (f"msgctxt {normalize(message.context, width=76)}\n" if message.context else "") + \
             f"msgid {normalize(first, width=76)}\n"
+        # This entry's own head: just after its fuzzy flags line, and whole (not
+        # the start of a longer msgid, nor another entry's msgid after its msgctxt).
         at = text.find("\n" + head)
+        while at >= 0 and not (text.rfind("\n", 0, at) >= 0
+                               and text[text.rfind("\n", 0, at) + 1:at].startswith("#,")
+                               and "fuzzy" in text[text.rfind("\n", 0, at) + 1:at]
+                               and text.startswith(("msgstr", "msgid_plural"), at + 1 + len(head))):
+            at = text.find("\n" + head, at + 1)
         if at < 0:
             continue
         # (normalize's own prefix narrows its lines by the prefix twice over)

@@ -351,3 +351,23 @@ def test_a_long_text_without_translation_is_quoted_in_part(project):
     result = project.build(write=False)
     (warning,) = [p for p in result.problems.items if p.code == "missing-translation" and "会场会场" in p.message]
     assert len(warning.message) < 250 and "(6,000 characters)" in warning.message, warning.message
+
+
+def test_previous_sources_go_on_their_own_entry(tmp_path):
+    """Not on another entry with the same msgid and a context, nor on one whose
+    msgid starts with the fuzzy one's (found in review: msgfmt failed)."""
+    import subprocess
+    from babel.messages.catalog import Catalog
+    from guide.i18n import write_catalog
+    catalog = Catalog(locale="zh_Hans_CN")
+    catalog.add("Host", "主办方", context="conference role")
+    catalog.add("Host", "东道主", flags=["fuzzy"], previous_id=("Hosts",))
+    catalog.add("A long message that the fuzzy one starts with", "x")
+    catalog.add("A long message", "y", flags=["fuzzy"], previous_id=("A longer message",))
+    po = tmp_path / "t.po"
+    write_catalog(po, catalog)
+    text = po.read_text(encoding="utf-8")
+    assert '#, fuzzy\n#| msgid "Hosts"\nmsgid "Host"\nmsgstr "东道主"' in text, text
+    assert '#, fuzzy\n#| msgid "A longer message"\nmsgid "A long message"\nmsgstr "y"' in text, text
+    assert text.count("#|") == 2
+    assert subprocess.run(["msgfmt", "-c", "-o", "/dev/null", str(po)], capture_output=True).returncode == 0
