@@ -187,17 +187,9 @@ def _with_previous_ids(text: str, catalog: Catalog) -> str:
     for message in catalog:
         if not (message.id and message.fuzzy and message.previous_id):
             continue
-        first = message.id if isinstance(message.id, str) else message.id[0]
-        head = (f"msgctxt {normalize(message.context, width=76)}\n" if message.context else "") + \
-            f"msgid {normalize(first, width=76)}\n"
-        # This entry's own head: just after its fuzzy flags line, and whole (not
-        # the start of a longer msgid, nor another entry's msgid after its msgctxt).
-        at = text.find("\n" + head)
-        while at >= 0 and not (text.rfind("\n", 0, at) >= 0
-                               and text[text.rfind("\n", 0, at) + 1:at].startswith("#,")
-                               and "fuzzy" in text[text.rfind("\n", 0, at) + 1:at]
-                               and text.startswith(("msgstr", "msgid_plural"), at + 1 + len(head))):
-            at = text.find("\n" + head, at + 1)
+        first, context = _key(message)
+        head = (f"msgctxt {normalize(context, width=76)}\n" if context else "") + f"msgid {normalize(first, width=76)}\n"
+        at = _own_head(text, head)
         if at < 0:
             continue
         # (normalize's own prefix narrows its lines by the prefix twice over)
@@ -205,6 +197,20 @@ def _with_previous_ids(text: str, catalog: Catalog) -> str:
                         for word, value in zip(("msgid", "msgid_plural"), message.previous_id))
         text = text[:at + 1] + lines + text[at + 1:]
     return text
+
+
+def _own_head(text: str, head: str) -> int:
+    """Where a fuzzy entry's ``head`` (its msgctxt and msgid lines) starts in ``text``
+    (the newline before it), or -1: just after its fuzzy flags line, and whole (not
+    the start of a longer msgid, nor another entry's msgid after its msgctxt)."""
+    at = text.find("\n" + head)
+    while at >= 0:
+        flags = text[text.rfind("\n", 0, at) + 1:at]
+        if flags.startswith("#,") and "fuzzy" in flags and text.startswith(("msgstr", "msgid_plural"),
+                                                                           at + 1 + len(head)):
+            return at
+        at = text.find("\n" + head, at + 1)
+    return -1
 
 
 def _key(message) -> tuple:

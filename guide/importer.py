@@ -29,8 +29,7 @@ from .i18n import PROJECT_ID, write_catalog
 from .problems import Problems, with_level
 from .records import KIND_WORDS
 from .translation import BABEL_LOCALE, po_path, read_catalog
-from .validation import (COMPACT_DATE, CONTROL, INVISIBLE, SLUG, TYPED_DATE, TYPED_MONTH, check_url,
-                         unit_code_meant, validate)
+from .validation import CONTROL, INVISIBLE, SLUG, check_url, typed_date, unit_code_meant, validate
 from .yamldoc import MarkedMap
 from .wording import ntr, said, shown, tr
 from .yamlpatch import Month, PatchError, render_mapping, update_mapping
@@ -287,15 +286,14 @@ def parse_date(value):
             return from_excel(value).date()
         raise CellError("bad-date", tr("'%(value)s' is not a date", value=f"{value}"))
     text = unicodedata.normalize("NFKC", _clean(value))
-    m = TYPED_DATE.match(text) or COMPACT_DATE.match(text)
-    if m:
-        try:
-            return dt.date(*map(int, m.groups()))
-        except ValueError:
-            raise CellError("bad-date", tr("'%(value)s' is not a date of the calendar", value=text)) from None
-    m = TYPED_MONTH.match(text)
-    if m and 1 <= int(m.group(2)) <= 12:
-        return Month(f"{int(m.group(1)):04d}-{int(m.group(2)):02d}")
+    try:
+        typed = typed_date(text)   # (as the record checks read a date typed so)
+    except ValueError:
+        raise CellError("bad-date", tr("'%(value)s' is not a date of the calendar", value=text)) from None
+    if isinstance(typed, dt.date):
+        return typed
+    if typed is not None:
+        return Month(f"{typed[0]:04d}-{typed[1]:02d}")
     raise CellError("bad-date", tr("'%(value)s' is not a date; write 2023-05-30, 2023/5/30 or 2023年5月30日 "
                                    "(2023-10 or 2023年10月 when only the month is known)", value=text))
 

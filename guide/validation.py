@@ -45,16 +45,30 @@ def unit_code_meant(text: str, units) -> str | None:
         next((k for k in units if k.upper() == padded), None)
 
 
-def date_meant(text: str, allow_month: bool = True) -> str | None:
-    """The date (YYYY-MM-DD, or YYYY-MM) a date typed otherwise stands for
-    ("2023/5/3", "2023年5月3日", "20230503", "２０２３－０５"), or None."""
+def typed_date(text: str) -> dt.date | tuple[int, int] | None:
+    """A date typed as people type them ("2023/5/3", "2023年5月3日", "20230503",
+    full-width), or (year, month) for a month alone ("2023年5月"); None when it is
+    neither; ValueError when it has a date's shape but is none of the calendar."""
     narrow = unicodedata.normalize("NFKC", text).strip()
     m = TYPED_DATE.match(narrow) or COMPACT_DATE.match(narrow)
     if m:
-        try:
-            return dt.date(*map(int, m.groups())).isoformat()
-        except ValueError:
-            return None
+        return dt.date(*map(int, m.groups()))
+    m = TYPED_MONTH.match(narrow)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return int(m.group(1)), int(m.group(2))
+    return None
+
+
+def date_meant(text: str, allow_month: bool = True) -> str | None:
+    """The date (YYYY-MM-DD, or YYYY-MM) a date typed otherwise stands for
+    ("2023/5/3", "2023年5月3日", "20230503", "２０２３－０５"), or None."""
+    try:
+        typed = typed_date(text)
+    except ValueError:
+        return None
+    if isinstance(typed, dt.date):
+        return typed.isoformat()
+    return f"{typed[0]:04d}-{typed[1]:02d}" if typed is not None and allow_month else None
     m = TYPED_MONTH.match(narrow) if allow_month else None
     if m and 1 <= int(m.group(2)) <= 12:
         return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
