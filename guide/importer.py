@@ -448,11 +448,6 @@ class Importer:
                 fail("end", "bad-date", tr("start and end must both be full dates or both be months"))
             elif month_bounds(e)[1] < month_bounds(s)[0]:
                 fail("end", "date-order", tr("ends (%(end)s) before it starts (%(start)s)", end=f"{e}", start=f"{s}"))
-        if values.get("kind") == "one-off":
-            if "edition_number" in values:
-                fail("edition_number", "bad-value", tr("a one-off conference (单次会议) has no edition number (届次)"))
-            if "editions_held" in values:
-                fail("editions_held", "bad-value", tr("a one-off conference (单次会议) has no earlier editions"))
         if bad and "name" in values and "start" in values:
             # A row repeated after a bad copy is said so now, not at the next
             # import, once the first is mended (it would then fail as a duplicate).

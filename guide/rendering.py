@@ -307,6 +307,10 @@ def format_kind(c: Conference, lang: str, gt) -> str:
             "ordinal": format_ordinal(c.edition_number, lang)}
     if c.kind == "recurring":
         return gt.gettext("Recurring conference")
+    if c.edition_number:
+        # (a first edition, or a series held once before, qualifies as one-off only)
+        return gt.gettext("One-off conference, %(ordinal)s edition") % {
+            "ordinal": format_ordinal(c.edition_number, lang)}
     return gt.gettext("One-off conference")
 
 

@@ -26,6 +26,26 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def _compact(text: str) -> str:
+    return "".join(_nfkc(text).split())
+
+
+def hosts_own(organizer: str, unit_name: str) -> bool:
+    """Whether ``organizer`` is the unit or one of its branches: "以全国学会为推荐单位的，
+    学术会议计划应包含本级学会和分支机构的会议" (§一.3.1), so a branch's conference
+    counts as the society's own ("中国数学会计算数学分会", "中国数学会（CMS）")."""
+    return _compact(organizer).startswith(_compact(unit_name))
+
+
+# A place named with its kind or without: 嘉兴市 is 嘉兴, 南湖区 南湖.
+_PLACE_SUFFIX = ("市", "区", "县", "镇")
+
+
+def _place(name: str) -> str:
+    name = _compact(name)
+    return name[:-1] if len(name) > 2 and name.endswith(_PLACE_SUFFIX) else name
+
+
 # edition id -> (the settings its records were checked with, their problems by record)
 _RECORD_RULES: dict[str, tuple[tuple, RecordMemo]] = {}
 
@@ -34,6 +54,17 @@ class RuleCheck:
     def __init__(self, edition: Edition, units: dict[str, Unit], problems: Problems, today: dt.date):
         self.edition, self.units, self.problems, self.today = edition, units, problems, today
         self.rules = edition.rules
+
+    @functools.cached_property
+    def unit_names(self) -> frozenset[str]:
+        return frozenset(_compact(u.name.zh) for u in self.units.values())
+
+    def hosts_own(self, c: Conference, unit_name: str) -> bool:
+        """A conference the unit (or a branch) organizes, not recommended jointly with an
+        international or foreign organization (those are unlimited, §一.4.2; another
+        recommending unit of the guide, recommending jointly (§一.2), is neither)."""
+        return (not any(_compact(o.zh) not in self.unit_names for o in c.co_recommenders)
+                and any(hosts_own(o.zh, unit_name) for o in c.organizers))
 
     # -- reporting -----------------------------------------------------------
     def report(self, c: Conference, key: str | None, code: str, message: str, severity="error"):
@@ -110,11 +141,22 @@ class RuleCheck:
             self.report(c, key, "outside-window", message)
 
     def check_recurring(self, c: Conference) -> None:
-        if c.kind != "recurring":
-            return
         need = self.rules.recurring_min_editions
         cutoff = self.edition.recurring_cutoff
         by = cutoff.isoformat() if cutoff else None
+        if c.kind != "recurring":
+            # A one-off may have a number (a first edition; a series held once
+            # before): the call defines it by its purpose (§一.3.2), not its past.
+            held = c.editions_held if c.editions_held is not None else (
+                c.edition_number - 1 if c.edition_number else None)
+            if held is not None and need and held >= need:
+                key = "editions_held" if c.editions_held is not None else "edition_number"
+                self.report(c, key, "one-off-recurring", ntr(
+                    "a one-off conference held %(n)s time before; one held at least %(need)s times "
+                    "in a row is recurring (机制性会议): check its kind",
+                    "a one-off conference held %(n)s times before; one held at least %(need)s times "
+                    "in a row is recurring (机制性会议): check its kind", held, need=need), "warning")
+            return
         if c.editions_held is not None:
             if c.editions_held < need:
                 if by:
@@ -173,12 +215,13 @@ class RuleCheck:
 
     def check_area(self, c: Conference) -> None:
         allowed = self.rules.allowed_cities
-        if allowed and (c.city is None or c.city.zh not in allowed):
+        if allowed and (c.city is None or _place(c.city.zh) not in {_place(a) for a in allowed}):
             if c.city:
                 message = tr("'%(city)s' is not a place of this edition (%(allowed)s)",
                              city=c.city.zh, allowed=', '.join(allowed))
             else:
-                message = tr("no city is not a place of this edition (%(allowed)s)", allowed=', '.join(allowed))
+                message = tr("no city given: this edition lists only conferences held in its places "
+                             "(%(allowed)s); give the city", allowed=', '.join(allowed))
             self.report(c, "city" if c.city else None, "outside-area", message)
 
     def check_freshness(self, c: Conference) -> None:
@@ -223,6 +266,12 @@ class RuleCheck:
                     message = tr("'%(key)s' says the record was postponed, cancelled or withdrawn on %(day)s, "
                                  "after the build date (%(today)s); check the year", **values)
                 self.report(c, key, "date-in-future", message, "warning")
+        for e in c.exceptions:
+            if e.approved > self.today:
+                self.problems.add(e.source.path, e.source.line, e.source.column, "date-in-future",
+                                  tr("the exception to %(rule)s says it was approved on %(day)s, after the build "
+                                     "date (%(today)s); check the year", rule=e.rule, day=e.approved.isoformat(),
+                                     today=self.today.isoformat()), "warning")
 
     def check_duplicates(self) -> None:
         seen: dict[tuple, Conference] = {}
@@ -234,7 +283,8 @@ class RuleCheck:
                 self.report(c, "name", "duplicate-conference",
                             tr("the same conference (name and dates) is also %(path)s:"
                                "%(line)s (id %(id)s, recommended by %(first_recommender)s); "
-                               "here recommended by %(recommender)s",
+                               "here recommended by %(recommender)s (a joint recommendation is one record: "
+                               "the other unit in its co_recommenders)",
                                path=first.source.path, line=first.source.line, id=first.id,
                                first_recommender=first.recommender, recommender=c.recommender))
             else:
@@ -263,7 +313,7 @@ class RuleCheck:
         if quota.own_share_of_plan is not None:
             # Its own conferences; those it does not host, and joint recommendations
             # with international or foreign organizations, are not limited.
-            own = [c for c in records if any(o.zh == name for o in c.organizers) and not c.co_recommenders]
+            own = [c for c in records if self.hosts_own(c, name)]
             if own:
                 plan = self.edition.plans.get(unit.code)
                 if plan is None:
@@ -278,10 +328,12 @@ class RuleCheck:
                                          "%(share)s of its plan of %(plan)s", code=unit.code, name=name,
                                          share=f"{quota.own_share_of_plan:.0%}", plan=plan))
         if quota.one_off_share is not None:
-            one_off = [c for c in records if c.kind == "one-off"]
+            # "其中单次会议数量占比原则上不得超过推荐总量的20%" (§一.4.1): said of
+            # the conferences it hosts ("其中"), as a share of all it recommends.
+            one_off = [c for c in records if c.kind == "one-off" and self.hosts_own(c, name)]
             allowed = math.floor(quota.one_off_share * len(records) + 1e-9)
             self.in_principle(one_off, allowed, "quota-one-off",
-                              tr("%(code)s %(name)s: one-off conferences at most "
+                              tr("%(code)s %(name)s: one-off conferences of its own at most "
                                  "%(share)s of the %(count)s it recommends", code=unit.code, name=name,
                                  share=f"{quota.one_off_share:.0%}", count=len(records)))
 

@@ -755,8 +755,6 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
     # (a bound: a typo of many digits would otherwise reach the pages, where
     # Babel cannot format a number of over 28 digits)
     number = c.integer("edition_number", minimum=1, maximum=MAX_EDITIONS)
-    if number is not None and kind == "one-off":
-        c.err("edition_number", "bad-value", tr("a one-off conference has no edition number"))
     fid = c.string("field")
     if fid is not None and field_ids is not None and fid not in field_ids:
         # (the field's id, or its name given instead: 化学科学 for chemistry)
@@ -819,8 +817,6 @@ def validate_conference(doc: RawDoc, edition: Edition, problems: Problems, conte
         formats = ("conference", *edition.rules.ineligible_formats)
         fmt = c.choice("format", formats, required=False, default="conference")
     held = c.integer("editions_held", minimum=0, maximum=MAX_EDITIONS)
-    if held is not None and kind == "one-off":
-        c.err("editions_held", "bad-value", tr("a one-off conference has no earlier editions"))
     status_date = c.date("status_date", required=False)
     if status in ("postponed", "cancelled", "withdrawn") and status_date is None and "status_date" not in data:
         if status == "postponed":

@@ -248,14 +248,15 @@ def test_errors_on_a_row_repeated_after_a_bad_copy_of_it(project, tmp_path):
     assert not report.ok and report.bad_rows == 2 and [a.row for a in report.actions] == [2]
 
 
-def test_errors_on_one_off_with_an_edition_number_and_on_ids(project, tmp_path):
+def test_errors_on_ids_but_imports_a_one_off_with_an_edition_number(project, tmp_path):
+    # (a first edition, 首届, is a one-off with a number: the call defines one-offs by purpose)
     head = HEAD + ["编号"]
     rows = [ROWS[2][:11] + ["3", ""] + [""], ROWS[0] + ["cms-2022"], ROWS[0] + ["Bad Id"],
             ROWS[1] + [""], ROWS[1] + [""]]
     report = run_import(project.root, write_csv(tmp_path / "r.csv", rows, head))
     got = {(p.row, p.column, p.code) for p in report.problems}
-    assert got == {(2, "L", "bad-value"), (3, "N", "id-conflict"), (4, "N", "bad-id"), (6, "N", "duplicate-row")}
-    assert not report.ok and report.bad_rows == 4 and [a.row for a in report.actions] == [5]
+    assert got == {(3, "N", "id-conflict"), (4, "N", "bad-id"), (6, "N", "duplicate-row")}
+    assert not report.ok and report.bad_rows == 3 and [a.row for a in report.actions] == [2, 5]
     # (the id as the cell holds it, not as it would be written)
     assert any(p.code == "bad-id" and "'Bad Id' is not a valid id" in p.format() for p in report.problems)
 

@@ -42,7 +42,7 @@ def ruled(project):
     wlsc = project.root / PATH.format("wlsc-2023")
     wlsc.write_text(wlsc.read_text(encoding="utf-8") + textwrap.dedent("""\
         exceptions:
-          - {rule: quota-one-off, reason: 首次在华举办, approved: 2023-04-01}
+          - {rule: quota-one-off, reason: 首次在华举办, approved: 2023-02-01}
         """), encoding="utf-8")
     return project
 
@@ -126,10 +126,10 @@ def test_warns_on_ineligible_name_even_when_format_says_conference(ruled):
 
 def test_reviewed_name_becomes_an_approved_exception(ruled):
     variant(ruled, "party", **{"name__2023年中国数学会学术年会": "name: 中国数学会成立90周年学术年会\n"
-                               "exceptions:\n  - {rule: ineligible-name, reason: 学术年会，非庆典, approved: 2023-04-01}"})
+                               "exceptions:\n  - {rule: ineligible-name, reason: 学术年会，非庆典, approved: 2023-02-01}"})
     result, lines = run(ruled)
     (line,) = only(lines, "ineligible-name")
-    assert ": info: reviewed (2023-04-01)" in line and "学术年会，非庆典" in line
+    assert ": info: reviewed (2023-02-01)" in line and "学术年会，非庆典" in line
 
 
 def test_errors_on_quota_exceeded_for_a_provincial_association(ruled):
@@ -172,6 +172,74 @@ def test_conferences_a_unit_does_not_host_or_recommends_jointly_are_not_limited(
     assert not only(lines, "quota-exceeded"), lines
 
 
+def test_errors_on_quota_exceeded_counting_a_branch_as_its_society(ruled):
+    # "学术会议计划应包含本级学会和分支机构的会议" (§一.3.1): a branch's conference is
+    # the society's own. With cms-2023, three own conferences of a plan of 20.
+    for i, organizer in ((2, "中国数学会计算数学分会"), (3, "中国数学会 （CMS）")):
+        variant(ruled, f"branch-{i}", **{"organizers__[中国数学会]": f"organizers: [{organizer}]",
+                                         "start__2023-05-30": f"start: 2023-05-2{i}"})
+    _, lines = run(ruled)
+    (line,) = only(lines, "quota-exceeded")
+    assert "10% of its plan of 20: 3 counted, 2 allowed" in line and "branch-2" in line and "branch-3" in line
+
+
+def test_errors_on_quota_exceeded_when_the_co_recommender_is_a_recommending_unit(ruled):
+    # Joint recommendation with another unit of the guide (§一.2) is not one with an
+    # international or foreign organization (§一.4.2): the own quota still holds.
+    for i in (2, 3):
+        variant(ruled, f"joint-{i}", **{"recommender__A-01": "recommender: A-01\nco_recommenders: [中国化学会]",
+                                        "start__2023-05-30": f"start: 2023-05-2{i}"})
+    _, lines = run(ruled)
+    (line,) = only(lines, "quota-exceeded")
+    assert "3 counted, 2 allowed" in line
+
+
+def test_one_off_conferences_a_unit_does_not_host_or_recommends_jointly_are_not_limited(ruled):
+    # "其中单次会议数量占比…" (§一.4.1) is said of its own conferences: two one-offs
+    # hosted by others, or recommended with an international organization, of three.
+    changes = {"kind__recurring": "kind: one-off", "edition_number: 15\n": ""}
+    variant(ruled, "other-once", **changes, **{"organizers__[中国数学会]": "organizers: [厦门大学]",
+                                               "start__2023-05-30": "start: 2023-05-20"})
+    variant(ruled, "joint-once", **changes, **{"recommender__A-01": "recommender: A-01\nco_recommenders: [国际数学联盟]",
+                                               "start__2023-05-30": "start: 2023-05-21"})
+    result, lines = run(ruled)
+    assert not [l for l in only(lines, "quota-one-off") if "A-01" in l], lines
+    assert result.ok, lines
+
+
+def test_one_off_conference_may_give_its_edition_number(ruled):
+    # A first edition (第一届) qualifies as one-off only; its number is printed.
+    variant(ruled, "first", **{"kind__recurring": "kind: one-off", "edition_number: 15": "edition_number: 1",
+                               "organizers__[中国数学会]": "organizers: [厦门大学]",
+                               "start__2023-05-30": "start: 2023-05-20"})
+    result = ruled.build(today=dt.date(2023, 3, 1))
+    lines = [p.format() for p in result.problems.sorted()]
+    assert result.ok, lines
+    assert not only(lines, "bad-value") and not only(lines, "one-off-recurring")
+    site = ruled.root / "site"
+    assert "One-off conference, 1st edition" in (site / "en/2023/conferences/first/index.html").read_text(encoding="utf-8")
+    assert "单次会议，第1届" in (site / "zh/2023/conferences/first/index.html").read_text(encoding="utf-8")
+
+
+def test_warns_on_one_off_recurring_when_held_often_enough(ruled):
+    variant(ruled, "often", **{"kind__recurring": "kind: one-off", "edition_number: 15": "editions_held: 3",
+                               "organizers__[中国数学会]": "organizers: [厦门大学]",
+                               "start__2023-05-30": "start: 2023-05-20"})
+    result, lines = run(ruled)
+    (line,) = only(lines, "one-off-recurring")
+    assert line.startswith(PATH.format("often") + ":5:")
+    assert ": warning: " in line and "held 3 times before" in line and result.ok
+
+
+def test_warns_on_date_in_future_for_an_exception_approved_after_the_build_date(ruled):
+    path = ruled.root / PATH.format("wlsc-2023")
+    path.write_text(path.read_text(encoding="utf-8").replace("approved: 2023-02-01", "approved: 2030-04-01"),
+                    encoding="utf-8")
+    _, lines = run(ruled, today=dt.date(2023, 5, 1))
+    (line,) = only(lines, "date-in-future")
+    assert line.startswith(PATH.format("wlsc-2023") + ":11:5:") and "2030-04-01" in line
+
+
 def test_errors_on_quota_plan_missing(ruled):
     path = ruled.root / "content/editions/2023/edition.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("  A-01: 20\n", ""), encoding="utf-8")
@@ -203,6 +271,17 @@ def test_errors_on_outside_area(ruled):
     _, lines = run(ruled)
     (line,) = only(lines, "outside-area")
     assert line.startswith(PATH.format("wlsc-2023") + ":7:7:") and "'长沙'" in line
+    # a place named with its kind (市, 区, 县, 镇) is the same place
+    for city in ("重庆市", "厦门"):
+        path = ruled.root / PATH.format("wlsc-2023")
+        path.write_text(path.read_text(encoding="utf-8").replace("city: 长沙", f"city: {city}"), encoding="utf-8")
+        _, lines = run(ruled)
+        assert not only(lines, "outside-area"), lines
+        path.write_text(path.read_text(encoding="utf-8").replace(f"city: {city}", "city: 长沙"), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("city: 长沙\n", ""), encoding="utf-8")
+    _, lines = run(ruled)
+    (line,) = only(lines, "outside-area")
+    assert "no city given" in line and "give the city" in line
 
 
 def test_warns_on_unconfirmed_record_two_weeks_before(ruled):
