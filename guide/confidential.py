@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,13 +111,49 @@ def as_half_width(text: str) -> str:
     return text.translate(_FULL_WIDTH) if _HAS_FULL_WIDTH.search(text) else text
 
 
-def scan_text(text: str, path, problems: Problems, rules: list[Rule], what: str = tr("text")) -> bool:
-    """Report each rule's first match in ``text``; True when clean."""
+# What stands between the words a reader reads: Markdown's emphasis, code and
+# link marks, HTML tags and entities, and characters that show as nothing
+# (format characters, variation selectors). "邀请码：**AB12CD34**",
+# "[邀请码](https://…)：AB12CD34" and "邀请码\ufe0f：AB12CD34" read as
+# "邀请码：AB12CD34", and a rule is searched in that reading too.
+_UNSEEN = ("\u00ad\u034f\u061c\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u180b-\u180f"
+           "\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff\ufff9-\ufffb"
+           "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+           "\U000e0000-\U000e0fff")
+_MARKED = re.compile(f"[*_`~\\[<&{_UNSEEN}]")
+_MARKUP = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)|<[^<>]*>|[*_`~]+")
+_UNSEEN_CHARS = re.compile(f"[{_UNSEEN}]")
+
+
+def reader_text(text: str) -> str | None:
+    """``text`` as a reader reads it, when that differs (else None)."""
+    if not _MARKED.search(text):
+        return None
+    read = _MARKUP.sub(lambda m: m.group(1) or "", text)
+    if "&" in read:
+        read = html.unescape(read)
+    read = _UNSEEN_CHARS.sub("", read)
+    return read if read != text else None
+
+
+def scan_text(text: str, path, problems: Problems, rules: list[Rule], what: str = tr("text"),
+              reported: set | None = None) -> bool:
+    """Report each rule's first match in ``text`` (or, failing that, in its
+    reading: reader_text); True when clean. ``reported``: rules reported
+    already for this file (not again), added to."""
     text = as_half_width(text)
-    hay = _Haystack(text, None)
-    found = _matches(hay, rules)
+    found = _matches(_Haystack(text, None), rules)
+    read = reader_text(text)
+    if read is not None:
+        seen = {rule for rule, _ in found}
+        # (where, in the reading: a tag across lines may shift it by a line)
+        found += [(rule, start) for rule, start in _matches(_Haystack(read, None), rules) if rule not in seen]
+    found = [(rule, start) for rule, start in found if reported is None or rule not in reported]
     for rule, start in found:
-        _report(problems, path, text_position(text, start), rule, what)
+        _report(problems, path, text_position(read if read is not None and start >= len(text)
+                                              else text, min(start, len(text))), rule, what)
+        if reported is not None:
+            reported.add(rule)
     return not found
 
 
@@ -132,8 +169,10 @@ def _matches(hay: _Haystack, rules: list[Rule]) -> list[tuple[Rule, int]]:
     return found
 
 
-def scan_document(data, path, problems: Problems, rules: list[Rule], skip_key: str | None = None) -> None:
-    """Every key and text value of one YAML document, reported where it is written."""
+def scan_document(data, path, problems: Problems, rules: list[Rule], skip_key: str | None = None,
+                  reported: set | None = None) -> None:
+    """Every key and text value of one YAML document, reported where it is written
+    (``reported``: the pattern rules found, added to)."""
     patterns = [r for r in rules if r.pattern is not None]
     fields = {r.field: r for r in rules if r.field is not None}
     stack = [(data, None)]
@@ -147,22 +186,25 @@ def scan_document(data, path, problems: Problems, rules: list[Rule], skip_key: s
                     _report(problems, path, node.key_where(key), fields[key], tr("the key '%(key)s'", key=key))
                     continue
                 if isinstance(value, str):
-                    _scan_value(value, path, node.where(key), problems, patterns, key)
+                    _scan_value(value, path, node.where(key), problems, patterns, key, reported)
                 else:
                     stack.append((value, key))
         elif isinstance(node, MarkedList):
             for i, value in enumerate(node):
                 if isinstance(value, str):
-                    _scan_value(value, path, node.where(i), problems, patterns, f"{name}[{i + 1}]")
+                    _scan_value(value, path, node.where(i), problems, patterns, f"{name}[{i + 1}]", reported)
                 else:
                     stack.append((value, name))
 
 
-def _scan_value(value: str, path, where, problems, patterns, key) -> None:
+def _scan_value(value: str, path, where, problems, patterns, key, reported: set | None = None) -> None:
     value = as_half_width(value)
+    read = reader_text(value)
     for rule in patterns:
-        if rule.pattern.search(value):
+        if rule.pattern.search(value) or (read is not None and rule.pattern.search(read)):
             _report(problems, path, where, rule, tr("'%(key)s'", key=key))
+            if reported is not None:
+                reported.add(rule)
 
 
 # serve: the messages of the last call, withheld (most problems of a save are
@@ -213,8 +255,18 @@ def _hits(patterns: list[Rule], text: str) -> bool:
     """Whether a rule matches ``text``."""
     hay = _Haystack(as_half_width(text), None)
     # (the prefilter first: it is most of what a clean message costs)
-    return any(_prefilter(rule.pattern).may_match(hay) and rule.pattern.search(hay.text) is not None
-               for rule in patterns)
+    if any(_prefilter(rule.pattern).may_match(hay) and rule.pattern.search(hay.text) is not None
+           for rule in patterns):
+        return True
+    read = reader_text(hay.text)
+    return read is not None and any(rule.pattern.search(read) is not None for rule in patterns)
+
+
+def rules_matching(texts, rules: list[Rule]) -> list[Rule]:
+    """The pattern rules that match any of ``texts`` (other values are skipped),
+    as written or as read (reader_text)."""
+    texts = [t for t in texts if isinstance(t, str)]
+    return [rule for rule in rules if rule.pattern is not None and any(_hits([rule], t) for t in texts)]
 
 
 def _made(message):
@@ -253,11 +305,16 @@ def _withheld_message(message: str, patterns: list[Rule], lang: str) -> str:
 def _withheld(rule: Rule, message: str) -> str:
     """``message`` with what ``rule`` matches (in its half-width reading, whose
     positions are the message's) replaced by the rule's label."""
-    out, at = [], 0
-    for m in rule.pattern.finditer(as_half_width(message)):
-        out += [message[at:m.start()], f"[{rule.label}]"]
-        at = m.end()
-    return "".join(out) + message[at:]
+    def replaced(text: str) -> str:
+        out, at = [], 0
+        for m in rule.pattern.finditer(as_half_width(text)):
+            out += [text[at:m.start()], f"[{rule.label}]"]
+            at = m.end()
+        return "".join(out) + text[at:]
+    message = replaced(message)
+    read = reader_text(as_half_width(message))
+    # (a match only in the reading, across markup: the reading, withheld)
+    return replaced(read) if read is not None and rule.pattern.search(read) else message
 
 
 def scan_output(files: dict[str, bytes], out: Path, problems: Problems, rules: list[Rule]) -> None:
@@ -271,15 +328,39 @@ def scan_output(files: dict[str, bytes], out: Path, problems: Problems, rules: l
 
 
 def scan_doc(doc, rules: list[Rule], problems: Problems, skip: str | None = None) -> None:
-    """One content file read (a RawDoc; records also in recordpool.py)."""
-    if doc is not None and doc.data is not None:
-        start = len(problems.items)
+    """One content file read (a RawDoc; records also in recordpool.py): its values
+    where they are written, then its whole text (comments; a key and its value
+    read together, "邀请码: AB12CD34") for a rule its values did not match."""
+    if doc is None:
+        return
+    start = len(problems.items)
+    reported: set = set()
+    if doc.data is not None:
         if isinstance(doc.data, str):
-            scan_text(doc.data, doc.path, problems, rules)
+            scan_text(doc.data, doc.path, problems, rules, reported=reported)
         else:
-            scan_document(doc.data, doc.path, problems, rules, skip)
-        if doc.entry is not None:  # a record cached with what was found in it
-            doc.entry.problems.extend(problems.items[start:])
+            scan_document(doc.data, doc.path, problems, rules, skip, reported)
+    if doc.text is not None:
+        text = doc.text
+        if skip is not None and isinstance(doc.data, MarkedMap) and skip in doc.data:
+            # (the rules themselves are not searched: their lines, blanked)
+            text = _without_rules(text, doc.data, skip)
+        scan_text(text, doc.path, problems, [r for r in rules if r.pattern is not None],
+                  tr("the file's text"), reported)
+        doc.text = None   # (read: not kept for the rest of the build)
+    if doc.entry is not None:  # a record cached with what was found in it
+        doc.entry.problems.extend(problems.items[start:])
+
+
+def _without_rules(text: str, data: MarkedMap, key: str) -> str:
+    """``text`` with the lines of ``key``'s value (and the key's own) blanked, to
+    the next top-level key: the rules' patterns match what they describe."""
+    lines = text.split("\n")
+    first = data.key_where(key)[0] - 1
+    end = first + 1
+    while end < len(lines) and (not lines[end] or lines[end][0] in " \t-#"):
+        end += 1
+    return "\n".join(lines[:first] + [""] * (end - first) + lines[end:])
 
 
 def scan_sources(raw, rules: list[Rule], catalog_paths, problems: Problems) -> None:

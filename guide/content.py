@@ -22,6 +22,9 @@ class RawDoc:
     # was not read because the entry holds what reading and checking it gave.
     entry: object = None
     cached: bool = False
+    # The file's text, until the confidential rules have read it (comments and
+    # keys too: what is in the repository must not be a credential either).
+    text: str | None = None
 
 
 @dataclass
@@ -41,7 +44,9 @@ class RawProject:
 
 
 def _read(path: Path, problems: Problems) -> RawDoc:
-    return RawDoc(path, yamldoc.load_file(path, problems))
+    text = yamldoc.read_text(path, problems)
+    data = None if text is None else yamldoc.load_text(text, path, problems)
+    return RawDoc(path, data, text=text)
 
 
 # Path objects by their string, for the process: serve lists 10,000 record

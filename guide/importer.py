@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pypinyin import Style, lazy_pinyin
 
+from .confidential import CODE as CONFIDENTIAL, rules_matching
 from .content import load_project
 from .i18n import PROJECT_ID, write_catalog
 from .problems import Problems, with_level
@@ -378,6 +379,8 @@ class Importer:
         # The import needs only units and the edition's fields; the rest of
         # the project may have problems that `check` reports.
         self.units = content.units
+        # (a row matching one is not written: the next build would refuse the record)
+        self.confidential = [r for r in content.confidential if r.pattern is not None]
         self.unit_names = {name_key(u.name.zh): code for code, u in content.units.items()}
         self.edition_id = edition or (content.guide.current_edition if content.guide else None)
         if not self.edition_id:
@@ -442,6 +445,14 @@ class Importer:
                 values[column.key] = self._value(column.key, raw)
             except CellError as exc:
                 fail(column.key, exc.code, exc.message)
+                continue
+            value = values[column.key]
+            for rule in rules_matching(value if isinstance(value, list) else [value], self.confidential):
+                del values[column.key]
+                fail(column.key, CONFIDENTIAL,
+                     tr("matches the confidential rule '%(label)s' (%(where)s); it must never be "
+                        "published: the row is not imported", label=rule.label, where=rule.where))
+                break
         if "start" in values and "end" in values:
             s, e = values["start"], values["end"]
             if isinstance(s, Month) != isinstance(e, Month):

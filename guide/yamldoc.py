@@ -402,11 +402,11 @@ def read_capped(path: Path, problems: Problems, limit: int = MAX_FILE_BYTES) -> 
     return data
 
 
-def load_file(path: Path, problems: Problems):
+def read_text(path: Path, problems: Problems) -> str | None:
     data = read_capped(path, problems)
-    if data is None:
-        return None
-    text = decode(data, path, problems)
-    if text is None:
-        return None
-    return load_text(text, path, problems)
+    return None if data is None else decode(data, path, problems)
+
+
+def load_file(path: Path, problems: Problems):
+    text = read_text(path, problems)
+    return None if text is None else load_text(text, path, problems)

@@ -101,6 +101,36 @@ def test_problems_quoting_a_text_show_the_rule_not_what_it_matched(guarded):
     assert len(failing(guarded)) == 2
 
 
+@pytest.mark.parametrize("description", [
+    "参会单位请使用邀请码：**ZZ9999** 登录平台。",          # emphasis between the label and the code
+    "[邀请码](https://platform.example.org/)：ZZ9999",     # the label a link's text
+    "邀请码<b>：</b>ZZ9999",                                # a tag
+    "邀请码&#65306;ZZ9999",                                 # an entity
+    "邀请码\ufe0f：ZZ9999",                                 # a variation selector (shows as nothing)
+    "邀请码\u0600：ZZ9999",                                 # a format character
+])
+def test_errors_on_confidential_text_split_by_markup_or_unseen_characters(guarded, description):
+    """What a reader reads: Markdown, tags, entities and characters that show as
+    nothing between a label and its code do not hide the code."""
+    guarded.conference("cms-2023", GOOD + "description: |\n  " + description + "\n")
+    (line,) = failing(guarded)
+    assert line.startswith(f"{CMS}:15:14:") and "'description' matches the confidential rule 'unit invitation code'" in line
+
+
+def test_errors_on_confidential_text_in_a_comment_or_as_a_key_and_its_value(guarded):
+    """A comment is not published, but it is in the repository: a credential in
+    it is one too. A key and its value read together ("邀请码: ZZ9999")."""
+    guarded.conference("cms-2023", "# 本单位邀请码：ZZ9999（内部备注）\n" + GOOD)
+    (line,) = failing(guarded)
+    assert line.startswith(f"{CMS}:1:") and "the file's text matches the confidential rule" in line
+    guarded.conference("cms-2023", GOOD + "notes:\n  邀请码: ZZ9999\n")
+    assert [l for l in failing(guarded) if ": confidential: " in l][0].startswith(f"{CMS}:16:")
+    # once per rule and file: a value that matches is not also reported as the file's text
+    guarded.conference("cms-2023", GOOD.replace("venue: 厦门大学", "venue: 厦门大学（邀请码：ZZ9999）"))
+    (line,) = failing(guarded)
+    assert "'venue' matches" in line
+
+
 def test_errors_on_confidential_field_without_an_unknown_key_report(guarded):
     guarded.conference("cms-2023", GOOD + "invitation_code: ZZ9999\n")
     assert failing(guarded) == [

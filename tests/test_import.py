@@ -326,3 +326,23 @@ def test_pasted_text_loses_soft_hyphens_and_its_line_separators_part_lists():
     assert one_line("第一行\u2028第二行") == "第一行 第二行"
     assert text_list("中国化学会\u2029中国数学会") == ["中国化学会", "中国数学会"]
     assert text_list("中国化学会\r\n中国数学会") == ["中国化学会", "中国数学会"]   # (a CSV cell's lines)
+
+
+def test_errors_on_confidential_text_in_a_row_and_writes_nothing_for_it(project, tmp_path):
+    """A row whose cell matches a confidential rule is not written: the next build
+    would refuse the record, and the code would be in the repository meanwhile."""
+    guide = project.root / "content/guide.yaml"
+    guide.write_text(guide.read_text(encoding="utf-8") + "confidential:\n  - {label: unit invitation code, "
+                     "pattern: '(?:邀请码|invitation code)\\s*[:：]?\\s*[A-Za-z0-9]{4,}'}\n", encoding="utf-8")
+    bad = list(ROWS[0])
+    bad[0] = "测试会议甲（邀请码：ZZ9999）"
+    worse = list(ROWS[2])
+    worse[7] = "重庆大学（**邀请码**：ZZ9999）"     # (as read, past the Markdown)
+    before = files(project)
+    run = project.cli("import", str(write_csv(tmp_path / "r.csv", [bad, worse])))
+    assert run.returncode == 1, run.stderr
+    lines = [l for l in run.stderr.splitlines() if ": confidential: " in l]
+    assert [l.split(":")[1] for l in lines] == ["2", "3"], run.stderr
+    assert "matches the confidential rule 'unit invitation code'" in lines[0]
+    assert "ZZ9999" not in run.stdout + run.stderr
+    assert files(project) == before
