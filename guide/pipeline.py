@@ -11,6 +11,7 @@ import datetime as dt
 import difflib
 import functools
 import gc
+import itertools
 import multiprocessing
 import os
 import sys
@@ -384,8 +385,32 @@ class Build:
                     and self.session.background.ident is None:
                 self.session.background.start()
 
+    def _out_is_not_ours(self) -> bool:
+        """An output folder that holds files and is not a site a build made (it
+        has no records snapshot): a build replaces a folder's contents, and
+        ``--out /var/www/html`` must not take another program's files with it."""
+        out = self.out
+        if not out.exists():
+            return False
+        if out.is_dir():
+            if (out / SNAPSHOT).is_file():
+                return False
+            found = sorted(p.relative_to(out).as_posix() for p in itertools.islice(out.iterdir(), 4))
+            if not found:
+                return False
+            shown_files = ", ".join(found[:3]) + (", …" if len(found) > 3 else "")
+            message = tr("the output folder %(out)s holds files no build made (%(files)s), and a build "
+                         "replaces what the folder holds: give an empty or new folder (--out), or move "
+                         "those files", out=str(out), files=shown_files)
+        else:
+            message = tr("the output folder %(out)s is a file; give a folder (--out)", out=str(out))
+        self.problems.error(out, (1, 1), "out-not-a-site", message)
+        return True
+
     @without_cycle_collection
     def _run(self, write: bool) -> BuildResult:
+        if write and self._out_is_not_ours():
+            return self.result
         checked = self.check(keep_cache=write)
         if not write:
             # (check renders nothing: what it can tell of the templates, it says)

@@ -28,7 +28,7 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from . import wording
 from .buildlock import SERVE_WAITING, project_lock
@@ -169,6 +169,11 @@ class PreviewHandler(SimpleHTTPRequestHandler):
 
     def _head(self):
         generation, errors, base = self.state.snapshot()
+        # Only this machine's names: a page elsewhere that points a name of its
+        # own at 127.0.0.1 (DNS rebinding) cannot read the preview through it.
+        host = (self.headers.get("Host") or "").rpartition(":")[0] or self.headers.get("Host") or ""
+        if host.strip("[]").lower() not in LOCAL_HOSTS:
+            return self._send(HTTPStatus.FORBIDDEN, b"serve answers only to 127.0.0.1 and localhost", "text/plain")
         url_path = unquote(urlsplit(self.path).path)
         if url_path.startswith(PREFIX):
             name = url_path[len(PREFIX):]
@@ -194,8 +199,12 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         path = Path(self.translate_path(rest))  # drops '..' and stays inside the site
         if path.is_dir():
             if not url_path.endswith("/"):
+                # (the folder found, not the address asked: that may hold "..",
+                # "//host" or a line break, which a header must never carry)
+                rel = Path(os.path.relpath(path, self.directory)).as_posix()
+                rel = "" if rel == "." else rel
                 self.send_response(HTTPStatus.MOVED_PERMANENTLY)
-                self.send_header("Location", url_path + "/")
+                self.send_header("Location", quote(base + (rel + "/" if rel else "")))
                 self.end_headers()
                 return None
             path = path / "index.html"
@@ -210,6 +219,9 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         page = self.state.site / "404.html"
         data = page.read_bytes() if page.is_file() else b"<!DOCTYPE html><title>Not found</title><p>Not found</p>"
         return self._send(HTTPStatus.NOT_FOUND, inject(data, generation, errors), "text/html; charset=utf-8")
+
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", ""})
 
 
 class PreviewServer(ThreadingHTTPServer):

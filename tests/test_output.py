@@ -270,3 +270,23 @@ def test_a_project_copied_with_its_hard_links_publishes_no_tmp_file(project, tmp
     assert Project(copy).build().ok
     assert not [p for p in (copy / "site").rglob("*.tmp")]
     assert not [p for p in (copy / ".site.staging").rglob("*.tmp")]
+
+
+def test_errors_on_out_not_a_site_and_leaves_the_folders_files(project, tmp_path):
+    """--out onto a folder that holds other files (a web server's root): a build
+    replaces a folder's contents, so it refuses and touches nothing."""
+    victim = tmp_path / "x/www"
+    (victim / "sub").mkdir(parents=True)
+    (victim / "notes.txt").write_text("precious", encoding="utf-8")
+    (victim / "sub/a.txt").write_text("keep", encoding="utf-8")
+    run = project.cli("--out", str(victim), "build")
+    assert run.returncode == 1
+    assert "out-not-a-site" in run.stderr and "notes.txt" in run.stderr, run.stderr
+    assert sorted(p.relative_to(tmp_path / "x").as_posix() for p in (tmp_path / "x").rglob("*")) == \
+        ["www", "www/notes.txt", "www/sub", "www/sub/a.txt"]
+    # an empty folder, or a site a build made, is built into
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert project.cli("--out", str(empty), "build").returncode == 0
+    assert (empty / "index.html").is_file()
+    assert project.cli("--out", str(empty), "build").returncode == 0

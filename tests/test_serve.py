@@ -103,6 +103,42 @@ def test_serves_the_built_site_with_the_reload_script_added(server):
     assert server.get("/zh/../../content/guide.yaml")[0] == 404
 
 
+def _raw(server, path: str, host: str | None = None) -> tuple[int, dict]:
+    """A request as sent, path unnormalized (urllib would quote or refuse it)."""
+    import http.client
+    from urllib.parse import urlsplit
+    where = urlsplit(server.url)
+    conn = http.client.HTTPConnection(where.hostname, where.port, timeout=WAIT)
+    conn.putrequest("GET", path, skip_host=True)
+    conn.putheader("Host", host or where.netloc)
+    conn.endheaders()
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}
+
+
+def test_serve_redirects_a_folder_to_its_own_address_only(server):
+    """A folder asked without its slash is sent to the folder found, never to
+    what the address spelled: no header from it, no other host."""
+    status, headers = _raw(server, "/zh/2023")
+    assert status == 301 and headers["location"] == "/zh/2023/"
+    status, headers = _raw(server, "/evil%0d%0aX-Injected:%20yes%0d%0aSet-Cookie:%20a=b/%2E%2E/zh")
+    assert "x-injected" not in headers and "set-cookie" not in headers
+    assert status == 404 or headers["location"] == "/zh/", headers
+    status, headers = _raw(server, "/%2Fevil.example/%2E%2E/zh")
+    assert status == 404 or headers["location"] == "/zh/", headers
+
+
+def test_serve_answers_only_to_this_machines_names(server):
+    """DNS rebinding: a page on attacker.example whose name now points at
+    127.0.0.1 would read the preview as its own origin."""
+    assert _raw(server, "/zh/", host="attacker.example:8000")[0] == 403
+    assert _raw(server, "/__serve/state", host="attacker.example")[0] == 403
+    port = server.url.split(":")[2].split("/")[0]
+    assert _raw(server, "/zh/", host=f"localhost:{port}")[0] == 200
+
+
 def test_an_edit_rebuilds_and_the_page_changes(server):
     before = json.loads(server.get("/__serve/state")[1])["generation"]
     path = server.project.root / "content/editions/2023/conferences/cms-2023.yaml"
