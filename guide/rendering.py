@@ -350,14 +350,31 @@ def event_data(c: Conference, tp: Callable[[Text | None], str], page: str) -> Ma
     return Markup('<script type="application/ld+json">%s</script>' % text)
 
 
-def _link_filter(own_site: bool):
+def _link_filter(own_site: bool, base: str = "/"):
     """nh3 keeps relative addresses whatever the schemes allowed: a record's
     description links only to http(s) and mailto addresses; a page of the
     project (the About page) also to the site's own pages and anchors ("/en/…",
-    "../search/", "#columns"), never a scheme-relative "//host"."""
+    "../search/", "#columns"), never a scheme-relative "//host". An address
+    from the site's root ("/en/2023/") is read from the site's own (``base``:
+    "/guides/jiangsu/" when base_url has a path), as the pages' own links are.
+    (``cite`` is an address no scheme check covers: left out.)"""
     def keep(tag: str, attribute: str, value: str) -> str | None:
-        return value if attribute != "href" or link_allowed(value, own_site) else None
+        if attribute == "cite":
+            return None
+        if attribute != "href":
+            return value
+        if not link_allowed(value, own_site):
+            return None
+        if own_site and base != "/" and value.startswith("/") and not value.startswith(base):
+            return base + value[1:]
+        return value
     return keep
+
+
+# The project's own pages: nh3's tags but images (another host's, or a
+# tracker: the pages load nothing from elsewhere) and image maps.
+PAGE_TAGS = frozenset(nh3.ALLOWED_TAGS - {"img", "area", "map"})
+PAGE_ATTRIBUTES = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items() if tag in PAGE_TAGS}
 
 
 # Chinese characters (the unified ideographs and their extensions and
@@ -421,17 +438,20 @@ def check_templates(templates: Path, problems: Problems) -> None:
                                   name=target.value, folder=templates.name))
 
 
-def sanitize_html(html: str, tags: set[str] | None = None) -> str:
+def sanitize_html(html: str, tags: set[str] | None = None, base: str = "/") -> str:
     """Only allowlisted tags and attributes, only http(s)/mailto links (and, in the
-    project's own pages, links within the site), rel=noopener."""
-    options = {} if tags is None else {"tags": tags, "attributes": {"a": {"href", "title"}}}
+    project's own pages, links within the site, from ``base``), rel=noopener."""
+    if tags is None:
+        options = {"tags": PAGE_TAGS, "attributes": PAGE_ATTRIBUTES}
+    else:
+        options = {"tags": tags, "attributes": {"a": {"href", "title"}}}
     return nh3.clean(html, url_schemes=ALLOWED_SCHEMES, link_rel="noopener noreferrer",
-                     attribute_filter=_link_filter(own_site=tags is None), **options)
+                     attribute_filter=_link_filter(own_site=tags is None, base=base), **options)
 
 
-def render_markdown(text: str, tags: set[str] | None = None) -> Markup:
+def render_markdown(text: str, tags: set[str] | None = None, base: str = "/") -> Markup:
     html = markdown.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
-    return Markup(sanitize_html(html, tags))
+    return Markup(sanitize_html(html, tags, base))
 
 
 def _install_fast_gettext(env: jinja2.Environment, gt) -> None:
@@ -910,7 +930,7 @@ class Renderer:
         context = dict(spec.context, key=spec.key, banner_edition=edition.edition)
         if spec.template == "page.html":
             page = self.model.pages[(spec.context["slug"], lang)]
-            context.update(page=page, body=render_markdown(page.body_md))
+            context.update(page=page, body=render_markdown(page.body_md, base=self.base_path))
         return template.render(context).encode("utf-8")
 
     def plan(self, fps: Fingerprints | None = None, carried: AbstractSet[str] = frozenset()

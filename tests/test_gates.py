@@ -9,6 +9,7 @@ gate and says so; in CI it fails (see browser.require).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -109,6 +110,23 @@ def test_every_internal_link_and_language_switch_resolves(demo):
 
 
 # -- catalogs -----------------------------------------------------------------
+
+
+def test_no_broken_internal_link_under_a_sub_path(tmp_path):
+    """A guide published below a path (https://example.org/guides/demo/): every
+    link of every page resolves, the About page's "/zh/2023/" included (it is
+    read from the site's own root, as the pages' own links are)."""
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    guide = tmp_path / "content/guide.yaml"
+    text = guide.read_text(encoding="utf-8")
+    old = re.search(r"^base_url: *(\S+)", text, re.M).group(1)
+    guide.write_text(text.replace(old, "https://example.org/guides/demo/", 1), encoding="utf-8")
+    result = Build(tmp_path, today=TODAY).run()
+    assert result.ok, [p.format() for p in result.problems.errors]
+    site = tmp_path / "site"
+    assert check_site(site, "https://example.org/guides/demo/") == []
+    about = (site / "zh/about/index.html").read_text(encoding="utf-8")
+    assert 'href="/guides/demo/zh/2023/"' in about
 
 def test_every_catalog_passes_msgfmt_check():
     msgfmt = shutil.which("msgfmt")

@@ -330,3 +330,14 @@ def test_a_page_of_the_project_may_link_within_the_site_but_not_to_another_host_
     for sneaky in ("/&#09;/evil.example", "/&#x0d;/evil.example", "&#x1;//evil.example", "/\\evil.example"):
         assert "href" not in str(render_markdown(f'<a href="{sneaky}">x</a>')).replace("noopener", ""), sneaky
     assert "href" not in str(render_markdown("[x](//evil.example/)")).replace("noopener", "")
+
+
+def test_a_page_of_the_project_loads_no_image_and_keeps_no_cite_address():
+    """An image of another host would be a request the pages never make (and a
+    tracker); ``cite`` is an address no scheme check covers."""
+    from guide.rendering import render_markdown
+    html = str(render_markdown('<img src="https://evil.example/t.png"> ![t](https://evil.example/t.png) '
+                               '<q cite="javascript:alert(1)">q</q> <blockquote cite="javascript:x">b</blockquote> '
+                               '<span lang="zh-CN">中文</span>'))
+    assert "<img" not in html and "evil.example" not in html and "cite=" not in html and "javascript" not in html
+    assert "<q>q</q>" in html and '<span lang="zh-CN">中文</span>' in html
