@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,9 @@ class RawProject:
     units: RawDoc | None
     editions: list[RawEdition]
     pages: dict[tuple[str, str], tuple[Path, str | None]]  # (slug, lang) -> (path, text)
+
+
+PAGE_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def _read(path: Path, problems: Problems) -> RawDoc:
@@ -198,10 +202,12 @@ def load_project(root: Path, problems: Problems, cache: RecordCache | None = Non
     if pages_dir.is_dir():
         for path in sorted(pages_dir.glob("*.md")):
             stem, _, lang = path.stem.rpartition(".")
-            if lang not in LANGS or not stem:
+            # (the slug is the page's address: "..", a space, "?" or "#" would
+            # leave the site or make an address that does not reach the page)
+            if lang not in LANGS or not PAGE_SLUG.fullmatch(stem):
                 problems.error(path, (1, 1), "page-name",
-                               tr("page files are named <slug>.<lang>.md with lang one of %(langs)s",
-                                  langs=", ".join(LANGS)))
+                               tr("page files are named <slug>.<lang>.md, the slug of lowercase letters a-z, "
+                                  "digits and single hyphens, and lang one of %(langs)s", langs=", ".join(LANGS)))
                 continue
             data = yamldoc.read_capped(path, problems)
             # None: the page exists but could not be read (reported here).

@@ -348,3 +348,25 @@ def test_warns_of_a_file_not_yaml_and_reads_a_record_saved_in_capitals(project):
     assert [l.split(":")[0] for l in ignored] == ["content/editions/2023/conferences/notes.txt"], lines
     assert result.ok and not [l for l in lines if "新会议" in l and ": warning: " not in l], lines
     assert (project.root / "site/zh/2023/conferences/cms-capitals/index.html").is_file()
+
+
+@pytest.mark.parametrize("name", ["..zh.md", "About Us.en.md", "a?b#c.zh.md", "about_us.zh.md"])
+def test_errors_on_page_name_that_is_no_address(published, name):
+    """A page's slug is its address: ".." left the site (a traceback), and a
+    space, "?" or "#" made an address that did not reach the page."""
+    published.write(f"content/pages/{name}", "# 页面\n")
+    hits = expect(published, "page-name", f"content/pages/{name}:1:1")
+    assert "lowercase letters a-z, digits and single hyphens" in hits[0]
+
+
+def test_a_file_named_with_terminal_escapes_is_printed_as_its_name(published):
+    """ESC [ 31 m in a file's name would colour, retitle or clear the terminal
+    that shows the problem: it is printed escaped, as in the messages."""
+    name = "a\x1b[31mRED\x1b]0;TITLE\x07.yaml"
+    published.conference("cms-2023", "id: [broken\n")
+    (published.root / "content/editions/2023/conferences/cms-2023.yaml").rename(
+        published.root / "content/editions/2023/conferences" / name)
+    run = published.cli("check")
+    assert run.returncode == 1
+    assert "\x1b" not in run.stderr and "\x07" not in run.stderr
+    assert "a\\x1b[31mRED\\x1b]0;TITLE\\x07.yaml:2:1: yaml-syntax" in run.stderr, run.stderr
