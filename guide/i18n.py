@@ -350,6 +350,31 @@ def status(root: Path, content, catalogs: Catalogs) -> list[DomainStatus]:
     return out
 
 
+_TAG = re.compile(r"<[^<>]*>?")
+
+
+def _translations_with_markup_of_their_own(catalog) -> dict[tuple, tuple[int, str]]:
+    """(msgid, msgctxt) -> (line, tag) of each interface translation holding a tag
+    its source does not (kept on the catalog, as _translations_with_line_breaks).
+    Jinja publishes a translation as markup: a tag or an attribute (an onclick,
+    a javascript: link) the source does not have is a translator's own page."""
+    found = getattr(catalog, "_guide_own_markup", None)
+    if found is None:
+        found = {}
+        for m in catalog:
+            if not m.id or not m.string:
+                continue
+            sources = m.id if isinstance(m.id, (list, tuple)) else (m.id,)
+            strings = m.string if isinstance(m.string, (list, tuple)) else (m.string,)
+            allowed = {tag for source in sources for tag in _TAG.findall(source)}
+            own = next((tag for string in strings if string and "<" in string
+                        for tag in _TAG.findall(string) if tag not in allowed), None)
+            if own is not None:
+                found[(sources[0], m.context)] = (m.lineno or 1, own)
+        catalog._guide_own_markup = found
+    return found
+
+
 def _translations_with_line_breaks(catalog) -> dict[tuple, int]:
     """(msgid, msgctxt) -> line of each translation holding a line break, kept on
     the catalog (serve reads an unchanged catalog once: 30,000 entries at
@@ -424,3 +449,12 @@ def check_translations(content, catalogs: Catalogs, problems: Problems) -> None:
                 said = tr("interface text '%(msgid)s' has no %(lang)s translation in "
                           "locales/%(lang)s/LC_MESSAGES/messages.po", msgid=msgid, lang=lang)
             problems.add(path, line, 1, code, said, "warning")
+    for lang in DOMAINS["messages"][1]:
+        catalog = catalogs.catalogs.get((lang, "messages"))
+        if catalog is None:
+            continue
+        for (msgid, _context), (line, tag) in _translations_with_markup_of_their_own(catalog).items():
+            problems.error(catalogs.paths[(lang, "messages")], (line, 1), "translation-markup",
+                           tr("the translation of '%(msgid)s' holds the markup %(tag)s, which its source does "
+                              "not: interface texts are published as markup, so a translation keeps its "
+                              "source's tags as they are", msgid=msgid[:60], tag=tag[:80]))

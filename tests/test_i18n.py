@@ -282,6 +282,20 @@ def test_errors_on_a_translation_whose_placeholder_differs(project, broken, says
     assert not (project.root / "site").exists()
 
 
+@pytest.mark.parametrize("markup", ['<a href="javascript:alert(1)">指南</a>', '<b onclick="alert(2)">指南</b>',
+                                    '<img src=x onerror=alert(3)>'])
+def test_errors_on_translation_markup_its_source_does_not_have(project, markup):
+    """An interface translation is published as markup (a translator's tag is the
+    page's): one the source does not have fails the build, check too."""
+    line = _interface_catalog(project, 'msgstr "关于指南"', f'msgstr "关于{markup.replace(chr(34), chr(92) + chr(34))}"')
+    for write in (False, True):
+        result = project.build(write=write)
+        (problem,) = result.problems.errors
+        assert (problem.code, problem.path, problem.line) == \
+            ("translation-markup", "locales/zh/LC_MESSAGES/messages.po", line - 1), problem.format()
+    assert not (project.root / "site").exists()
+
+
 def test_a_percent_sign_in_a_translation_is_written_twice(project):
     _interface_catalog(project, "或在%(lookup)s输入", "或在%(lookup)s（100%%）输入")
     assert project.build().ok
