@@ -29,7 +29,7 @@ ISSUED_BY = N_("Issued by")
 ISSUE_DATE = N_("Issue date")
 NUMBER = N_("Certificate No.")
 SCAN = N_("Scan to verify")
-SAMPLE = N_("Sample certificate, not issued by the steering committee.")
+SAMPLE = N_("Sample certificate, not an issued certificate of inclusion.")
 
 PAGE_W, PAGE_H = 842.0, 595.0  # A4 landscape, in points
 

@@ -214,6 +214,9 @@ class GuideInfo:
     current_edition: str
     unit_groups: list[UnitGroup]
     source: Source
+    # What the guide is, in a sentence (the home page's lead, the pages'
+    # description); None: made of the title and the publisher.
+    description: Text | None = None
 
 
 @dataclass

@@ -1055,6 +1055,7 @@ class Renderer:
                   for lang in LANGS]
         return self.envs["zh"].get_template("root.html").render(
             parts=[Markup(str(h)) for h in halves], titles=[h.title for h in halves if getattr(h, "title", None)],
+            guide_titles=list(dict.fromkeys(self.envs[lang].globals["tp"](self.model.guide.title) for lang in LANGS)),
             is_404=name == "404.html", banner_edition=self.model.current.edition).encode("utf-8")
 
     def render_sitemap(self) -> bytes:

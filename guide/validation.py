@@ -478,7 +478,7 @@ def validate_guide(doc, problems, content) -> GuideInfo | None:
         return None
     content.confidential += parse_rules(data.get("confidential"), doc.path, data.where("confidential"), problems)
     c = Checker(data, doc.path, problems, content, "guide.yaml",
-                {"title", "publisher", "base_url", "current_edition", "unit_groups", "confidential"})
+                {"title", "publisher", "description", "base_url", "current_edition", "unit_groups", "confidential"})
     groups = []
     raw_groups = data.get("unit_groups")
     if isinstance(raw_groups, MarkedMap):
@@ -500,7 +500,7 @@ def validate_guide(doc, problems, content) -> GuideInfo | None:
     info = GuideInfo(
         title=c.text("title"), publisher=c.text("publisher"),
         base_url=c.url("base_url", required=True), current_edition=c.string("current_edition"),
-        unit_groups=groups, source=c.source())
+        unit_groups=groups, source=c.source(), description=c.text("description", required=False))
     if info.base_url and not info.base_url.endswith("/"):
         info.base_url += "/"
     return info
@@ -955,6 +955,12 @@ def validate_pages(raw: RawProject, problems: Problems) -> dict[tuple[str, str],
                 problems.error(other.source.path, (1, 1), "page-missing-language",
                                tr("page '%(slug)s' has no %(lang)s version (%(slug)s.%(lang)s.md)",
                                   slug=slug, lang=lang))
+    if "about" not in slugs and not any(slug == "about" for slug, _ in raw.pages):
+        # (every page's header and footer link it, and the home page its open data's columns)
+        problems.warning(raw.root / "content" / "pages", (1, 1), "about-page-missing",
+                         tr("no About page (content/pages/about.zh.md and about.en.md): every page links to "
+                            "it, so the links lead nowhere; write it (what the guide is, how it is made, "
+                            "the columns of its open data)"))
     return pages
 
 

@@ -370,3 +370,13 @@ def test_a_file_named_with_terminal_escapes_is_printed_as_its_name(published):
     assert run.returncode == 1
     assert "\x1b" not in run.stderr and "\x07" not in run.stderr
     assert "a\\x1b[31mRED\\x1b]0;TITLE\\x07.yaml:2:1: yaml-syntax" in run.stderr, run.stderr
+
+
+def test_warns_on_about_page_missing(published):
+    """Every page links the About page: a guide without one published dead links."""
+    for lang in ("zh", "en"):
+        (published.root / f"content/pages/about.{lang}.md").unlink()
+    result, lines = problems_of(published)
+    assert result.ok
+    (line,) = [l for l in lines if ": about-page-missing: " in l]
+    assert line.startswith("content/pages:1:1: about-page-missing: warning: no About page")
