@@ -386,14 +386,15 @@ class Build:
                 self.session.background.start()
 
     def _out_is_not_ours(self) -> bool:
-        """An output folder that holds files and is not a site a build made (it
-        has no records snapshot): a build replaces a folder's contents, and
-        ``--out /var/www/html`` must not take another program's files with it."""
+        """An output folder that holds files and is not a site a build made (no
+        records snapshot, nor the two home pages serve's previews write too): a
+        build replaces a folder's contents, and ``--out /var/www/html`` must not
+        take another program's files with it."""
         out = self.out
         if not out.exists():
             return False
         if out.is_dir():
-            if (out / SNAPSHOT).is_file():
+            if (out / SNAPSHOT).is_file() or all((out / lang / "index.html").is_file() for lang in LANGS):
                 return False
             found = sorted(p.relative_to(out).as_posix() for p in itertools.islice(out.iterdir(), 4))
             if not found:
