@@ -297,6 +297,14 @@ def decode(data: bytes, path, problems: Problems) -> str | None:
         return None
 
 
+# The line breaks the parser counts (its marks' line numbers): a lone "\r" too.
+_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def yaml_lines(text: str) -> list[str]:
+    return _YAML_BREAK.split(text)
+
+
 _WIDE_COLON_KEY = re.compile(r"^[ \t]*(?:-[ \t]+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)[ \t]*(?P<colon>：)", re.MULTILINE)
 
 
@@ -305,7 +313,7 @@ def _wide_colon_before(text: str, mark) -> tuple[int, int, str] | None:
     stopped at or on the last line with text before it (blank lines between):
     not a colon elsewhere, inside a text, that has nothing to do with the error."""
     looked = 0
-    for i, line in reversed(list(enumerate(text.split("\n")[:mark.line + 1]))):
+    for i, line in reversed(list(enumerate(yaml_lines(text)[:mark.line + 1]))):
         if not line.strip():
             continue
         found = _WIDE_COLON_KEY.match(line)
@@ -356,7 +364,7 @@ def load_text(text: str, path, problems: Problems):
         context = exc.context_mark
         if exc.problem == "could not find expected ':'" and context is not None:
             # The parser notices a line later; the line it began is the one to mend.
-            line = text.split("\n")[context.line].rstrip("\r")
+            line = yaml_lines(text)[context.line]
             where = (context.line + 1, context.column + 1)
             shown = line.strip(" \t")[:60]
             if "\u3000" in line:

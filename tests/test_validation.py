@@ -380,3 +380,14 @@ def test_warns_on_about_page_missing(published):
     assert result.ok
     (line,) = [l for l in lines if ": about-page-missing: " in l]
     assert line.startswith("content/pages:1:1: about-page-missing: warning: no About page")
+
+
+def test_a_yaml_syntax_error_after_a_lone_carriage_return_is_reported_not_raised():
+    """libyaml counts a lone "\\r" as a line break (an old Mac's line end): the
+    line it names is found as it counts them (hypothesis found an IndexError)."""
+    from guide.problems import Problems
+    from guide.yamldoc import load_text
+    problems = Problems(root=Path("/tmp"))
+    assert load_text("::\r!", "x.yaml", problems) is None
+    (problem,) = problems.items
+    assert (problem.code, problem.line) == ("yaml-syntax", 2) and "'!' is not 'key: value'" in problem.message
