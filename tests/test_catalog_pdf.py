@@ -92,3 +92,15 @@ def test_conferences_are_grouped_by_field_and_sorted_by_date(catalog):
 def test_catalog_fonts_are_embedded_and_subset(catalog):
     for row in pdffonts(catalog.pdf):
         assert row["emb"] and row["sub"] and "Helvetica" not in row["name"]
+
+
+def test_a_postponed_conference_is_marked_in_the_catalog(tmp_path):
+    """Its dates are the new ones: the catalog says it was postponed, as its page does."""
+    p = make_project(tmp_path / "guide")
+    path = p.root / "content/editions/2023/conferences/cms-2023.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "status: postponed\nstatus_date: 2023-04-20\n"
+                    "postponed_from: 2023-04-28\n", encoding="utf-8")
+    assert p.build(today=dt.date(2023, 4, 21)).ok
+    flat = squash(pdftotext(p.root / "site/catalogs/2023.pdf"))
+    assert "（已延期）" in flat and "(Postponed)" in flat, flat
+    assert flat.count("已延期") == 1
