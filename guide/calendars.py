@@ -110,6 +110,15 @@ def host(model: SiteModel) -> str:
     return urlsplit(model.guide.base_url).hostname or "guide"
 
 
+def base_path(model: SiteModel) -> str:
+    """The path of the guide's address below its host, "" or "guides/js/": with
+    the host it names events and feed entries, so that two guides on one host
+    (example.org/guides/js/, example.org/guides/zj/) with a record id in common
+    do not name the same event."""
+    path = urlsplit(model.guide.base_url).path.strip("/")
+    return path + "/" if path else ""
+
+
 def field_ids(model: SiteModel) -> list[str]:
     """Field ids of all editions, first seen first (newest edition first)."""
     seen: dict[str, None] = {}
@@ -163,7 +172,7 @@ def event(model: SiteModel, c: Conference, fmt: LangFormats) -> bytes:
         _line("DTSTART;VALUE=DATE", _date(c.dates.start)),
         _line("DTEND;VALUE=DATE", _date(c.dates.end + dt.timedelta(days=1))),
         _line("DTSTAMP", updated),
-        _line("UID", _text(f"{c.id}@{host(model)}")),
+        _line("UID", _text(f"{c.id}@{host(model)}" + (f"/{base_path(model).rstrip('/')}" if base_path(model) else ""))),
         _line("CATEGORIES", _text(_field_name(model, c, fmt))),
         _line("DESCRIPTION", _text(_description(model, c, fmt, url))),
         _line("LAST-MODIFIED", updated),

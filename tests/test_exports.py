@@ -543,3 +543,23 @@ def test_event_data_cannot_end_its_script_element(project):
     block = re.fullmatch(r'<script type="application/ld\+json">(.*)</script>', str(markup), re.S).group(1)
     assert not set("<>&\u2028\u2029") & set(block)
     assert json.loads(block)["name"].startswith("\u2028\u2029</script>")
+
+
+def test_a_guide_below_a_path_names_its_events_and_changed_entries_with_it(tmp_path):
+    """Two guides on one host (example.org/guides/js/, …/zj/) with a record id in
+    common: a calendar subscribed to both would take one event for the other."""
+    from conftest import make_project
+    p = make_project(tmp_path / "guide")
+    guide = p.root / "content/guide.yaml"
+    guide.write_text(guide.read_text(encoding="utf-8").replace("https://guide.test/", "https://example.org/guides/js/"),
+                     encoding="utf-8")
+    assert p.build().ok
+    (ev,) = calendar(p, "zh/2023/conferences/cms-2023/cms-2023.ics").walk("VEVENT")
+    assert str(ev["uid"]) == "cms-2023@example.org/guides/js"
+    path = p.root / "content/editions/2023/conferences/cms-2023.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("city: 厦门", "city: 福州") + "updated: 2023-05-20\n",
+                    encoding="utf-8")
+    p.translations({**__import__("conftest").EN, "福州": "Fuzhou"})
+    assert p.build(today=dt.date(2023, 5, 21)).ok
+    feed = (p.root / "site/zh/feed.xml").read_text(encoding="utf-8")
+    assert "<id>tag:example.org,2023-05-20:guides/js/zh/2023/conferences/cms-2023/</id>" in feed, feed
