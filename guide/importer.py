@@ -361,6 +361,11 @@ def name_key(name: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFC", name))
 
 
+def series_key(name: str) -> str:
+    """A name as the editions of one series share it: without years and 届."""
+    return name_key(NAME_NOISE.sub("", name))
+
+
 def derive_id(name: str, year: int) -> str:
     """A readable ASCII id from the Chinese name: pinyin syllables and the year."""
     stem_text = NAME_NOISE.sub(" ", unicodedata.normalize("NFKC", name))
@@ -397,6 +402,9 @@ class Importer:
         self.fields = {f.id: f.id for f in self.edition.fields} | {name_key(f.name.zh): f.id for f in self.edition.fields}
         self.records: list[ExistingRecord] = []
         self.other_ids: dict[str, Path] = {}
+        # Another edition's series by its name without years and 届: a new
+        # record of the series gets it, as README's "next edition" asks.
+        self.series_by_name: dict[str, set[str]] = {}
         for redition in raw.editions:
             for doc in redition.conferences:
                 data = doc.data if isinstance(doc.data, MarkedMap) else None
@@ -405,6 +413,10 @@ class Importer:
                     self.records.append(ExistingRecord(doc.path, rid, _text_of(data.get("name")) if data else None, data))
                 elif rid:
                     self.other_ids[rid] = doc.path
+                    series = data.get("series")
+                    name = _text_of(data.get("name"))
+                    if isinstance(series, str) and name:
+                        self.series_by_name.setdefault(series_key(name), set()).add(series)
         self.conf_dir = root / "content" / "editions" / self.edition_id / "conferences"
         self.rows_seen: dict[tuple[str, object], int] = {}  # (name, start) -> row
         self.row = 0   # (the row parse_row reads)
@@ -554,7 +566,10 @@ class Importer:
             record = same_name[0]
             rid = record.id or self._fresh(values, taken, by_id)
         else:
+            self._take_series(values)
             record, rid = None, self._fresh(values, taken, by_id)
+        if record is None and wanted:
+            self._take_series(values)
         same = (name_key(values["name"]), values["start"])
         if rid in taken or same in self.rows_seen:
             raise CellError("duplicate-row", self._duplicate(taken.get(rid) or self.rows_seen[same]))
@@ -569,9 +584,18 @@ class Importer:
                       "keep one of the two rows", row=first)
         return tr("the same conference is already imported from row %(row)s", row=first)
 
+    def _take_series(self, values: dict) -> None:
+        """A new record's series: another edition's record of its name (years and 届
+        aside), as README's next edition asks; none when two series have that name."""
+        if "series" not in values:
+            found = self.series_by_name.get(series_key(values["name"]), set())
+            if len(found) == 1:
+                values["series"] = next(iter(found))
+
     def _fresh(self, values: dict, taken, by_id) -> str:
         year = month_bounds(values["start"])[0].year
-        base = derive_id(values["name"], year)
+        # (a series' records are named for it: ccs-congress-2024 after ccs-congress-2023)
+        base = f"{values['series']}-{year}" if values.get("series") else derive_id(values["name"], year)
         candidate, n = base, 1
         while (candidate in by_id or candidate in self.other_ids or candidate in taken
                or (self.conf_dir / f"{candidate}.yaml").exists()):

@@ -346,3 +346,14 @@ def test_errors_on_confidential_text_in_a_row_and_writes_nothing_for_it(project,
     assert "matches the confidential rule 'unit invitation code'" in lines[0]
     assert "ZZ9999" not in run.stdout + run.stderr
     assert files(project) == before
+
+
+def test_a_new_record_takes_the_series_of_last_years_record_of_its_name(project, tmp_path):
+    """README's next edition: a recurring conference's new record has last year's
+    series. Its name differs by its year (and 届) only: the import gives it."""
+    (project.root / CONF / "cms-2023.yaml").unlink()
+    report = run_import(project.root, write_csv(tmp_path / "r.csv", [ROWS[1], ROWS[0]]))
+    assert report.ok, [p.format() for p in report.problems]
+    assert record(project, "cms-2023")["series"] == "cms"          # as 2022年中国数学会学术年会
+    assert "series" not in record(project, [a.id for a in report.actions if a.row == 3][0])
+    assert project.build().ok
