@@ -100,6 +100,7 @@ class BuildResult:
     reused: int = 0              # outputs carried over: their inputs did not change
     index_stale: bool = False    # serve kept the last build's search index
     lagging: int = 0             # bulk files serve left as the last build made them
+    withheld: int = 0            # of those, the records snapshot serve does not write (no previous build's)
     model: SiteModel | None = None
     pdfs: PdfResult | None = None
 
@@ -535,6 +536,7 @@ class Build:
                     # takes the one it finds as what was published (issued
                     # certificates), and a preview's records were never that.
                     self.result.lagging += 1
+                    self.result.withheld += 1
                     continue
                 # serve: a bulk file may stay as the last build left it (its
                 # record keeps the old fingerprint, so the next build makes it).
@@ -767,9 +769,12 @@ class Build:
                    summary=self.problems.summary())
         if r.index_stale:
             built = tr("%(built)s; search index of the previous build (build.py brings it up to date)", built=built)
-        if r.lagging:
-            built = tr("%(built)s; %(n)s download files (calendars, feeds, open data, sitemap, catalog) "
-                       "of the previous build (build.py brings them up to date)", built=built, n=r.lagging)
+        if r.lagging > r.withheld:
+            n = r.lagging - r.withheld
+            built = ntr("%(built)s; %(n)s download file (calendars, feeds, open data, sitemap, catalog) "
+                        "of the previous build (build.py brings it up to date)",
+                        "%(built)s; %(n)s download files (calendars, feeds, open data, sitemap, catalog) "
+                        "of the previous build (build.py brings them up to date)", n, built=built)
         return shown(built)
 
 

@@ -101,6 +101,8 @@ def test_serves_the_built_site_with_the_reload_script_added(server):
     assert site and not any(b"__serve" in data for data in site.values())
     assert server.get("/zh/2023/conferences/no-such/")[0] == 404
     assert server.get("/zh/../../content/guide.yaml")[0] == 404
+    # (a first build has no previous one whose files it could have kept)
+    assert not any("download file" in line for line in server.output), server.output
 
 
 def _raw(server, path: str, host: str | None = None) -> tuple[int, dict]:
