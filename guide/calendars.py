@@ -172,7 +172,7 @@ def event(model: SiteModel, c: Conference, fmt: LangFormats) -> bytes:
         _line("DTSTART;VALUE=DATE", _date(c.dates.start)),
         _line("DTEND;VALUE=DATE", _date(c.dates.end + dt.timedelta(days=1))),
         _line("DTSTAMP", updated),
-        _line("UID", _text(f"{c.id}@{host(model)}" + (f"/{base_path(model).rstrip('/')}" if base_path(model) else ""))),
+        _line("UID", _text(f"{c.id}@{host(model)}/{base_path(model)}".rstrip("/"))),
         _line("CATEGORIES", _text(_field_name(model, c, fmt))),
         _line("DESCRIPTION", _text(_description(model, c, fmt, url))),
         _line("LAST-MODIFIED", updated),

@@ -32,7 +32,7 @@ except ImportError:  # a Python without them: every rule is searched in full, as
 
 from .problems import Problems
 from .wording import Message, language, shown, tr
-from .yamldoc import MarkedList, MarkedMap, text_position
+from .yamldoc import MarkedList, MarkedMap, text_position, yaml_lines
 
 CODE = "confidential"
 # Published files that are text; anything else (images, fonts) is not scanned.
@@ -116,12 +116,18 @@ def as_half_width(text: str) -> str:
 # (format characters, variation selectors). "邀请码：**AB12CD34**",
 # "[邀请码](https://…)：AB12CD34" and "邀请码\ufe0f：AB12CD34" read as
 # "邀请码：AB12CD34", and a rule is searched in that reading too.
-_UNSEEN = ("\u00ad\u034f\u061c\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u180b-\u180f"
-           "\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff\ufff9-\ufffb"
+# (validation.INVISIBLE's characters, which a record may not hold, and the
+# format characters and variation selectors it may)
+_UNSEEN = ("\u00ad\u034f\u061c\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5"
+           "\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0"
+           "\ufff9-\ufffb"
            "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
            "\U000e0000-\U000e0fff")
 _MARKED = re.compile(f"[*_`~\\[<&{_UNSEEN}]")
-_MARKUP = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)|<[^<>]*>|[*_`~]+")
+# (a link's text stops at the next "[": from each "[" the search never runs to
+# the line's end, which made a line of 40,000 "[" take seconds; a reference
+# link "[text][ref]" reads as its text too)
+_MARKUP = re.compile(r"!?\[([^\[\]\n]*)\](?:\([^()\n]*\)|\[[^\[\]\n]*\])|<[^<>]*>|[*_`~]+")
 _UNSEEN_CHARS = re.compile(f"[{_UNSEEN}]")
 
 
@@ -340,22 +346,41 @@ def scan_doc(doc, rules: list[Rule], problems: Problems, skip: str | None = None
             scan_text(doc.data, doc.path, problems, rules, reported=reported)
         else:
             scan_document(doc.data, doc.path, problems, rules, skip, reported)
-    if doc.text is not None:
+    patterns = [r for r in rules if r.pattern is not None and r not in reported]
+    if doc.text is not None and patterns:
         text = doc.text
         if skip is not None and isinstance(doc.data, MarkedMap) and skip in doc.data:
             # (the rules themselves are not searched: their lines, blanked)
             text = _without_rules(text, doc.data, skip)
-        scan_text(text, doc.path, problems, [r for r in rules if r.pattern is not None],
-                  tr("the file's text"), reported)
-        doc.text = None   # (read: not kept for the rest of the build)
+        _scan_lines(text, doc.path, problems, patterns)
     if doc.entry is not None:  # a record cached with what was found in it
         doc.entry.problems.extend(problems.items[start:])
+
+
+def _scan_lines(text: str, path, problems: Problems, patterns: list[Rule]) -> None:
+    """A file's text line by line, as written and as read: a comment, a key and
+    its value. (Line by line: a rule's "\\s*" would join a value ending in
+    "邀请码" to the next line's key, "sources".) Each rule once, at its first line."""
+    text = as_half_width(text)
+    read = reader_text(text)
+    hays = [_Haystack(text, None)] + ([_Haystack(read, None)] if read is not None else [])
+    # (the clean case: no rule's literals in the file, no line searched)
+    patterns = [r for r in patterns if any(_prefilter(r.pattern).may_match(h) for h in hays)]
+    for i, line in enumerate(yaml_lines(text) if patterns else ()):
+        for rule in list(patterns):
+            found = rule.pattern.search(line)
+            if found is None:
+                line_read = reader_text(line)
+                found = rule.pattern.search(line_read) if line_read is not None else None
+            if found is not None:
+                _report(problems, path, (i + 1, found.start() + 1), rule, tr("the file's text"))
+                patterns.remove(rule)
 
 
 def _without_rules(text: str, data: MarkedMap, key: str) -> str:
     """``text`` with the lines of ``key``'s value (and the key's own) blanked, to
     the next top-level key: the rules' patterns match what they describe."""
-    lines = text.split("\n")
+    lines = yaml_lines(text)
     first = data.key_where(key)[0] - 1
     end = first + 1
     while end < len(lines) and (not lines[end] or lines[end][0] in " \t-#"):

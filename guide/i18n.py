@@ -351,6 +351,8 @@ def status(root: Path, content, catalogs: Catalogs) -> list[DomainStatus]:
 
 
 _TAG = re.compile(r"<[^<>]*>?")
+# (a translation inside an attribute, title="…": a quote it adds ends the attribute)
+_QUOTES = ('"', "'")
 
 
 def _translations_with_markup_of_their_own(catalog) -> dict[tuple, tuple[int, str]]:
@@ -369,6 +371,9 @@ def _translations_with_markup_of_their_own(catalog) -> dict[tuple, tuple[int, st
             allowed = {tag for source in sources for tag in _TAG.findall(source)}
             own = next((tag for string in strings if string and "<" in string
                         for tag in _TAG.findall(string) if tag not in allowed), None)
+            if own is None:
+                own = next((q for q in _QUOTES if not any(q in s for s in sources)
+                            and any(s and q in s for s in strings)), None)
             if own is not None:
                 found[(sources[0], m.context)] = (m.lineno or 1, own)
         catalog._guide_own_markup = found
@@ -457,4 +462,5 @@ def check_translations(content, catalogs: Catalogs, problems: Problems) -> None:
             problems.error(catalogs.paths[(lang, "messages")], (line, 1), "translation-markup",
                            tr("the translation of '%(msgid)s' holds the markup %(tag)s, which its source does "
                               "not: interface texts are published as markup, so a translation keeps its "
-                              "source's tags as they are", msgid=msgid[:60], tag=tag[:80]))
+                              "source's tags and ASCII quotes as they are (Chinese quotes “” are text)",
+                              msgid=msgid[:60], tag=tag[:80]))

@@ -27,7 +27,7 @@ from pypinyin import Style, lazy_pinyin
 from .confidential import CODE as CONFIDENTIAL, rules_matching
 from .content import load_project
 from .i18n import PROJECT_ID, write_catalog
-from .problems import Problems, printable, with_level
+from .problems import Problems, escaped_controls, with_level
 from .records import KIND_WORDS
 from .translation import BABEL_LOCALE, po_path, read_catalog
 from .validation import CONTROL, INVISIBLE, SLUG, check_url, typed_date, unit_code_meant, validate
@@ -92,8 +92,8 @@ class RowProblem:
     severity: str = "error"
 
     def format(self) -> str:
-        where = f"{self.column} ({printable(self.heading)})" if self.column else "-"
-        return (f"{printable(self.path)}:{self.row}:{where}: {self.code}: "
+        where = f"{self.column} ({escaped_controls(self.heading)})" if self.column else "-"
+        return (f"{escaped_controls(self.path)}:{self.row}:{where}: {self.code}: "
                 f"{shown(with_level(self.severity, self.message))}")
 
     def to_dict(self) -> dict:

@@ -33,7 +33,7 @@ def one_line(message: str) -> str:
     return message if isinstance(message, Message) else escaped
 
 
-def printable(text: str) -> str:
+def escaped_controls(text: str) -> str:
     """A path or a heading escaped as a message's values are (one_line): a file
     named with ESC [ … is printed as its name, not obeyed by the terminal."""
     return text.translate(_UNPRINTABLE)
@@ -60,7 +60,7 @@ class Problem:
             text = self.message if self.severity == ERROR else f"{self.severity}: {self.message}"
         else:
             text = shown(with_level(self.severity, self.message), lang)
-        return f"{printable(self.path)}:{self.line}:{self.column}: {self.code}: {text}"
+        return f"{escaped_controls(self.path)}:{self.line}:{self.column}: {self.code}: {text}"
 
     def to_dict(self) -> dict:
         return {**asdict(self), "message": shown(self.message)}

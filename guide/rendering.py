@@ -365,7 +365,7 @@ def _link_filter(own_site: bool, base: str = "/"):
             return value
         if not link_allowed(value, own_site):
             return None
-        if own_site and base != "/" and value.startswith("/") and not value.startswith(base):
+        if own_site and base != "/" and value.startswith("/") and not (value + "/").startswith(base):
             return base + value[1:]
         return value
     return keep

@@ -63,8 +63,12 @@ class RuleCheck:
         """A conference the unit (or a branch) organizes, not recommended jointly with an
         international or foreign organization (those are unlimited, §一.4.2; another
         recommending unit of the guide, recommending jointly (§一.2), is neither)."""
-        return (not any(_compact(o.zh) not in self.unit_names for o in c.co_recommenders)
+        return (not any(not self.of_a_unit(o.zh) for o in c.co_recommenders)
                 and any(hosts_own(o.zh, unit_name) for o in c.organizers))
+
+    def of_a_unit(self, name: str) -> bool:
+        """A recommending unit of the guide, or one of its branches (中国化学会（CCS）)."""
+        return any(hosts_own(name, unit) for unit in self.unit_names)
 
     # -- reporting -----------------------------------------------------------
     def report(self, c: Conference, key: str | None, code: str, message: str, severity="error"):

@@ -955,7 +955,7 @@ def validate_pages(raw: RawProject, problems: Problems) -> dict[tuple[str, str],
                 problems.error(other.source.path, (1, 1), "page-missing-language",
                                tr("page '%(slug)s' has no %(lang)s version (%(slug)s.%(lang)s.md)",
                                   slug=slug, lang=lang))
-    if "about" not in slugs and not any(slug == "about" for slug, _ in raw.pages):
+    if not any(slug == "about" for slug, _ in raw.pages):
         # (every page's header and footer link it, and the home page its open data's columns)
         problems.warning(raw.root / "content" / "pages", (1, 1), "about-page-missing",
                          tr("no About page (content/pages/about.zh.md and about.en.md): every page links to "

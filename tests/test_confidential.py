@@ -131,6 +131,38 @@ def test_errors_on_confidential_text_in_a_comment_or_as_a_key_and_its_value(guar
     assert "'venue' matches" in line
 
 
+def test_a_value_ending_in_a_label_is_not_joined_to_the_next_key(guarded):
+    """The whole text is read line by line: "…凭邀请码" then "sources:" is no code
+    (a rule's \\s* crossed the line break and failed an ordinary record)."""
+    guarded.conference("cms-2023", GOOD + "description: 会议不对外开放，参会人员凭单位发放的邀请码\n"
+                       "sources:\n  - https://www.cms.org.cn/\n")
+    result = guarded.build()
+    assert not [p for p in result.problems.items if p.code == "confidential"], result.problems.items
+
+
+def test_a_line_of_brackets_is_read_in_linear_time():
+    """A link's text stops at the next "[": a 1 MB line of them took minutes."""
+    import time
+    from guide.confidential import reader_text
+    start = time.perf_counter()
+    reader_text("[" * 200_000)
+    reader_text("![x](" * 40_000)
+    assert time.perf_counter() - start < 2
+    assert reader_text("[邀请码][c]：ZZ9999") == "邀请码：ZZ9999"           # a reference link
+    assert reader_text("邀请码\u3164ZZ9999") == "邀请码ZZ9999"             # a filler that shows as nothing
+
+
+def test_a_comment_in_units_yaml_is_reported_by_every_build_of_a_session(guarded):
+    """guide.yaml, units.yaml and edition.yaml are read once per process while
+    unchanged: their text stays for the next build (serve) to search."""
+    from guide.pipeline import Build
+    units = guarded.root / "content/units.yaml"
+    units.write_text("# 本单位邀请码：ZZ9999\n" + units.read_text(encoding="utf-8"), encoding="utf-8")
+    for _ in range(2):
+        result = Build(guarded.root).run(write=False)
+        assert [p.code for p in result.problems.errors] == ["confidential"], result.problems.items
+
+
 def test_errors_on_confidential_field_without_an_unknown_key_report(guarded):
     guarded.conference("cms-2023", GOOD + "invitation_code: ZZ9999\n")
     assert failing(guarded) == [

@@ -283,7 +283,8 @@ def test_errors_on_a_translation_whose_placeholder_differs(project, broken, says
 
 
 @pytest.mark.parametrize("markup", ['<a href="javascript:alert(1)">指南</a>', '<b onclick="alert(2)">指南</b>',
-                                    '<img src=x onerror=alert(3)>'])
+                                    '<img src=x onerror=alert(3)>', '指南" onload="alert(4)',
+                                    "指南' onload='alert(5)"])
 def test_errors_on_translation_markup_its_source_does_not_have(project, markup):
     """An interface translation is published as markup (a translator's tag is the
     page's): one the source does not have fails the build, check too."""

@@ -186,8 +186,8 @@ def test_errors_on_quota_exceeded_counting_a_branch_as_its_society(ruled):
 def test_errors_on_quota_exceeded_when_the_co_recommender_is_a_recommending_unit(ruled):
     # Joint recommendation with another unit of the guide (§一.2) is not one with an
     # international or foreign organization (§一.4.2): the own quota still holds.
-    for i in (2, 3):
-        variant(ruled, f"joint-{i}", **{"recommender__A-01": "recommender: A-01\nco_recommenders: [中国化学会]",
+    for i, unit in ((2, "中国化学会"), (3, "中国化学会（CCS）")):
+        variant(ruled, f"joint-{i}", **{"recommender__A-01": f"recommender: A-01\nco_recommenders: [{unit}]",
                                         "start__2023-05-30": f"start: 2023-05-2{i}"})
     _, lines = run(ruled)
     (line,) = only(lines, "quota-exceeded")

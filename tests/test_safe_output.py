@@ -341,3 +341,10 @@ def test_a_page_of_the_project_loads_no_image_and_keeps_no_cite_address():
                                '<span lang="zh-CN">中文</span>'))
     assert "<img" not in html and "evil.example" not in html and "cite=" not in html and "javascript" not in html
     assert "<q>q</q>" in html and '<span lang="zh-CN">中文</span>' in html
+
+
+def test_a_page_link_to_the_sites_own_root_is_read_from_its_path():
+    from guide.rendering import render_markdown
+    for link, href in (("/en/2023/", "/guides/j/en/2023/"), ("/guides/j/zh/", "/guides/j/zh/"),
+                       ("/guides/j", "/guides/j"), ("../search/", "../search/")):
+        assert f'href="{href}"' in str(render_markdown(f"[x]({link})", base="/guides/j/")), link
