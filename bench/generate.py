@@ -74,24 +74,27 @@ def po_escape(s: str) -> str:
     return s.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def generate(n: int, root: Path, seed: int = 2023, templates: Path = REPO / "templates") -> None:
-    """The project of N conferences at ``root``, with a copy of ``templates``."""
+def generate(n: int, root: Path, seed: int = 2023, templates: Path = REPO / "templates",
+             source: Path = REPO) -> None:
+    """The project of N conferences at ``root``, with a copy of ``templates``, its guide,
+    units, pages and edition settings from ``source`` (a checkout: bench/run.py's
+    --against builds each project of the checkout it measures)."""
     rng = random.Random(seed)
     if root.exists():
         shutil.rmtree(root)
     content = root / "content"
     confs = content / "editions" / "2023" / "conferences"
     confs.mkdir(parents=True)
-    shutil.copy(REPO / "content" / "guide.yaml", content / "guide.yaml")
-    shutil.copy(REPO / "content" / "units.yaml", content / "units.yaml")
-    shutil.copytree(REPO / "content" / "pages", content / "pages")
+    shutil.copy(source / "content" / "guide.yaml", content / "guide.yaml")
+    shutil.copy(source / "content" / "units.yaml", content / "units.yaml")
+    shutil.copytree(source / "content" / "pages", content / "pages")
     # The project's own templates, so the benchmark can change one of them.
     shutil.copytree(templates, root / "templates")
     units = [line.split("code: ")[1].split(",")[0] for line in (content / "units.yaml").read_text(encoding="utf-8").splitlines()
              if line.startswith("- {code: ") and "group: provincial" not in line]
     unit_names = {line.split("code: ")[1].split(",")[0]: line.split("name: ")[1].split(",")[0]
                   for line in (content / "units.yaml").read_text(encoding="utf-8").splitlines() if line.startswith("- {")}
-    edition = (REPO / "content" / "editions" / "2023" / "edition.yaml").read_text(encoding="utf-8")
+    edition = (source / "content" / "editions" / "2023" / "edition.yaml").read_text(encoding="utf-8")
     edition = edition.split("\n# Annual conference plan")[0].replace("sample: true", "sample: true  # generated benchmark data")
     # Without the fields' search terms (a hidden line on each conference
     # page): a checkout from before them reads this edition too (--against).
@@ -139,7 +142,7 @@ def generate(n: int, root: Path, seed: int = 2023, templates: Path = REPO / "tem
     # English strings: the demo catalog (units, fields, guide) plus the generated ones.
     po_dir = root / "locales" / "en" / "LC_MESSAGES"
     po_dir.mkdir(parents=True)
-    demo = (REPO / "locales" / "en" / "LC_MESSAGES" / "content.po").read_text(encoding="utf-8")
+    demo = (source / "locales" / "en" / "LC_MESSAGES" / "content.po").read_text(encoding="utf-8")
     extra = "".join(f'\nmsgid "{po_escape(k)}"\nmsgstr "{po_escape(v)}"\n' for k, v in sorted(english.items())
                     if f'msgid "{po_escape(k)}"' not in demo)
     (po_dir / "content.po").write_text(demo + extra, encoding="utf-8")

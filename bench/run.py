@@ -132,7 +132,7 @@ def measure(n: int, runs: int, work: Path, repos: tuple[Path, ...] = (REPO,)) ->
         # 100,000 files slows the creates of the cold build that follows.
         move_aside(root, trash)
         # Each checkout builds with its own templates (they call the globals its code defines).
-        generate(n, root, templates=repo / "templates")
+        generate(n, root, templates=repo / "templates", source=repo)
         roots.append(root)
     every: list[dict[str, list[dict]]] = [{case: [] for case in TARGETS} for _ in repos]
 
