@@ -123,11 +123,21 @@ _UNSEEN = ("\u00ad\u034f\u061c\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u115f\
            "\ufff9-\ufffb"
            "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
            "\U000e0000-\U000e0fff")
-_MARKED = re.compile(f"[*_`~\\[<&{_UNSEEN}]")
+_MARKED = re.compile(f"[*`~_\\[<&{_UNSEEN}]")
 # (a link's text stops at the next "[": from each "[" the search never runs to
 # the line's end, which made a line of 40,000 "[" take seconds; a reference
 # link "[text][ref]" reads as its text too)
-_MARKUP = re.compile(r"!?\[([^\[\]\n]*)\](?:\([^()\n]*\)|\[[^\[\]\n]*\])|<[^<>]*>|[*_`~]+")
+# (every branch starts with one of a few characters: re skips to them)
+_MARKUP = re.compile(r"!?\[([^\[\]\n]*)\](?:\([^()\n]*\)|\[[^\[\]\n]*\])|<[^<>]*>|[*`~]+")
+_UNDERSCORES = re.compile("_+")
+
+
+def _edge_underscores(m: re.Match) -> str:
+    """An underscore inside a word (edition_number) is no emphasis: Markdown
+    emphasises with one at a word's edge only."""
+    text, start, end = m.string, m.start(), m.end()
+    inside = 0 < start and end < len(text) and text[start - 1].isalnum() and text[end].isalnum()
+    return m.group() if inside else ""
 _UNSEEN_CHARS = re.compile(f"[{_UNSEEN}]")
 
 
@@ -136,6 +146,8 @@ def reader_text(text: str) -> str | None:
     if not _MARKED.search(text):
         return None
     read = _MARKUP.sub(lambda m: m.group(1) or "", text)
+    if "_" in read:
+        read = _UNDERSCORES.sub(_edge_underscores, read)
     if "&" in read:
         read = html.unescape(read)
     read = _UNSEEN_CHARS.sub("", read)
