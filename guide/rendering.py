@@ -531,7 +531,7 @@ def _bound_names(tree: nodes.Template) -> set[str]:
 
 # This module's template functions that templates call most, none taking the
 # context or raising StopIteration (see _DirectCalls).
-DIRECT_CALLS = frozenset({"t", "tp", "md", "url", "asset", "site_file", "sha256_of", "list_item", "list_items",
+DIRECT_CALLS = frozenset({"t", "tp", "md", "url", "asset", "site_file", "guide_description", "sha256_of", "list_item", "list_items",
                           "conference_key", "unit_slug", "calendar_key", "field_calendar_key", "page_url_path",
                           "kind_of", "has_pdf", "event_data", "search_characters", "_", "gettext", "ngettext", "pgettext", "npgettext"})
 
@@ -884,6 +884,19 @@ class Renderer:
             out.append("")
             return Markup("\n".join(out))
 
+        def guide_description(plain: bool = False) -> str:
+            """What the guide is, in a sentence: guide.yaml's description, or one made
+            of its title and publisher (plain: for an attribute, untranslated text
+            unmarked). (A function, not a macro: base.html's default description
+            imported the macros on every page that showed it, 20,000 verification
+            pages at N = 10,000.)"""
+            guide = self.model.guide
+            if guide.description:
+                return tp(guide.description) if plain else t(guide.description)
+            gettext = env.globals["gettext"]
+            return gettext("%(title)s: a yearly list of accredited high-quality academic conferences. "
+                           "Publisher: %(publisher)s.", title=tp(guide.title), publisher=tp(guide.publisher))
+
         def by_letter(confs):
             # (For projects' own templates from before the model grouped the
             # name index, EditionView.by_letter, which names.html reads.)
@@ -898,6 +911,7 @@ class Renderer:
             sentence_space="" if lang == "zh" else " ",
             lang=lang, other_lang=other, other_lang_name=LANG_NAMES[other], html_lang=HTML_LANG[lang], other_html_lang=HTML_LANG[other],
             model=self.model, t=t, tp=tp, md=md, url=url, absolute_url=absolute_url, asset=asset, field_of=field_of,
+            guide_description=guide_description,
             unit_group=unit_group, by_letter=by_letter, conference_key=conference_key, units_by_name=units_by_name,
             is_translated=lambda text: tr.lookup(text)[1],
             unit_slug=unit_slug, today=self.model.today, list_item=list_item, list_items=list_items, search_facets=search_facets, other_names=other_names,

@@ -484,3 +484,13 @@ def test_errors_on_a_record_matching_a_rule_new_in_another_editions_data(guarded
     lines = failing(guarded)
     assert any(line.startswith(f"{CMS}:10:8: confidential: 'venue' matches the confidential rule 'review score'")
                for line in lines), lines
+
+
+def test_a_catalog_is_searched_again_only_when_it_changes_and_says_so_every_build(guarded):
+    """serve: an unchanged catalog's findings are replayed, not lost; a changed one is searched."""
+    guarded.translations(dict(EN, 厦门=f"Xiamen (call {PHONE})"))
+    for _ in range(2):
+        (line,) = failing(guarded)
+        assert line.startswith("locales/en/LC_MESSAGES/content.po:") and "mobile phone number" in line
+    guarded.translations(dict(EN))
+    assert guarded.build().ok
