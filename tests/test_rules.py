@@ -172,26 +172,21 @@ def test_conferences_a_unit_does_not_host_or_recommends_jointly_are_not_limited(
     assert not only(lines, "quota-exceeded"), lines
 
 
-def test_errors_on_quota_exceeded_counting_a_branch_as_its_society(ruled):
-    # "学术会议计划应包含本级学会和分支机构的会议" (§一.3.1): a branch's conference is
-    # the society's own. With cms-2023, three own conferences of a plan of 20.
-    for i, organizer in ((2, "中国数学会计算数学分会"), (3, "中国数学会 （CMS）")):
-        variant(ruled, f"branch-{i}", **{"organizers__[中国数学会]": f"organizers: [{organizer}]",
-                                         "start__2023-05-30": f"start: 2023-05-2{i}"})
+@pytest.mark.parametrize("key, value", [
+    # "学术会议计划应包含本级学会和分支机构的会议" (§一.3.1): a branch's conference is the society's own.
+    ("organizers__[中国数学会]", ("organizers: [中国数学会计算数学分会]", "organizers: [中国数学会 （CMS）]")),
+    # Joint recommendation with another unit of the guide (§一.2), or its branch, is not one with
+    # an international or foreign organization (§一.4.2): the own quota still holds.
+    ("recommender__A-01", ("recommender: A-01\nco_recommenders: [中国化学会]",
+                           "recommender: A-01\nco_recommenders: [中国化学会（CCS）]")),
+])
+def test_errors_on_quota_exceeded_counting_branches_and_joint_units_as_own(ruled, key, value):
+    # With cms-2023, three own conferences of a plan of 20.
+    for i, text in zip((2, 3), value):
+        variant(ruled, f"own-{i}", **{key: text, "start__2023-05-30": f"start: 2023-05-2{i}"})
     _, lines = run(ruled)
     (line,) = only(lines, "quota-exceeded")
-    assert "10% of its plan of 20: 3 counted, 2 allowed" in line and "branch-2" in line and "branch-3" in line
-
-
-def test_errors_on_quota_exceeded_when_the_co_recommender_is_a_recommending_unit(ruled):
-    # Joint recommendation with another unit of the guide (§一.2) is not one with an
-    # international or foreign organization (§一.4.2): the own quota still holds.
-    for i, unit in ((2, "中国化学会"), (3, "中国化学会（CCS）")):
-        variant(ruled, f"joint-{i}", **{"recommender__A-01": f"recommender: A-01\nco_recommenders: [{unit}]",
-                                        "start__2023-05-30": f"start: 2023-05-2{i}"})
-    _, lines = run(ruled)
-    (line,) = only(lines, "quota-exceeded")
-    assert "3 counted, 2 allowed" in line
+    assert "10% of its plan of 20: 3 counted, 2 allowed" in line and "own-2" in line and "own-3" in line
 
 
 def test_one_off_conferences_a_unit_does_not_host_or_recommends_jointly_are_not_limited(ruled):
