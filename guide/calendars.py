@@ -18,6 +18,7 @@ after an escaped backslash.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
@@ -105,18 +106,25 @@ def _line(name: str, value: str) -> bytes:
 # -- the calendars --------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
+def _address(base_url: str) -> tuple[str, str]:
+    """(host, path below it) of the guide's address, read once: every event asks."""
+    parts = urlsplit(base_url)
+    path = parts.path.strip("/")
+    return parts.hostname or "guide", path + "/" if path else ""
+
+
 def host(model: SiteModel) -> str:
     """The host of the guide's address: it names events (UIDs) and feed entries (tag URIs)."""
-    return urlsplit(model.guide.base_url).hostname or "guide"
+    return _address(model.guide.base_url)[0]
 
 
 def base_path(model: SiteModel) -> str:
     """The path of the guide's address below its host, "" or "guides/js/": with
     the host it names events and feed entries, so that two guides on one host
     (example.org/guides/js/, example.org/guides/zj/) with a record id in common
-    do not name the same event."""
-    path = urlsplit(model.guide.base_url).path.strip("/")
-    return path + "/" if path else ""
+    do not name the same event; pages' links start with it."""
+    return _address(model.guide.base_url)[1]
 
 
 def field_ids(model: SiteModel) -> list[str]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import html
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ except ImportError:  # a Python without them: every rule is searched in full, as
     sre_compiler = sre = sre_parser = None
 
 from .problems import Problems
+from .recordcache import read_unless_unchanged
 from .wording import Message, language, shown, tr
 from .yamldoc import MarkedList, MarkedMap, text_position, yaml_lines
 
@@ -131,6 +131,7 @@ _MARKED = re.compile(f"[*`~_\\[<&{_UNSEEN}]")
 # (every branch starts with one of a few characters: re skips to them)
 _MARKUP = re.compile(r"!?\[([^\[\]\n]*)\](?:\([^()\n]*\)|\[[^\[\]\n]*\])|<[^<>]*>|[*`~]+")
 _UNDERSCORES = re.compile("_+")
+_UNSEEN_CHARS = re.compile(f"[{_UNSEEN}]")
 
 
 def _edge_underscores(m: re.Match) -> str:
@@ -139,7 +140,6 @@ def _edge_underscores(m: re.Match) -> str:
     text, start, end = m.string, m.start(), m.end()
     inside = 0 < start and end < len(text) and text[start - 1].isalnum() and text[end].isalnum()
     return m.group() if inside else ""
-_UNSEEN_CHARS = re.compile(f"[{_UNSEEN}]")
 
 
 def reader_text(text: str) -> str | None:
@@ -161,18 +161,23 @@ def scan_text(text: str, path, problems: Problems, rules: list[Rule], what: str 
     reading: reader_text); True when clean. ``reported``: rules reported
     already for this file (not again), added to."""
     text = as_half_width(text)
-    found = [(rule, text_position(text, start)) for rule, start in _matches(_Haystack(text, None), rules)]
-    seen = {rule for rule, _ in found}
-    for where, read in _read_lines(text):
-        found += [(rule, (where, 1)) for rule in rules if rule.pattern is not None and rule not in seen
-                  and rule.pattern.search(read)]
-        seen = {rule for rule, _ in found}
-    found = [(rule, where) for rule, where in found if reported is None or rule not in reported]
-    for rule, where in found:
+    found = {rule: text_position(text, start) for rule, start in _matches(_Haystack(text, None), rules)}
+    _find_in_readings(text, rules, found)
+    found = {rule: where for rule, where in found.items() if reported is None or rule not in reported}
+    for rule, where in found.items():
         _report(problems, path, where, rule, what)
         if reported is not None:
             reported.add(rule)
     return not found
+
+
+def _find_in_readings(text: str, rules: list[Rule], found: dict) -> None:
+    """Each pattern rule not in ``found`` that a line of ``text`` matches as read
+    (_read_lines), added with its line."""
+    for where, read in _read_lines(text):
+        for rule in rules:
+            if rule.pattern is not None and rule not in found and rule.pattern.search(read):
+                found[rule] = (where, 1)
 
 
 def _read_lines(text: str):
@@ -401,10 +406,7 @@ def _scan_lines(text: str, path, problems: Problems, patterns: list[Rule]) -> No
             if rule not in found and (m := rule.pattern.search(line)) is not None:
                 found[rule] = (i + 1, m.start() + 1)
     # (and as read, the lines holding a mark: "# 邀请码：**X**")
-    for where, read in _read_lines(text):
-        for rule in patterns:
-            if rule not in found and rule.pattern.search(read):
-                found[rule] = (where, 1)
+    _find_in_readings(text, patterns, found)
     for rule, where in sorted(found.items(), key=lambda kv: kv[1]):
         _report(problems, path, where, rule, tr("the file's text"))
 
@@ -433,33 +435,21 @@ def scan_sources(raw, rules: list[Rule], catalog_paths, problems: Problems) -> N
     for path, text in raw.pages.values():
         if text is not None:
             scan_text(text, path, problems, rules)
-    # serve: a catalog unchanged since the last save is not searched again (the
-    # English catalog is 1.5 MB at N = 10,000; searching it was some 50 ms a save)
-    key = (str(problems.root), tuple((r.label, r.where, r.field, r.pattern and r.pattern.pattern,
-                                      r.pattern and r.pattern.flags) for r in rules))
-    last = _CATALOG_SCANS if _CATALOG_SCANS.get("key") == key else {}
-    now: dict = {"key": key}
+    # serve: a catalog unchanged since the last save is not searched again, its
+    # problems replayed (the English catalog is 1.5 MB at N = 10,000; searching
+    # it was some 50 ms a save), while the rules stay the same
+    kind = "confidential " + repr((str(problems.root), [(r.label, r.where, r.field, r.pattern and r.pattern.pattern,
+                                                          r.pattern and r.pattern.flags) for r in rules]))
     for path in sorted(set(catalog_paths)):
-        try:
-            st = os.stat(path)
-            stat = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
-            found = last.get(stat)
-            if found is None:
-                text = Path(path).read_bytes().decode("utf-8", "replace")
-                start = len(problems.items)
-                scan_text(text, path, problems, rules, tr("a catalog entry"))
-                found = problems.items[start:]
-            else:
-                problems.replay(found)
-            now[stat] = list(found)
-        except OSError:
-            continue
-    _CATALOG_SCANS.clear()
-    _CATALOG_SCANS.update(now)
+        read_unless_unchanged(kind, Path(path), problems, lambda path=path: _scan_catalog(path, problems, rules))
 
 
-# (see scan_sources: what searching each catalog found, by its stat, and the rules)
-_CATALOG_SCANS: dict = {}
+def _scan_catalog(path, problems: Problems, rules: list[Rule]) -> None:
+    try:
+        text = Path(path).read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return
+    scan_text(text, path, problems, rules, tr("a catalog entry"))
 
 
 # -- the clean case, fast -----------------------------------------------------

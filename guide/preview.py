@@ -171,8 +171,8 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         generation, errors, base = self.state.snapshot()
         # Only this machine's names: a page elsewhere that points a name of its
         # own at 127.0.0.1 (DNS rebinding) cannot read the preview through it.
-        host = (self.headers.get("Host") or "").rpartition(":")[0] or self.headers.get("Host") or ""
-        if host.strip("[]").lower() not in LOCAL_HOSTS:
+        host = urlsplit("//" + (self.headers.get("Host") or "")).hostname or ""
+        if host not in LOCAL_HOSTS:
             return self._send(HTTPStatus.FORBIDDEN, b"serve answers only to 127.0.0.1 and localhost", "text/plain")
         url_path = unquote(urlsplit(self.path).path)
         if url_path.startswith(PREFIX):

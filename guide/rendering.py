@@ -679,8 +679,7 @@ class Renderer:
                 self.bytecode = {}
         self.templates = templates
         self.pdf_sha256 = pdf_sha256 or {}
-        base = model.guide.base_url
-        self.base_path = "/" + base.split("://", 1)[-1].partition("/")[2]
+        self.base_path = "/" + calendars.base_path(model)
         self.formats: dict[str, LangFormats] = {}
         self._items: dict[str, FragmentView] = {}
         self._last_keys: tuple = (None, None, None)   # block_keys': (model, records' digests, keys)
@@ -1060,7 +1059,7 @@ class Renderer:
     def render_feed(self, lang: str) -> bytes:
         return self.envs[lang].get_template("feed.xml").render(
             key=FEED_KEY, base=self.model.guide.base_url, host=calendars.host(self.model),
-            tag_path=calendars.base_path(self.model),
+            tag_path=self.base_path[1:],
             entries=self.model.feed_entries()).encode("utf-8")
 
     def render_root_page(self, name: str, part: str) -> bytes:

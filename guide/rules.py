@@ -32,13 +32,6 @@ def _compact(text: str) -> str:
     return "".join(_nfkc(text).split())
 
 
-def hosts_own(organizer: str, unit_name: str) -> bool:
-    """Whether ``organizer`` is the unit or one of its branches: "以全国学会为推荐单位的，
-    学术会议计划应包含本级学会和分支机构的会议" (§一.3.1), so a branch's conference
-    counts as the society's own ("中国数学会计算数学分会", "中国数学会（CMS）")."""
-    return _compact(organizer).startswith(_compact(unit_name))
-
-
 # A place named with its kind or without: 嘉兴市 is 嘉兴, 南湖区 南湖.
 _PLACE_SUFFIX = ("市", "区", "县", "镇")
 
@@ -61,13 +54,19 @@ class RuleCheck:
     def unit_names(self) -> frozenset[str]:
         return frozenset(_compact(u.name.zh) for u in self.units.values())
 
+    @functools.cached_property
+    def places(self) -> frozenset[str]:
+        return frozenset(_place(a) for a in self.rules.allowed_cities)
+
     def hosts_own(self, c: Conference, unit_name: str) -> bool:
         """A conference the unit (or a branch) organizes, not recommended jointly with an
         international or foreign organization (those are unlimited, §一.4.2; another
-        recommending unit of the guide, recommending jointly (§一.2), is neither)."""
+        recommending unit of the guide, recommending jointly (§一.2), is neither).
+        A branch: an organizer whose name starts with the unit's. "以全国学会为推荐单位的，
+        学术会议计划应包含本级学会和分支机构的会议" (§一.3.1): a branch's conference counts
+        as the society's own ("中国数学会计算数学分会", "中国数学会（CMS）")."""
         if c.co_recommenders and not all(self.of_a_unit(o.zh) for o in c.co_recommenders):
             return False
-        # (hosts_own, inlined: every record of a limited unit, on every save in serve)
         unit = _compact(unit_name)
         for o in c.organizers:
             if _compact(o.zh).startswith(unit):
@@ -229,7 +228,7 @@ class RuleCheck:
 
     def check_area(self, c: Conference) -> None:
         allowed = self.rules.allowed_cities
-        if allowed and (c.city is None or _place(c.city.zh) not in {_place(a) for a in allowed}):
+        if allowed and (c.city is None or _place(c.city.zh) not in self.places):
             if c.city:
                 message = tr("'%(city)s' is not a place of this edition (%(allowed)s)",
                              city=c.city.zh, allowed=', '.join(allowed))
