@@ -124,10 +124,7 @@ def wrap_en(text: str, width: float, measure: Measure) -> list[str]:
 
 def wrap(text: str, lang: str, width: float, measure: Measure, no_orphan: bool = False) -> list[str]:
     """Lines of ``text`` no wider than ``width`` (by the rules of ``lang``).
-    ``no_orphan``: a Chinese paragraph's last line has two characters at least.
-    (Not on certificates: the organizers of issued ones hold files whose bytes
-    the verification pages vouch for, and a new line break would have every
-    one re-issued.)"""
+    ``no_orphan``: a Chinese paragraph's last line has two characters at least."""
     out: list[str] = []
     for paragraph in text.split("\n"):
         out.extend(wrap_zh(paragraph, width, measure, no_orphan) if lang == "zh" else wrap_en(paragraph, width, measure))

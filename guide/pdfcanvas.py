@@ -89,9 +89,10 @@ def text_width(text: str, size: float) -> float:
 
 @lru_cache(maxsize=4096)
 def wrapped(text: str, lang: str, width: float, size: float) -> tuple[str, ...]:
-    """``text`` wrapped to ``width`` at ``size``: the labels and the statement of an
-    edition are the same on each of its certificates, and wrapped once."""
-    return tuple(wrap(text, lang, width, lambda s: text_width(s, size)))
+    """``text`` wrapped to ``width`` at ``size``, no Chinese character alone on its last
+    line: the labels and the statement of an edition are the same on each of its
+    certificates, and wrapped once."""
+    return tuple(wrap(text, lang, width, lambda s: text_width(s, size), no_orphan=True))
 
 
 def _timestamp(day: dt.date):

@@ -58,12 +58,22 @@ def test_certificate_says_everything_in_both_languages(certified):
         assert zh in flat, zh
     for en in ("CERTIFICATE OF INCLUSION", "Guide to Important Academic Conferences (2023)",
                "2023 Annual Meeting of the Chinese Mathematical Society", "Recurring conference, 15th edition",
-               "May 30 – Jun 2, 2023", "Xiamen", "Chinese Mathematical Society",
-               "China Association for Science and Technology", "Jun 30, 2023", "Issued by", "Sample certificate"):
+               "May 30 – June 2, 2023", "Xiamen", "Chinese Mathematical Society",
+               "China Association for Science and Technology", "June 30, 2023", "Issued by", "Sample certificate"):
         assert en in " ".join(text.split()), en
     assert certified.numbers["cms-2023"] in text
     # The recommending unit of cms-2023 is A-01, the Chinese Mathematical Society.
     assert "推荐单位" in flat and "Recommending unit" in text
+
+
+def test_certificate_leaves_no_chinese_character_alone_on_a_line(certified):
+    """"特发此证。" wrapped at its paper's width left "证。" alone (clreq avoids 孤字);
+    the English side writes months in full, as beside "July 2023"."""
+    for cid in certified.numbers:
+        lines = [line.strip() for line in pdftotext(cert_path(certified, cid), "-layout").splitlines()]
+        statement = [line for line in lines if "特发" in line or "此证" in line]
+        assert statement and all("。" not in line or len(line.split()[0].rstrip("。")) > 1 for line in statement), statement
+        assert not re.search(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d", " ".join(lines)), cid
 
 
 def test_every_font_is_embedded_and_subset(certified):
@@ -104,7 +114,7 @@ def test_verification_pages_show_status_issue_and_the_hash_of_the_pdf(certified)
     zh = certified.page(f"zh/verify/{number}/index.html")
     en = certified.page(f"en/verify/{number}/index.html")
     assert "有效。" in zh and "中国化学会第33届学术年会" in zh and "2023年6月30日" in zh and digest in zh
-    assert "Valid." in en and "33rd CCS Congress" in en and "Jun 30, 2023" in en and digest in en
+    assert "Valid." in en and "33rd CCS Congress" in en and "June 30, 2023" in en and digest in en
     assert "China Association for Science and Technology" in en
     assert "sha256sum" in en and 'href="/certificates.json"' in en
     assert "sha256sum" in zh and f'href="/certificates/{number}.pdf"' in zh
