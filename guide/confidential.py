@@ -392,6 +392,9 @@ def scan_doc(doc, rules: list[Rule], problems: Problems, skip: str | None = None
         doc.entry.problems.extend(problems.items[start:])
 
 
+_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")   # (line breaks to YAML besides "\n")
+
+
 def _scan_lines(text: str, path, problems: Problems, patterns: list[Rule]) -> None:
     """A file's text line by line, as written and as read: a comment, a key and
     its value. (Line by line: a rule's "\\s*" would join a value ending in
@@ -405,8 +408,9 @@ def _scan_lines(text: str, path, problems: Problems, patterns: list[Rule]) -> No
         for rule in candidates:
             if rule not in found and (m := rule.pattern.search(line)) is not None:
                 found[rule] = (i + 1, m.start() + 1)
-    # (and as read, the lines holding a mark: "# 邀请码：**X**")
-    _find_in_readings(text, patterns, found)
+    # (and as read, the lines holding a mark: "# 邀请码：**X**"; numbered as
+    # above, where a lone "\r" breaks a line too)
+    _find_in_readings("\n".join(yaml_lines(text)) if _OTHER_BREAKS.search(text) else text, patterns, found)
     for rule, where in sorted(found.items(), key=lambda kv: kv[1]):
         _report(problems, path, where, rule, tr("the file's text"))
 

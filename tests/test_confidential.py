@@ -131,6 +131,13 @@ def test_errors_on_confidential_text_in_a_comment_or_as_a_key_and_its_value(guar
     assert "'venue' matches" in line
 
 
+def test_a_comment_read_through_its_markup_is_reported_at_its_line_after_lone_carriage_returns(guarded):
+    """YAML counts a lone "\r" as a line break: so does the line-by-line reading."""
+    guarded.conference("cms-2023", GOOD.replace("\n", "\r", 3) + "# 本单位邀请码：**ZZ9999**\n")
+    (line,) = failing(guarded)
+    assert line.startswith(f"{CMS}:15:") and "the file's text matches the confidential rule" in line
+
+
 def test_a_value_ending_in_a_label_is_not_joined_to_the_next_key(guarded):
     """The whole text is read line by line: "…凭邀请码" then "sources:" is no code
     (a rule's \\s* crossed the line break and failed an ordinary record)."""
