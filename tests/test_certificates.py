@@ -273,7 +273,7 @@ def test_withdrawal_makes_the_certificate_invalid(project):
     zh = project.page(f"zh/verify/{number}/index.html")
     en = project.page(f"en/verify/{number}/index.html")
     assert "无效。" in zh and "2023年7月15日" in zh and "撤销" in zh
-    assert "Invalid." in en and "withdrawn from the Guide on Jul 15, 2023" in en
+    assert "Invalid." in en and "withdrawn from the Guide on July 15, 2023" in en
     entries = {e["conference"]: e for e in json.loads(project.page("certificates.json"))["certificates"]}
     assert entries["ccs-2023"]["status"] == "invalid"
     assert entries["ccs-2023"]["conference_status"] == "withdrawn"
