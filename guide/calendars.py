@@ -150,10 +150,11 @@ def event(model: SiteModel, c: Conference, fmt: LangFormats) -> bytes:
     status = STATUS[c.status]
     if status == "CONFIRMED" and c.dates.precision == "month":
         status = "TENTATIVE"
-    # As the conference page writes the place: city, venue.
-    place = [fmt.tp(x) for x in (c.city, c.venue) if x]
     summary = fmt.tp(c.name)
     _ = fmt.gettext  # (named so that extraction finds the strings)
+    # As the conference page writes the place (the venue, then its city, in English).
+    place = (_("%(venue)s, %(city)s") % {"venue": fmt.tp(c.venue), "city": fmt.tp(c.city)} if c.city and c.venue
+             else fmt.tp(c.city or c.venue) if c.city or c.venue else "")
     if status == "TENTATIVE":
         # (a calendar shows the event over the whole month: the title says why)
         summary = _("%(name)s (dates to be announced)") % {"name": summary}
@@ -188,8 +189,7 @@ def event(model: SiteModel, c: Conference, fmt: LangFormats) -> bytes:
     if sequence:
         lines.append(_line("SEQUENCE", str(sequence)))
     if place:
-        pgettext = fmt.pgettext  # (named so that extraction finds the string)
-        lines.append(_line("LOCATION", _text(pgettext("punctuation", ", ").join(place))))
+        lines.append(_line("LOCATION", _text(place)))
     lines += [
         _line("STATUS", status),
         _line("TRANSP", "TRANSPARENT"),
@@ -212,7 +212,8 @@ def _description(model: SiteModel, c: Conference, fmt: LangFormats, url: str) ->
     elif c.status == "withdrawn":
         lines.append(_("This conference was withdrawn from the Guide."))
     elif c.status == "postponed":
-        lines.append(_("This conference was postponed; the dates below are the new ones."))
+        lines.append(_("This conference was postponed from %(dates)s.") % {"dates": fmt.dates(c.postponed_from)}
+                     if c.postponed_from else _("This conference was postponed; these are its new dates."))
     facts = [
         (_("Dates"), fmt.dates(c.dates)),
         (_("Field"), _field_name(model, c, fmt)),

@@ -101,7 +101,7 @@ def catalog_doc(model: SiteModel, view: EditionView) -> CatalogDoc:
                 both(lambda l, gt, tr: tr.lookup(c.name)[0]),
                 # (a postponed conference's dates are its new ones: said so, as its page does)
                 both(lambda l, gt, tr: printable(format_dates(c.dates, l, gt)) + (
-                    gt.pgettext("punctuation", " (") + gt.gettext("Postponed") + gt.pgettext("punctuation", ")")
+                    gt.pgettext("punctuation", " (") + gt.pgettext("status after the dates", "postponed") + gt.pgettext("punctuation", ")")
                     if c.status == "postponed" else "")),
                 both(lambda l, gt, tr: tr.lookup(c.city)[0] if c.city else gt.gettext("To be announced")),
                 both(lambda l, gt, tr: tr.lookup(unit.name)[0]),

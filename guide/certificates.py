@@ -21,7 +21,7 @@ from .translation import N_, ContentTranslator
 
 
 # Interface strings of the certificate (messages domain, English source).
-TITLE = N_("Certificate of Inclusion")
+TITLE = N_("Certificate of inclusion")
 STATEMENT = N_("This is to certify that the conference below is included in the %(guide)s.")
 NAME = N_("Conference name")
 CITY = N_("City")
@@ -112,7 +112,7 @@ def _edition_side(model: SiteModel, edition, lang: str, tr) -> dict:
         statement=gt.gettext(STATEMENT) % {"guide": tr.lookup(edition.title)[0]},
         name_label=gt.gettext(NAME),
         issuer_label=gt.gettext(ISSUED_BY), issuer=tr.lookup(settings.issuer)[0],
-        date_label=gt.gettext(ISSUE_DATE), date=printable(format_day(settings.issue_date, lang, full_months=True)),
+        date_label=gt.gettext(ISSUE_DATE), date=printable(format_day(settings.issue_date, lang)),
         number_label=gt.gettext(NUMBER), scan=gt.gettext(SCAN),
         sample=gt.gettext(SAMPLE) if edition.sample else "")
 
@@ -137,9 +137,9 @@ def certificate_doc(model: SiteModel, cert: Certificate) -> CertificateDoc:
 
         kind = memo(("kind", lang, c.kind, c.edition_number), lambda: format_kind(c, lang, gt))
         rows = (
-            (gt.gettext("Kind"), kind),
+            (gt.gettext("Type"), kind),
             (gt.gettext("Dates"), memo(("dates", lang, c.dates.start, c.dates.end, c.dates.precision),
-                                       lambda: printable(format_dates(c.dates, lang, gt, full_months=True)))),
+                                       lambda: printable(format_dates(c.dates, lang, gt)))),
             (gt.gettext(CITY), t(c.city) if c.city else gt.gettext("To be announced")),
             (gt.pgettext("conference role", "Organizers"), gt.gettext("; ").join(t(o) for o in c.organizers)),
             (gt.gettext("Recommending unit"), t(model.units[c.recommender].name)),

@@ -260,21 +260,17 @@ def babel_locale(lang: str) -> Locale:
     return Locale.parse(BABEL_LOCALE[lang])
 
 
-def format_dates(span: DateSpan, lang: str, gt, full_months: bool = False) -> str:
+def format_dates(span: DateSpan, lang: str, gt) -> str:
     """A conference's dates in ``lang``; ``gt`` is that language's interface catalog.
-    ``full_months``: months by their full names ("October 12–15, 2023"), as a
-    formal document writes them beside a month-only date ("July 2023")."""
+    Months by their full names ("October 12 – 15, 2023"), as beside a month-only
+    date ("July 2023 (dates to be announced)") and on the certificates."""
     locale = babel_locale(lang)
     if span.precision == "month":
         months = format_skeleton("yMMMM", span.start, locale=locale)
         if (span.start.year, span.start.month) != (span.end.year, span.end.month):
             months = format_interval(span.start, span.end, "yMMMM", locale=locale)
         return gt.gettext("%(month)s (dates to be announced)") % {"month": months}
-    if full_months:
-        return _full_month_dates(span.start, span.end, lang)
-    if span.start == span.end:
-        return format_skeleton("yMMMd", span.start, locale=locale)
-    return format_interval(span.start, span.end, "yMMMd", locale=locale)
+    return format_days(span.start, span.end, lang)
 
 
 def _full_months(pattern: str) -> str:
@@ -284,8 +280,11 @@ def _full_months(pattern: str) -> str:
     return re.sub(r"(?<![M'])MMM(?![M'])", "MMMM", pattern)
 
 
+# (Babel takes some 5 µs a call; pages print the same few hundred days and
+# numbers thousands of times: the issue date on every verification page.)
 @lru_cache(maxsize=None)
-def _full_month_dates(start: dt.date, end: dt.date, lang: str) -> str:
+def format_days(start: dt.date, end: dt.date, lang: str) -> str:
+    """A day ("June 30, 2023") or days ("October 12 – November 2, 2023") in ``lang``."""
     locale = babel_locale(lang)
     if start == end:
         return parse_pattern(_full_months(locale.datetime_skeletons["yMMMd"].pattern)).apply(start, locale)
@@ -294,11 +293,8 @@ def _full_month_dates(start: dt.date, end: dt.date, lang: str) -> str:
     return "".join(parse_pattern(_full_months(part)).apply(day, locale) for part, day in zip(parts[field], (start, end)))
 
 
-# (Babel takes some 5 µs a call; pages print the same few hundred days and
-# numbers thousands of times: the issue date on every verification page.)
-@lru_cache(maxsize=None)
-def format_day(d: dt.date, lang: str, full_months: bool = False) -> str:
-    return _full_month_dates(d, d, lang) if full_months else format_skeleton("yMMMd", d, locale=babel_locale(lang))
+def format_day(d: dt.date, lang: str) -> str:
+    return format_days(d, d, lang)
 
 
 @lru_cache(maxsize=None)
@@ -794,11 +790,10 @@ class Renderer:
             html = render_markdown(value, RECORD_TAGS)
             return html if ok else Markup('<div lang="zh-CN">%s</div>') % html
 
-        def dates(span: DateSpan, full_months: bool = False) -> str:
-            # (full_months: as the certificates print them, which verification pages show)
-            key = (span.start, span.end, span.precision, full_months)
+        def dates(span: DateSpan) -> str:
+            key = (span.start, span.end, span.precision)
             if key not in date_cache:
-                date_cache[key] = format_dates(span, lang, gt, full_months)
+                date_cache[key] = format_dates(span, lang, gt)
             return date_cache[key]
 
         def iso_dates(span: DateSpan) -> str:
@@ -813,9 +808,9 @@ class Renderer:
                 name = month_names[month] = format_skeleton("yMMMM", dt.date(y, m, 1), locale=locale)
             return name
 
-        def day(d: dt.date | str, full_months: bool = False) -> str:
+        def day(d: dt.date | str) -> str:
             # (or an ISO date, as the change report keeps them)
-            return format_day(dt.date.fromisoformat(d) if isinstance(d, str) else d, lang, full_months)
+            return format_day(dt.date.fromisoformat(d) if isinstance(d, str) else d, lang)
 
         def num(n) -> str:
             return format_number(n, lang)

@@ -102,5 +102,5 @@ def test_a_postponed_conference_is_marked_in_the_catalog(tmp_path):
                     "postponed_from: 2023-04-28\n", encoding="utf-8")
     assert p.build(today=dt.date(2023, 4, 21)).ok
     flat = squash(pdftotext(p.root / "site/catalogs/2023.pdf"))
-    assert "（已延期）" in flat and "(Postponed)" in flat, flat
+    assert "（已延期）" in flat and "(postponed)" in flat, flat
     assert flat.count("已延期") == 1

@@ -163,7 +163,7 @@ def test_404_page_explains_how_to_verify(certified):
         assert 'href="/certificates.json"' in page
     assert '<a href="/en/verify/">the certificate lookup</a>' in certified.page("en/404.html")
     assert "扫描证书上的二维码" in certified.page("zh/404.html")
-    assert '<a href="/zh/verify/">证书查询页面</a>' in certified.page("404.html")
+    assert '<a href="/zh/verify/">证书核验页面</a>' in certified.page("404.html")
     # (what a host serves for any unknown address: titled as such, not as the home page)
     assert "<title>页面不存在 · Page not found · " in certified.page("404.html")
     assert "<title>页面不存在" not in certified.page("index.html")
@@ -314,7 +314,7 @@ def test_long_names_wrap_by_the_rules_of_each_language(project, tmp_path):
         assert line[0] not in "，。；：！？）》", zh_lines
     for before in zh_lines[:-1]:
         assert before[-1] not in "（《", zh_lines
-    en_lines = [l.strip() for l in right.split("Conference name")[1].split("Kind")[0].splitlines() if l.strip()]
+    en_lines = [l.strip() for l in right.split("Conference name")[1].split("Type")[0].splitlines() if l.strip()]
     assert len(en_lines) >= 2 and " ".join(en_lines) == english
     assert all(set(line.split()) <= set(english.split()) for line in en_lines)  # whole words only
 

@@ -56,9 +56,9 @@ def test_reports_added_removed_changed_and_certificates_to_reissue(project):
     assert data["certificates_to_reissue"] == ["cms-2023"]
     page = project.page("en/staff/changes/index.html")
     assert "wlsc-2023" in page and 'name="robots" content="noindex"' in page
-    assert "Compared by the build of Jun 1, 2023." in page
+    assert "Made by the build of June 1, 2023." in page
     # (issued on 30 June, after this build's date: nobody holds it yet, nothing to re-issue)
-    assert "re-issue" not in page
+    assert "awaiting re-issue" not in page and "<td>re-issue</td>" not in page
 
 
 def test_an_unchanged_rebuild_keeps_the_last_report(project):

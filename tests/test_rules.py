@@ -336,7 +336,10 @@ def test_postponed_conference_shows_new_and_first_planned_dates(ruled):
     page = ruled.page("zh/2023/conferences/cms-2023/index.html")
     assert "本会议已延期，以下为新的会议日期。原定于2023年4月28日举办。" in page   # (no space between the sentences)
     feed = (ruled.root / "site/zh/feed.xml").read_text(encoding="utf-8")
-    assert "以下为新的会议日期。2023年" in feed
+    # (the feed's summary gives the new dates right after: it says which were the first)
+    assert "本会议已延期（原定于2023年4月28日举办）。2023年" in feed
+    ics = (ruled.root / "site/en/2023/conferences/cms-2023/cms-2023.ics").read_text(encoding="utf-8")
+    assert "This conference was postponed from April 28\\, 2023." in ics
     assert "2023年中国数学会学术年会" in ruled.page("zh/2023/index.html")  # still listed
 
 

@@ -10,7 +10,7 @@ import shutil
 from conftest import TODAY
 
 ZH_FILTERS = {"指南版次", "学科领域", "月份", "会议类型", "推荐单位", "举办城市"}
-EN_FILTERS = {"Edition", "Field", "Month", "Kind", "Recommending unit", "City"}
+EN_FILTERS = {"Edition", "Field", "Month", "Type", "Recommending unit", "City"}
 
 
 def fragments(project) -> dict[str, list[dict]]:
@@ -54,7 +54,7 @@ def test_conference_pages_carry_localized_filters_and_result_fields(built):
     assert old["filters"]["Edition"] == ["Guide to Important Academic Conferences (2022)"]
     assert old["meta"]["edition"] == "2022 edition"
     assert recs["/zh/2022/conferences/cms-2022/"]["meta"]["edition"] == "2022年版"
-    assert en["filters"]["Kind"] == ["One-off conference"]
+    assert en["filters"]["Type"] == ["One-off conference"]
     assert en["filters"]["Month"] == ["October 2023"]
     assert en["meta"]["dates"] == "October 2023 (dates to be announced)"
     # The hidden filter values are not page text.
@@ -311,7 +311,7 @@ def test_a_fields_search_terms_are_indexed_escaped_and_in_each_language(project)
     result = project.build(strict=True)
     assert result.ok, [p.format() for p in result.problems.items]
     # (led by the field's name: an excerpt quoting them says why the conference was found)
-    for lang, terms in (("zh", "化学科学：化学，&lt;b&gt;化工&lt;/b&gt;"),
+    for lang, terms in (("zh", "化学科学：化学、&lt;b&gt;化工&lt;/b&gt;"),
                         ("en", "Chemical Sciences: chemistry, &lt;b&gt;chemical engineering&lt;/b&gt;")):
         html = (project.root / f"site/{lang}/2023/conferences/ccs-2023/index.html").read_text(encoding="utf-8")
         body = html.partition("data-pagefind-body")[2]

@@ -112,7 +112,7 @@ def test_conference_page_shows_localized_dates_and_facts(built):
     zh = built.page("zh/2023/conferences/cms-2023/index.html")
     en = built.page("en/2023/conferences/cms-2023/index.html")
     assert "2023年5月30日至6月2日" in zh
-    assert "May 30\u2009–\u2009Jun 2, 2023" in en  # CLDR puts thin spaces round the dash
+    assert "May 30\u2009–\u2009June 2, 2023" in en  # CLDR puts thin spaces round the dash
     assert "机制性会议，第15届" in zh and "Recurring conference, 15th edition" in en
     assert "主办单位" in zh and "承办单位" in zh and "厦门大学" in zh
     assert "Organizers" in en and "Hosts" in en and "Xiamen University" in en
