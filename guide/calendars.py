@@ -152,9 +152,7 @@ def event(model: SiteModel, c: Conference, fmt: LangFormats) -> bytes:
         status = "TENTATIVE"
     summary = fmt.tp(c.name)
     _ = fmt.gettext  # (named so that extraction finds the strings)
-    # As the conference page writes the place (the venue, then its city, in English).
-    place = (_("%(venue)s, %(city)s") % {"venue": fmt.tp(c.venue), "city": fmt.tp(c.city)} if c.city and c.venue
-             else fmt.tp(c.city or c.venue) if c.city or c.venue else "")
+    place = place_of(c, fmt.tp, _)
     if status == "TENTATIVE":
         # (a calendar shows the event over the whole month: the title says why)
         summary = _("%(name)s (dates to be announced)") % {"name": summary}
@@ -199,6 +197,23 @@ def event(model: SiteModel, c: Conference, fmt: LangFormats) -> bytes:
     return b"".join(lines)
 
 
+def place_of(c: Conference, text, gettext) -> str:
+    """Where, as pages and calendars write it (the venue, then its city, in
+    English); ``text`` gives a content text in the language (as markup, on a page)."""
+    _ = gettext  # (named so that extraction finds the string)
+    if c.city and c.venue:
+        return _("%(venue)s, %(city)s") % {"venue": text(c.venue), "city": text(c.city)}
+    return text(c.city or c.venue) if c.city or c.venue else ""
+
+
+def postponed_note(c: Conference, fmt: LangFormats) -> str:
+    """What a calendar or feed says of a postponed conference before its (new) dates."""
+    _ = fmt.gettext  # (named so that extraction finds the strings)
+    if c.postponed_from:
+        return _("This conference was postponed from %(dates)s.") % {"dates": fmt.dates(c.postponed_from, announced=False)}
+    return _("This conference was postponed; these are its new dates.")
+
+
 def _description(model: SiteModel, c: Conference, fmt: LangFormats, url: str) -> str:
     """The facts of the conference page as plain text lines, in the calendar's language."""
     _ = fmt.gettext  # named so that extraction finds the strings
@@ -212,8 +227,7 @@ def _description(model: SiteModel, c: Conference, fmt: LangFormats, url: str) ->
     elif c.status == "withdrawn":
         lines.append(_("This conference was withdrawn from the Guide."))
     elif c.status == "postponed":
-        lines.append(_("This conference was postponed from %(dates)s.") % {"dates": fmt.dates(c.postponed_from)}
-                     if c.postponed_from else _("This conference was postponed; these are its new dates."))
+        lines.append(postponed_note(c, fmt))
     facts = [
         (_("Dates"), fmt.dates(c.dates)),
         (_("Field"), _field_name(model, c, fmt)),

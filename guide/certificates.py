@@ -247,4 +247,4 @@ def _fit_line(text: str, size: float, width: float) -> list[tuple[str, float]]:
         if text_width(text, s) <= width:
             return [(text, s)]
     lang = "zh" if any(ord(ch) > 0x2E80 for ch in text) else "en"
-    return [(line, size * 0.8) for line in wrap(text, lang, width, lambda x: text_width(x, size * 0.8))]
+    return [(line, size * 0.8) for line in wrap(text, lang, width, lambda x: text_width(x, size * 0.8), no_orphan=True)]

@@ -392,7 +392,8 @@ def scan_doc(doc, rules: list[Rule], problems: Problems, skip: str | None = None
         doc.entry.problems.extend(problems.items[start:])
 
 
-_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")   # (line breaks to YAML besides "\n")
+# Line breaks to YAML that "\n" does not count (a "\r\n" counts once either way).
+_OTHER_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
 
 
 def _scan_lines(text: str, path, problems: Problems, patterns: list[Rule]) -> None:

@@ -264,13 +264,17 @@ def format_dates(span: DateSpan, lang: str, gt) -> str:
     """A conference's dates in ``lang``; ``gt`` is that language's interface catalog.
     Months by their full names ("October 12 – 15, 2023"), as beside a month-only
     date ("July 2023 (dates to be announced)") and on the certificates."""
-    locale = babel_locale(lang)
     if span.precision == "month":
-        months = format_skeleton("yMMMM", span.start, locale=locale)
-        if (span.start.year, span.start.month) != (span.end.year, span.end.month):
-            months = format_interval(span.start, span.end, "yMMMM", locale=locale)
-        return gt.gettext("%(month)s (dates to be announced)") % {"month": months}
+        return gt.gettext("%(month)s (dates to be announced)") % {"month": format_months(span, lang)}
     return format_days(span.start, span.end, lang)
+
+
+def format_months(span: DateSpan, lang: str) -> str:
+    """The month or months of ``span``: "July 2023", "July – August 2023"."""
+    locale = babel_locale(lang)
+    if (span.start.year, span.start.month) != (span.end.year, span.end.month):
+        return format_interval(span.start, span.end, "yMMMM", locale=locale)
+    return format_skeleton("yMMMM", span.start, locale=locale)
 
 
 def _full_months(pattern: str) -> str:
@@ -790,7 +794,11 @@ class Renderer:
             html = render_markdown(value, RECORD_TAGS)
             return html if ok else Markup('<div lang="zh-CN">%s</div>') % html
 
-        def dates(span: DateSpan) -> str:
+        def dates(span: DateSpan, announced: bool = True) -> str:
+            # (announced=False: dates that were, such as a postponed conference's
+            # first ones, month-only without "dates to be announced")
+            if not announced and span.precision == "month":
+                return format_months(span, lang)
             key = (span.start, span.end, span.precision)
             if key not in date_cache:
                 date_cache[key] = format_dates(span, lang, gt)
@@ -936,6 +944,9 @@ class Renderer:
             open_data=opendata.FILES, page_url_path=page_url_path, site_file=site_file,
             sha256_of=sha256_of, has_pdf=lambda path: path in self.pdf_sha256, kind_of=kind,
             event_data=lambda c: event_data(c, tp, absolute_url(conference_key(c))),
+            postponed_note=lambda c: calendars.postponed_note(c, self.formats[lang]),
+            # (a markup pattern: an untranslated name's <span lang> kept, the rest escaped)
+            place_of=lambda c: calendars.place_of(c, t, lambda text: Markup(escape(gt.gettext(text)))),
             search_characters=lambda texts: search_characters(map(tp, texts)),
             certificate_number=(CERTIFICATE_NUMBER.pattern, *CERTIFICATE_NUMBER_LENGTH))
         # (PAGE_FILTERS: what check_templates compiles with)

@@ -343,6 +343,32 @@ def test_postponed_conference_shows_new_and_first_planned_dates(ruled):
     assert "2023年中国数学会学术年会" in ruled.page("zh/2023/index.html")  # still listed
 
 
+def test_postponed_from_a_month_says_the_month_alone(ruled):
+    """A first date known to the month was planned for that month: not "(dates to be announced)"."""
+    path = ruled.root / PATH.format("cms-2023")
+    path.write_text(path.read_text(encoding="utf-8") + "status: postponed\nstatus_date: 2023-04-20\n"
+                    "postponed_from: 2023-04\n", encoding="utf-8")
+    assert ruled.build().ok
+    feed = (ruled.root / "site/zh/feed.xml").read_text(encoding="utf-8")
+    assert "本会议已延期（原定于2023年4月举办）。" in feed
+    ics = (ruled.root / "site/en/2023/conferences/cms-2023/cms-2023.ics").read_text(encoding="utf-8")
+    assert "This conference was postponed from April 2023." in ics
+    assert "It was first planned for April 2023." in ruled.page("en/2023/conferences/cms-2023/index.html")
+
+
+@pytest.mark.parametrize("drop, zh, en", [("venue", "厦门", "Xiamen"), ("city", "厦门大学", "Xiamen University")])
+def test_a_place_with_only_a_city_or_only_a_venue_is_written_alone(ruled, drop, zh, en):
+    path = ruled.root / PATH.format("cms-2023")
+    path.write_text("".join(line for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
+                            if not line.startswith(f"{drop}:")), encoding="utf-8")
+    assert ruled.build().ok
+    for lang, place in (("zh", zh), ("en", en)):
+        page = ruled.page(f"{lang}/2023/conferences/cms-2023/index.html")
+        assert f"<dd>{place}</dd>" in page, lang
+        ics = (ruled.root / f"site/{lang}/2023/conferences/cms-2023/cms-2023.ics").read_text(encoding="utf-8")
+        assert f"\nLOCATION:{place}\n" in ics, lang
+
+
 def test_postponed_from_may_give_the_first_planned_days(ruled):
     # A conference of several days was first planned for several days: the page
     # and the open data give all of them, not the first alone.
