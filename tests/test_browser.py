@@ -397,6 +397,36 @@ def test_a_filter_chosen_in_the_address_brings_the_counts(server, page):
     expect(page.locator("#filter-month option").nth(1)).to_have_text(re.compile(r"\(\d+\)$"))
 
 
+@pytest.mark.parametrize("query, first", [("物理", "2023年中国物理学会秋季学术会议"),
+                                          ("中国化学会", "中国化学会第33届学术年会")])
+def test_a_chinese_query_ranks_the_conference_it_names_first(server, page, query, first):
+    """Pagefind scores every page holding a phrase alike: the phrase's finds are
+    ranked by the words as Pagefind cuts them (the physics meeting was sixth of seven)."""
+    page.goto(server + f"/zh/search/?q={query}")
+    expect(page.locator("#search-results .conf-name").first).to_have_text(first)
+
+
+def test_a_query_typed_in_full_width_letters_finds_what_it_spells(server, page):
+    page.goto(server + "/en/search/?q=ＣＮＣＣ")
+    expect(page.locator("#search-results .conf-name").first).to_contain_text("CNCC")
+
+
+def test_filters_alone_list_by_date(server, page):
+    page.goto(server + "/zh/search/?field=信息科学")
+    expect(page.locator("#search-results li").first).to_be_visible()
+    dates = page.locator("#search-results time").evaluate_all("els => els.map(t => t.dateTime)")
+    assert len(dates) > 3 and dates == sorted(dates)
+
+
+def test_a_query_finding_only_the_about_page_is_offered_to_the_other_languages_pages(server, page):
+    """English words on the Chinese pages find the About page by a word of its own
+    (co_recommenders for "computer"): no conference, so the English pages are offered."""
+    page.goto(server + "/zh/search/?q=computer")
+    expect(page.locator("#search-results li")).not_to_have_count(0)
+    expect(page.locator("#search-results time")).to_have_count(0)
+    expect(page.locator("#search-elsewhere a")).to_have_text("在英文页面中搜索“computer”")
+
+
 def test_results_sort_by_date_on_request(server, page):
     page.goto(server + "/zh/search/?q=会议&sort=date")
     expect(page.locator("#search-results li").first).to_be_visible()

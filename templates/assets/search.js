@@ -133,10 +133,14 @@ async function showCountsNow() {
 }
 
 // What the form asks: the query, the filters chosen, and Pagefind's options for them.
+// (typed in full-width letters or digits, ＣＮＣＣ, as a Chinese keyboard may:
+// read as the pages write them; a query of filters only lists by date, as the
+// listings do, not in the index's order)
 function asked() {
   const filters = chosenFilters();
-  const sort = sortSelect.value === "date" ? { sort: { date: "asc" } } : {};
-  return { q: input.value.trim(), filters, options: { filters, ...sort } };
+  const q = input.value.normalize("NFKC").trim();
+  const sort = sortSelect.value === "date" || !q ? { sort: { date: "asc" } } : {};
+  return { q, filters, options: { filters, ...sort } };
 }
 
 // A Chinese query of one run (no spaces) is asked first as the phrase of its
@@ -288,9 +292,19 @@ function characterPhrase(q) {
 async function searchFor(q, options) {
   const phrase = q && characterPhrase(q);
   if (phrase) {
-    const found = await pagefind.search(phrase, options);
-    // (none: the words as Pagefind cuts them, which the rest of the page is indexed by)
-    if (found === null || found.results.length > 0) return found;
+    // Pagefind scores every page holding a phrase alike: ranked by the words as
+    // it cuts them instead, where a name or a heading weighs more (物理 found
+    // the physics society's meeting sixth of seven, in the index's order).
+    const [found, words] = await Promise.all([pagefind.search(phrase, options),
+                                              options.sort ? null : pagefind.search(q, options)]);
+    if (found === null || found.results.length === 0) return words ?? pagefind.search(q, options);
+    if (words) {
+      const score = new Map(words.results.map((r) => [r.id, r.score]));
+      const ranked = found.results.map((r, i) => [score.get(r.id) ?? 0, i, r]);
+      ranked.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+      return { ...found, results: ranked.map((x) => x[2]) };
+    }
+    return found;
   }
   return pagefind.search(q || null, options);
 }
@@ -324,16 +338,24 @@ async function run() {
   list.replaceChildren();
   more.hidden = true;
   const n = results.length;
-  elsewhere.hidden = n > 0 || !keptInOtherLanguage(q, elsewhere.firstElementChild.hreflang);
+  elsewhere.hidden = true;
   if (n === 0) {
+    offerElsewhere(q);
     say(q ? fill(filtered ? S.noneWithFilters : S.none, { query: q }) : S.noneFiltered);
-    // (a query of the other language's words: its pages may hold them)
-    elsewhere.firstElementChild.textContent = fill(S.elsewhere, { query: q });
     return;
   }
   const forms = q ? (filtered ? S.countWithFilters : S.count) : S.countFiltered;
   say(fill(forms[plural.select(n)] || forms.other, { num: number.format(n), query: q }));
   await showMore(mine);
+  // All shown and none a conference (the About page, the other page indexed,
+  // found by a word of its own): the other language's pages may hold them.
+  if (mine === ticket && !filtered && shown >= n && !list.querySelector("time")) offerElsewhere(q);
+}
+
+// (a query of the other language's words: its pages may hold them)
+function offerElsewhere(q) {
+  elsewhere.hidden = !keptInOtherLanguage(q, elsewhere.firstElementChild.hreflang);
+  elsewhere.firstElementChild.textContent = fill(S.elsewhere, { query: q });
 }
 
 async function start() {
