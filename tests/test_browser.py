@@ -2,6 +2,8 @@
 demo site (with its real Pagefind index) served on 127.0.0.1."""
 
 import functools
+import gzip
+import json
 import re
 import threading
 from pathlib import Path
@@ -404,6 +406,19 @@ def test_a_chinese_query_ranks_the_conference_it_names_first(server, page, query
     ranked by the words as Pagefind cuts them (the physics meeting was sixth of seven)."""
     page.goto(server + f"/zh/search/?q={query}")
     expect(page.locator("#search-results .conf-name").first).to_have_text(first)
+
+
+def test_words_asked_together_list_the_pages_holding_them_as_written_first(server, page, demo_build):
+    phrase = "China Association for Science and Technology"
+    _, out = demo_build
+    # (what Pagefind indexed of each page: its fragments)
+    indexed = [json.loads(gzip.decompress(f.read_bytes())[len(b"pagefind_dcd"):])
+               for f in (out / "pagefind/fragment").glob("en_*.pf_fragment")]
+    holding = {r["url"] for r in indexed if phrase in re.sub(r"\s+", " ", r["content"])}
+    assert len(holding) >= 3
+    page.goto(server + f"/en/search/?q={phrase}")
+    expect(page.locator("#search-results .conf-name").nth(len(holding) - 1)).to_be_visible()
+    assert set(result_links(page)[:len(holding)]) == holding
 
 
 def test_a_query_typed_in_full_width_letters_finds_what_it_spells(server, page):

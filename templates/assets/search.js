@@ -306,6 +306,16 @@ async function searchFor(q, options) {
     }
     return found;
   }
+  if (q && /\s/u.test(q) && !q.includes('"') && !options.sort) {
+    // Words asked together: the pages holding them as written come first
+    // ("China Association for Science and Technology" listed the five that
+    // name it sixth to twelfth, after pages holding its words apart).
+    const [exact, words] = await Promise.all([pagefind.search(`"${q}"`, options), pagefind.search(q, options)]);
+    if (exact === null || words === null || exact.results.length === 0) return words;
+    const first = new Set(exact.results.map((r) => r.id));
+    return { ...words, results: [...words.results.filter((r) => first.has(r.id)),
+                                 ...words.results.filter((r) => !first.has(r.id))] };
+  }
   return pagefind.search(q || null, options);
 }
 
