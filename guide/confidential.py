@@ -193,7 +193,8 @@ def _read_lines(text: str):
         at = start
         end = text.find("\n", m.start())
         end = len(text) if end < 0 else end
-        read = reader_text(text[start:end])
+        # (without a CRLF file's "\r": a rule's "$" holds before "\n" only)
+        read = reader_text(text[start:end].rstrip("\r"))
         if read is not None:
             yield line, read
 

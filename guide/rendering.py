@@ -88,7 +88,7 @@ class LangFormats:
     html_lang: str
     tp: Callable[[Text | None], str]                   # content text, Chinese fallback
     translated: Callable[[Text | None], str | None]    # content text, None when untranslated
-    dates: Callable[[DateSpan], str]
+    dates: Callable[..., str]                          # (span, announced=True)
     gettext: Callable[[str], str]
     pgettext: Callable[[str, str], str]
     page_url: Callable[[str], str]                     # absolute URL of a page key
@@ -945,7 +945,8 @@ class Renderer:
             sha256_of=sha256_of, has_pdf=lambda path: path in self.pdf_sha256, kind_of=kind,
             event_data=lambda c: event_data(c, tp, absolute_url(conference_key(c))),
             postponed_note=lambda c: calendars.postponed_note(c, self.formats[lang]),
-            # (a markup pattern: an untranslated name's <span lang> kept, the rest escaped)
+            # (a markup pattern: an untranslated name's <span lang> kept, the rest escaped;
+            # unlike other translations, this one's own markup would show as text)
             place_of=lambda c: calendars.place_of(c, t, lambda text: Markup(escape(gt.gettext(text)))),
             search_characters=lambda texts: search_characters(map(tp, texts)),
             certificate_number=(CERTIFICATE_NUMBER.pattern, *CERTIFICATE_NUMBER_LENGTH))

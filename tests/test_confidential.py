@@ -138,6 +138,16 @@ def test_a_comment_read_through_its_markup_is_reported_at_its_line_after_lone_ca
     assert line.startswith(f"{CMS}:15:") and "the file's text matches the confidential rule" in line
 
 
+def test_a_rule_ending_at_the_line_end_holds_in_a_file_saved_with_crlf(guarded):
+    """A line read through its markup ("# 口令：**ZZ9999**") ends before "\r\n" too."""
+    guide = guarded.root / "content/guide.yaml"   # (its confidential: list is the file's last key)
+    guide.write_text(guide.read_text(encoding="utf-8") + "  - {label: room password, pattern: '口令：ZZ[0-9]{4}$'}\n",
+                     encoding="utf-8")
+    path = guarded.root / CMS
+    path.write_bytes((GOOD + "# 口令：**ZZ9999**\n").replace("\n", "\r\n").encode("utf-8"))
+    assert any(line.startswith(f"{CMS}:15:") and "'room password'" in line for line in failing(guarded))
+
+
 def test_a_value_ending_in_a_label_is_not_joined_to_the_next_key(guarded):
     """The whole text is read line by line: "…凭邀请码" then "sources:" is no code
     (a rule's \\s* crossed the line break and failed an ordinary record)."""

@@ -127,7 +127,7 @@ async function showCountsNow() {
   const mine = ticket;
   const { q, filters, options } = asked();
   const counts = q || Object.keys(filters).length
-    ? (await searchFor(q, options))?.filters
+    ? (await searchFor(q, options, false))?.filters
     : await pagefind.filters();
   if (mine === ticket && counts) showCounts(counts);
 }
@@ -143,7 +143,7 @@ function asked() {
   return { q, filters, options: { filters, ...sort } };
 }
 
-// A Chinese query of one run (no spaces) is asked first as the phrase of its
+// A Chinese query of one run (no spaces) is asked as the phrase of its
 // characters, which the pages index one by one beside their text (see
 // rendering.search_characters): Pagefind's two word-cutters, jieba when it
 // indexes and the browser's when it searches, disagree, and 中关村 found no
@@ -289,14 +289,17 @@ function characterPhrase(q) {
   return `"${q.match(TOKEN).join(" ")}"`;
 }
 
-async function searchFor(q, options) {
+// ``rank``: order the results by best match (two searches); the counts alone need not.
+async function searchFor(q, options, rank = true) {
+  rank = rank && !options.sort;
   const phrase = q && characterPhrase(q);
   if (phrase) {
     // Pagefind scores every page holding a phrase alike: ranked by the words as
     // it cuts them instead, where a name or a heading weighs more (物理 found
     // the physics society's meeting sixth of seven, in the index's order).
+    // (quotes out: a quoted query is an exact search, scored alike too)
     const [found, words] = await Promise.all([pagefind.search(phrase, options),
-                                              options.sort ? null : pagefind.search(q, options)]);
+                                              rank ? pagefind.search(q.replace(/"/g, " "), options) : null]);
     if (found === null || found.results.length === 0) return words ?? pagefind.search(q, options);
     if (words) {
       const score = new Map(words.results.map((r) => [r.id, r.score]));
@@ -306,7 +309,7 @@ async function searchFor(q, options) {
     }
     return found;
   }
-  if (q && /\s/u.test(q) && !q.includes('"') && !options.sort) {
+  if (rank && q && /\s/u.test(q) && !q.includes('"')) {
     // Words asked together: the pages holding them as written come first
     // ("China Association for Science and Technology" listed the five that
     // name it sixth to twelfth, after pages holding its words apart).
@@ -324,6 +327,8 @@ async function run() {
   const { q, filters, options } = asked();
   const filtered = Object.keys(filters).length > 0;
   writeUrl(q);
+  // (the last query's offer goes now: its link already leads to this query)
+  elsewhere.hidden = true;
   if (!q && !filtered) {
     elsewhere.hidden = true;
     results = [];
@@ -336,9 +341,24 @@ async function run() {
     }
     return;
   }
+  if (q && !q.match(TOKEN) && !filtered) {
+    // (punctuation only: no word to search for)
+    results = [];
+    list.replaceChildren();
+    more.hidden = true;
+    say(fill(S.none, { query: q }));
+    return;
+  }
   say(S.searching);
   const ready = countsReady;
-  const search = await searchFor(q, options);
+  let search;
+  try {
+    search = await searchFor(q, options);
+  } catch (error) {
+    console.error(error);
+    if (mine === ticket) say(S.error);
+    return;
+  }
   if (mine !== ticket || search === null) return;
   // Before the filter indexes load, Pagefind counts only a filter chosen.
   // (When they loaded during this search, showCountsNow shows the counts.)
