@@ -62,6 +62,9 @@ class Unit:
     name: Text
     group: str
     source: Source
+    # What readers call the unit besides its name (an abbreviation such as CCF):
+    # searched on its conferences' pages, not shown.
+    search_terms: tuple[Text, ...] = ()
 
 
 @dataclass

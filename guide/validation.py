@@ -518,12 +518,12 @@ def validate_units(doc, problems, content, groups: set[str]) -> dict[str, Unit]:
         if not isinstance(item, MarkedMap):
             problems.error(doc.path, doc.data.where(i), "not-a-mapping", tr("each unit is a mapping"))
             continue
-        c = Checker(item, doc.path, problems, content, tr("a unit"), {"code", "name", "group"})
+        c = Checker(item, doc.path, problems, content, tr("a unit"), {"code", "name", "group", "search_terms"})
         code = c.string("code")
         if code is not None and not UNIT_CODE.match(code):
             c.err("code", "bad-unit-code", tr("'%(code)s' is not a unit code such as A-01, P-11 or E-12T", code=code))
             code = None
-        name, group = c.text("name"), c.string("group")
+        name, group, terms = c.text("name"), c.string("group"), c.text_list("search_terms")
         if group is not None and groups and group not in groups:
             c.err("group", "unknown-group", tr("'%(group)s' is not a group of guide.yaml's unit_groups", group=group))
         if code is None or name is None:
@@ -532,7 +532,7 @@ def validate_units(doc, problems, content, groups: set[str]) -> dict[str, Unit]:
             c.err("code", "duplicate-unit",
                   tr("'%(code)s' is listed twice (also line %(line)s)", code=code, line=units[code].source.line))
             continue
-        units[code] = Unit(code, name, group, c.source())
+        units[code] = Unit(code, name, group, c.source(), tuple(terms))
     return units
 
 

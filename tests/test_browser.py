@@ -421,6 +421,13 @@ def test_words_asked_together_list_the_pages_holding_them_as_written_first(serve
     assert set(result_links(page)[:len(holding)]) == holding
 
 
+@pytest.mark.parametrize("lang, name", [("zh", "2023中国计算机大会"), ("en", "CNCC 2023")])
+def test_a_units_search_terms_find_the_conferences_it_recommends(server, page, lang, name):
+    """CCF, the China Computer Federation's abbreviation, is written on none of its pages."""
+    page.goto(server + f"/{lang}/search/?q=CCF")
+    expect(page.locator("#search-results")).to_contain_text(name)
+
+
 def test_a_query_typed_in_full_width_letters_finds_what_it_spells(server, page):
     page.goto(server + "/en/search/?q=ＣＮＣＣ")
     expect(page.locator("#search-results .conf-name").first).to_contain_text("CNCC")
