@@ -393,10 +393,6 @@ def scan_doc(doc, rules: list[Rule], problems: Problems, skip: str | None = None
         doc.entry.problems.extend(problems.items[start:])
 
 
-# Line breaks to YAML that "\n" does not count (a "\r\n" counts once either way).
-_OTHER_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
-
-
 def _scan_lines(text: str, path, problems: Problems, patterns: list[Rule]) -> None:
     """A file's text line by line, as written and as read: a comment, a key and
     its value. (Line by line: a rule's "\\s*" would join a value ending in
@@ -406,13 +402,14 @@ def _scan_lines(text: str, path, problems: Problems, patterns: list[Rule]) -> No
     # (the clean case: no rule's literals in the file, no line searched)
     found = {}
     candidates = [r for r in patterns if _prefilter(r.pattern).may_match(hay)]
-    for i, line in enumerate(yaml_lines(text) if candidates else ()):
+    lines = yaml_lines(text)
+    for i, line in enumerate(lines if candidates else ()):
         for rule in candidates:
             if rule not in found and (m := rule.pattern.search(line)) is not None:
                 found[rule] = (i + 1, m.start() + 1)
     # (and as read, the lines holding a mark: "# 邀请码：**X**"; numbered as
     # above, where a lone "\r" breaks a line too)
-    _find_in_readings("\n".join(yaml_lines(text)) if _OTHER_BREAKS.search(text) else text, patterns, found)
+    _find_in_readings("\n".join(lines), patterns, found)
     for rule, where in sorted(found.items(), key=lambda kv: kv[1]):
         _report(problems, path, where, rule, tr("the file's text"))
 

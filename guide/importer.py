@@ -566,10 +566,11 @@ class Importer:
             record = same_name[0]
             rid = record.id or self._fresh(values, taken, by_id)
         else:
+            record, rid = None, None
+        if record is None:
+            # (a new record: its series first, which its id follows)
             self._take_series(values)
-            record, rid = None, self._fresh(values, taken, by_id)
-        if record is None and wanted:
-            self._take_series(values)
+            rid = rid or self._fresh(values, taken, by_id)
         same = (name_key(values["name"]), values["start"])
         if rid in taken or same in self.rows_seen:
             raise CellError("duplicate-row", self._duplicate(taken.get(rid) or self.rows_seen[same]))

@@ -100,7 +100,6 @@ class BuildResult:
     reused: int = 0              # outputs carried over: their inputs did not change
     index_stale: bool = False    # serve kept the last build's search index
     lagging: int = 0             # bulk files serve left as the last build made them
-    withheld: int = 0            # of those, the records snapshot serve does not write (no previous build's)
     model: SiteModel | None = None
     pdfs: PdfResult | None = None
 
@@ -535,8 +534,7 @@ class Build:
                     # serve publishes no records snapshot of its own: build.py
                     # takes the one it finds as what was published (issued
                     # certificates), and a preview's records were never that.
-                    self.result.lagging += 1
-                    self.result.withheld += 1
+                    # (Not lagging: there is no file, of the last build or scanned by its rules.)
                     continue
                 # serve: a bulk file may stay as the last build left it (its
                 # record keeps the old fingerprint, so the next build makes it).
@@ -769,12 +767,11 @@ class Build:
                    summary=self.problems.summary())
         if r.index_stale:
             built = tr("%(built)s; search index of the previous build (build.py brings it up to date)", built=built)
-        if r.lagging > r.withheld:
-            n = r.lagging - r.withheld
+        if r.lagging:
             built = ntr("%(built)s; %(n)s download file (calendars, feeds, open data, sitemap, catalog) "
                         "of the previous build (build.py brings it up to date)",
                         "%(built)s; %(n)s download files (calendars, feeds, open data, sitemap, catalog) "
-                        "of the previous build (build.py brings them up to date)", n, built=built)
+                        "of the previous build (build.py brings them up to date)", r.lagging, built=built)
         return shown(built)
 
 

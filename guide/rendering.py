@@ -1088,7 +1088,7 @@ class Renderer:
     def render_feed(self, lang: str) -> bytes:
         return self.envs[lang].get_template("feed.xml").render(
             key=FEED_KEY, base=self.model.guide.base_url, host=calendars.host(self.model),
-            tag_path=self.base_path[1:],
+            tag_path=calendars.base_path(self.model),
             entries=self.model.feed_entries()).encode("utf-8")
 
     def render_root_page(self, name: str, part: str) -> bytes:

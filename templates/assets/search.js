@@ -330,10 +330,7 @@ async function run() {
   // (the last query's offer goes now: its link already leads to this query)
   elsewhere.hidden = true;
   if (!q && !filtered) {
-    elsewhere.hidden = true;
-    results = [];
-    list.replaceChildren();
-    more.hidden = true;
+    setResults([]);
     const counts = countsReady ? await pagefind.filters() : null;
     if (mine === ticket) {
       showCounts(counts);
@@ -343,9 +340,7 @@ async function run() {
   }
   if (q && !q.match(TOKEN) && !filtered) {
     // (punctuation only: no word to search for)
-    results = [];
-    list.replaceChildren();
-    more.hidden = true;
+    setResults([]);
     say(fill(S.none, { query: q }));
     return;
   }
@@ -363,12 +358,8 @@ async function run() {
   // Before the filter indexes load, Pagefind counts only a filter chosen.
   // (When they loaded during this search, showCountsNow shows the counts.)
   if (ready || !countsReady) showCounts(ready ? search.filters : null);
-  results = search.results;
-  shown = 0;
-  list.replaceChildren();
-  more.hidden = true;
+  setResults(search.results);
   const n = results.length;
-  elsewhere.hidden = true;
   if (n === 0) {
     offerElsewhere(q);
     say(q ? fill(filtered ? S.noneWithFilters : S.none, { query: q }) : S.noneFiltered);
@@ -380,6 +371,14 @@ async function run() {
   // All shown and none a conference (the About page, the other page indexed,
   // found by a word of its own): the other language's pages may hold them.
   if (mine === ticket && !filtered && shown >= n && !list.querySelector("time")) offerElsewhere(q);
+}
+
+// The results of a search, none shown yet (showMore shows them a page at a time).
+function setResults(found) {
+  results = found;
+  shown = 0;
+  list.replaceChildren();
+  more.hidden = true;
 }
 
 // (a query of the other language's words: its pages may hold them)
